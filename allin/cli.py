@@ -1,0 +1,66 @@
+"""Commands for operators: `flask --app allin seed-demo`, `flask --app allin create-admin`."""
+
+from __future__ import annotations
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from . import demo
+from .access import Role
+from .errors import DomainError
+from .extensions import db
+from .models import User
+
+
+@click.command("seed-demo")
+@click.option("--password", help="Password for every demo account (default: a random one).")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Creates 2 x SCALE municipalities.",
+)
+@with_appcontext
+def seed_demo(password: str | None, scale: int) -> None:
+    """Fill an empty database with a demo network of synthetic people."""
+    password = password or demo.demo_password()
+    try:
+        accounts = demo.create_demo_network(password=password, scale=scale)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    for account in accounts:
+        click.echo(f"{account.role}\t{account.municipality}\t{account.login}")
+    click.echo(f"Password for every demo account: {password}", err=True)
+
+
+@click.command("create-admin")
+@click.option("--name", prompt="Name")
+@click.option("--email", prompt="E-mail")
+@click.password_option("--password", prompt="Password")
+@with_appcontext
+def create_admin(name: str, email: str, password: str) -> None:
+    """Create a network admin account."""
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from None
+    if len(password) < 12:
+        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise click.ClickException(f"An account with the e-mail {email} already exists.")
+    user = User(role=Role.NETWORK_ADMIN, name=name.strip(), email=email)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"{Role.NETWORK_ADMIN}\t-\t{email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)

@@ -1,0 +1,139 @@
+"""Settings: defaults < instance/config.py < environment, then checks that refuse a bad start.
+
+Environment: ``DATABASE_URL`` and ``SECRET_KEY`` as plain variables, any other setting as
+``ALLIN_<NAME>`` (values that parse as JSON are taken as JSON: ``ALLIN_HTTPS=true``).
+``ALLIN_INSTANCE_PATH`` moves the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(SystemExit):
+    """The app must not start with these settings; the message is one line for the operator."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"allin: {message}")
+
+
+class Defaults:
+    """Code defaults. Every name here can be overridden in instance/config.py or as ALLIN_<NAME>."""
+
+    # Relative SQLite paths live in the instance folder (Flask-SQLAlchemy does that).
+    SQLALCHEMY_DATABASE_URI = "sqlite:///allin.sqlite"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Apply pending migrations at start-up on the embedded SQLite database.
+    AUTO_MIGRATE = True
+
+    # Bodies larger than this get the 413 page. Flask's MAX_FORM_MEMORY_SIZE alone does not cap
+    # urlencoded forms, so MAX_CONTENT_LENGTH is the real limit.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+
+    # Set HTTPS = True (ALLIN_HTTPS=true) when the site is served over HTTPS.
+    HTTPS = False
+    SESSION_COOKIE_NAME = "allin_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+
+    LANGUAGES = ("nb", "en")
+    BABEL_DEFAULT_LOCALE = "nb"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+
+    PER_PAGE = 25
+    MAX_PER_PAGE = 100
+
+
+def instance_path(test_config: dict | None) -> str:
+    """The instance folder: the test config's, else ALLIN_INSTANCE_PATH, else ./instance."""
+    if test_config and test_config.get("INSTANCE_PATH"):
+        return str(test_config["INSTANCE_PATH"])
+    return os.environ.get("ALLIN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in precedence order. A test config replaces the file and the environment."""
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        if os.environ.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config.from_prefixed_env(prefix="ALLIN")
+    else:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    check(app)
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare PostgreSQL URLs at psycopg 3, the only driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_embedded(app: Flask) -> bool:
+    """True when the app runs on the embedded SQLite database rather than a server."""
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def check(app: Flask) -> None:
+    """Refuse settings that would be unsafe; derive the ones that follow from others."""
+    if not app.config.get("SECRET_KEY"):
+        if not is_embedded(app):
+            raise ConfigError(
+                "SECRET_KEY must be set when the database is not the embedded SQLite one."
+            )
+        app.config["SECRET_KEY"] = shared_secret_key(Path(app.instance_path))
+    if app.config.get("DEBUG") and not is_embedded(app):
+        raise ConfigError("debug mode is refused on a production database.")
+    if app.config["HTTPS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def shared_secret_key(folder: Path) -> str:
+    """Read the instance's secret key, creating it once (atomically, mode 0600) if missing.
+
+    Every worker and every restart reads the same file. The key is written to a private
+    temporary file and hard-linked into place: the link either appears complete or not at all,
+    and when two processes race, the loser's link fails and it reads the winner's key.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / SECRET_KEY_FILE
+    if not target.exists():
+        tmp = folder / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return target.read_text().strip()

@@ -1,0 +1,82 @@
+"""Error pages in the user's language, never a stack trace; and the error raised by services."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the programme was broken; the message is safe to show to the user."""
+
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("We could not find that page"),
+    405: _l("That action is not allowed here"),
+    413: _l("That was too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is not available right now"),
+}
+
+MESSAGES = {
+    400: _l("Go back, reload the page and try again."),
+    403: _l("If you think you should have access, ask your coordinator."),
+    404: _l("The address may be mistyped, or the page may have been moved or deleted."),
+    405: _l("Go back and use the buttons on the page."),
+    413: _l("The file or form you sent is larger than we accept. Try something smaller."),
+    429: _l("Please wait a little and try again."),
+    500: _l("The error has been logged. Please try again in a few minutes."),
+    503: _l("Please try again in a few minutes."),
+}
+
+
+def render_error(code: int, message: str | None = None, reference: str | None = None):
+    """The error page for `code`; codes without their own text borrow 400's or 500's."""
+    known = code if code in TITLES else (500 if code >= 500 else 400)
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=TITLES[known],
+            message=message or MESSAGES[known],
+            reference=reference,
+        ),
+        code,
+    )
+
+
+def _handle_http(error: HTTPException):
+    if request.path.startswith("/static/"):
+        return error
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    return render_error(code)
+
+
+def _handle_unexpected(error: Exception):
+    """Roll back, log with a reference the user can quote, show a calm page."""
+    if isinstance(error, HTTPException):
+        return _handle_http(error)
+    db.session.rollback()
+    reference = uuid.uuid4().hex[:12]
+    current_app.logger.exception("unhandled error, reference %s", reference)
+    try:
+        return render_error(500, reference=reference)
+    except Exception:  # the page itself failed: answer plainly rather than with a traceback
+        current_app.logger.exception("error page failed, reference %s", reference)
+        return f"Internal server error. Reference: {reference}", 500, {"Content-Type": "text/plain"}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,45 @@
+"""Landing page, language switch and health check."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import schema
+from ..extensions import db
+from ..urls import safe_next
+from . import bp
+
+
+@bp.get("/")
+def index():
+    """What allin is, for anyone who arrives."""
+    return render_template("home/index.html")
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language in the session and, when signed in, on the account."""
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.language != lang:
+            current_user.language = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers and its schema is current; 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        current = schema.is_current(current_app)
+    except SQLAlchemyError:
+        current_app.logger.exception("health check: database unavailable")
+        return jsonify(status="error", database="unavailable"), 503
+    if not current:
+        return jsonify(status="error", database="ok", schema="behind"), 503
+    return jsonify(status="ok", database="ok", schema="current")

@@ -1,0 +1,82 @@
+"""Municipalities (the tenants) and the people who sign in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..access import Role
+from ..extensions import db
+from .base import TimestampMixin
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class Municipality(TimestampMixin, db.Model):
+    """A municipality running the programme: the tenant every local record belongs to."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    country: Mapped[str] = mapped_column(String(2), default="NO")
+    # Below these ages a guardian's consent is required (digital services; photos, publishing).
+    digital_consent_age: Mapped[int] = mapped_column(default=13)
+    photo_consent_age: Mapped[int] = mapped_column(default=15)
+
+    __table_args__ = (
+        CheckConstraint("digital_consent_age BETWEEN 10 AND 18", name="digital_consent_age_range"),
+        CheckConstraint("photo_consent_age BETWEEN 10 AND 18", name="photo_consent_age_range"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.id} {self.slug!r}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """Anyone who signs in. Network admins have no municipality; everyone else has exactly one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Stored lower-case; ambassadors without an e-mail address sign in with a username.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    username: Mapped[str | None] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    last_login_at: Mapped[datetime | None]
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        CheckConstraint(
+            "(role = 'network_admin' AND municipality_id IS NULL)"
+            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
+            name="municipality_matches_role",
+        ),
+        CheckConstraint("email IS NOT NULL OR username IS NOT NULL", name="has_login"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def login(self) -> str:
+        """What the person types to sign in."""
+        return self.email or self.username or ""
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,0 +1,40 @@
+"""Plain factory functions: add and flush, never commit (the test decides)."""
+
+from __future__ import annotations
+
+import itertools
+
+from allin.access import Role
+from allin.extensions import db
+from allin.models import Municipality, User
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def make_municipality(name: str | None = None, **fields) -> Municipality:
+    n = next(_counter)
+    name = name or f"Testby {n}"
+    municipality = Municipality(name=name, slug=fields.pop("slug", f"testby-{n}"), **fields)
+    db.session.add(municipality)
+    db.session.flush()
+    return municipality
+
+
+def make_user(
+    role: Role = Role.COORDINATOR,
+    municipality: Municipality | None = None,
+    password: str = PASSWORD,
+    **fields,
+) -> User:
+    n = next(_counter)
+    if role != Role.NETWORK_ADMIN and municipality is None:
+        municipality = make_municipality()
+    fields.setdefault("name", f"Test Person {n}")
+    if "username" not in fields:
+        fields.setdefault("email", f"person{n}@example.com")
+    user = User(role=role, municipality=municipality, **fields)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,76 @@
+"""Operator commands: seed-demo and create-admin."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from allin.access import Role
+from allin.extensions import db
+from allin.models import Municipality, User
+
+PASSWORD = "demo password 123"
+
+
+def test_seed_demo_prints_one_line_per_account(app, runner):
+    result = runner.invoke(args=["seed-demo", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    rows = [line.split("\t") for line in lines]
+    assert all(len(row) == 3 for row in rows)
+    assert rows[0][:2] == [Role.NETWORK_ADMIN, "-"]
+    assert {row[1] for row in rows[1:]} == {"Larvik", "Kristiansand"}
+    assert sorted(row[0] for row in rows[1:]) == ["coordinator"] * 2 + ["youth_worker"] * 2
+    with app.app_context():
+        for role, _municipality, login in rows:
+            user = db.session.scalar(select(User).where(User.email == login))
+            assert user.role == role and user.check_password(PASSWORD)
+
+
+def test_seed_demo_refuses_a_database_with_data(app, runner):
+    assert runner.invoke(args=["seed-demo", "--password", PASSWORD]).exit_code == 0
+    second = runner.invoke(args=["seed-demo", "--password", PASSWORD])
+    assert second.exit_code == 1
+    assert "already has data" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Municipality)) == 2
+
+
+def test_seed_demo_scale(app, runner):
+    result = runner.invoke(args=["seed-demo", "--scale", "8"])
+    assert result.exit_code == 0
+    assert "Password for every demo account: demo-" in result.stderr
+    with app.app_context():
+        names = db.session.scalars(select(Municipality.name)).all()
+        assert len(names) == 16 and len(set(names)) == 16
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1 + 16 * 2
+
+
+def test_create_admin(app, runner):
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--name",
+            "Åse Lunde",
+            "--email",
+            "Ase@Example.com",
+            "--password",
+            "x" * 12,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.role, user.email, user.municipality_id) == (
+            Role.NETWORK_ADMIN,
+            "ase@example.com",
+            None,
+        )
+
+
+def test_create_admin_rejects_a_bad_email(app, runner):
+    result = runner.invoke(
+        args=["create-admin", "--name", "A", "--email", "nope", "--password", "x" * 12]
+    )
+    assert result.exit_code == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

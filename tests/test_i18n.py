@@ -1,0 +1,103 @@
+"""Languages: choice, then Accept-Language, then bokmål; the nb catalogue is complete."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "allin/translations/nb/LC_MESSAGES/messages.po"
+MO = PO.with_suffix(".mo")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def html_lang(response) -> str:
+    return re.search(rb'<html lang="([a-z]+)"', response.data).group(1).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "nb"),
+        ("nb-NO,nb;q=0.9,en;q=0.5", "nb"),
+        ("no", "nb"),
+        ("nn-NO", "nb"),
+        ("en-GB,en;q=0.8", "en"),
+        ("sv-SE", "nb"),
+        ("de-DE,en;q=0.5", "en"),
+    ],
+)
+def test_accept_language(client, header, expected):
+    headers = {"Accept-Language": header} if header else {}
+    assert html_lang(client.get("/", headers=headers)) == expected
+
+
+def test_choice_in_session_beats_accept_language(client):
+    response = client.post(
+        "/language", data={"lang": "en", "next": "/?x=1"}, headers={"Accept-Language": "nb"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?x=1"
+    page = client.get("/", headers={"Accept-Language": "nb"})
+    assert html_lang(page) == "en"
+    assert b"A cool and safe city for all youth" in page.data
+
+
+@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com", "/\\evil"])
+def test_language_switch_never_redirects_off_site(client, target):
+    response = client.post("/language", data={"lang": "nb", "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/language", data={"lang": "xx"})
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "en"
+
+
+def test_norwegian_formatting(client):
+    page = client.get("/").data.decode()
+    assert "Siden 2017" in page
+    assert "1\xa0300" in page  # CLDR: non-breaking space as thousands separator in nb
+
+
+def _extracted_ids() -> set[str]:
+    ids = set()
+    for directory, method in (("allin", "python"), ("templates", "jinja2")):
+        mapping = [("**.py", "python")] if method == "python" else [("**.html", "jinja2")]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / directory, mapping, keywords=KEYWORDS
+        ):
+            ids.add(message[0] if isinstance(message, tuple) else message)
+    return ids
+
+
+def test_every_message_has_a_bokmaal_translation():
+    with PO.open("rb") as fh:
+        catalogue = read_po(fh)
+    translated = {m.id for m in catalogue if m.id and m.string and "fuzzy" not in m.flags}
+    missing = sorted(_extracted_ids() - translated)
+    assert missing == [], f"untranslated in nb (see README, Translations): {missing}"
+
+
+def test_placeholders_survive_translation():
+    with PO.open("rb") as fh:
+        catalogue = read_po(fh)
+    pattern = re.compile(r"%\((\w+)\)s")
+    for message in catalogue:
+        if message.id and message.string:
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            msgstr = message.string if isinstance(message.string, str) else message.string[0]
+            assert set(pattern.findall(msgid)) == set(pattern.findall(msgstr)), msgid
+
+
+def test_compiled_catalogue_is_up_to_date():
+    with PO.open("rb") as fh:
+        po = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+    with MO.open("rb") as fh:
+        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+    assert po == mo, "run: pybabel compile -d allin/translations"

@@ -1,0 +1,82 @@
+"""Migrations: empty -> head -> base -> head; models match; two workers do not race."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from allin import schema
+from allin.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A brand-new empty database on the engine under test."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    name = f"allin_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_downgrade_upgrade(empty_database_url, make_app):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"municipality", "user", "audit_event", "alembic_version"} <= tables
+        assert schema.current_revisions() == schema.head_revisions()
+
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert diff == [], "models and migrations disagree; run flask db migrate"
+
+        downgrade(directory=schema.MIGRATIONS_DIR, revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        assert schema.current_revisions() == schema.head_revisions()
+
+
+def test_single_head():
+    assert len(schema.head_revisions()) == 1
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="start-up migration is for embedded SQLite")
+def test_two_workers_starting_together_both_migrate_safely(tmp_path):
+    code = "from allin import create_app; create_app(); print('started')"
+    env = {"ALLIN_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [w.communicate(timeout=120) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], results
+    assert all(out.strip() == "started" for out, _ in results)
+    engine = create_engine(f"sqlite:///{tmp_path / 'allin.sqlite'}")
+    with engine.connect() as connection:
+        assert set(MigrationContext.configure(connection).get_current_heads()) == (
+            schema.head_revisions()
+        )
+    engine.dispose()
