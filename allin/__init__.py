@@ -26,23 +26,35 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, models, schema  # noqa: F401  (models: every table known to Alembic)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from . import access, i18n, models, nav, schema, security  # noqa: F401  (models: tables)
+    from .auth import login
+    from .extensions import csrf, db, limiter, migrate
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     db.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
-    login_manager.init_app(app)
-    login_manager.user_loader(_load_user)
+    access.register_scopes()
+    # Order matters: the schema gate and the setup redirect run before the CSRF check.
+    schema.init_app(app)
+    login.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
-    schema.init_app(app)
+    nav.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .home import bp as home_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -55,10 +67,3 @@ def register_commands(app: Flask) -> None:
     from . import cli
 
     cli.init_app(app)
-
-
-def _load_user(user_id: str):
-    from .extensions import db
-    from .models import User
-
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None

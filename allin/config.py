@@ -59,6 +59,28 @@ class Defaults:
     PER_PAGE = 25
     MAX_PER_PAGE = 100
 
+    # Signing in (SECURITY 2, 4, 7): failures per account and per address within the window.
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 50
+    SESSION_IDLE_MINUTES = 30
+    # Ambassadors hold no one else's personal data; a longer idle time suits their phones.
+    SESSION_IDLE_MINUTES_AMBASSADOR = 240
+    SESSION_ABSOLUTE_HOURS = 12
+    INVITATION_HOURS = 72
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_RESET_MINUTES = 30
+    # Behind a reverse proxy, the number of proxies to trust for the client address.
+    PROXY_FIX_X_FOR = 0
+
+    # Outgoing e-mail; without MAIL_SERVER e-mails are written to the log instead.
+    MAIL_SERVER = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "allin <no-reply@localhost>"
+
 
 def instance_path(test_config: dict | None) -> str:
     """The instance folder: the test config's, else ALLIN_INSTANCE_PATH, else ./instance."""
@@ -111,6 +133,9 @@ def check(app: Flask) -> None:
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
+        if app.config["SESSION_COOKIE_NAME"] == Defaults.SESSION_COOKIE_NAME:
+            # The __Host- prefix: the browser only accepts it Secure, host-only, path /.
+            app.config["SESSION_COOKIE_NAME"] = "__Host-" + Defaults.SESSION_COOKIE_NAME
 
 
 def shared_secret_key(folder: Path) -> str:

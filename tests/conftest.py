@@ -8,13 +8,16 @@ on PostgreSQL (the database is wiped first).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from allin import create_app, schema
+from allin.access import Role
 from allin.extensions import db
+from tests.factories import PASSWORD, make_municipality, make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -51,6 +54,8 @@ def make_config(url: str, instance_path, **overrides) -> dict:
         "AUTO_MIGRATE": False,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Still scrypt, with a small work factor: hashing dominates test time otherwise.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         **overrides,
     }
 
@@ -105,3 +110,92 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    login: str
+    municipality_id: int | None
+
+
+@dataclass(frozen=True)
+class World:
+    """Two municipalities, A and B, with one person per role each, and a network admin."""
+
+    admin: Person
+    a: dict[str, Person]
+    b: dict[str, Person]
+    municipality_a: int
+    municipality_b: int
+
+
+@pytest.fixture
+def world(app) -> World:
+    with app.app_context():
+        admin = make_user(Role.NETWORK_ADMIN)
+        sides = []
+        for name in ("Larvik", "Kristiansand"):
+            municipality = make_municipality(name)
+            people = {
+                Role.COORDINATOR: make_user(Role.COORDINATOR, municipality),
+                Role.YOUTH_WORKER: make_user(Role.YOUTH_WORKER, municipality),
+                Role.AMBASSADOR: make_user(
+                    Role.AMBASSADOR, municipality, username=f"amb{municipality.id}"
+                ),
+            }
+            sides.append(
+                (
+                    municipality.id,
+                    {
+                        str(role): Person(u.id, u.login, u.municipality_id)
+                        for role, u in people.items()
+                    },
+                )
+            )
+        db.session.commit()
+        return World(
+            Person(admin.id, admin.login, None), sides[0][1], sides[1][1], sides[0][0], sides[1][0]
+        )
+
+
+@pytest.fixture
+def login(client):
+    """Sign the test client in; returns the response of the sign-in POST."""
+
+    def _login(who, password: str = PASSWORD, follow: bool = False):
+        login_name = who.login if isinstance(who, Person) else who
+        response = client.post(
+            "/login", data={"login": login_name, "password": password}, follow_redirects=follow
+        )
+        return response
+
+    return _login
+
+
+@pytest.fixture
+def outbox(monkeypatch) -> list:
+    """Messages handed to SMTP (the only thing we mock: it leaves the machine)."""
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            self.host = host
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, user, password):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    return sent

@@ -103,6 +103,6 @@ def test_cookie_flags(env, monkeypatch):
 
 
 def test_templates_render_from_the_checkout(client):
-    response = client.get("/")
+    response = client.get("/setup")
     assert response.status_code == 200
     assert b'<main id="main"' in response.data

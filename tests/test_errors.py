@@ -6,6 +6,9 @@ import pytest
 from flask import abort
 
 
+pytestmark = pytest.mark.usefixtures("world")  # an account exists: no /setup redirect
+
+
 @pytest.fixture
 def app_with_faults(make_app):
     app = make_app(MAX_CONTENT_LENGTH=1000)

@@ -8,18 +8,23 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import schema
+from ..access import public
 from ..extensions import db
 from ..urls import safe_next
 from . import bp
 
 
 @bp.get("/")
+@public
 def index():
-    """What allin is, for anyone who arrives."""
+    """What allin is, for anyone who arrives; a start page for those signed in."""
+    if current_user.is_authenticated:
+        return render_template("home/dashboard.html")
     return render_template("home/index.html")
 
 
 @bp.post("/language")
+@public
 def set_language():
     """Remember the chosen language in the session and, when signed in, on the account."""
     lang = request.form.get("lang")
@@ -32,6 +37,7 @@ def set_language():
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """200 when the database answers and its schema is current; 503 otherwise."""
     try:

@@ -1,6 +1,16 @@
 """Every model, imported here so Alembic and the shell see all tables."""
 
+from .accounts import Installation, Invitation, LoginFailure, LoginSession, PasswordReset
 from .audit import AuditEvent
 from .people import Municipality, User
 
-__all__ = ["AuditEvent", "Municipality", "User"]
+__all__ = [
+    "AuditEvent",
+    "Installation",
+    "Invitation",
+    "LoginFailure",
+    "LoginSession",
+    "Municipality",
+    "PasswordReset",
+    "User",
+]

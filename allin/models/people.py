@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +54,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     municipality: Mapped[Municipality | None] = relationship()
 
+    # Not columns: the login session this request is signed in through (set by the loader).
+    login_token = None
+    login_session_id = None
+
     __table_args__ = (
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
         CheckConstraint(
@@ -70,13 +75,20 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def get_id(self) -> str | None:
+        """Flask-Login keeps this in the cookie: the session token, never the user id."""
+        return self.login_token
+
     @property
     def login(self) -> str:
         """What the person types to sign in."""
         return self.email or self.username or ""
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)  # scrypt
+        # scrypt by default; tests choose a cheaper work factor through the setting.
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,0 +1,92 @@
+"""Forms for inviting people, changing roles and editing municipalities."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..access import Role
+from ..auth.invitations import email_taken
+from ..forms import COUNTRIES, clean, email_field, name_field, no_control_characters
+
+
+class InviteForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    municipality = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+    name = name_field(description=_l("So they recognise the invitation. They can change it."))
+    email = email_field(
+        required=False,
+        description=_l(
+            "Required for staff. Ambassadors without e-mail get a username instead; "
+            "give them the link in person."
+        ),
+    )
+
+    def __init__(self, *args, roles, municipalities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+        if municipalities is None:
+            del self.municipality
+        else:
+            self.municipality.choices = [SelectChoice(m.id, m.name) for m in municipalities]
+
+    def validate_email(self, field):
+        if not field.data and self.role.data != Role.AMBASSADOR:
+            raise ValidationError(_l("Enter an e-mail address: staff sign in with it."))
+        if field.data and email_taken(field.data):
+            raise ValidationError(_l("This e-mail address already has an account."))
+
+    def validate_municipality(self, field):
+        if self.role.data != Role.NETWORK_ADMIN and not field.data:
+            raise ValidationError(_l("Choose the municipality."))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("New role"), validators=[DataRequired()])
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+
+
+class MunicipalityForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Enter the municipality's name.")),
+            Length(max=120),
+            no_control_characters,
+        ],
+        render_kw={"maxlength": 120},
+    )
+    country = SelectField(_l("Country"), choices=COUNTRIES, default="NO")
+    digital_consent_age = IntegerField(
+        _l("Age of digital consent"),
+        default=13,
+        description=_l(
+            "Below this age a guardian must consent before an ambassador gets an "
+            "account. Norway: 13."
+        ),
+        validators=[
+            DataRequired(_l("Enter an age.")),
+            NumberRange(10, 18, _l("Enter an age from 10 to 18.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    photo_consent_age = IntegerField(
+        _l("Age for consent to photos and publishing"),
+        default=15,
+        description=_l(
+            "Below this age a guardian must consent to photos and published names. "
+            "Norwegian guidance: 15."
+        ),
+        validators=[
+            DataRequired(_l("Enter an age.")),
+            NumberRange(10, 18, _l("Enter an age from 10 to 18.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )

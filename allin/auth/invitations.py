@@ -1,0 +1,126 @@
+"""Invitations: single-use, 72-hour links whose token is stored only as a hash (SECURITY 4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit
+from ..access import Role, can_manage_invitation, invitable_roles
+from ..clock import now
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Invitation, Municipality, User
+from .passwords import password_problem
+from .services import hash_token, new_token
+
+
+def _expiry():
+    return now() + timedelta(hours=current_app.config["INVITATION_HOURS"])
+
+
+def invite(
+    *, actor: User, role: Role, name: str, email: str | None, municipality: Municipality | None
+) -> tuple[Invitation, str]:
+    """Create an invitation `actor` is allowed to make; returns it and its link token.
+
+    Network admins choose the municipality (none for a network admin); everyone else invites
+    into their own municipality, whatever was posted.
+    """
+    if role not in invitable_roles(actor):
+        raise DomainError("role not allowed")
+    if role == Role.NETWORK_ADMIN:
+        municipality_id = None
+    elif actor.role == Role.NETWORK_ADMIN:
+        if municipality is None:
+            raise DomainError("municipality required")
+        municipality_id = municipality.id
+    else:
+        municipality_id = actor.municipality_id
+    if role != Role.AMBASSADOR and not email:
+        raise DomainError("email required")
+    if email and email_taken(email):
+        raise DomainError("email taken")
+    token, token_hash = new_token()
+    invitation = Invitation(
+        token_hash=token_hash,
+        role=role,
+        municipality_id=municipality_id,
+        name=name,
+        email=email,
+        invited_by_id=actor.id,
+        expires_at=_expiry(),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("invitation.sent", actor=actor, target=invitation, role=str(role))
+    return invitation, token
+
+
+def renew(invitation: Invitation, *, actor: User) -> str:
+    """Give a pending or expired invitation a new link and a new 72 hours; the old link dies."""
+    if not can_manage_invitation(actor, invitation) or invitation.status in ("accepted", "revoked"):
+        raise DomainError("cannot renew")
+    token, invitation.token_hash = new_token()
+    invitation.expires_at = _expiry()
+    audit.record("invitation.renewed", actor=actor, target=invitation)
+    return token
+
+
+def revoke(invitation: Invitation, *, actor: User) -> None:
+    if not can_manage_invitation(actor, invitation) or invitation.status == "accepted":
+        raise DomainError("cannot revoke")
+    invitation.revoked_at = now()
+    audit.record("invitation.revoked", actor=actor, target=invitation)
+
+
+def find(token: str) -> tuple[Invitation | None, str]:
+    """The invitation behind `token` and its status (pending, accepted, revoked, expired), or
+    (None, "unknown") for a link that never existed or was tampered with."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    return (invitation, invitation.status) if invitation else (None, "unknown")
+
+
+def email_taken(email: str) -> bool:
+    return bool(
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == email.lower()))
+    )
+
+
+def username_taken(username: str) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.username == username.lower())
+        )
+    )
+
+
+def accept(
+    invitation: Invitation, *, name: str, email: str | None, username: str | None, password: str
+) -> User:
+    """Create the invited account and spend the invitation."""
+    if invitation.status != "pending":
+        raise DomainError("invitation not valid")
+    problem = password_problem(
+        password, personal=(name, (email or "").split("@")[0], username or "")
+    )
+    if problem:
+        raise DomainError(str(problem))
+    user = User(
+        role=invitation.role,
+        municipality_id=invitation.municipality_id,
+        name=name,
+        email=email or None,
+        username=username or None,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    invitation.accepted_at = now()
+    invitation.user_id = user.id
+    audit.record("invitation.accepted", actor=user, target=invitation)
+    return user

@@ -1,0 +1,44 @@
+"""Outgoing e-mail: SMTP when MAIL_SERVER is set, otherwise written to the log.
+
+Sending never decides whether a request succeeds: the caller has already shown the link, so a
+failure is logged and reported back, not raised (SECURITY 36). Links carry one-time tokens; in
+the log they are redacted unless the app runs in debug mode, where a developer without SMTP
+needs them to follow a reset or invitation link.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+TOKEN_IN_LINK = re.compile(r"(/(?:invitation|password/reset)/)[A-Za-z0-9_-]{20,}")
+
+
+def send_mail(*, to: str, subject: str, body: str) -> bool:
+    """Send one plain-text e-mail; True when it was handed to the SMTP server."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        shown = body if current_app.debug else TOKEN_IN_LINK.sub(r"\1[redacted]", body)
+        current_app.logger.info(
+            "e-mail not sent (no MAIL_SERVER set)\nTo: %s\nSubject: %s\n\n%s", to, subject, shown
+        )
+        return False
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("sending e-mail failed (subject %r)", subject)
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""Sign-in state kept on the server: login sessions, failed attempts, invitations, resets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..extensions import db
+from .people import ROLE_VALUES, Municipality, User
+
+
+class Installation(db.Model):
+    """One row, written by /setup. Its fixed key makes a race of two first set-ups fail safely."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_up_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LoginSession(db.Model):
+    """A signed-in browser. Deleting the row signs it out, wherever the cookie is."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=now)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, counted per account and per client address (both stored as hashes)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('account', 'address')", name="kind_known"),
+        Index("ix_login_failure_lookup", "kind", "key_hash", "created_at"),
+    )
+
+
+class Invitation(db.Model):
+    """A single-use, expiring link that creates an account with a given role."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+    municipality: Mapped[Municipality | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        CheckConstraint(
+            "(role = 'network_admin' AND municipality_id IS NULL)"
+            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
+            name="municipality_matches_role",
+        ),
+    )
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now():
+            return "expired"
+        return "pending"
+
+
+class PasswordReset(db.Model):
+    """A single-use link, valid for a short time, that sets a new password."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,65 @@
+"""The main menu, built from permissions: a person sees only what they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from .access import Perm, Role, can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+# (label, endpoint, permission, endpoints that count as "here")
+MENU = [
+    (_l("Home"), "home.index", Perm.USE_ACCOUNT, ("home.index",)),
+    (
+        _l("People"),
+        "admin.users",
+        Perm.VIEW_USERS,
+        (
+            "admin.users",
+            "admin.user_detail",
+            "admin.invite",
+            "admin.invitation_list",
+            "admin.invitation_detail",
+        ),
+    ),
+    (
+        _l("Municipalities"),
+        "admin.municipalities",
+        Perm.MANAGE_MUNICIPALITIES,
+        ("admin.municipalities", "admin.new_municipality", "admin.edit_municipality"),
+    ),
+    (_l("My account"), "auth.account", Perm.USE_ACCOUNT, ("auth.account", "auth.change_password")),
+]
+
+
+def viewer():
+    """The signed-in user, or None; never fails (error pages render when the database does)."""
+    try:
+        return current_user._get_current_object() if current_user.is_authenticated else None
+    except SQLAlchemyError:
+        return None
+
+
+def nav_items() -> list[NavItem]:
+    user = viewer()
+    return [
+        NavItem(str(label), url_for(endpoint), request.endpoint in here)
+        for label, endpoint, perm, here in MENU
+        if can(user, perm)
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(nav_items=nav_items, viewer=viewer, can=can, Perm=Perm, Role=Role)

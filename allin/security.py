@@ -1,0 +1,53 @@
+"""Response headers for every page (SECURITY 18) and the expired-form rescue (SECURITY 17)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_wtf.csrf import CSRFError
+
+from .errors import render_error
+from .nav import viewer
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_headers)
+    app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def _headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["HTTPS"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if viewer() is not None:
+        headers["Cache-Control"] = "no-store"
+        headers["Vary"] = "Cookie"
+    return response
+
+
+def _csrf_failed(error: CSRFError):
+    """A stale or missing token on a form page: show the form again with what was typed.
+
+    The view runs once more; its form fails the same token check, so nothing is saved, and the
+    page comes back with the user's input, a fresh token and a message. Pure actions (no form
+    page behind them) get the 400 page.
+    """
+    endpoint = request.endpoint
+    rule = request.url_rule
+    if endpoint and rule is not None and "GET" in rule.methods and not g.get("csrf_retry"):
+        g.csrf_retry = True
+        view = current_app.view_functions[endpoint]
+        response = current_app.make_response(view(**(request.view_args or {})))
+        response.status_code = 400
+        return response
+    return render_error(400)

@@ -1,0 +1,185 @@
+"""Who may do what: the grants table, declared permissions, and municipality isolation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from allin.access import GRANTS, Perm, Role
+from allin.extensions import db
+from allin.models import Invitation, LoginSession, Municipality, User
+
+N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
+
+# The spec, row by row: which roles hold each permission.
+EXPECTED = {
+    Perm.USE_ACCOUNT: {N, C, Y, A},
+    Perm.VIEW_USERS: {N, C, Y},
+    Perm.MANAGE_STAFF: {N, C},
+    Perm.MANAGE_AMBASSADOR_ACCOUNTS: {C, Y},
+    Perm.MANAGE_MUNICIPALITIES: {N},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("perm", list(Perm))
+def test_grants(role, perm):
+    assert (perm in GRANTS[role]) == (role in EXPECTED[perm])
+
+
+def test_every_endpoint_declares_a_permission_or_is_public(app):
+    undeclared = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and getattr(app.view_functions[rule.endpoint], "allin_permission", None) is None
+    ]
+    assert undeclared == [], "add @require(Perm.X) or @public to these routes"
+
+
+# Which model each id parameter names. A new id parameter fails the walk until it is listed.
+ID_MODELS = {
+    "user_id": User,
+    "invitation_id": Invitation,
+    "municipality_id": Municipality,
+    "session_id": LoginSession,
+}
+
+
+def snapshot() -> dict:
+    """Every row of every table (login sessions without their last-seen time)."""
+    state = {}
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if c.name != "last_seen_at"]
+        rows = db.session.execute(select(*columns)).all()
+        state[table.name] = sorted(map(repr, rows))
+    return state
+
+
+@pytest.fixture
+def foreign(app, world):
+    """Municipality B's records, seen from municipality A (and an ambassador, from the network)."""
+    from allin.auth.services import new_token
+
+    with app.app_context():
+        b = world.b
+        invitation = Invitation(
+            token_hash=new_token()[1],
+            role=Role.YOUTH_WORKER,
+            municipality_id=world.municipality_b,
+            name="B invitee",
+            email="b-invitee@example.com",
+            invited_by_id=b["coordinator"].id,
+            expires_at=db.func.now(),
+        )
+        ambassador_invitation = Invitation(
+            token_hash=new_token()[1],
+            role=Role.AMBASSADOR,
+            municipality_id=world.municipality_a,
+            name="A amb",
+            invited_by_id=world.a["coordinator"].id,
+            expires_at=db.func.now(),
+        )
+        login_session = LoginSession(user_id=b["coordinator"].id, token_hash=new_token()[1])
+        db.session.add_all([invitation, ambassador_invitation, login_session])
+        db.session.commit()
+        return {
+            "from_a": {
+                "user_id": b["coordinator"].id,
+                "invitation_id": invitation.id,
+                "municipality_id": world.municipality_b,
+                "session_id": login_session.id,
+            },
+            # The network sees staff everywhere but never an ambassador's record.
+            "from_network": {
+                "user_id": world.a["ambassador"].id,
+                "invitation_id": ambassador_invitation.id,
+                "session_id": login_session.id,
+            },
+        }
+
+
+def id_rules(app):
+    rules = []
+    for rule in app.url_map.iter_rules():
+        ids = [a for a in rule.arguments if a.endswith("_id")]
+        if ids:
+            unknown = set(ids) - set(ID_MODELS)
+            assert not unknown, f"{rule.rule}: say which model {unknown} names in ID_MODELS"
+            rules.append(rule)
+    assert rules, "no id routes found: the walk would prove nothing"
+    return rules
+
+
+@pytest.mark.parametrize("actor", ["coordinator", "youth_worker", "ambassador", "network"])
+def test_every_id_route_hides_other_municipalities(app, client, world, foreign, login, actor):
+    """Foreign ids answer 404 for every method (403 where the role lacks the permission
+    altogether, which reveals nothing), and nothing in the database changes."""
+    person = world.admin if actor == "network" else world.a[actor]
+    ids = foreign["from_network" if actor == "network" else "from_a"]
+    assert login(person).status_code == 302
+    with app.app_context():
+        before = snapshot()
+    checked = 0
+    for rule in id_rules(app):
+        if any(arg not in ids for arg in rule.arguments):
+            continue  # e.g. every municipality is the network's own: nothing foreign exists
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
+        view = app.view_functions[rule.endpoint]
+        permission = view.allin_permission
+        role = Role.NETWORK_ADMIN if actor == "network" else Role(actor)
+        expected = 404 if permission == "public" or permission in GRANTS[role] else 403
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"role": "coordinator"})
+            assert response.status_code == expected, f"{method} {url} as {actor}"
+            checked += 1
+    with app.app_context():
+        assert snapshot() == before
+    assert checked >= 3
+
+
+def test_unknown_ids_are_404_too(client, world, login):
+    login(world.a["coordinator"])
+    assert client.get("/admin/users/999999").status_code == 404
+    assert client.post("/admin/users/999999/deactivate").status_code == 404
+
+
+def test_coordinator_sees_only_own_municipality(client, world, login):
+    login(world.a["coordinator"])
+    page = client.get("/admin/users/").data.decode()
+    assert world.a["youth_worker"].login not in page  # list shows names, not logins
+    names = re.findall(r'href="/admin/users/(\d+)"', page)
+    assert {int(n) for n in names} == {p.id for p in world.a.values()}
+
+
+def test_network_admin_sees_staff_but_no_ambassador(client, world, login):
+    login(world.admin)
+    page = client.get("/admin/users/").data.decode()
+    ids = {int(n) for n in re.findall(r'href="/admin/users/(\d+)"', page)}
+    staff = {world.admin.id} | {
+        p.id for side in (world.a, world.b) for role, p in side.items() if role != "ambassador"
+    }
+    assert ids == staff
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "status"),
+    [
+        ("anonymous", "/admin/users/", 302),
+        ("anonymous", "/account", 302),
+        ("ambassador", "/admin/users/", 403),
+        ("youth_worker", "/admin/municipalities/", 403),
+        ("coordinator", "/admin/municipalities/", 403),
+        ("youth_worker", "/admin/users/", 200),
+        ("network", "/admin/municipalities/", 200),
+    ],
+)
+def test_pages_by_role(client, world, login, who, url, status):
+    if who != "anonymous":
+        login(world.admin if who == "network" else world.a[who])
+    response = client.get(url)
+    assert response.status_code == status
+    if status == 302:
+        assert response.headers["Location"].startswith("/login?next=")

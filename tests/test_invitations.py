@@ -1,0 +1,437 @@
+"""Invitations, password resets, user administration and mass assignment."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from allin import clock
+from allin.access import Role
+from allin.extensions import db
+from allin.models import AuditEvent, Invitation, PasswordReset, User
+from tests.factories import PASSWORD
+
+NEW = "et nytt og langt passord"
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    class Frozen:
+        current = clock.utcnow()
+
+        def advance(self, **delta):
+            self.current += timedelta(**delta)
+
+    frozen = Frozen()
+    monkeypatch.setattr(clock, "utcnow", lambda: frozen.current)
+    return frozen
+
+
+def invite(client, **data) -> tuple[int, str]:
+    """Post the invite form; returns the invitation id and the link path shown once."""
+    response = client.post("/admin/invitations/new", data=data)
+    assert response.status_code == 302, response.data.decode()[-2000:]
+    invitation_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(response.headers["Location"]).data.decode()
+    link = re.search(r'value="http://localhost(/invitation/[^"]+)"', page).group(1)
+    return invitation_id, link
+
+
+def accept(app, link: str, **data):
+    """Open the link in a fresh browser and submit the form."""
+    browser = app.test_client()
+    opened = browser.get(link)
+    assert opened.headers["Location"] == "/invitation"
+    return browser, browser.post("/invitation", data={"password": NEW, "confirm": NEW, **data})
+
+
+def test_coordinator_invites_a_youth_worker(app, client, world, login):
+    login(world.a["coordinator"])
+    invitation_id, link = invite(
+        client, role="youth_worker", name="Sindre Vik", email="Sindre@Example.com"
+    )
+    again = client.get(f"/admin/invitations/{invitation_id}").data.decode()
+    assert link not in again, "the link is shown once"
+    _, response = accept(app, link, name="Sindre Vik", email="sindre@example.com")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "sindre@example.com"))
+        assert (user.role, user.municipality_id) == (Role.YOUTH_WORKER, world.municipality_a)
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation.accepted_at is not None and invitation.user_id == user.id
+        # Only the hash is stored.
+        assert link.rsplit("/", 1)[1] not in invitation.token_hash
+    fresh = app.test_client()
+    assert (
+        fresh.post("/login", data={"login": "sindre@example.com", "password": NEW}).status_code
+        == 302
+    )
+
+
+def test_ambassador_invitation_uses_a_username(app, client, world, login):
+    login(world.a["youth_worker"])
+    _, link = invite(client, role="ambassador", name="Tuva Lien", email="")
+    _, response = accept(app, link, name="Tuva Lien", username="Tuva.L", email="")
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "tuva.l"))
+        assert user.role == Role.AMBASSADOR and user.email is None
+    assert (
+        app.test_client().post("/login", data={"login": "tuva.l", "password": NEW}).status_code
+        == 302
+    )
+
+
+def test_a_link_works_once(app, client, world, login):
+    login(world.a["coordinator"])
+    _, link = invite(client, role="youth_worker", name="A", email="a1@example.com")
+    accept(app, link, name="A", email="a1@example.com")
+    browser, response = accept(app, link, name="B", email="b1@example.com")
+    assert response.status_code == 410
+    assert "allerede brukt" in response.data.decode()
+
+
+def test_expired_link(app, client, world, login, frozen):
+    login(world.a["coordinator"])
+    _, link = invite(client, role="youth_worker", name="A", email="a2@example.com")
+    frozen.advance(hours=72, seconds=1)
+    _, response = accept(app, link, name="A", email="a2@example.com")
+    assert response.status_code == 410
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "a2@example.com")) is None
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t[:10], lambda t: "x" * 300],
+)
+def test_tampered_link(app, client, world, login, tamper):
+    login(world.a["coordinator"])
+    _, link = invite(client, role="youth_worker", name="A", email="a3@example.com")
+    token = link.rsplit("/", 1)[1]
+    _, response = accept(app, f"/invitation/{tamper(token)}", name="A", email="a3@example.com")
+    assert response.status_code == 404
+    assert "Vi kjenner ikke igjen denne lenken" in response.data.decode()
+
+
+def test_revoke_and_renew(app, client, world, login):
+    login(world.a["coordinator"])
+    invitation_id, first = invite(client, role="youth_worker", name="A", email="a4@example.com")
+    client.post(f"/admin/invitations/{invitation_id}/renew")
+    second = re.search(
+        r'value="http://localhost(/invitation/[^"]+)"',
+        client.get(f"/admin/invitations/{invitation_id}").data.decode(),
+    ).group(1)
+    assert first != second
+    assert accept(app, first, name="A", email="a4@example.com")[1].status_code == 404
+    client.post(f"/admin/invitations/{invitation_id}/revoke")
+    assert accept(app, second, name="A", email="a4@example.com")[1].status_code == 410
+
+
+def test_network_admin_invites_a_coordinator_into_a_chosen_municipality(app, client, world, login):
+    login(world.admin)
+    _, link = invite(
+        client,
+        role="coordinator",
+        municipality=world.municipality_b,
+        name="C",
+        email="c@example.com",
+    )
+    accept(app, link, name="C", email="c@example.com")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "c@example.com"))
+        assert (user.role, user.municipality_id) == (Role.COORDINATOR, world.municipality_b)
+
+
+@pytest.mark.parametrize(
+    ("who", "role"),
+    [
+        ("youth_worker", "coordinator"),
+        ("coordinator", "network_admin"),
+        ("youth_worker", "network_admin"),
+    ],
+)
+def test_nobody_invites_above_their_station(app, client, world, login, who, role):
+    login(world.a[who])
+    response = client.post(
+        "/admin/invitations/new", data={"role": role, "name": "X", "email": "x@example.com"}
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Invitation)) is None
+
+
+def test_ambassadors_cannot_invite(client, world, login):
+    login(world.a["ambassador"])
+    assert client.get("/admin/invitations/new").status_code == 403
+
+
+def test_invitation_email_with_smtp_and_without(make_app, world, outbox, caplog):
+    sent = outbox
+    for server in ("smtp.example.com", None):
+        app = make_app(MAIL_SERVER=server)
+        client = app.test_client()
+        client.post("/login", data={"login": world.a["coordinator"].login, "password": PASSWORD})
+        with caplog.at_level(logging.INFO):
+            _, link = invite(
+                client,
+                role="youth_worker",
+                name="Eirik Moen",
+                email=f"eirik{bool(server)}@example.com",
+            )
+        token = link.rsplit("/", 1)[1]
+        if server:
+            assert len(sent) == 1 and token in sent[0].get_content()
+            assert sent[0]["To"] == "eiriktrue@example.com"
+        else:
+            assert "e-mail not sent" in caplog.text and "[redacted]" in caplog.text
+        assert token not in caplog.text
+
+
+# ---- password reset -------------------------------------------------------------------------
+
+
+def reset_link_from(outbox) -> str:
+    return re.search(r"(/password/reset/[A-Za-z0-9_-]{20,})", outbox[-1].get_content()).group(1)
+
+
+def test_reset_answers_the_same_for_unknown_addresses(client, world):
+    known = client.post("/password/forgot", data={"email": world.a["coordinator"].login})
+    unknown = client.post("/password/forgot", data={"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.data == unknown.data
+
+
+def test_reset_flow_ends_every_session_and_works_once(make_app, world, outbox):
+    app = make_app(MAIL_SERVER="smtp.example.com")
+    client = app.test_client()
+    victim_browser = app.test_client()
+    victim_browser.post(
+        "/login", data={"login": world.a["coordinator"].login, "password": PASSWORD}
+    )
+    client.post("/password/forgot", data={"email": world.a["coordinator"].login})
+    assert outbox[-1]["To"] == world.a["coordinator"].login
+    link = reset_link_from(outbox)
+    assert client.get(link).headers["Location"] == "/password/reset"
+    response = client.post("/password/reset", data={"password": NEW, "confirm": NEW})
+    assert response.status_code == 302
+    assert victim_browser.get("/account").status_code == 302
+    assert (
+        client.post(
+            "/login", data={"login": world.a["coordinator"].login, "password": NEW}
+        ).status_code
+        == 302
+    )
+    other = app.test_client()
+    other.get(link)
+    assert other.get("/password/reset").status_code == 410
+
+
+def test_reset_link_expires_after_30_minutes(make_app, world, outbox, frozen):
+    client = make_app(MAIL_SERVER="smtp.example.com").test_client()
+    client.post("/password/forgot", data={"email": world.a["coordinator"].login})
+    client.get(reset_link_from(outbox))
+    frozen.advance(minutes=29)
+    assert client.get("/password/reset").status_code == 200
+    frozen.advance(minutes=2)
+    assert client.get("/password/reset").status_code == 410
+
+
+def test_reset_tokens_never_reach_the_log_outside_debug(app, client, world, caplog):
+    with caplog.at_level(logging.DEBUG):
+        client.post("/password/forgot", data={"email": world.a["coordinator"].login})
+    assert "/password/reset/[redacted]" in caplog.text
+    assert not re.search(r"/password/reset/[A-Za-z0-9_-]{20,}", caplog.text)
+
+
+def test_staff_hand_over_a_reset_link_to_an_ambassador_without_email(app, client, world, login):
+    login(world.a["youth_worker"])
+    ambassador = world.a["ambassador"]
+    response = client.post(f"/admin/users/{ambassador.id}/reset-link", follow_redirects=True)
+    link = re.search(
+        r'value="http://localhost(/password/reset/[^"]+)"', response.data.decode()
+    ).group(1)
+    kid = app.test_client()
+    kid.get(link)
+    assert kid.post("/password/reset", data={"password": NEW, "confirm": NEW}).status_code == 302
+    assert kid.post("/login", data={"login": ambassador.login, "password": NEW}).status_code == 302
+    with app.app_context():
+        reset = db.session.scalar(select(PasswordReset))
+        assert reset.created_by_id == world.a["youth_worker"].id
+
+
+def test_no_handover_links_for_staff(client, world, login):
+    login(world.a["coordinator"])
+    assert client.post(f"/admin/users/{world.a['youth_worker'].id}/reset-link").status_code == 403
+
+
+# ---- administration -------------------------------------------------------------------------
+
+
+def test_role_change_within_what_the_actor_may_grant(app, client, world, login):
+    login(world.a["coordinator"])
+    worker = world.a["youth_worker"].id
+    assert (
+        client.post(f"/admin/users/{worker}/role", data={"role": "network_admin"}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(User, worker).role == Role.YOUTH_WORKER
+    client.post(f"/admin/users/{worker}/role", data={"role": "coordinator"})
+    with app.app_context():
+        assert db.session.get(User, worker).role == Role.COORDINATOR
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "user.role_changed")
+        )
+        assert event.detail == {"from": "youth_worker", "to": "coordinator"}
+
+
+def test_nobody_changes_themselves(client, world, login):
+    login(world.a["coordinator"])
+    me = world.a["coordinator"].id
+    assert client.post(f"/admin/users/{me}/deactivate").status_code == 403
+    assert client.post(f"/admin/users/{me}/role", data={"role": "youth_worker"}).status_code == 403
+
+
+def test_youth_workers_manage_ambassadors_only(client, world, login):
+    login(world.a["youth_worker"])
+    assert client.post(f"/admin/users/{world.a['coordinator'].id}/deactivate").status_code == 403
+    assert client.post(f"/admin/users/{world.a['ambassador'].id}/deactivate").status_code == 302
+
+
+def test_reactivate(app, client, world, login):
+    login(world.a["coordinator"])
+    worker = world.a["youth_worker"]
+    client.post(f"/admin/users/{worker.id}/deactivate")
+    client.post(f"/admin/users/{worker.id}/reactivate")
+    assert (
+        app.test_client()
+        .post("/login", data={"login": worker.login, "password": PASSWORD})
+        .status_code
+        == 302
+    )
+
+
+def test_user_list_search_and_pagination(app, client, world, login):
+    from tests.factories import make_user
+
+    with app.app_context():
+        municipality = db.session.get(User, world.a["coordinator"].id).municipality
+        for n in range(30):
+            make_user(
+                Role.AMBASSADOR, municipality, name=f"Ambassadør {n:02d}", username=f"kid{n:02d}"
+            )
+        db.session.commit()
+    login(world.a["coordinator"])
+    first = client.get("/admin/users/?q=ambassadør").data.decode()
+    assert "Ambassadør 00" in first and "Ambassadør 29" not in first
+    assert 'aria-current="page"' in first and "?page=2&amp;q=ambassad%C3%B8r" in first
+    second = client.get("/admin/users/?q=ambassadør&page=2").data.decode()
+    assert "Ambassadør 29" in second
+    names = re.findall(r'href="/admin/users/\d+">([^<]+)<', first)
+    assert len(names) == 25 and all(n.startswith("Ambassadør") for n in names)
+    assert client.get("/admin/users/?q=%25").status_code == 200
+
+
+def test_municipalities_are_created_by_network_admins(app, client, world, login):
+    login(world.admin)
+    response = client.post(
+        "/admin/municipalities/new",
+        data={
+            "name": "Tromsø",
+            "country": "NO",
+            "digital_consent_age": "13",
+            "photo_consent_age": "15",
+        },
+    )
+    assert response.status_code == 302
+    duplicate = client.post(
+        "/admin/municipalities/new",
+        data={
+            "name": "tromsø",
+            "country": "NO",
+            "digital_consent_age": "13",
+            "photo_consent_age": "15",
+        },
+    )
+    assert duplicate.status_code == 200 and b"finnes allerede" in duplicate.data
+    bad = client.post(
+        "/admin/municipalities/new",
+        data={
+            "name": "Bodø",
+            "country": "NO",
+            "digital_consent_age": "9",
+            "photo_consent_age": "15",
+        },
+    )
+    assert bad.status_code == 200 and b'value="Bod\xc3\xb8"' in bad.data
+
+
+# ---- mass assignment (SECURITY 14) ----------------------------------------------------------
+
+SNEAKY = {"role": "network_admin", "municipality_id": "999", "active": "n", "is_active": "n"}
+
+
+def test_accepting_cannot_choose_role_or_municipality(app, client, world, login):
+    login(world.a["coordinator"])
+    _, link = invite(client, role="youth_worker", name="S", email="s@example.com")
+    accept(
+        app,
+        link,
+        name="S",
+        email="s@example.com",
+        **{**SNEAKY, "municipality_id": str(world.municipality_b)},
+    )
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "s@example.com"))
+        assert (user.role, user.municipality_id, user.active) == (
+            Role.YOUTH_WORKER,
+            world.municipality_a,
+            True,
+        )
+
+
+def test_coordinators_cannot_invite_into_another_municipality(app, client, world, login):
+    login(world.a["coordinator"])
+    invite(
+        client,
+        role="youth_worker",
+        name="S",
+        email="t@example.com",
+        municipality=str(world.municipality_b),
+        municipality_id=str(world.municipality_b),
+    )
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert invitation.municipality_id == world.municipality_a
+
+
+def test_password_and_account_forms_ignore_extra_fields(app, client, world, login):
+    login(world.a["ambassador"])
+    client.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW, "confirm": NEW, **SNEAKY}
+    )
+    client.post("/language", data={"lang": "en", **SNEAKY})
+    with app.app_context():
+        user = db.session.get(User, world.a["ambassador"].id)
+        assert (user.role, user.municipality_id, user.active) == (
+            Role.AMBASSADOR,
+            world.municipality_a,
+            True,
+        )
+        assert user.language == "en"
+
+
+def test_debug_mode_logs_links_for_developers_without_smtp(make_app, world, caplog):
+    from tests.conftest import TEST_DATABASE_URL
+
+    if TEST_DATABASE_URL:
+        pytest.skip("debug mode is refused on a server database")
+    client = make_app(DEBUG=True).test_client()
+    with caplog.at_level(logging.INFO):
+        client.post("/password/forgot", data={"email": world.a["coordinator"].login})
+    assert re.search(r"/password/reset/[A-Za-z0-9_-]{20,}", caplog.text)
