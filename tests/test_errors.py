@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import abort
 
-
 pytestmark = pytest.mark.usefixtures("world")  # an account exists: no /setup redirect
 
 
