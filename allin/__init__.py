@@ -40,11 +40,11 @@ def register_extensions(app: Flask) -> None:
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)
     login.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
     nav.init_app(app)
-    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

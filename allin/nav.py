@@ -62,4 +62,8 @@ def nav_items() -> list[NavItem]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, viewer=viewer, can=can, Perm=Perm, Role=Role)
+    from .auth.agents import describe
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items, viewer=viewer, can=can, Perm=Perm, Role=Role, describe_agent=describe
+    )

@@ -15,8 +15,18 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    """Call before the CSRF extension, so bad bytes never reach a re-shown form."""
+    app.before_request(_refuse_nul)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def _refuse_nul():
+    """No text we store may hold a NUL character (PostgreSQL refuses it); no person types one."""
+    for source in (request.args, request.form):
+        if any("\x00" in value for _key, values in source.lists() for value in values):
+            return render_error(400)
+    return None
 
 
 def _headers(response):

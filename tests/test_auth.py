@@ -266,19 +266,22 @@ def test_admin_can_end_someones_sessions(app, client, world, login):
     assert victim.get("/account").status_code == 302
 
 
+ANDROID = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537"
+
+
 def test_user_sees_and_ends_own_sessions(app, client, world, login):
     phone = app.test_client()
     phone.post(
         "/login",
         data={"login": world.a["coordinator"].login, "password": PASSWORD},
-        headers={"User-Agent": "Phone browser"},
+        headers={"User-Agent": ANDROID},
     )
     login(world.a["coordinator"])
-    page = client.get("/account").data.decode()
-    assert "Phone browser" in page
+    page = client.get("/account", headers={"Accept-Language": "en"}).data.decode()
+    assert "Chrome on Android" in page
     with app.app_context():
         phone_session = db.session.scalar(
-            select(LoginSession.id).where(LoginSession.user_agent == "Phone browser")
+            select(LoginSession.id).where(LoginSession.user_agent == ANDROID)
         )
     assert client.post(f"/account/sessions/{phone_session}/end").status_code == 302
     assert phone.get("/account").status_code == 302

@@ -62,3 +62,8 @@ def test_missing_csrf_token_is_400(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     response = app.test_client().post("/language", data={"lang": "en"})
     assert response.status_code == 400
+
+
+def test_nul_characters_are_refused_before_any_view(client):
+    assert client.post("/login", data={"login": "a\x00b", "password": "x"}).status_code == 400
+    assert client.get("/admin/users/?q=%00").status_code == 400

@@ -435,3 +435,44 @@ def test_debug_mode_logs_links_for_developers_without_smtp(make_app, world, capl
     with caplog.at_level(logging.INFO):
         client.post("/password/forgot", data={"email": world.a["coordinator"].login})
     assert re.search(r"/password/reset/[A-Za-z0-9_-]{20,}", caplog.text)
+
+
+def test_audit_trail_names_actions_and_never_secrets(app, client, world, login, outbox, make_app):
+    mailing = make_app(MAIL_SERVER="smtp.example.com").test_client()
+    mailing.post("/login", data={"login": world.a["coordinator"].login, "password": "wrong!"})
+    login(world.a["coordinator"])
+    _, link = invite(client, role="youth_worker", name="Liv Brekke", email="liv@example.com")
+    accept(app, link, name="Liv Brekke", email="liv@example.com")
+    with app.app_context():
+        liv = db.session.scalar(select(User.id).where(User.email == "liv@example.com"))
+    client.post(f"/admin/users/{liv}/role", data={"role": "coordinator"})
+    client.post(f"/admin/users/{liv}/end-sessions")
+    client.post(f"/admin/users/{liv}/deactivate")
+    mailing.post("/password/forgot", data={"email": world.a["youth_worker"].login})
+    mailing.get(reset_link_from(outbox))
+    mailing.post("/password/reset", data={"password": NEW, "confirm": NEW})
+    client.post("/logout")
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        done = {e.action for e in events}
+        assert {
+            "login.failed",
+            "login.succeeded",
+            "invitation.sent",
+            "invitation.accepted",
+            "user.role_changed",
+            "sessions.ended",
+            "user.deactivated",
+            "password.reset_created",
+            "password.reset",
+            "session.ended",
+        } <= done
+        everything = repr([(e.action, e.object_type, e.detail) for e in events])
+        token = link.rsplit("/", 1)[1]
+        for secret in (token, NEW, PASSWORD, "liv@example.com", "Liv Brekke", "wrong!"):
+            assert secret not in everything
+        assert all(
+            e.municipality_id == world.municipality_a
+            for e in events
+            if e.action.startswith("invitation.")
+        )

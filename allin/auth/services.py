@@ -185,7 +185,11 @@ def authenticate(*, login: str, password: str, address: str) -> User | None:
 def start_session(user: User, *, user_agent: str) -> str:
     """Create a server-side login session for `user`; returns the token for the cookie."""
     token, token_hash = new_token()
-    db.session.add(LoginSession(user=user, token_hash=token_hash, user_agent=user_agent[:200]))
+    db.session.add(
+        LoginSession(
+            user=user, token_hash=token_hash, user_agent=user_agent.replace("\x00", "")[:200]
+        )
+    )
     user.last_login_at = now()
     audit.record("login.succeeded", actor=user, target=user)
     return token

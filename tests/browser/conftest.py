@@ -54,20 +54,31 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("live-instance")
-    app = create_app({"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False})
+def base_url():
+    """Replaces pytest-base-url's fixture (deprecated shape); contexts get the live URL."""
+    return None
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on a new, empty instance folder: the first visit leads to /setup."""
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
+    with app.app_context():
+        from allin.extensions import db
 
-
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    return live_server
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -115,15 +126,23 @@ def _path(url: str) -> str:
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def checked(request, browser, base_url, screenshot_dir):
-    """A fresh browser context at phone or desktop size, Norwegian by default."""
+def checked(request, browser, live_server, screenshot_dir):
+    """A fresh browser at phone or desktop size; parametrise indirectly with
+    (viewport, locale) to choose the browser's language (default Norwegian)."""
+    if isinstance(request.param, str):
+        viewport, locale = request.param, "nb-NO"
+    else:
+        viewport, locale = request.param
+    # bypass_csp: our CSP (rightly) refuses the injected axe-core script; the header itself
+    # is asserted in tests/test_auth.py.
     context = browser.new_context(
-        base_url=base_url, viewport=VIEWPORTS[request.param], locale="nb-NO"
+        base_url=live_server.url, viewport=VIEWPORTS[viewport], locale=locale, bypass_csp=True
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
     name = request.node.name.split("[")[0].removeprefix("test_")
-    tracker = Checked(page=page, screenshot_dir=screenshot_dir, prefix=f"{name}-{request.param}")
+    prefix = f"{name}-{viewport}-{locale[:2]}"
+    tracker = Checked(page=page, screenshot_dir=screenshot_dir, prefix=prefix)
     page.on(
         "framenavigated",
         lambda frame: frame == page.main_frame and tracker.visited.append(_path(frame.url)),

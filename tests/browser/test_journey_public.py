@@ -10,6 +10,17 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def demo_network(live_server):
+    """Accounts exist, so pages are not redirected to /setup."""
+    from allin.demo import create_demo_network
+    from allin.extensions import db
+
+    with live_server.app.app_context():
+        create_demo_network(password="demo password 2026")
+        db.session.commit()
+
+
 def test_landing_language_and_error_page(checked):
     page = checked.page
     page.goto("/")

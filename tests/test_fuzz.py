@@ -1,0 +1,171 @@
+"""Hypothesis over the public forms: never a 5xx, never a partial write (SECURITY 15)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from allin.access import Role
+from allin.auth.services import new_token
+from allin.clock import now
+from allin.extensions import db
+from allin.models import Installation, Invitation, Municipality, PasswordReset, User
+from tests.factories import make_user
+
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+# Plain text, hostile text (controls, NUL, bidi, very long) and plausible values.
+hostile = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a\x00b",
+            "\u202eevil",
+            "<script>x</script>",
+            "' OR 1=1 --",
+            "é" * 200,
+            "kari@example.com",
+            "KARI@EXAMPLE.COM ",
+            "lange dager i Larvik",
+        ]
+    ),
+)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@FUZZ
+@given(login=hostile, password=hostile)
+def test_login_never_fails_badly(app, client, login, password):
+    with app.app_context():
+        if not count(User):
+            make_user(Role.NETWORK_ADMIN, email="kari@example.com")
+            db.session.commit()
+        hashes = db.session.scalars(select(User.password_hash)).all()
+    response = client.post("/login", data={"login": login, "password": password})
+    assert response.status_code in (200, 302, 400, 429)
+    with app.app_context():
+        assert db.session.scalars(select(User.password_hash)).all() == hashes
+
+
+@FUZZ
+@given(
+    name=hostile,
+    email=hostile,
+    password=hostile,
+    municipality=hostile,
+    country=st.sampled_from(["NO", "SE", "XX", ""]),
+)
+def test_setup_is_all_or_nothing(app, name, email, password, municipality, country):
+    client = app.test_client()
+    response = client.post(
+        "/setup",
+        data={
+            "name": name,
+            "email": email,
+            "password": password,
+            "confirm": password,
+            "municipality_name": municipality,
+            "country": country,
+        },
+    )
+    assert response.status_code in (200, 302, 400)
+    with app.app_context():
+        created = (count(User), count(Municipality), count(Installation))
+        assert created in ((0, 0, 0), (1, 1, 1)), created
+        assert (response.status_code == 302) == (created == (1, 1, 1))
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+@FUZZ
+@given(
+    name=hostile,
+    email=hostile,
+    username=hostile,
+    password=hostile,
+    role=st.sampled_from([Role.YOUTH_WORKER, Role.AMBASSADOR]),
+)
+def test_accepting_an_invitation_is_all_or_nothing(
+    app, world, name, email, username, password, role
+):
+    token, token_hash = new_token()
+    with app.app_context():
+        invitation = Invitation(
+            token_hash=token_hash,
+            role=role,
+            municipality_id=world.municipality_a,
+            name="Invitee",
+            invited_by_id=world.a["coordinator"].id,
+            expires_at=now() + timedelta(hours=1),
+        )
+        db.session.add(invitation)
+        db.session.commit()
+        invitation_id, users_before = invitation.id, count(User)
+    client = app.test_client()
+    client.get(f"/invitation/{token}")
+    response = client.post(
+        "/invitation",
+        data={
+            "name": name,
+            "email": email,
+            "username": username,
+            "password": password,
+            "confirm": password,
+        },
+    )
+    assert response.status_code in (200, 302, 400)
+    with app.app_context():
+        accepted = db.session.get(Invitation, invitation_id).accepted_at is not None
+        assert count(User) == users_before + accepted
+        assert (response.status_code == 302) == accepted
+
+
+@FUZZ
+@given(password=hostile, confirm=st.one_of(st.none(), hostile))
+def test_reset_is_all_or_nothing(app, world, password, confirm):
+    token, token_hash = new_token()
+    with app.app_context():
+        user = db.session.get(User, world.a["youth_worker"].id)
+        db.session.add(
+            PasswordReset(
+                user=user, token_hash=token_hash, expires_at=now() + timedelta(minutes=30)
+            )
+        )
+        db.session.commit()
+        before = user.password_hash
+    client = app.test_client()
+    client.get(f"/password/reset/{token}")
+    response = client.post(
+        "/password/reset",
+        data={"password": password, "confirm": password if confirm is None else confirm},
+    )
+    assert response.status_code in (200, 302, 400)
+    with app.app_context():
+        user = db.session.get(User, world.a["youth_worker"].id)
+        reset = db.session.scalar(
+            select(PasswordReset).where(PasswordReset.token_hash == token_hash)
+        )
+        changed = user.password_hash != before
+        assert changed == (reset.used_at is not None) == (response.status_code == 302)
+        if changed:
+            assert user.check_password(password)
+
+
+@FUZZ
+@given(email=hostile)
+def test_forgot_password_never_fails_badly(app, world, email):
+    response = app.test_client().post("/password/forgot", data={"email": email})
+    assert response.status_code in (200, 400)
