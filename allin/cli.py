@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from . import demo
 from .access import Role
+from .auth.passwords import password_problem
 from .errors import DomainError
 from .extensions import db
 from .models import User
@@ -50,8 +51,9 @@ def create_admin(name: str, email: str, password: str) -> None:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise click.BadParameter(str(exc), param_hint="--email") from None
-    if len(password) < 12:
-        raise click.BadParameter("use at least 12 characters", param_hint="--password")
+    problem = password_problem(password, personal=(name, email.split("@")[0]))
+    if problem:
+        raise click.BadParameter(str(problem), param_hint="--password")
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise click.ClickException(f"An account with the e-mail {email} already exists.")
     user = User(role=Role.NETWORK_ADMIN, name=name.strip(), email=email)

@@ -54,7 +54,7 @@ def test_create_admin(app, runner):
             "--email",
             "Ase@Example.com",
             "--password",
-            "x" * 12,
+            "fjell og fjord 2026",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -67,7 +67,17 @@ def test_create_admin(app, runner):
         )
 
 
+def test_create_admin_applies_the_password_policy(app, runner):
+    result = runner.invoke(
+        args=["create-admin", "--name", "A", "--email", "a@example.com", "--password", "passord123"]
+    )
+    assert result.exit_code == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
 def test_create_admin_rejects_a_bad_email(app, runner):
+
     result = runner.invoke(
         args=["create-admin", "--name", "A", "--email", "nope", "--password", "x" * 12]
     )
