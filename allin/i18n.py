@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 def select_locale() -> str:
     """The user's choice (session, then account), then Accept-Language, then bokmål."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
