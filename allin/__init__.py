@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import config
+from .converters import IdConverter
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    app.url_map.converters["int"] = IdConverter
 
     register_extensions(app)
     register_blueprints(app)

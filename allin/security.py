@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from .errors import render_error
-from .nav import viewer
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -39,7 +39,8 @@ def _headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config["HTTPS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if viewer() is not None:
+    if request.endpoint != "static":
+        # Pages carry names, one-time links and demo passwords: never keep them in a cache.
         headers["Cache-Control"] = "no-store"
         headers["Vary"] = "Cookie"
     return response
@@ -57,7 +58,11 @@ def _csrf_failed(error: CSRFError):
     if endpoint and rule is not None and "GET" in rule.methods and not g.get("csrf_retry"):
         g.csrf_retry = True
         view = current_app.view_functions[endpoint]
-        response = current_app.make_response(view(**(request.view_args or {})))
-        response.status_code = 400
+        try:
+            response = current_app.make_response(view(**(request.view_args or {})))
+        except HTTPException as exc:  # 403, 404 ... of the view itself, not a 500
+            return render_error(exc.code or 400)
+        if response.status_code == 200:
+            response.status_code = 400
         return response
     return render_error(400)

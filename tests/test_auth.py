@@ -455,7 +455,8 @@ def test_security_headers(make_app, world, client, login):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert "Strict-Transport-Security" not in response.headers
-        assert response.headers.get("Cache-Control") != "no-store"
+        assert response.headers["Cache-Control"] == "no-store"
+
     login(world.a["coordinator"])
     assert client.get("/account").headers["Cache-Control"] == "no-store"
     https = make_app(HTTPS=True).test_client()

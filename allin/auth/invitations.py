@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..access import Role, can_manage_invitation, invitable_roles
@@ -78,11 +79,43 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
 
 def find(token: str) -> tuple[Invitation | None, str]:
     """The invitation behind `token` and its status (pending, accepted, revoked, expired), or
-    (None, "unknown") for a link that never existed or was tampered with."""
+    (None, "unknown") for a link that never existed or was tampered with.
+
+    An invitation lives only as long as its inviter could still make it: once they are
+    deactivated or lose the role, their pending links count as revoked.
+    """
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == hash_token(token))
     )
-    return (invitation, invitation.status) if invitation else (None, "unknown")
+    if invitation is None:
+        return None, "unknown"
+    status = invitation.status
+    inviter = invitation.invited_by
+    if status == "pending" and not (
+        inviter is not None and inviter.active and can_manage_invitation(inviter, invitation)
+    ):
+        status = "revoked"
+    return invitation, status
+
+
+def _spend(invitation: Invitation) -> None:
+    """Mark the invitation used, in one conditional UPDATE: of two racing acceptances, the
+    database lets exactly one through (the other finds no pending row and gets DomainError)."""
+    stamp = now()
+    result = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > stamp,
+        )
+        .values(accepted_at=stamp)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError(_l("This invitation has already been used or is no longer valid."))
+    invitation.accepted_at = stamp
 
 
 def email_taken(email: str) -> bool:
@@ -103,8 +136,6 @@ def accept(
     invitation: Invitation, *, name: str, email: str | None, username: str | None, password: str
 ) -> User:
     """Create the invited account and spend the invitation."""
-    if invitation.status != "pending":
-        raise DomainError("invitation not valid")
     problem = password_problem(
         password, personal=(name, (email or "").split("@")[0], username or "")
     )
@@ -118,9 +149,10 @@ def accept(
         username=username or None,
     )
     user.set_password(password)
+    _spend(invitation)
     db.session.add(user)
     db.session.flush()
-    invitation.accepted_at = now()
     invitation.user_id = user.id
+
     audit.record("invitation.accepted", actor=user, target=invitation)
     return user

@@ -248,6 +248,10 @@ def reset_password():
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
+            if current_user.is_authenticated:  # someone else was signed in here: end that too
+                signed_in = db.session.get(LoginSession, current_user.login_session_id)
+                if signed_in is not None:
+                    services.end_session(signed_in, actor=current_user)
             db.session.commit()
             session.pop("reset_token", None)
             if current_user.is_authenticated:
@@ -274,7 +278,19 @@ def change_password():
     form = ChangePasswordForm()
     form.extra_personal = services.personal_words(current_user)
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        # Counted like sign-in failures, so a borrowed, signed-in phone cannot be used to
+        # guess the password.
+        try:
+            confirmed = services.authenticate(
+                login=current_user.login,
+                password=form.current.data,
+                address=request.remote_addr or "",
+            )
+        except services.Throttled as exc:
+            db.session.commit()
+            return render_template("auth/throttled.html", minutes=exc.throttle.wait_minutes), 429
+        if confirmed is None:
+            db.session.commit()
             form.current.errors.append(_("That is not your current password."))
         else:
             services.change_password(

@@ -8,10 +8,13 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..access import Role
@@ -152,6 +155,15 @@ def _clear_account_failures(login: str) -> None:
     )
 
 
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _dummy_hash() -> str:
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
 class Throttled(DomainError):
     def __init__(self, throttle: Throttle):
         super().__init__("throttled")
@@ -169,9 +181,14 @@ def authenticate(*, login: str, password: str, address: str) -> User | None:
         audit.record("login.throttled")
         raise Throttled(throttle)
     user = find_user_by_login(login)
-    if user is not None and user.active and user.check_password(password):
-        _clear_account_failures(login)
-        return user
+    if user is not None and user.active:
+        if user.check_password(password):
+            _clear_account_failures(login)
+            return user
+    else:
+        # Hash anyway, so an unknown or deactivated account answers as slowly as a real one.
+        check_password_hash(_dummy_hash(), password)
+
     _record_failure(login, address)
     audit.record("login.failed", target=user)
     if throttled(login, address):
@@ -327,8 +344,21 @@ def use_reset(reset: PasswordReset, *, new: str) -> User:
     problem = password_problem(new, personal=personal_words(user))
     if problem:
         raise DomainError(str(problem))
+    stamp = now()
+    spent = db.session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.id == reset.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > stamp,
+        )
+        .values(used_at=stamp)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # a racing request used the link first
+        raise DomainError(_l("This link has already been used or has expired."))
+    reset.used_at = stamp
     user.set_password(new)
-    reset.used_at = now()
     audit.record("password.reset", actor=user, target=user)
     end_sessions(user, actor=user, reason="password_reset")
     return user

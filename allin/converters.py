@@ -1,0 +1,14 @@
+"""URL converters: ids are positive 64-bit integers; anything larger is a 404, not a 500."""
+
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+
+class IdConverter(IntegerConverter):
+    """`<int:x_id>` everywhere: 1 to 2**63 - 1, the range both databases store."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
