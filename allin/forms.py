@@ -68,3 +68,17 @@ def email_field(label=None, required=True, **kwargs) -> EmailField:
         render_kw={"autocomplete": "email", "maxlength": 254, "inputmode": "email"},
         **kwargs,
     )
+
+
+def municipality_name_field(label, **kwargs) -> StringField:
+    return StringField(
+        label,
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Enter the municipality's name.")),
+            Length(max=120),
+            no_control_characters,
+        ],
+        render_kw={"maxlength": 120},
+        **kwargs,
+    )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from allin import create_app, schema
+from allin import clock, create_app, schema
 from allin.access import Role
 from allin.extensions import db
 from tests.factories import PASSWORD, make_municipality, make_user
@@ -199,3 +200,18 @@ def outbox(monkeypatch) -> list:
 
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     return sent
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """A clock that moves only when told: frozen.advance(minutes=31)."""
+
+    class Frozen:
+        current = clock.utcnow()
+
+        def advance(self, **delta):
+            self.current += timedelta(**delta)
+
+    frozen = Frozen()
+    monkeypatch.setattr(clock, "utcnow", lambda: frozen.current)
+    return frozen

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from allin.access import Role
+from allin.auth.services import new_token
+from allin.clock import now
 from allin.extensions import db
-from allin.models import Municipality, User
+from allin.models import Municipality, PasswordReset, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -38,3 +41,15 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_reset(user: User, minutes: int = 30) -> str:
+    """A valid password-reset link token for `user`."""
+    token, token_hash = new_token()
+    db.session.add(
+        PasswordReset(
+            user=user, token_hash=token_hash, expires_at=now() + timedelta(minutes=minutes)
+        )
+    )
+    db.session.flush()
+    return token

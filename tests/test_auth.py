@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from allin import clock
 from allin.access import Role
 from allin.auth.passwords import password_problem
 from allin.extensions import db
@@ -25,21 +23,6 @@ def count(model) -> int:
 def actions(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """A clock that moves only when told: frozen.advance(minutes=31)."""
-
-    class Frozen:
-        current = clock.utcnow()
-
-        def advance(self, **delta):
-            self.current += timedelta(**delta)
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "utcnow", lambda: frozen.current)
-    return frozen
 
 
 # ---- first run ------------------------------------------------------------------------------

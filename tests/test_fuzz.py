@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from allin.access import Role
-from allin.auth.services import new_token
+from allin.auth.services import hash_token, new_token
 from allin.clock import now
 from allin.extensions import db
 from allin.models import Installation, Invitation, Municipality, PasswordReset, User
-from tests.factories import make_user
+from tests.factories import make_reset, make_user
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -136,14 +136,10 @@ def test_accepting_an_invitation_is_all_or_nothing(
 @FUZZ
 @given(password=hostile, confirm=st.one_of(st.none(), hostile))
 def test_reset_is_all_or_nothing(app, world, password, confirm):
-    token, token_hash = new_token()
     with app.app_context():
         user = db.session.get(User, world.a["youth_worker"].id)
-        db.session.add(
-            PasswordReset(
-                user=user, token_hash=token_hash, expires_at=now() + timedelta(minutes=30)
-            )
-        )
+        token = make_reset(user)
+        token_hash = hash_token(token)
         db.session.commit()
         before = user.password_hash
     client = app.test_client()

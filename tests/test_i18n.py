@@ -114,3 +114,19 @@ def test_compiled_catalogue_is_up_to_date():
     with MO.open("rb") as fh:
         mo = {plain(m.id): plain(m.string) for m in read_mo(fh) if m.id}
     assert po == mo, "run: pybabel compile -d allin/translations"
+
+
+def test_the_accounts_language_applies_after_signing_in(app, client, world, login):
+    from allin.extensions import db
+    from allin.models import User
+
+    with app.app_context():
+        db.session.get(User, world.a["coordinator"].id).language = "en"
+        db.session.commit()
+    assert html_lang(client.get("/", headers={"Accept-Language": "nb"})) == "nb"
+    login(world.a["coordinator"])
+    assert html_lang(client.get("/", headers={"Accept-Language": "nb"})) == "en"
+    client.post("/language", data={"lang": "nb"})  # the switch wins, and is remembered
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "nb"
+    with app.app_context():
+        assert db.session.get(User, world.a["coordinator"].id).language == "nb"

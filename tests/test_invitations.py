@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from allin import clock
 from allin.access import Role
 from allin.extensions import db
 from allin.models import AuditEvent, Invitation, PasswordReset, User
 from tests.factories import PASSWORD
 
 NEW = "et nytt og langt passord"
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    class Frozen:
-        current = clock.utcnow()
-
-        def advance(self, **delta):
-            self.current += timedelta(**delta)
-
-    frozen = Frozen()
-    monkeypatch.setattr(clock, "utcnow", lambda: frozen.current)
-    return frozen
 
 
 def invite(client, **data) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_reset
 
 NEW = "et nytt og langt passord"
 
@@ -137,14 +137,8 @@ def test_unknown_accounts_cost_a_password_check_too(client, world, monkeypatch):
 
 
 def test_using_a_reset_link_ends_the_session_signed_in_there(app, client, world, login):
-    token, token_hash = services.new_token()
     with app.app_context():
-        user = db.session.get(User, world.a["ambassador"].id)
-        db.session.add(
-            PasswordReset(
-                user=user, token_hash=token_hash, expires_at=now() + timedelta(minutes=30)
-            )
-        )
+        token = make_reset(db.session.get(User, world.a["ambassador"].id))
         db.session.commit()
     login(world.a["youth_worker"])
     client.get(f"/password/reset/{token}")

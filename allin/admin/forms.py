@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from ..access import Role
 from ..auth.invitations import email_taken
-from ..forms import COUNTRIES, clean, email_field, name_field, no_control_characters
+from ..forms import (
+    COUNTRIES,
+    email_field,
+    municipality_name_field,
+    name_field,
+)
 
 
 class InviteForm(FlaskForm):
@@ -53,16 +58,7 @@ class RoleForm(FlaskForm):
 
 
 class MunicipalityForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        filters=[clean],
-        validators=[
-            DataRequired(_l("Enter the municipality's name.")),
-            Length(max=120),
-            no_control_characters,
-        ],
-        render_kw={"maxlength": 120},
-    )
+    name = municipality_name_field(_l("Name"))
     country = SelectField(_l("Country"), choices=COUNTRIES, default="NO")
     digital_consent_age = IntegerField(
         _l("Age of digital consent"),

@@ -9,7 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..forms import COUNTRIES, clean, email_field, name_field, no_control_characters
+from ..forms import (
+    COUNTRIES,
+    email_field,
+    municipality_name_field,
+    name_field,
+)
 from .invitations import email_taken, username_taken
 from .passwords import MAX_LENGTH, password_problem
 
@@ -60,16 +65,8 @@ class SetupForm(NewPasswordForm):
     email = email_field()
     password = new_password_field(_l("Password"))
     confirm = confirm_field()
-    municipality_name = StringField(
-        _l("First municipality"),
-        description=_l("You can add more municipalities later."),
-        filters=[clean],
-        validators=[
-            DataRequired(_l("Enter the municipality's name.")),
-            Length(max=120),
-            no_control_characters,
-        ],
-        render_kw={"maxlength": 120},
+    municipality_name = municipality_name_field(
+        _l("First municipality"), description=_l("You can add more municipalities later.")
     )
     country = SelectField(_l("Country"), choices=COUNTRIES, default="NO")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
 from ..extensions import db
-from .people import ROLE_VALUES, Municipality, User
+from .people import Municipality, User, role_constraints
 
 
 class Installation(db.Model):
@@ -67,14 +67,7 @@ class Invitation(db.Model):
     municipality: Mapped[Municipality | None] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
-    __table_args__ = (
-        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
-        CheckConstraint(
-            "(role = 'network_admin' AND municipality_id IS NULL)"
-            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
-            name="municipality_matches_role",
-        ),
-    )
+    __table_args__ = (*role_constraints(),)
 
     @property
     def status(self) -> str:

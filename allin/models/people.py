@@ -17,6 +17,18 @@ from .base import TimestampMixin
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
+def role_constraints() -> tuple[CheckConstraint, CheckConstraint]:
+    """A known role, and a municipality exactly when the role is not network admin."""
+    return (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        CheckConstraint(
+            "(role = 'network_admin' AND municipality_id IS NULL)"
+            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
+            name="municipality_matches_role",
+        ),
+    )
+
+
 class Municipality(TimestampMixin, db.Model):
     """A municipality running the programme: the tenant every local record belongs to."""
 
@@ -59,12 +71,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     login_session_id = None
 
     __table_args__ = (
-        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
-        CheckConstraint(
-            "(role = 'network_admin' AND municipality_id IS NULL)"
-            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
-            name="municipality_matches_role",
-        ),
+        *role_constraints(),
         CheckConstraint("email IS NOT NULL OR username IS NOT NULL", name="has_login"),
     )
 
