@@ -31,19 +31,19 @@ def invite(
     into their own municipality, whatever was posted.
     """
     if role not in invitable_roles(actor):
-        raise DomainError("role not allowed")
+        raise DomainError(_l("You cannot invite people into that role."))
     if role == Role.NETWORK_ADMIN:
         municipality_id = None
     elif actor.role == Role.NETWORK_ADMIN:
         if municipality is None:
-            raise DomainError("municipality required")
+            raise DomainError(_l("Choose the municipality."))
         municipality_id = municipality.id
     else:
         municipality_id = actor.municipality_id
     if role != Role.AMBASSADOR and not email:
-        raise DomainError("email required")
+        raise DomainError(_l("Enter an e-mail address: staff sign in with it."))
     if email and email_taken(email):
-        raise DomainError("email taken")
+        raise DomainError(_l("This e-mail address already has an account."))
     token, token_hash = new_token()
     invitation = Invitation(
         token_hash=token_hash,
@@ -63,7 +63,7 @@ def invite(
 def renew(invitation: Invitation, *, actor: User) -> str:
     """Give a pending or expired invitation a new link and a new 72 hours; the old link dies."""
     if not can_manage_invitation(actor, invitation) or invitation.status in ("accepted", "revoked"):
-        raise DomainError("cannot renew")
+        raise DomainError(_l("This invitation can no longer be renewed."))
     token, invitation.token_hash = new_token()
     invitation.expires_at = _expiry()
     audit.record("invitation.renewed", actor=actor, target=invitation)
@@ -72,7 +72,7 @@ def renew(invitation: Invitation, *, actor: User) -> str:
 
 def revoke(invitation: Invitation, *, actor: User) -> None:
     if not can_manage_invitation(actor, invitation) or invitation.status == "accepted":
-        raise DomainError("cannot revoke")
+        raise DomainError(_l("This invitation can no longer be revoked."))
     invitation.revoked_at = now()
     audit.record("invitation.revoked", actor=actor, target=invitation)
 

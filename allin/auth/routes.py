@@ -293,9 +293,8 @@ def change_password():
             db.session.commit()
             form.current.errors.append(_("That is not your current password."))
         else:
-            services.change_password(
-                current_user, current=form.current.data, new=form.password.data
-            )
+            services.change_password(current_user, new=form.password.data)
+
             db.session.commit()
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("auth.account"))

@@ -7,7 +7,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from flask import current_app
@@ -287,10 +287,12 @@ def personal_words(user: User) -> tuple[str, ...]:
     return (user.name, (user.email or "").split("@")[0], user.username or "")
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
-    """Change one's own password; every other session of the user ends."""
-    if not user.check_password(current):
-        raise DomainError("wrong current password")
+def change_password(user: User, *, new: str) -> None:
+    """Change one's own password; every other session of the user ends.
+
+    The caller has confirmed the current password through authenticate(), which also counts
+    wrong guesses toward the sign-in throttle.
+    """
     problem = password_problem(new, personal=personal_words(user))
     if problem:
         raise DomainError(str(problem))
@@ -362,7 +364,3 @@ def use_reset(reset: PasswordReset, *, new: str) -> User:
     audit.record("password.reset", actor=user, target=user)
     end_sessions(user, actor=user, reason="password_reset")
     return user
-
-
-def expires_in(moment: datetime) -> timedelta:
-    return moment - now()
