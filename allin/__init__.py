@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import access, i18n, models, nav, schema, security  # noqa: F401  (models: tables)
+    from . import i18n, models, nav, pagination, schema, security  # noqa: F401  (models: tables)
     from .auth import login
     from .extensions import csrf, db, limiter, migrate
 
@@ -38,7 +38,6 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     db.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
-    access.register_scopes()
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)
     login.init_app(app)
@@ -47,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     nav.init_app(app)
+    pagination.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,8 +1,9 @@
-"""Who may see and do what. The only place roles, permissions and scope are defined.
+"""Who may see and do what. The only place permissions and scope are defined.
 
-Routes declare a permission with @require(Perm.X) (or @public); tenant rows are read through
-visible() / get_visible_or_404(), so foreign rows answer 404; object rules are named functions
-at the bottom, used by routes, services and templates alike.
+Routes declare the permission of their action with @require(Perm.X) (or @public); tenant rows
+are read through visible() / get_visible_or_404(), so foreign rows answer 404; object rules
+at the bottom start from can(actor, Perm.X) and add only the scope condition. Routes, services
+and templates all ask here; nothing else compares role names.
 """
 
 from __future__ import annotations
@@ -12,80 +13,80 @@ from collections.abc import Callable
 from enum import StrEnum, auto
 
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
+from .enums import Role
 from .extensions import db
+from .models import Invitation, LoginSession, Municipality, User
 
-
-class Role(StrEnum):
-    NETWORK_ADMIN = "network_admin"
-    COORDINATOR = "coordinator"
-    YOUTH_WORKER = "youth_worker"
-    AMBASSADOR = "ambassador"
-
-    @property
-    def label(self):
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.NETWORK_ADMIN: _l("Network admin"),
-    Role.COORDINATOR: _l("Coordinator"),
-    Role.YOUTH_WORKER: _l("Youth worker"),
-    Role.AMBASSADOR: _l("Ambassador"),
-}
-STAFF_ROLES = frozenset({Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER})
+__all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
 
 
 class Perm(StrEnum):
     USE_ACCOUNT = auto()  # own profile, password, sessions
-    VIEW_USERS = auto()  # the user list of one's scope
-    MANAGE_STAFF = auto()  # invite, deactivate, change role of staff
-    MANAGE_AMBASSADOR_ACCOUNTS = auto()  # invite ambassadors, hand over reset links
+    VIEW_PEOPLE = auto()  # the people and open invitations of one's scope
+    # Invite, deactivate, reactivate, sign out and change the role of people in that role:
+    MANAGE_NETWORK_ADMINS = auto()
+    MANAGE_COORDINATORS = auto()
+    MANAGE_YOUTH_WORKERS = auto()
+    MANAGE_AMBASSADORS = auto()  # ... and hand them password links in person
     MANAGE_MUNICIPALITIES = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
     Role.NETWORK_ADMIN: frozenset(
-        {Perm.USE_ACCOUNT, Perm.VIEW_USERS, Perm.MANAGE_STAFF, Perm.MANAGE_MUNICIPALITIES}
+        {
+            Perm.USE_ACCOUNT,
+            Perm.VIEW_PEOPLE,
+            Perm.MANAGE_NETWORK_ADMINS,
+            Perm.MANAGE_COORDINATORS,
+            Perm.MANAGE_MUNICIPALITIES,
+        }
     ),
     Role.COORDINATOR: frozenset(
-        {Perm.USE_ACCOUNT, Perm.VIEW_USERS, Perm.MANAGE_STAFF, Perm.MANAGE_AMBASSADOR_ACCOUNTS}
+        {
+            Perm.USE_ACCOUNT,
+            Perm.VIEW_PEOPLE,
+            Perm.MANAGE_COORDINATORS,
+            Perm.MANAGE_YOUTH_WORKERS,
+            Perm.MANAGE_AMBASSADORS,
+        }
     ),
-    Role.YOUTH_WORKER: frozenset(
-        {Perm.USE_ACCOUNT, Perm.VIEW_USERS, Perm.MANAGE_AMBASSADOR_ACCOUNTS}
-    ),
+    Role.YOUTH_WORKER: frozenset({Perm.USE_ACCOUNT, Perm.VIEW_PEOPLE, Perm.MANAGE_AMBASSADORS}),
     Role.AMBASSADOR: frozenset({Perm.USE_ACCOUNT}),
 }
 
-# Roles each role may hand out by invitation.
-INVITABLE: dict[Role, tuple[Role, ...]] = {
-    Role.NETWORK_ADMIN: (Role.NETWORK_ADMIN, Role.COORDINATOR),
-    Role.COORDINATOR: (Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR),
-    Role.YOUTH_WORKER: (Role.AMBASSADOR,),
-    Role.AMBASSADOR: (),
+# The permission that covers inviting and managing the people in each role.
+MANAGES: dict[Role, Perm] = {
+    Role.NETWORK_ADMIN: Perm.MANAGE_NETWORK_ADMINS,
+    Role.COORDINATOR: Perm.MANAGE_COORDINATORS,
+    Role.YOUTH_WORKER: Perm.MANAGE_YOUTH_WORKERS,
+    Role.AMBASSADOR: Perm.MANAGE_AMBASSADORS,
 }
+# For routes that act on a person of any role: the object rule then checks the role.
+MANAGE_PEOPLE = tuple(MANAGES.values())
 
 
 def can(user, perm: Perm) -> bool:
     """True when `user` is signed in, active and their role holds `perm`."""
-    return bool(user and user.is_authenticated and perm in GRANTS[Role(user.role)])
+    return bool(user and user.is_authenticated and perm in GRANTS[user.role])
 
 
-def require(perm: Perm) -> Callable:
-    """View decorator: sign-in required, then 403 unless the user holds `perm`."""
+def require(*perms: Perm) -> Callable:
+    """View decorator: sign-in required, then 403 unless the user holds one of `perms`."""
+    if not perms:
+        raise TypeError("require() needs at least one permission")
 
     def decorator(view):
         @functools.wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not can(current_user, perm):
+            if not any(can(current_user, perm) for perm in perms):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allin_permission = perm
+        wrapped.allin_permission = frozenset(perms)
         return wrapped
 
     return decorator
@@ -97,19 +98,48 @@ def public(view):
     return view
 
 
-# ---- scope ----------------------------------------------------------------------------------
+# ---- scope: which rows an actor may see -----------------------------------------------------
+# Network-level staff have no municipality (the database enforces it), so "the actor's
+# municipality, or everywhere for the network" needs no role names.
 
-_SCOPES: dict[type, Callable] = {}
+
+def _municipalities(stmt: Select, actor) -> Select:
+    """The network sees every municipality; everyone else their own."""
+    if actor.municipality_id is None:
+        return stmt
+    return stmt.where(Municipality.id == actor.municipality_id)
 
 
-def scope(model: type):
-    """Register the rule that limits `model` rows to what an actor may see."""
+def _users(stmt: Select, actor) -> Select:
+    """Staff see the people of their municipality; the network sees staff everywhere, never an
+    ambassador; an ambassador sees only themself."""
+    if not can(actor, Perm.VIEW_PEOPLE):
+        return stmt.where(User.id == actor.id)
+    if actor.municipality_id is None:
+        return stmt.where(User.role != Role.AMBASSADOR)
+    return stmt.where(User.municipality_id == actor.municipality_id)
 
-    def register(rule):
-        _SCOPES[model] = rule
-        return rule
 
-    return register
+def _login_sessions(stmt: Select, actor) -> Select:
+    """One's own login sessions; administrators end others' without seeing them."""
+    return stmt.where(LoginSession.user_id == actor.id)
+
+
+def _invitations(stmt: Select, actor) -> Select:
+    """Invitations follow the people they would create: the same rule as users."""
+    if not can(actor, Perm.VIEW_PEOPLE):
+        return stmt.where(false())
+    if actor.municipality_id is None:
+        return stmt.where(Invitation.role != Role.AMBASSADOR)
+    return stmt.where(Invitation.municipality_id == actor.municipality_id)
+
+
+SCOPES: dict[type, Callable[[Select, object], Select]] = {
+    Municipality: _municipalities,
+    User: _users,
+    LoginSession: _login_sessions,
+    Invitation: _invitations,
+}
 
 
 def visible(model, actor) -> Select:
@@ -118,7 +148,7 @@ def visible(model, actor) -> Select:
     if not (actor and actor.is_authenticated):
         return stmt.where(false())
     try:
-        rule = _SCOPES[model]
+        rule = SCOPES[model]
     except KeyError:
         raise LookupError(f"no visibility rule for {model.__name__}") from None
     return rule(stmt, actor)
@@ -129,93 +159,47 @@ def get_visible_or_404(model, id_: int, actor):
     return db.one_or_404(visible(model, actor).where(model.id == id_))
 
 
-def register_scopes() -> None:
-    """Visibility rules of the models defined so far; each reads as a sentence."""
-    from .models import Invitation, LoginSession, Municipality, User
-
-    @scope(Municipality)
-    def _municipalities(stmt, actor):
-        """Network admins see every municipality; everyone else their own."""
-        if actor.role == Role.NETWORK_ADMIN:
-            return stmt
-        return stmt.where(Municipality.id == actor.municipality_id)
-
-    @scope(User)
-    def _users(stmt, actor):
-        """Network admins see staff everywhere (never ambassadors); staff see their municipality;
-        an ambassador sees only themself."""
-        if actor.role == Role.NETWORK_ADMIN:
-            return stmt.where(User.role != Role.AMBASSADOR)
-        if actor.role == Role.AMBASSADOR:
-            return stmt.where(User.id == actor.id)
-        return stmt.where(User.municipality_id == actor.municipality_id)
-
-    @scope(LoginSession)
-    def _login_sessions(stmt, actor):
-        """Login sessions are seen one's own; administrators end others' without seeing them."""
-        return stmt.where(LoginSession.user_id == actor.id)
-
-    @scope(Invitation)
-    def _invitations(stmt, actor):
-        """Invitations follow the people they would create: the same rule as users."""
-        if actor.role == Role.NETWORK_ADMIN:
-            return stmt.where(Invitation.role != Role.AMBASSADOR)
-        if actor.role == Role.AMBASSADOR:
-            return stmt.where(false())
-        return stmt.where(Invitation.municipality_id == actor.municipality_id)
-
-
 # ---- object rules ---------------------------------------------------------------------------
+
+
+def _in_scope(actor, municipality_id: int | None) -> bool:
+    """The record is in the actor's municipality, or the actor works for the whole network."""
+    return actor.municipality_id is None or municipality_id == actor.municipality_id
 
 
 def invitable_roles(actor) -> tuple[Role, ...]:
     """Roles `actor` may invite people into."""
-    if not can(actor, Perm.USE_ACCOUNT):
-        return ()
-    return INVITABLE[Role(actor.role)]
+    return tuple(role for role in Role if can(actor, MANAGES[role]))
 
 
 def can_manage_user(actor, target) -> bool:
-    """May `actor` deactivate, reactivate, end sessions of or change the role of `target`?
+    """May `actor` deactivate, reactivate, sign out or change the role of `target`?
 
-    Never oneself. Network admins manage staff; coordinators everyone in their municipality;
-    youth workers the ambassadors of their municipality.
+    Never oneself; only people in a role the actor manages, in the actor's scope.
     """
-    if target.id == actor.id or not can(actor, Perm.VIEW_USERS):
-        return False
-    if actor.role == Role.NETWORK_ADMIN:
-        return target.role != Role.AMBASSADOR
-    if target.municipality_id != actor.municipality_id:
-        return False
-    if actor.role == Role.COORDINATOR:
-        return target.role != Role.NETWORK_ADMIN
-    return target.role == Role.AMBASSADOR
-
-
-def assignable_roles(actor, target) -> tuple[Role, ...]:
-    """Roles `target` may be moved to by `actor`: staff roles within the same municipality."""
-    if not can_manage_user(actor, target) or target.role not in (
-        Role.COORDINATOR,
-        Role.YOUTH_WORKER,
-    ):
-        return ()
-    return tuple(r for r in invitable_roles(actor) if r in (Role.COORDINATOR, Role.YOUTH_WORKER))
-
-
-def can_hand_over_reset_link(actor, target) -> bool:
-    """Staff may create a reset link for an ambassador of their municipality without e-mail."""
     return (
-        can(actor, Perm.MANAGE_AMBASSADOR_ACCOUNTS)
-        and can_manage_user(actor, target)
-        and target.role == Role.AMBASSADOR
-        and not target.email
+        target.id != actor.id
+        and can(actor, MANAGES[target.role])
+        and _in_scope(actor, target.municipality_id)
     )
 
 
+# Staff move between these roles; nobody else changes role.
+STAFF_ROLE_CHANGES = (Role.COORDINATOR, Role.YOUTH_WORKER)
+
+
+def assignable_roles(actor, target) -> tuple[Role, ...]:
+    """Roles `target` may be moved to by `actor`: coordinator and youth worker, both managed."""
+    if target.role not in STAFF_ROLE_CHANGES or not can_manage_user(actor, target):
+        return ()
+    return tuple(role for role in STAFF_ROLE_CHANGES if can(actor, MANAGES[role]))
+
+
+def can_hand_over_reset_link(actor, target) -> bool:
+    """Staff who manage an ambassador without e-mail may make them a password link."""
+    return target.role == Role.AMBASSADOR and not target.email and can_manage_user(actor, target)
+
+
 def can_manage_invitation(actor, invitation) -> bool:
-    """Resend or revoke: whoever could create the same invitation today."""
-    if invitation.role not in invitable_roles(actor):
-        return False
-    if actor.role == Role.NETWORK_ADMIN:
-        return True
-    return invitation.municipality_id == actor.municipality_id
+    """Renew or revoke: whoever could create the same invitation today."""
+    return can(actor, MANAGES[invitation.role]) and _in_scope(actor, invitation.municipality_id)

@@ -9,8 +9,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import demo
-from .access import Role
 from .auth.passwords import password_problem
+from .enums import Role
 from .errors import DomainError
 from .extensions import db
 from .models import User

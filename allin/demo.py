@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .access import Role
+from .enums import Role
 from .errors import DomainError
 from .extensions import db
 from .models import Municipality, User
@@ -81,7 +81,7 @@ DEMO_DOMAIN = "demo.example.com"
 
 @dataclass(frozen=True)
 class Account:
-    role: str
+    role: Role
     municipality: str
     login: str
 

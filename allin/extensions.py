@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from .clock import UTCDateTime
+from .enums import LabelledEnum, enum_type
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,7 +31,7 @@ class Base(DeclarativeBase):
     # raises; an explicit registry carries the naming convention and the type map instead.
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: UTCDateTime},
+        type_annotation_map={datetime: UTCDateTime, LabelledEnum: enum_type()},
     )
 
 

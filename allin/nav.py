@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .access import Perm, Role, can
+from .access import Perm, can
+from .enums import Role
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ MENU = [
     (
         _l("People"),
         "admin.users",
-        Perm.VIEW_USERS,
+        Perm.VIEW_PEOPLE,
         (
             "admin.users",
             "admin.user_detail",

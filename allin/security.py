@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from .errors import render_error
+from .extensions import db
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -46,23 +49,57 @@ def _headers(response):
     return response
 
 
+class WriteRefused(RuntimeError):
+    """A view tried to write while re-running for a form whose token failed."""
+
+
+def _retrying() -> bool:
+    return has_request_context() and bool(g.get("csrf_retry"))
+
+
+@event.listens_for(Session, "before_flush")
+def _no_flush_on_retry(session, flush_context, instances) -> None:
+    if _retrying():
+        raise WriteRefused("flush during the expired-form rescue")
+
+
+@event.listens_for(Session, "before_commit")
+def _no_commit_on_retry(session) -> None:
+    if _retrying():
+        raise WriteRefused("commit during the expired-form rescue")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_statement_writes_on_retry(state) -> None:
+    if _retrying() and (state.is_insert or state.is_update or state.is_delete):
+        raise WriteRefused("write statement during the expired-form rescue")
+
+
 def _csrf_failed(error: CSRFError):
     """A stale or missing token on a form page: show the form again with what was typed.
 
-    The view runs once more; its form fails the same token check, so nothing is saved, and the
-    page comes back with the user's input, a fresh token and a message. Pure actions (no form
-    page behind them) get the 400 page.
+    The view runs once more so that its form re-renders with the user's input, a fresh token
+    and a message (its own token check fails again). While it runs, the session refuses every
+    flush, commit and write statement, so even a view that writes straight from request.form
+    writes nothing: that attempt gets the plain 400 page. Pure actions (no form page behind
+    them) get the 400 page at once.
     """
     endpoint = request.endpoint
     rule = request.url_rule
-    if endpoint and rule is not None and "GET" in rule.methods and not g.get("csrf_retry"):
-        g.csrf_retry = True
-        view = current_app.view_functions[endpoint]
-        try:
-            response = current_app.make_response(view(**(request.view_args or {})))
-        except HTTPException as exc:  # 403, 404 ... of the view itself, not a 500
-            return render_error(exc.code or 400)
-        if response.status_code == 200:
-            response.status_code = 400
-        return response
-    return render_error(400)
+    if not (endpoint and rule is not None and "GET" in rule.methods) or g.get("csrf_retry"):
+        return render_error(400)
+    g.csrf_retry = True
+    view = current_app.view_functions[endpoint]
+    try:
+        response = current_app.make_response(view(**(request.view_args or {})))
+    except WriteRefused:
+        current_app.logger.warning("expired form on %s tried to write; refused", endpoint)
+        return render_error(400)
+    except HTTPException as exc:  # 403, 404 ... of the view itself, not a 500
+        return render_error(exc.code or 400)
+    finally:
+        db.session.rollback()
+        g.csrf_retry = False
+    if response.status_code == 200:
+        response.status_code = 400
+    return response

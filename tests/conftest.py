@@ -8,15 +8,17 @@ on PostgreSQL (the database is wiped first).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
 from allin import clock, create_app, schema
-from allin.access import Role
+from allin.enums import Role
 from allin.extensions import db
 from tests.factories import PASSWORD, make_municipality, make_user
 
@@ -215,3 +217,53 @@ def frozen(monkeypatch):
     frozen = Frozen()
     monkeypatch.setattr(clock, "utcnow", lambda: frozen.current)
     return frozen
+
+
+@dataclass
+class Queries:
+    """The SQL statements sent while counting."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as queries: client.get(url)`, then `queries.count`."""
+
+    @contextmanager
+    def _count():
+        queries = Queries()
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            queries.statements.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", listener)
+        try:
+            yield queries
+        finally:
+            event.remove(Engine, "before_cursor_execute", listener)
+
+    return _count
+
+
+@pytest.fixture
+def assert_constant_queries(client, count_queries):
+    """Call with a URL and a function that adds rows: the page must send as many queries with
+    few rows as with many (each page is fetched once first, so caches are warm)."""
+
+    def _assert(url: str, grow) -> int:
+        client.get(url)
+        with count_queries() as few:
+            assert client.get(url).status_code == 200
+        grow()
+        client.get(url)
+        with count_queries() as many:
+            assert client.get(url).status_code == 200
+        assert few.count == many.count, (few.statements, many.statements)
+        return few.count
+
+    return _assert

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from allin.access import Role
 from allin.auth.services import new_token
 from allin.clock import now
+from allin.enums import Role
 from allin.extensions import db
-from allin.models import Municipality, PasswordReset, User
+from allin.models import Invitation, Municipality, PasswordReset, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -53,3 +53,31 @@ def make_reset(user: User, minutes: int = 30) -> str:
     )
     db.session.flush()
     return token
+
+
+def make_invitation(
+    inviter: User,
+    role: Role = Role.YOUTH_WORKER,
+    municipality_id: int | None = None,
+    hours: int = 72,
+    **fields,
+) -> tuple[Invitation, str]:
+    """A pending invitation made by `inviter` (into their municipality unless given); returns
+    it and its link token."""
+    token, token_hash = new_token()
+    fields.setdefault("name", f"Invitee {next(_counter)}")
+    if role != Role.AMBASSADOR:
+        fields.setdefault("email", f"invitee{next(_counter)}@example.com")
+    invitation = Invitation(
+        token_hash=token_hash,
+        role=role,
+        municipality_id=(
+            None if role == Role.NETWORK_ADMIN else municipality_id or inviter.municipality_id
+        ),
+        invited_by_id=inviter.id,
+        expires_at=now() + timedelta(hours=hours),
+        **fields,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token

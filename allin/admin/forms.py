@@ -8,8 +8,8 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from ..access import Role
 from ..auth.invitations import email_taken
+from ..enums import Role
 from ..forms import (
     COUNTRIES,
     email_field,

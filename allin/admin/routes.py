@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import (
+    MANAGE_PEOPLE,
     Perm,
     Role,
     assignable_roles,
@@ -25,17 +26,9 @@ from ..errors import DomainError
 from ..extensions import db
 from ..mail import send_mail
 from ..models import Invitation, LoginSession, Municipality, User
+from ..pagination import paginate
 from . import bp, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
-
-
-def _page(stmt):
-    return db.paginate(
-        stmt,
-        per_page=current_app.config["PER_PAGE"],
-        max_per_page=current_app.config["MAX_PER_PAGE"],
-        error_out=False,
-    )
 
 
 def _forbidden_unless(allowed: bool) -> None:
@@ -47,14 +40,14 @@ def _forbidden_unless(allowed: bool) -> None:
 
 
 @bp.get("/users/")
-@require(Perm.VIEW_USERS)
+@require(Perm.VIEW_PEOPLE)
 def users():
     """People in my scope, by name; search by name."""
     query = (request.args.get("q") or "").strip()[:100]
     stmt = visible(User, current_user).options(db.joinedload(User.municipality))
     if query:
         stmt = stmt.where(func.lower(User.name).contains(query.lower(), autoescape=True))
-    page = _page(stmt.order_by(func.lower(User.name), User.id))
+    page = paginate(stmt.order_by(func.lower(User.name), User.id))
     pending = db.session.scalar(
         select(func.count()).select_from(
             visible(Invitation, current_user)
@@ -66,7 +59,7 @@ def users():
 
 
 @bp.get("/users/<int:user_id>")
-@require(Perm.VIEW_USERS)
+@require(Perm.VIEW_PEOPLE)
 def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     session_count = db.session.scalar(
@@ -91,7 +84,7 @@ def _load_manageable(user_id: int) -> User:
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def deactivate(user_id: int):
     user = _load_manageable(user_id)
     services.deactivate_user(user, actor=current_user)
@@ -101,7 +94,7 @@ def deactivate(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/reactivate")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def reactivate(user_id: int):
     user = _load_manageable(user_id)
     services.reactivate_user(user, actor=current_user)
@@ -111,7 +104,7 @@ def reactivate(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/role")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def change_role(user_id: int):
     user = _load_manageable(user_id)
     roles = assignable_roles(current_user, user)
@@ -127,7 +120,7 @@ def change_role(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/end-sessions")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def end_sessions(user_id: int):
     user = _load_manageable(user_id)
     count = services.end_user_sessions(user, actor=current_user)
@@ -137,7 +130,7 @@ def end_sessions(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/reset-link")
-@require(Perm.MANAGE_AMBASSADOR_ACCOUNTS)
+@require(Perm.MANAGE_AMBASSADORS)
 def reset_link(user_id: int):
     """A reset link for an ambassador without e-mail, to hand over in person."""
     user = get_visible_or_404(User, user_id, current_user)
@@ -165,7 +158,7 @@ def _pop_link(kind: str, object_id: int) -> str | None:
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def invite():
     """Invite someone into a role I may grant; the link is shown to copy and e-mailed."""
     roles = invitable_roles(current_user)
@@ -223,7 +216,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
 
 
 @bp.get("/invitations/")
-@require(Perm.VIEW_USERS)
+@require(Perm.VIEW_PEOPLE)
 def invitation_list():
     """Invitations not yet accepted, newest first."""
     stmt = (
@@ -232,11 +225,11 @@ def invitation_list():
         .options(db.joinedload(Invitation.municipality))
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
     )
-    return render_template("admin/invitations/index.html", page=_page(stmt))
+    return render_template("admin/invitations/index.html", page=paginate(stmt))
 
 
 @bp.get("/invitations/<int:invitation_id>")
-@require(Perm.VIEW_USERS)
+@require(Perm.VIEW_PEOPLE)
 def invitation_detail(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
     return render_template(
@@ -248,7 +241,7 @@ def invitation_detail(invitation_id: int):
 
 
 @bp.post("/invitations/<int:invitation_id>/renew")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def renew_invitation(invitation_id: int):
     """A fresh link and 72 hours; the old link stops working."""
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
@@ -267,7 +260,7 @@ def renew_invitation(invitation_id: int):
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
-@require(Perm.VIEW_USERS)
+@require(*MANAGE_PEOPLE)
 def revoke_invitation(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
     _forbidden_unless(can_manage_invitation(current_user, invitation))
@@ -289,7 +282,7 @@ def revoke_invitation(invitation_id: int):
 @require(Perm.MANAGE_MUNICIPALITIES)
 def municipalities():
     stmt = visible(Municipality, current_user).order_by(Municipality.name)
-    return render_template("admin/municipalities/index.html", page=_page(stmt))
+    return render_template("admin/municipalities/index.html", page=paginate(stmt))
 
 
 @bp.route("/municipalities/new", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..access import Role, assignable_roles, can_manage_user
+from ..access import Perm, assignable_roles, can, can_manage_user
 from ..auth.services import end_sessions
 from ..demo import slugify
 from ..errors import DomainError
@@ -42,7 +42,7 @@ def change_role(target: User, *, actor: User, role: str) -> None:
     audit.record(
         "user.role_changed", actor=actor, target=target, **{"from": target.role, "to": role}
     )
-    target.role = Role(role)
+    target.role = role
     end_sessions(target, actor=actor, reason="role_changed")
 
 
@@ -61,7 +61,7 @@ def save_municipality(
     photo_consent_age: int,
 ) -> Municipality:
     """Create (municipality=None) or update a municipality; names are unique by slug."""
-    if actor.role != Role.NETWORK_ADMIN:
+    if not can(actor, Perm.MANAGE_MUNICIPALITIES):
         raise DomainError(_l("Only network admins manage municipalities."))
     slug = slugify(name) or "municipality"
     clash = select(func.count()).select_from(Municipality).where(Municipality.slug == slug)

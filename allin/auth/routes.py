@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -109,7 +110,7 @@ def login():
             token = services.start_session(user, user_agent=request.user_agent.string)
             db.session.commit()
             _fresh_cookie_session()
-            user.login_token = token
+            g.login_token = token
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")))
@@ -128,7 +129,7 @@ def _fresh_cookie_session() -> None:
 @require(Perm.USE_ACCOUNT)
 def logout():
     """End this login session on the server, so a copied cookie stops working too."""
-    login_session = db.session.get(LoginSession, current_user.login_session_id)
+    login_session = db.session.get(LoginSession, g.login_session_id)
     if login_session is not None:
         services.end_session(login_session, actor=current_user)
     db.session.commit()
@@ -249,7 +250,7 @@ def reset_password():
             form.form_errors.append(str(exc))
         else:
             if current_user.is_authenticated:  # someone else was signed in here: end that too
-                signed_in = db.session.get(LoginSession, current_user.login_session_id)
+                signed_in = db.session.get(LoginSession, g.login_session_id)
                 if signed_in is not None:
                     services.end_session(signed_in, actor=current_user)
             db.session.commit()
@@ -269,7 +270,11 @@ def reset_password():
 @require(Perm.USE_ACCOUNT)
 def account():
     """Who I am, and where I am signed in."""
-    return render_template("auth/account.html", sessions=services.sessions_of(current_user))
+    return render_template(
+        "auth/account.html",
+        sessions=services.sessions_of(current_user),
+        this_session_id=g.login_session_id,
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -301,14 +306,14 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
-@bp.post("/account/sessions/<int:session_id>/end")
+@bp.post("/account/sessions/<int:login_session_id>/end")
 @require(Perm.USE_ACCOUNT)
-def end_session(session_id: int):
+def end_session(login_session_id: int):
     """End one of my own login sessions (another's answers 404)."""
-    login_session = get_visible_or_404(LoginSession, session_id, current_user)
+    login_session = get_visible_or_404(LoginSession, login_session_id, current_user)
     services.end_session(login_session, actor=current_user)
     db.session.commit()
-    if session_id == current_user.login_session_id:
+    if login_session_id == g.login_session_id:
         logout_user()
         _fresh_cookie_session()
         flash(_("You are signed out."), "success")
@@ -323,7 +328,7 @@ def end_other_sessions():
     count = services.end_sessions(
         current_user,
         actor=current_user,
-        keep_id=current_user.login_session_id,
+        keep_id=g.login_session_id,
         reason="user_request",
     )
     db.session.commit()

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..access import Role
 from ..clock import now
+from ..enums import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
@@ -250,8 +250,8 @@ def load_session_user(token: str) -> User | None:
             .values(last_seen_at=now())
         )
         db.session.commit()
-    user.login_session_id = login_session.id
-    user.login_token = token
+    g.login_session_id = login_session.id
+    g.login_token = token
     return user
 
 
@@ -298,9 +298,7 @@ def change_password(user: User, *, new: str) -> None:
         raise DomainError(str(problem))
     user.set_password(new)
     audit.record("password.changed", actor=user, target=user)
-    end_sessions(
-        user, actor=user, keep_id=getattr(user, "login_session_id", None), reason="password_changed"
-    )
+    end_sessions(user, actor=user, keep_id=g.get("login_session_id"), reason="password_changed")
 
 
 def create_reset(user: User, *, created_by: User | None = None) -> str:

@@ -8,8 +8,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
+from ..enums import FailureKind, Role
 from ..extensions import db
-from .people import Municipality, User, role_constraints
+from .people import Municipality, User, municipality_matches_role
 
 
 class Installation(db.Model):
@@ -38,14 +39,11 @@ class LoginFailure(db.Model):
     """A failed sign-in, counted per account and per client address (both stored as hashes)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[FailureKind]
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now)
 
-    __table_args__ = (
-        CheckConstraint("kind IN ('account', 'address')", name="kind_known"),
-        Index("ix_login_failure_lookup", "kind", "key_hash", "created_at"),
-    )
+    __table_args__ = (Index("ix_login_failure_lookup", "kind", "key_hash", "created_at"),)
 
 
 class Invitation(db.Model):
@@ -53,7 +51,7 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role]
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -67,7 +65,7 @@ class Invitation(db.Model):
     municipality: Mapped[Municipality | None] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
-    __table_args__ = (*role_constraints(),)
+    __table_args__ = (municipality_matches_role(),)
 
     @property
     def status(self) -> str:

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..access import Role
+from ..enums import Role
 from ..extensions import db
 from .base import TimestampMixin
 
-ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
-
-def role_constraints() -> tuple[CheckConstraint, CheckConstraint]:
-    """A known role, and a municipality exactly when the role is not network admin."""
-    return (
-        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
-        CheckConstraint(
-            "(role = 'network_admin' AND municipality_id IS NULL)"
-            " OR (role <> 'network_admin' AND municipality_id IS NOT NULL)",
-            name="municipality_matches_role",
-        ),
+def municipality_matches_role() -> CheckConstraint:
+    """A municipality exactly when the role is not network admin (the role itself is checked
+    by its enum type)."""
+    return CheckConstraint(
+        f"(role = '{Role.NETWORK_ADMIN}' AND municipality_id IS NULL)"
+        f" OR (role <> '{Role.NETWORK_ADMIN}' AND municipality_id IS NOT NULL)",
+        name="municipality_matches_role",
     )
 
 
@@ -53,7 +49,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     """Anyone who signs in. Network admins have no municipality; everyone else has exactly one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role]
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     # Stored lower-case; ambassadors without an e-mail address sign in with a username.
@@ -66,12 +62,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     municipality: Mapped[Municipality | None] = relationship()
 
-    # Not columns: the login session this request is signed in through (set by the loader).
-    login_token = None
-    login_session_id = None
-
     __table_args__ = (
-        *role_constraints(),
+        municipality_matches_role(),
         CheckConstraint("email IS NOT NULL OR username IS NOT NULL", name="has_login"),
     )
 
@@ -83,8 +75,9 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.active
 
     def get_id(self) -> str | None:
-        """Flask-Login keeps this in the cookie: the session token, never the user id."""
-        return self.login_token
+        """Flask-Login keeps this in the cookie: the session token of this request's login
+        session (auth/login.py puts it on `g`), never the user id."""
+        return g.get("login_token")
 
     @property
     def login(self) -> str:

@@ -1,0 +1,66 @@
+"""Closed sets of values: each a StrEnum whose members carry their translated label.
+
+Imports nothing of the app, so models, access rules and forms can all use it. A column is
+declared as ``Mapped[TheEnum]``: the type map in ``extensions.py`` stores the value as text
+and adds a CHECK constraint listing the allowed values (named ``ck_<table>_<enum>`` by the
+naming convention), so the database refuses anything else and a migration shows any change.
+
+    class Format(LabelledEnum):
+        ONLINE = "online", _l("Online")
+        OFFLINE = "offline", _l("Offline")
+
+    Format("online").label  ->  "Nett" in Norwegian
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Enum
+
+# Text columns for enum values are this wide; a longer value fails test_models.
+ENUM_LENGTH = 20
+
+
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members are declared as ``NAME = "value", _l("Label")``."""
+
+    def __new__(cls, value: str, label=None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label if label is not None else value
+        return member
+
+    @classmethod
+    def choices(cls, members=None) -> list[tuple[str, str]]:
+        """(value, label) pairs for a select or radio field, in declaration order."""
+        return [(m.value, m.label) for m in (cls if members is None else members)]
+
+
+def enum_type(enum_cls: type[LabelledEnum] = LabelledEnum) -> Enum:
+    """The column type for an enum: its values as text, checked by the database."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=ENUM_LENGTH,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Role(LabelledEnum):
+    """What a person who signs in does in the programme (what each may do: access.py)."""
+
+    NETWORK_ADMIN = "network_admin", _l("Network admin")
+    COORDINATOR = "coordinator", _l("Coordinator")
+    YOUTH_WORKER = "youth_worker", _l("Youth worker")
+    AMBASSADOR = "ambassador", _l("Ambassador")
+
+
+class FailureKind(LabelledEnum):
+    """What a counted sign-in failure is keyed by."""
+
+    ACCOUNT = "account"
+    ADDRESS = "address"

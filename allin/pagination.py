@@ -1,0 +1,50 @@
+"""Every list is ordered and paginated the same way (one helper, one macro)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from .extensions import db
+
+# Far beyond any real list, and small enough that page * per_page stays a 32-bit offset.
+MAX_PAGE = 100_000
+
+
+def requested_page() -> int:
+    """The ?page= number, 1 when missing or odd; never so large the database cannot take it."""
+    page = request.args.get("page", 1, type=int)
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
+def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
+    """One page of `stmt` (which must be ordered); a page past the end is simply empty."""
+    config = current_app.config
+    return db.paginate(
+        stmt,
+        page=requested_page(),
+        per_page=per_page or config["PER_PAGE"],
+        max_per_page=config["MAX_PER_PAGE"],
+        error_out=False,
+        count=True,
+    )
+
+
+def page_url(endpoint: str, page: int, **values) -> str:
+    """This list's URL at another page, keeping its filters from the query string.
+
+    Query keys that url_for would take as its own arguments (endpoint, _method, _external …)
+    are dropped, so a crafted link cannot break the page.
+    """
+    args = {
+        key: value
+        for key, value in request.args.to_dict().items()
+        if key != "page" and key != "endpoint" and not key.startswith("_")
+    }
+    args.update(values)
+    return url_for(endpoint, page=page, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["page_url"] = page_url
