@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, models, nav, pagination, schema, security  # noqa: F401  (models: tables)
+    from . import i18n, models, nav, pagination, schema, schema_gate, security, sqlite  # noqa: F401
     from .auth import login
     from .extensions import csrf, db, limiter, migrate
 
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)
+    schema_gate.init_app(app)
     login.init_app(app)
     security.init_app(app)
     csrf.init_app(app)

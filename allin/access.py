@@ -167,6 +167,12 @@ def _in_scope(actor, municipality_id: int | None) -> bool:
     return actor.municipality_id is None or municipality_id == actor.municipality_id
 
 
+def chooses_municipality(actor) -> bool:
+    """Network-level staff work across municipalities: they choose one where it matters (whom
+    to invite where) and see which municipality each person belongs to."""
+    return bool(actor and actor.is_authenticated) and actor.municipality_id is None
+
+
 def invitable_roles(actor) -> tuple[Role, ...]:
     """Roles `actor` may invite people into."""
     return tuple(role for role in Role if can(actor, MANAGES[role]))

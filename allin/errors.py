@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -10,9 +12,25 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """A rule of the programme was broken; the message is safe to show to the user."""
+
+
+def attempt(service: Callable[..., T], /, *args, errors: list, **kwargs) -> tuple[bool, T | None]:
+    """Call a service for a route. A DomainError rolls the request back and its message goes
+    to `errors` (a form's `form_errors`, a field's `errors`, or a list to flash).
+
+        ok, user = attempt(services.accept, invitation, errors=form.form_errors, name=...)
+    """
+    try:
+        return True, service(*args, **kwargs)
+    except DomainError as exc:
+        db.session.rollback()
+        errors.append(str(exc))
+        return False, None
 
 
 TITLES = {

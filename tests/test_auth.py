@@ -71,7 +71,7 @@ def test_setup_creates_the_admin_and_municipality_then_disappears(app, client):
 def test_setup_race_only_one_wins(app, client, monkeypatch):
     """Two first submissions that both passed the 'no account yet' check: one wins, one 404s."""
     assert client.post("/setup", data=SETUP).status_code == 302
-    monkeypatch.setattr("allin.auth.services.needs_setup", lambda: True)
+    monkeypatch.setattr("allin.auth.selectors.needs_setup", lambda: True)
     second = client.post(
         "/setup", data={**SETUP, "email": "other@example.no", "municipality_name": "Bergen"}
     )

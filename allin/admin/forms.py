@@ -8,9 +8,9 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from ..auth.invitations import email_taken
+from ..auth.selectors import email_taken
 from ..enums import Role
-from ..forms import (
+from ..fields import (
     COUNTRIES,
     email_field,
     municipality_name_field,

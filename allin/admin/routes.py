@@ -1,11 +1,10 @@
-"""Users and invitations in the actor's scope; municipalities for network admins."""
+"""People and invitations in the actor's scope; municipalities for network admins."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..access import (
     MANAGE_PEOPLE,
@@ -15,19 +14,18 @@ from ..access import (
     can_hand_over_reset_link,
     can_manage_invitation,
     can_manage_user,
+    chooses_municipality,
     get_visible_or_404,
     invitable_roles,
     require,
-    visible,
 )
-from ..auth import invitations
+from ..auth import emails, invitations
 from ..auth.services import create_reset
-from ..errors import DomainError
+from ..errors import attempt
 from ..extensions import db
-from ..mail import send_mail
-from ..models import Invitation, LoginSession, Municipality, User
+from ..models import Invitation, Municipality, User
 from ..pagination import paginate
-from . import bp, services
+from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
 
 
@@ -36,7 +34,7 @@ def _forbidden_unless(allowed: bool) -> None:
         abort(403)
 
 
-# ---- users ----------------------------------------------------------------------------------
+# ---- people ---------------------------------------------------------------------------------
 
 
 @bp.get("/users/")
@@ -44,32 +42,24 @@ def _forbidden_unless(allowed: bool) -> None:
 def users():
     """People in my scope, by name; search by name."""
     query = (request.args.get("q") or "").strip()[:100]
-    stmt = visible(User, current_user).options(db.joinedload(User.municipality))
-    if query:
-        stmt = stmt.where(func.lower(User.name).contains(query.lower(), autoescape=True))
-    page = paginate(stmt.order_by(func.lower(User.name), User.id))
-    pending = db.session.scalar(
-        select(func.count()).select_from(
-            visible(Invitation, current_user)
-            .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-            .subquery()
-        )
+    return render_template(
+        "admin/users/index.html",
+        page=paginate(selectors.people(current_user, name_contains=query)),
+        query=query,
+        pending=selectors.open_invitation_count(current_user),
+        network=chooses_municipality(current_user),
     )
-    return render_template("admin/users/index.html", page=page, query=query, pending=pending)
 
 
 @bp.get("/users/<int:user_id>")
 @require(Perm.VIEW_PEOPLE)
 def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
-    session_count = db.session.scalar(
-        select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
-    )
     roles = assignable_roles(current_user, user)
     return render_template(
         "admin/users/detail.html",
         user=user,
-        session_count=session_count,
+        session_count=selectors.session_count(user),
         manageable=can_manage_user(current_user, user),
         role_form=RoleForm(roles=roles, data={"role": user.role}) if roles else None,
         can_reset=can_hand_over_reset_link(current_user, user),
@@ -111,7 +101,7 @@ def change_role(user_id: int):
     _forbidden_unless(bool(roles))
     form = RoleForm(roles=roles)
     if form.validate_on_submit():
-        services.change_role(user, actor=current_user, role=form.role.data)
+        services.change_role(user, actor=current_user, role=Role(form.role.data))
         db.session.commit()
         flash(_("The role is changed."), "success")
     else:
@@ -163,69 +153,50 @@ def invite():
     """Invite someone into a role I may grant; the link is shown to copy and e-mailed."""
     roles = invitable_roles(current_user)
     _forbidden_unless(bool(roles))
-    municipalities = None
-    if current_user.role == Role.NETWORK_ADMIN:
-        municipalities = db.session.scalars(
-            visible(Municipality, current_user).order_by(Municipality.name)
-        ).all()
+    network = chooses_municipality(current_user)
     form = InviteForm(
         roles=roles,
-        municipalities=municipalities,
+        municipalities=selectors.municipality_choices(current_user) if network else None,
         data=None if request.method == "POST" else {"role": roles[-1]},
     )
     if form.validate_on_submit():
         chosen = None
-        if municipalities is not None and form.role.data != Role.NETWORK_ADMIN:
+        if "municipality" in form and form.role.data != Role.NETWORK_ADMIN:
             chosen = get_visible_or_404(Municipality, form.municipality.data, current_user)
-        try:
-            invitation, token = invitations.invite(
-                actor=current_user,
-                role=Role(form.role.data),
-                name=form.name.data,
-                email=form.email.data or None,
-                municipality=chosen,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
+        ok, made = attempt(
+            invitations.invite,
+            errors=form.form_errors,
+            actor=current_user,
+            role=Role(form.role.data),
+            name=form.name.data,
+            email=form.email.data or None,
+            municipality=chosen,
+        )
+        if ok:
+            invitation, token = made
             db.session.commit()
-            link = url_for("auth.invitation_link", token=token, _external=True)
-            _keep_link("invitation", invitation.id, link)
-            _send_invitation(invitation, link)
+            _hand_out(invitation, token)
             return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
     return render_template("admin/invitations/new.html", form=form)
 
 
-def _send_invitation(invitation: Invitation, link: str) -> None:
-    if not invitation.email:
-        return
-    sent = send_mail(
-        to=invitation.email,
-        subject=_("You are invited to allin"),
-        body=render_template(
-            "auth/email/invitation.txt",
-            invitation=invitation,
-            link=link,
-            inviter=current_user,
-            hours=current_app.config["INVITATION_HOURS"],
-        ),
-    )
-    if sent:
+def _hand_out(invitation: Invitation, token: str) -> None:
+    """Show the new link once on the next page, and e-mail it when there is an address."""
+    link = url_for("auth.invitation_link", token=token, _external=True)
+    _keep_link("invitation", invitation.id, link)
+    if emails.send_invitation(invitation, link=link, inviter=current_user):
         flash(_("The invitation is e-mailed to %(email)s.", email=invitation.email), "success")
 
 
 @bp.get("/invitations/")
 @require(Perm.VIEW_PEOPLE)
 def invitation_list():
-    """Invitations not yet accepted, newest first."""
-    stmt = (
-        visible(Invitation, current_user)
-        .where(Invitation.accepted_at.is_(None))
-        .options(db.joinedload(Invitation.municipality))
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    """Invitations waiting for an answer, newest first."""
+    return render_template(
+        "admin/invitations/index.html",
+        page=paginate(selectors.open_invitations(current_user)),
+        network=chooses_municipality(current_user),
     )
-    return render_template("admin/invitations/index.html", page=paginate(stmt))
 
 
 @bp.get("/invitations/<int:invitation_id>")
@@ -240,38 +211,38 @@ def invitation_detail(invitation_id: int):
     )
 
 
+def _load_invitation(invitation_id: int) -> Invitation:
+    invitation = get_visible_or_404(Invitation, invitation_id, current_user)
+    _forbidden_unless(can_manage_invitation(current_user, invitation))
+    return invitation
+
+
 @bp.post("/invitations/<int:invitation_id>/renew")
 @require(*MANAGE_PEOPLE)
 def renew_invitation(invitation_id: int):
     """A fresh link and 72 hours; the old link stops working."""
-    invitation = get_visible_or_404(Invitation, invitation_id, current_user)
-    _forbidden_unless(can_manage_invitation(current_user, invitation))
-    try:
-        token = invitations.renew(invitation, actor=current_user)
-    except DomainError:
-        db.session.rollback()
-        flash(_("This invitation can no longer be renewed."), "error")
-    else:
+    invitation = _load_invitation(invitation_id)
+    errors: list[str] = []
+    ok, token = attempt(invitations.renew, invitation, errors=errors, actor=current_user)
+    if ok:
         db.session.commit()
-        link = url_for("auth.invitation_link", token=token, _external=True)
-        _keep_link("invitation", invitation.id, link)
-        _send_invitation(invitation, link)
+        _hand_out(invitation, token)
+    for error in errors:
+        flash(error, "error")
     return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @require(*MANAGE_PEOPLE)
 def revoke_invitation(invitation_id: int):
-    invitation = get_visible_or_404(Invitation, invitation_id, current_user)
-    _forbidden_unless(can_manage_invitation(current_user, invitation))
-    try:
-        invitations.revoke(invitation, actor=current_user)
-    except DomainError:
-        db.session.rollback()
-        flash(_("This invitation can no longer be revoked."), "error")
-    else:
+    invitation = _load_invitation(invitation_id)
+    errors: list[str] = []
+    ok, _none = attempt(invitations.revoke, invitation, errors=errors, actor=current_user)
+    if ok:
         db.session.commit()
         flash(_("The invitation is revoked; its link no longer works."), "success")
+    for error in errors:
+        flash(error, "error")
     return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
 
 
@@ -281,8 +252,10 @@ def revoke_invitation(invitation_id: int):
 @bp.get("/municipalities/")
 @require(Perm.MANAGE_MUNICIPALITIES)
 def municipalities():
-    stmt = visible(Municipality, current_user).order_by(Municipality.name)
-    return render_template("admin/municipalities/index.html", page=paginate(stmt))
+    return render_template(
+        "admin/municipalities/index.html",
+        page=paginate(selectors.municipalities(current_user)),
+    )
 
 
 @bp.route("/municipalities/new", methods=["GET", "POST"])
@@ -300,19 +273,17 @@ def edit_municipality(municipality_id: int):
 def _municipality_form(municipality: Municipality | None):
     form = MunicipalityForm(obj=municipality)
     if form.validate_on_submit():
-        try:
-            services.save_municipality(
-                actor=current_user,
-                municipality=municipality,
-                name=form.name.data,
-                country=form.country.data,
-                digital_consent_age=form.digital_consent_age.data,
-                photo_consent_age=form.photo_consent_age.data,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        else:
+        ok, _saved = attempt(
+            services.save_municipality,
+            errors=form.name.errors,
+            actor=current_user,
+            municipality=municipality,
+            name=form.name.data,
+            country=form.country.data,
+            digital_consent_age=form.digital_consent_age.data,
+            photo_consent_age=form.photo_consent_age.data,
+        )
+        if ok:
             db.session.commit()
             flash(_("%(name)s is saved.", name=form.name.data), "success")
             return redirect(url_for("admin.municipalities"))

@@ -9,14 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..forms import (
+from ..enums import Role
+from ..fields import (
     COUNTRIES,
     email_field,
     municipality_name_field,
     name_field,
 )
-from .invitations import email_taken, username_taken
 from .passwords import MAX_LENGTH, password_problem
+from .selectors import email_taken, username_taken
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
@@ -105,7 +106,7 @@ class AcceptInvitationForm(NewPasswordForm):
     def for_invitation(cls, invitation, **kwargs):
         """Staff sign in by e-mail; ambassadors choose a username and may add an e-mail."""
         form = cls(**kwargs)
-        if invitation.role == "ambassador":
+        if invitation.role == Role.AMBASSADOR:
             form.email.validators = [Optional(), *form.email.validators[1:]]
             form.email.flags.required = False
             form.email.label.text = _l("E-mail address (optional)")

@@ -6,15 +6,17 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from .. import audit
-from ..access import Role, can_manage_invitation, invitable_roles
+from ..access import Role, can_manage_invitation, chooses_municipality, invitable_roles
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Invitation, Municipality, User
+from ..single_use import spend
 from .passwords import password_problem
+from .selectors import email_taken
 from .services import hash_token, new_token
 
 
@@ -34,7 +36,7 @@ def invite(
         raise DomainError(_l("You cannot invite people into that role."))
     if role == Role.NETWORK_ADMIN:
         municipality_id = None
-    elif actor.role == Role.NETWORK_ADMIN:
+    elif chooses_municipality(actor):
         if municipality is None:
             raise DomainError(_l("Choose the municipality."))
         municipality_id = municipality.id
@@ -99,37 +101,18 @@ def find(token: str) -> tuple[Invitation | None, str]:
 
 
 def _spend(invitation: Invitation) -> None:
-    """Mark the invitation used, in one conditional UPDATE: of two racing acceptances, the
-    database lets exactly one through (the other finds no pending row and gets DomainError)."""
-    stamp = now()
-    result = db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > stamp,
-        )
-        .values(accepted_at=stamp)
-        .execution_options(synchronize_session=False)
+    """Mark the invitation used; of two racing acceptances exactly one gets through (the other
+    finds no pending row and gets DomainError)."""
+    stamp = spend(
+        Invitation,
+        invitation.id,
+        "accepted_at",
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > now(),
     )
-    if result.rowcount != 1:
+    if stamp is None:
         raise DomainError(_l("This invitation has already been used or is no longer valid."))
     invitation.accepted_at = stamp
-
-
-def email_taken(email: str) -> bool:
-    return bool(
-        db.session.scalar(select(func.count()).select_from(User).where(User.email == email.lower()))
-    )
-
-
-def username_taken(username: str) -> bool:
-    return bool(
-        db.session.scalar(
-            select(func.count()).select_from(User).where(User.username == username.lower())
-        )
-    )
 
 
 def accept(

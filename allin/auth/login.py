@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import login_manager
-from . import services
+from . import selectors, services
 
 # Pages that work before any account exists.
 SETUP_ALLOWED = {"static", "auth.setup", "auth.setup_demo", "home.healthz", "home.set_language"}
@@ -32,7 +32,7 @@ def _before_request():
     if request.endpoint in SETUP_ALLOWED:
         return None
     if not current_app.extensions["allin_set_up"]:
-        if services.needs_setup():
+        if selectors.needs_setup():
             return redirect(url_for("auth.setup"))
         current_app.extensions["allin_set_up"] = True
     _ = current_user.is_authenticated

@@ -18,12 +18,11 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import demo
 from ..access import Perm, get_visible_or_404, public, require
-from ..errors import DomainError
+from ..errors import attempt
 from ..extensions import db, limiter
-from ..mail import send_mail
 from ..models import LoginSession
 from ..urls import safe_next
-from . import bp, invitations, services
+from . import bp, emails, invitations, selectors, services
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -40,21 +39,21 @@ from .forms import (
 @public
 def setup():
     """Create the network admin and first municipality; exists only while no account does."""
-    if not services.needs_setup():
+    if not selectors.needs_setup():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
-        try:
-            services.set_up(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                municipality_name=form.municipality_name.data,
-                country=form.country.data,
-                slug=demo.slugify(form.municipality_name.data) or "municipality",
-            )
-        except DomainError:
-            db.session.rollback()
+        ok, _admin = attempt(
+            services.set_up,
+            errors=[],
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            municipality_name=form.municipality_name.data,
+            country=form.country.data,
+            slug=demo.slugify(form.municipality_name.data) or "municipality",
+        )
+        if not ok:
             abort(404)  # someone else finished set-up first
         db.session.commit()
         flash(
@@ -68,14 +67,11 @@ def setup():
 @public
 def setup_demo():
     """Load the demo network instead, and show its logins once."""
-    if not services.needs_setup():
+    if not selectors.needs_setup():
         abort(404)
     password = demo.demo_password()
-    try:
-        services.claim_installation()
-        accounts = demo.create_demo_network(password=password)
-    except DomainError:
-        db.session.rollback()
+    ok, accounts = attempt(services.set_up_demo, errors=[], password=password)
+    if not ok:
         abort(404)
     db.session.commit()
     return render_template("auth/setup_demo.html", accounts=accounts, password=password)
@@ -169,18 +165,16 @@ def accept_invitation():
     )
     if form.validate_on_submit():
         username = form.username.data if "username" in form else None
-        try:
-            invitations.accept(
-                invitation,
-                name=form.name.data,
-                email=form.email.data or None,
-                username=username,
-                password=form.password.data,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
+        ok, _user = attempt(
+            invitations.accept,
+            invitation,
+            errors=form.form_errors,
+            name=form.name.data,
+            email=form.email.data or None,
+            username=username,
+            password=form.password.data,
+        )
+        if ok:
             db.session.commit()
             session.pop("invitation_token", None)
             flash(_("Your account is ready. Sign in to continue."), "success")
@@ -203,23 +197,13 @@ def forgot_password():
     """Send a reset link if the account exists; the answer is the same either way."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.find_user_by_login(form.email.data)
+        user = selectors.find_user_by_login(form.email.data)
         token = None
         if user is not None and user.active and user.email:
             token = services.create_reset(user)
         db.session.commit()
         if token:
-            link = url_for("auth.reset_link", token=token, _external=True)
-            send_mail(
-                to=user.email,
-                subject=_("Choose a new password for allin"),
-                body=render_template(
-                    "auth/email/reset.txt",
-                    user=user,
-                    link=link,
-                    minutes=current_app.config["PASSWORD_RESET_MINUTES"],
-                ),
-            )
+            emails.send_reset(user, link=url_for("auth.reset_link", token=token, _external=True))
         return render_template(
             "auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"]
         )
@@ -243,12 +227,10 @@ def reset_password():
     form = ResetPasswordForm()
     form.extra_personal = services.personal_words(reset.user)
     if form.validate_on_submit():
-        try:
-            services.use_reset(reset, new=form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
+        ok, _user = attempt(
+            services.use_reset, reset, errors=form.form_errors, new=form.password.data
+        )
+        if ok:
             if current_user.is_authenticated:  # someone else was signed in here: end that too
                 signed_in = db.session.get(LoginSession, g.login_session_id)
                 if signed_in is not None:
@@ -272,7 +254,7 @@ def account():
     """Who I am, and where I am signed in."""
     return render_template(
         "auth/account.html",
-        sessions=services.sessions_of(current_user),
+        sessions=selectors.sessions_of(current_user),
         this_session_id=g.login_session_id,
     )
 

@@ -12,17 +12,20 @@ from functools import cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..clock import now
+from ..demo import create_demo_network
 from ..enums import Role
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
+from ..single_use import spend
 from .passwords import password_problem
+from .selectors import find_user_by_login, needs_setup, normalise_login
 
 # ---- tokens ---------------------------------------------------------------------------------
 
@@ -37,24 +40,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def normalise_login(login: str) -> str:
-    return login.strip().lower()
-
-
-def find_user_by_login(login: str) -> User | None:
-    """The account whose e-mail or username is `login` (case-insensitive)."""
-    login = normalise_login(login)
-    if not login:
-        return None
-    return db.session.scalar(select(User).where(or_(User.email == login, User.username == login)))
-
-
 # ---- first-run setup ------------------------------------------------------------------------
-
-
-def needs_setup() -> bool:
-    """True while no account exists at all."""
-    return db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def claim_installation() -> None:
@@ -83,6 +69,12 @@ def set_up(
     db.session.flush()
     audit.record("setup.completed", actor=admin, target=admin)
     return admin
+
+
+def set_up_demo(*, password: str) -> list:
+    """Take the setup slot and fill the empty database with the demo network."""
+    claim_installation()
+    return create_demo_network(password=password)
 
 
 # ---- throttling (SECURITY 2) ----------------------------------------------------------------
@@ -270,16 +262,6 @@ def end_sessions(user: User, *, actor: User | None, keep_id: int | None = None, 
     return ended
 
 
-def sessions_of(user: User) -> list[LoginSession]:
-    return list(
-        db.session.scalars(
-            select(LoginSession)
-            .where(LoginSession.user_id == user.id)
-            .order_by(LoginSession.last_seen_at.desc())
-        )
-    )
-
-
 # ---- passwords ------------------------------------------------------------------------------
 
 
@@ -344,18 +326,8 @@ def use_reset(reset: PasswordReset, *, new: str) -> User:
     problem = password_problem(new, personal=personal_words(user))
     if problem:
         raise DomainError(str(problem))
-    stamp = now()
-    spent = db.session.execute(
-        update(PasswordReset)
-        .where(
-            PasswordReset.id == reset.id,
-            PasswordReset.used_at.is_(None),
-            PasswordReset.expires_at > stamp,
-        )
-        .values(used_at=stamp)
-        .execution_options(synchronize_session=False)
-    )
-    if spent.rowcount != 1:  # a racing request used the link first
+    stamp = spend(PasswordReset, reset.id, "used_at", PasswordReset.expires_at > now())
+    if stamp is None:  # a racing request used the link first
         raise DomainError(_l("This link has already been used or has expired."))
     reset.used_at = stamp
     user.set_password(new)

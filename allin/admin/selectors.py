@@ -1,0 +1,51 @@
+"""Reads for the people, invitation and municipality pages; every query starts from visible()."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from ..access import visible
+from ..extensions import db
+from ..models import Invitation, LoginSession, Municipality, User
+
+
+def people(actor, *, name_contains: str = "") -> Select:
+    """The people `actor` may see, by name, with their municipality loaded for the list."""
+    stmt = visible(User, actor).options(db.joinedload(User.municipality))
+    if name_contains:
+        stmt = stmt.where(func.lower(User.name).contains(name_contains.lower(), autoescape=True))
+    return stmt.order_by(func.lower(User.name), User.id)
+
+
+def _open(stmt: Select) -> Select:
+    return stmt.where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+
+
+def open_invitation_count(actor) -> int:
+    """Invitations not yet accepted or revoked (expired ones included: they can be renewed)."""
+    return db.session.scalar(
+        select(func.count()).select_from(_open(visible(Invitation, actor)).subquery())
+    )
+
+
+def open_invitations(actor) -> Select:
+    """Invitations waiting for an answer, newest first."""
+    return (
+        _open(visible(Invitation, actor))
+        .options(db.joinedload(Invitation.municipality))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    )
+
+
+def session_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
+    )
+
+
+def municipalities(actor) -> Select:
+    return visible(Municipality, actor).order_by(Municipality.name, Municipality.id)
+
+
+def municipality_choices(actor) -> list[Municipality]:
+    return list(db.session.scalars(municipalities(actor)))
