@@ -9,7 +9,7 @@ from allin.auth.services import new_token
 from allin.clock import now
 from allin.enums import Role
 from allin.extensions import db
-from allin.models import Invitation, Municipality, PasswordReset, User
+from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -81,3 +81,11 @@ def make_invitation(
     db.session.add(invitation)
     db.session.flush()
     return invitation, token
+
+
+def make_login_session(user: User) -> LoginSession:
+    """A server-side login session of `user` (its token is not kept: no one signs in with it)."""
+    login_session = LoginSession(user=user, token_hash=new_token()[1])
+    db.session.add(login_session)
+    db.session.flush()
+    return login_session

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from allin.access import GRANTS, Perm, Role
 from allin.extensions import db
 from allin.models import Invitation, LoginSession, Municipality, User
+from tests.factories import make_invitation, make_login_session
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -63,33 +64,17 @@ def snapshot() -> dict:
 @pytest.fixture
 def foreign(app, world):
     """Municipality B's records, seen from municipality A (and an ambassador, from the network)."""
-    from allin.auth.services import new_token
-
     with app.app_context():
-        b = world.b
-        invitation = Invitation(
-            token_hash=new_token()[1],
-            role=Role.YOUTH_WORKER,
-            municipality_id=world.municipality_b,
-            name="B invitee",
-            email="b-invitee@example.com",
-            invited_by_id=b["coordinator"].id,
-            expires_at=db.func.now(),
+        coordinator_b = db.session.get(User, world.b["coordinator"].id)
+        invitation, _ = make_invitation(coordinator_b, Role.YOUTH_WORKER)
+        ambassador_invitation, _ = make_invitation(
+            db.session.get(User, world.a["coordinator"].id), Role.AMBASSADOR
         )
-        ambassador_invitation = Invitation(
-            token_hash=new_token()[1],
-            role=Role.AMBASSADOR,
-            municipality_id=world.municipality_a,
-            name="A amb",
-            invited_by_id=world.a["coordinator"].id,
-            expires_at=db.func.now(),
-        )
-        login_session = LoginSession(user_id=b["coordinator"].id, token_hash=new_token()[1])
-        db.session.add_all([invitation, ambassador_invitation, login_session])
+        login_session = make_login_session(coordinator_b)
         db.session.commit()
         return {
             "from_a": {
-                "user_id": b["coordinator"].id,
+                "user_id": world.b["coordinator"].id,
                 "invitation_id": invitation.id,
                 "municipality_id": world.municipality_b,
                 "login_session_id": login_session.id,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from allin.access import Role
+from allin.auth import services
 from allin.auth.passwords import password_problem
+from allin.clock import now
+from allin.errors import DomainError
 from allin.extensions import db
-from allin.models import AuditEvent, Installation, LoginSession, Municipality, User
-from tests.factories import PASSWORD
+from allin.models import AuditEvent, Installation, LoginSession, Municipality, PasswordReset, User
+from tests.factories import PASSWORD, make_reset
 
 NEW_PASSWORD = "a brand new sentence 42"
 
@@ -456,3 +460,62 @@ def test_session_cookie_flags(make_app, world):
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert flag in header
     assert "Domain" not in header
+
+
+# ---- races, timing and lifetimes of resets ---------------------------------------------------
+
+NEW = "et nytt og langt passord"
+
+
+def test_racing_resets_use_the_link_once(app, world):
+    token, token_hash = services.new_token()
+    with app.app_context():
+        user = db.session.get(User, world.a["youth_worker"].id)
+        reset = PasswordReset(
+            user=user, token_hash=token_hash, expires_at=now() + timedelta(minutes=30)
+        )
+        db.session.add(reset)
+        db.session.commit()
+        stale, status = services.find_reset(token)
+        assert status == "valid"
+        db.session.execute(
+            update(PasswordReset).where(PasswordReset.id == reset.id).values(used_at=now())
+        )
+        with pytest.raises(DomainError):
+            services.use_reset(stale, new=NEW)
+
+
+def test_unknown_accounts_cost_a_password_check_too(client, world, monkeypatch):
+    calls = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    client.post("/login", data={"login": "nobody@example.com", "password": "x" * 12})
+    assert len(calls) == 1
+
+
+def test_using_a_reset_link_ends_the_session_signed_in_there(app, client, world, login):
+    with app.app_context():
+        token = make_reset(db.session.get(User, world.a["ambassador"].id))
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.get(f"/password/reset/{token}")
+    assert client.post("/password/reset", data={"password": NEW, "confirm": NEW}).status_code == 302
+    with app.app_context():
+        remaining = db.session.scalar(
+            select(func.count())
+            .select_from(LoginSession)
+            .where(LoginSession.user_id == world.a["youth_worker"].id)
+        )
+        assert remaining == 0
+
+
+def test_current_password_guesses_are_throttled(client, world, login):
+    login(world.a["coordinator"])
+    for _ in range(10):
+        client.post(
+            "/account/password", data={"current": "guess guess 1", "password": NEW, "confirm": NEW}
+        )
+    response = client.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW, "confirm": NEW}
+    )
+    assert response.status_code == 429

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import abort
 
+from tests.factories import PASSWORD
+
 pytestmark = pytest.mark.usefixtures("world")  # an account exists: no /setup redirect
 
 
@@ -67,3 +69,33 @@ def test_missing_csrf_token_is_400(make_app):
 def test_nul_characters_are_refused_before_any_view(client):
     assert client.post("/login", data={"login": "a\x00b", "password": "x"}).status_code == 400
     assert client.get("/admin/users/?q=%00").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users/99999999999999999999999",
+        "/admin/invitations/99999999999999999999999",
+        "/admin/users/0",
+    ],
+)
+def test_out_of_range_ids_are_404(client, world, login, url):
+    login(world.admin)
+    assert client.get(url).status_code == 404
+    assert client.post("/account/sessions/99999999999999999999999/end").status_code == 404
+
+
+def test_expired_form_on_a_forbidden_or_missing_page_is_not_a_500(make_app, world):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    client.get("/login")
+    import re
+
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").data.decode()
+    ).group(1)
+    client.post(
+        "/login", data={"login": world.admin.login, "password": PASSWORD, "csrf_token": token}
+    )
+    assert client.post("/admin/municipalities/999999/edit", data={}).status_code == 404
+    assert client.post("/setup", data={}).status_code == 404
+    assert client.post("/login", data={}).status_code == 302  # already signed in

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from allin.access import Role
-from allin.auth.services import hash_token, new_token
-from allin.clock import now
+from allin.auth.services import hash_token
 from allin.extensions import db
 from allin.models import Installation, Invitation, Municipality, PasswordReset, User
-from tests.factories import make_reset, make_user
+from tests.factories import make_invitation, make_reset, make_user
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -101,17 +98,9 @@ def test_setup_is_all_or_nothing(app, name, email, password, municipality, count
 def test_accepting_an_invitation_is_all_or_nothing(
     app, world, name, email, username, password, role
 ):
-    token, token_hash = new_token()
     with app.app_context():
-        invitation = Invitation(
-            token_hash=token_hash,
-            role=role,
-            municipality_id=world.municipality_a,
-            name="Invitee",
-            invited_by_id=world.a["coordinator"].id,
-            expires_at=now() + timedelta(hours=1),
-        )
-        db.session.add(invitation)
+        inviter = db.session.get(User, world.a["coordinator"].id)
+        invitation, token = make_invitation(inviter, role, email=None, name="Invitee")
         db.session.commit()
         invitation_id, users_before = invitation.id, count(User)
     client = app.test_client()

@@ -6,12 +6,15 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from allin.access import Role
+from allin.auth import invitations
+from allin.clock import now
+from allin.errors import DomainError
 from allin.extensions import db
-from allin.models import AuditEvent, Invitation, PasswordReset, User
-from tests.factories import PASSWORD
+from allin.models import AuditEvent, Invitation, Municipality, PasswordReset, User
+from tests.factories import PASSWORD, make_invitation
 
 NEW = "et nytt og langt passord"
 
@@ -461,3 +464,59 @@ def test_audit_trail_names_actions_and_never_secrets(app, client, world, login, 
             for e in events
             if e.action.startswith("invitation.")
         )
+
+
+def pending_invitation(app, world, role=Role.YOUTH_WORKER, inviter="coordinator"):
+    """A pending invitation by a person of municipality A; returns its id and link token."""
+    with app.app_context():
+        invitation, token = make_invitation(db.session.get(User, world.a[inviter].id), role)
+        db.session.commit()
+        return invitation.id, token
+
+
+# ---- races and lifetimes ------------------------------------------------------------------
+
+
+def test_racing_acceptances_create_one_account(app, world):
+    """The second request still holds a 'pending' invitation; the database says no."""
+    invitation_id, token = pending_invitation(app, world)
+    with app.app_context():
+        stale, status = invitations.find(token)
+        assert status == "pending"
+        # Meanwhile another request accepts it and commits.
+        db.session.execute(
+            update(Invitation).where(Invitation.id == invitation_id).values(accepted_at=now())
+        )
+        with pytest.raises(DomainError):
+            invitations.accept(
+                stale, name="Second", email="second@example.com", username=None, password=NEW
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(User).where(User.email == "second@example.com")) is None
+
+
+def test_pending_invitations_die_with_the_inviters_rights(app, client, world, login):
+    _, token = pending_invitation(app, world, inviter="youth_worker", role=Role.AMBASSADOR)
+    login(world.a["coordinator"])
+    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate")
+    browser = app.test_client()
+    browser.get(f"/invitation/{token}")
+    assert browser.get("/invitation").status_code == 410
+
+
+def test_long_municipality_names_fit(app, client, world, login):
+    login(world.admin)
+    name = "Æ" * 120
+    response = client.post(
+        "/admin/municipalities/new",
+        data={
+            "name": name,
+            "country": "NO",
+            "digital_consent_age": "13",
+            "photo_consent_age": "15",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        slug = db.session.scalar(select(Municipality.slug).where(Municipality.name == name))
+        assert len(slug) <= 80
