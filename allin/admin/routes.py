@@ -142,7 +142,7 @@ def reset_two_factor(user_id: int):
     services.reset_two_factor(user, actor=current_user)
     db.session.commit()
     flash(
-        _("Two-factor sign-in is off for %(name)s; they set it up again.", name=user.name),
+        _("Two-factor sign-in is off for %(name)s. They can set it up again.", name=user.name),
         "success",
     )
     return redirect(url_for("admin.user_detail", user_id=user.id))
