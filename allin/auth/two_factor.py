@@ -18,7 +18,7 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -94,9 +94,7 @@ def require_enrolment():
     """before_request: with REQUIRE_STAFF_2FA, staff without it are sent to enrolment."""
     if request.endpoint in OPEN_BEFORE_ENROLMENT or not current_user.is_authenticated:
         return None
-    if must_enrol(current_user):
-        if request.method == "GET":
-            flash(_l("Turn on two-factor sign-in to continue."), "info")
+    if must_enrol(current_user):  # the enrolment page says why
         return redirect(url_for("auth.two_factor_status"))
     return None
 
@@ -128,7 +126,8 @@ def _encrypt(secret: str) -> str:
 
 def _decrypt(stored: str | None) -> str | None:
     """The secret, or None when it cannot be read: SECRET_KEY changed without the old key in
-    SECRET_KEY_FALLBACKS. Recovery codes still work then, and a reset starts afresh."""
+    SECRET_KEY_FALLBACKS (recovery codes, keyed the same way, fail too). A reset by a
+    coordinator or network admin then lets the person enrol afresh."""
     if not stored:
         return None
     try:
