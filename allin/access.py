@@ -32,6 +32,8 @@ class Perm(StrEnum):
     MANAGE_YOUTH_WORKERS = auto()
     MANAGE_AMBASSADORS = auto()  # ... and hand them password links in person
     MANAGE_MUNICIPALITIES = auto()
+    USE_TWO_FACTOR = auto()  # own two-factor sign-in: staff only (SECURITY decision 3)
+    RESET_TWO_FACTOR = auto()  # turn it off for someone one manages, who lost their phone
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -42,6 +44,8 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_NETWORK_ADMINS,
             Perm.MANAGE_COORDINATORS,
             Perm.MANAGE_MUNICIPALITIES,
+            Perm.USE_TWO_FACTOR,
+            Perm.RESET_TWO_FACTOR,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -51,9 +55,13 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_COORDINATORS,
             Perm.MANAGE_YOUTH_WORKERS,
             Perm.MANAGE_AMBASSADORS,
+            Perm.USE_TWO_FACTOR,
+            Perm.RESET_TWO_FACTOR,
         }
     ),
-    Role.YOUTH_WORKER: frozenset({Perm.USE_ACCOUNT, Perm.VIEW_PEOPLE, Perm.MANAGE_AMBASSADORS}),
+    Role.YOUTH_WORKER: frozenset(
+        {Perm.USE_ACCOUNT, Perm.VIEW_PEOPLE, Perm.MANAGE_AMBASSADORS, Perm.USE_TWO_FACTOR}
+    ),
     Role.AMBASSADOR: frozenset({Perm.USE_ACCOUNT}),
 }
 
@@ -204,6 +212,16 @@ def assignable_roles(actor, target) -> tuple[Role, ...]:
 def can_hand_over_reset_link(actor, target) -> bool:
     """Staff who manage an ambassador without e-mail may make them a password link."""
     return target.role == Role.AMBASSADOR and not target.email and can_manage_user(actor, target)
+
+
+def can_reset_two_factor(actor, target) -> bool:
+    """Network admins and coordinators turn off the two-factor sign-in of staff they manage
+    (a lost phone and lost recovery codes); the person then enrols again."""
+    return (
+        can(actor, Perm.RESET_TWO_FACTOR)
+        and Perm.USE_TWO_FACTOR in GRANTS[target.role]
+        and can_manage_user(actor, target)
+    )
 
 
 def can_manage_invitation(actor, invitation) -> bool:

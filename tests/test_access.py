@@ -23,6 +23,8 @@ EXPECTED = {
     Perm.MANAGE_YOUTH_WORKERS: {C},
     Perm.MANAGE_AMBASSADORS: {C, Y},
     Perm.MANAGE_MUNICIPALITIES: {N},
+    Perm.USE_TWO_FACTOR: {N, C, Y},
+    Perm.RESET_TWO_FACTOR: {N, C},
 }
 
 

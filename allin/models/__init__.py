@@ -1,6 +1,14 @@
 """Every model, imported here so Alembic and the shell see all tables."""
 
-from .accounts import Installation, Invitation, LoginFailure, LoginSession, PasswordReset
+from .accounts import (
+    Installation,
+    Invitation,
+    LoginFailure,
+    LoginSession,
+    PasswordReset,
+    PendingSignIn,
+    RecoveryCode,
+)
 from .audit import AuditEvent
 from .people import Municipality, User
 
@@ -12,5 +20,7 @@ __all__ = [
     "LoginSession",
     "Municipality",
     "PasswordReset",
+    "PendingSignIn",
+    "RecoveryCode",
     "User",
 ]
