@@ -2,10 +2,15 @@
 
 from .accounts import Installation, Invitation, LoginFailure, LoginSession, PasswordReset
 from .audit import AuditEvent
+from .guide import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
 
 __all__ = [
     "AuditEvent",
+    "GuideEntry",
+    "GuideOldSlug",
+    "GuideRevision",
+    "GuideTag",
     "Installation",
     "Invitation",
     "LoginFailure",
