@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..enums import GuideKind, Language, Phase
+from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..forms import clean, no_control_characters
 from ..models.guide import SLUG_LENGTH, SUMMARY_LENGTH, TITLE_LENGTH
 from .services import body_limit, parse_tags, tags_problem
+
+
+def _choices(enum_cls, members=None) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in enum_cls.choices(members)]
 
 
 def clean_text(value):
@@ -42,12 +48,12 @@ class EntryForm(FlaskForm):
         ],
         render_kw={"maxlength": TITLE_LENGTH},
     )
-    kind = SelectField(_l("Kind"), choices=GuideKind.choices(), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=_choices(GuideKind), validators=[InputRequired()])
     phase = SelectField(
-        _l("Programme phase"), choices=Phase.choices(), validators=[InputRequired()]
+        _l("Programme phase"), choices=_choices(Phase), validators=[InputRequired()]
     )
     language = SelectField(
-        _l("Language of the text"), choices=Language.choices(), validators=[InputRequired()]
+        _l("Language of the text"), choices=_choices(Language), validators=[InputRequired()]
     )
     summary = TextAreaField(
         _l("Summary"),
@@ -92,7 +98,7 @@ class EntryForm(FlaskForm):
 
     def __init__(self, *args, statuses, editing: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s.value, s.label) for s in statuses]
+        self.status.choices = _choices(GuideStatus, statuses)
         if editing:
             del self.language
             del self.counterpart
@@ -106,8 +112,8 @@ class EntryForm(FlaskForm):
                 _l(
                     "The text is too long: at most %(max)s characters, this one has %(count)s. "
                     "Split it into several entries.",
-                    max=f"{limit:,}".replace(",", "\u00a0"),
-                    count=f"{len(field.data):,}".replace(",", "\u00a0"),
+                    max=format_decimal(limit),
+                    count=format_decimal(len(field.data)),
                 )
             )
 

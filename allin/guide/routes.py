@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -116,7 +116,7 @@ def _too_large(error):
         _(
             "The text is far too long to save. An entry's text can have at most %(max)s "
             "characters; split it into several entries.",
-            max=f"{limit:,}".replace(",", "\u00a0"),
+            max=format_decimal(limit),
         ),
     )
 

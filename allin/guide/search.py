@@ -50,6 +50,11 @@ def is_engine_index(name: str | None) -> bool:
     return bool(name) and name.startswith(ENGINE_INDEX_NAMES)
 
 
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: leave the full-text index (kept by hand) out of comparisons."""
+    return not (reflected and compare_to is None and is_engine_index(name))
+
+
 # The FTS5 table, described for queries only (its own MetaData: never created or compared).
 _fts = Table(
     "guide_entry_fts",

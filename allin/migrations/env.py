@@ -53,9 +53,9 @@ def render_item(type_, obj, autogen_context):
 
 def include_object(object, name, type_, reflected, compare_to):
     """Leave alone what migrations keep by hand (the full-text indexes of guide/search.py)."""
-    from allin.guide.search import is_engine_index
+    from allin.guide.search import include_object as keep
 
-    return not (reflected and compare_to is None and is_engine_index(name))
+    return keep(object, name, type_, reflected, compare_to)
 
 
 def get_metadata():
