@@ -70,7 +70,14 @@ def sanitise(html: str) -> str:
     )
 
 
+# Added after sanitising: a wide table scrolls sideways on a phone, and a scrolling region
+# must be reachable with the keyboard. nh3's output has no attributes on <table>, so the
+# replacement can only meet the tags it made.
+KEYBOARD_TABLE = '<table tabindex="0">'
+
+
 def render_markdown(text: str) -> Markup:
     """Safe HTML for `text` (Markdown): what readers see, and what the live preview shows."""
+    html = sanitise(_md.render(text or "")).replace("<table>", KEYBOARD_TABLE)
     # Safe: every tag and attribute in the result passed nh3's allow-list above.
-    return Markup(sanitise(_md.render(text or "")))  # noqa: S704
+    return Markup(html)  # noqa: S704

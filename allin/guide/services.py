@@ -96,7 +96,9 @@ def _taken(slug: str, language: Language, entry_id: int | None) -> bool:
 
 def free_slug(title: str, language: Language) -> str:
     """An unused address made from `title`: "Øvelse på leir" -> "ovelse-pa-leir", then -2, -3…"""
-    base = slugify(title)[: SLUG_LENGTH - 4].rstrip("-") or "entry"
+    # Punctuation separates words first ("13–20" -> "13-20"), then æøå are transliterated.
+    words = "".join(c if c.isalnum() else " " for c in title)
+    base = slugify(words)[: SLUG_LENGTH - 4].rstrip("-") or "entry"
     slug, n = base, 1
     while slug in RESERVED_SLUGS or _taken(slug, language, None):
         n += 1
