@@ -158,7 +158,10 @@ def test_coordinator_writes_previews_and_publishes(checked):
     page.select_option("#kind", "inspiration")
     page.select_option("#phase", "explore")
     page.fill("#summary", "Slik gikk vi byen om kvelden med ungdommene.")
-    body = "## Slik gjorde vi det\n\n- Tre ruter\n- **Én voksen** per gruppe\n\n<script>alert(1)</script>"
+    body = (
+        "## Slik gjorde vi det\n\n- Tre ruter\n- **Én voksen** per gruppe\n\n"
+        "<script>alert(1)</script>"
+    )
     page.fill("#body", body)
     # The live preview (JavaScript) shows the sanitised rendering while writing.
     preview = page.locator("#guide-preview")
