@@ -16,9 +16,9 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
-from .enums import Role
+from .enums import GuideStatus, Role
 from .extensions import db
-from .models import Invitation, LoginSession, Municipality, User
+from .models import GuideEntry, Invitation, LoginSession, Municipality, User
 
 __all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
 
@@ -34,6 +34,10 @@ class Perm(StrEnum):
     MANAGE_MUNICIPALITIES = auto()
     USE_TWO_FACTOR = auto()  # own two-factor sign-in: staff only (SECURITY decision 3)
     RESET_TWO_FACTOR = auto()  # turn it off for someone one manages, who lost their phone
+    # The guide: write entries of one's scope (network-wide, or one's municipality's), and
+    # make them public.
+    WRITE_GUIDE = auto()
+    PUBLISH_GUIDE = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -46,6 +50,8 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_MUNICIPALITIES,
             Perm.USE_TWO_FACTOR,
             Perm.RESET_TWO_FACTOR,
+            Perm.WRITE_GUIDE,
+            Perm.PUBLISH_GUIDE,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -57,6 +63,8 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_AMBASSADORS,
             Perm.USE_TWO_FACTOR,
             Perm.RESET_TWO_FACTOR,
+            Perm.WRITE_GUIDE,
+            Perm.PUBLISH_GUIDE,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
@@ -142,11 +150,23 @@ def _invitations(stmt: Select, actor) -> Select:
     return stmt.where(Invitation.municipality_id == actor.municipality_id)
 
 
+def _guide_entries(stmt: Select, actor) -> Select:
+    """The entries one writes: network admins the network-wide ones, coordinators their
+    municipality's, drafts included. Published entries are public; readers get them through
+    guide/selectors.py::published(), not here."""
+    if not can(actor, Perm.WRITE_GUIDE):
+        return stmt.where(false())
+    if actor.municipality_id is None:
+        return stmt.where(GuideEntry.municipality_id.is_(None))
+    return stmt.where(GuideEntry.municipality_id == actor.municipality_id)
+
+
 SCOPES: dict[type, Callable[[Select, object], Select]] = {
     Municipality: _municipalities,
     User: _users,
     LoginSession: _login_sessions,
     Invitation: _invitations,
+    GuideEntry: _guide_entries,
 }
 
 
@@ -227,3 +247,24 @@ def can_reset_two_factor(actor, target) -> bool:
 def can_manage_invitation(actor, invitation) -> bool:
     """Renew or revoke: whoever could create the same invitation today."""
     return can(actor, MANAGES[invitation.role]) and _in_scope(actor, invitation.municipality_id)
+
+
+def _owns_guide_entry(actor, entry) -> bool:
+    """Network admins own the network-wide entries, coordinators their municipality's (a
+    network admin does not edit a municipality's own entry)."""
+    return entry.municipality_id == actor.municipality_id
+
+
+def can_read_guide_entry(actor, entry) -> bool:
+    """Published entries are public; drafts only in the author's scope."""
+    return entry.status == GuideStatus.PUBLISHED or can_edit_guide_entry(actor, entry)
+
+
+def can_edit_guide_entry(actor, entry) -> bool:
+    """Change an entry's text, restore an old version, add its other-language version."""
+    return can(actor, Perm.WRITE_GUIDE) and _owns_guide_entry(actor, entry)
+
+
+def can_publish_guide_entry(actor, entry) -> bool:
+    """Make an entry public, or take it back to draft."""
+    return can(actor, Perm.PUBLISH_GUIDE) and _owns_guide_entry(actor, entry)

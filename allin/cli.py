@@ -40,6 +40,17 @@ def seed_demo(password: str | None, scale: int) -> None:
     click.echo(f"Password for every demo account: {password}", err=True)
 
 
+@click.command("seed-guide")
+@with_appcontext
+def seed_guide() -> None:
+    """Load the starter guide (only the entries that are missing; local edits stay)."""
+    from .guide.seed import load_starter_guide
+
+    added = load_starter_guide()
+    db.session.commit()
+    click.echo(f"Starter guide: {added} entries added.")
+
+
 @click.command("create-admin")
 @click.option("--name", prompt="Name")
 @click.option("--email", prompt="E-mail")
@@ -66,3 +77,4 @@ def create_admin(name: str, email: str, password: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(seed_guide)

@@ -58,6 +58,10 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
 
+    # The guide: the longest entry text, and how long browsers and proxies may keep public pages.
+    GUIDE_MAX_BODY_CHARS = 1_000_000
+    GUIDE_CACHE_SECONDS = 300
+
     PER_PAGE = 25
     MAX_PER_PAGE = 100
 

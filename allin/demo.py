@@ -137,6 +137,9 @@ def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> l
             db.session.add(_user(role, municipality, name, email, password))
             accounts.append(Account(role, city_name, email))
     db.session.flush()
+    from .guide.seed import load_starter_guide
+
+    load_starter_guide()
     return accounts
 
 

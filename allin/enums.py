@@ -64,3 +64,39 @@ class FailureKind(LabelledEnum):
 
     ACCOUNT = "account"
     ADDRESS = "address"
+
+
+class Phase(LabelledEnum):
+    """The programme cycle, in order (shared by training sessions and guide entries)."""
+
+    PREPARE = "prepare", _l("Prepare")
+    RECRUIT = "recruit", _l("Recruit")
+    KICK_OFF = "kick_off", _l("Kick-off camp")
+    EXPLORE = "explore", _l("Explore challenges")
+    CREATE = "create", _l("Create concepts")
+    PITCH = "pitch", _l("Pitch to the city")
+    LAUNCH = "launch", _l("Launch")
+    FOLLOW_UP = "follow_up", _l("Follow up")
+
+
+class GuideKind(LabelledEnum):
+    """What a guide entry is."""
+
+    TOOL = "tool", _l("Tool")
+    RECOMMENDATION = "recommendation", _l("Recommendation")
+    INSPIRATION = "inspiration", _l("Inspiration")
+    BEST_CASE = "best_case", _l("Best case")
+
+
+class GuideStatus(LabelledEnum):
+    """Drafts are seen only by those who write in the entry's scope; published ones by all."""
+
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+
+
+class Language(LabelledEnum):
+    """The languages content is written in (the interface languages too)."""
+
+    NB = "nb", _l("Norwegian (bokmål)")
+    EN = "en", _l("English")

@@ -20,9 +20,26 @@ class NavItem:
     current: bool
 
 
-# (label, endpoint, permission, endpoints that count as "here")
+# (label, endpoint, permission or None for everyone, endpoints that count as "here")
 MENU = [
     (_l("Home"), "home.index", Perm.USE_ACCOUNT, ("home.index",)),
+    (
+        _l("Guide"),
+        "guide.index",
+        None,
+        (
+            "guide.index",
+            "guide.start",
+            "guide.search_page",
+            "guide.print_guide",
+            "guide.entry",
+            "guide.manage",
+            "guide.new",
+            "guide.edit",
+            "guide.entry_history",
+            "guide.revision",
+        ),
+    ),
     (
         _l("People"),
         "admin.users",
@@ -68,7 +85,7 @@ def nav_items() -> list[NavItem]:
     return [
         NavItem(str(label), url_for(endpoint), request.endpoint in here)
         for label, endpoint, perm, here in MENU
-        if can(user, perm)
+        if perm is None or can(user, perm)
     ]
 
 

@@ -42,8 +42,10 @@ def _headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config["HTTPS"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static":
+    if request.endpoint != "static" and not g.get("public_cache"):
         # Pages carry names, one-time links and demo passwords: never keep them in a cache.
+        # A view that shows only public content to an anonymous visitor may opt out by
+        # setting g.public_cache and its own Cache-Control (guide/routes.py::_cacheable).
         headers["Cache-Control"] = "no-store"
         headers["Vary"] = "Cookie"
     return response

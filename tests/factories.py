@@ -89,3 +89,62 @@ def make_login_session(user: User) -> LoginSession:
     db.session.add(login_session)
     db.session.flush()
     return login_session
+
+
+def make_guide_entry(
+    *,
+    municipality_id: int | None = None,
+    title: str | None = None,
+    language: str = "nb",
+    status: str = "draft",
+    author: User | None = None,
+    **fields,
+) -> GuideEntry:  # noqa: F821
+    """A guide entry with its first revision, as the service would make it (no commit)."""
+    from allin.enums import GuideKind, GuideStatus, Language, Phase
+    from allin.guide import services
+    from allin.markdown import render_markdown
+    from allin.models import GuideEntry, GuideRevision, GuideTag
+
+    n = next(_counter)
+    title = title or f"Guide entry {n}"
+    tags = fields.pop("tags", [])
+    body = fields.pop("body", "Some text.")
+    entry = GuideEntry(
+        kind=GuideKind(fields.pop("kind", "tool")),
+        phase=Phase(fields.pop("phase", "prepare")),
+        language=Language(language),
+        status=GuideStatus(status),
+        title=title,
+        slug=fields.pop("slug", None) or services.free_slug(title, Language(language)),
+        summary=fields.pop("summary", f"Summary {n}"),
+        body=body,
+        body_html=str(render_markdown(body)),
+        tags=", ".join(tags),
+        pair_key=fields.pop("pair_key", f"test-{n}"),
+        municipality_id=municipality_id,
+        author_id=author.id if author else None,
+        published_at=now() if status == "published" else None,
+        **fields,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    db.session.add_all(GuideTag(entry_id=entry.id, name=tag) for tag in tags)
+    db.session.add(
+        GuideRevision(
+            entry_id=entry.id,
+            number=1,
+            kind=entry.kind,
+            phase=entry.phase,
+            status=entry.status,
+            title=entry.title,
+            slug=entry.slug,
+            summary=entry.summary,
+            body=entry.body,
+            tags=entry.tags,
+            note="created",
+            editor_id=entry.author_id,
+        )
+    )
+    db.session.flush()
+    return entry

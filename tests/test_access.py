@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
 from allin.extensions import db
-from allin.models import Invitation, LoginSession, Municipality, User
-from tests.factories import make_invitation, make_login_session
+from allin.models import GuideEntry, GuideRevision, Invitation, LoginSession, Municipality, User
+from tests.factories import make_guide_entry, make_invitation, make_login_session
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -25,6 +25,8 @@ EXPECTED = {
     Perm.MANAGE_MUNICIPALITIES: {N},
     Perm.USE_TWO_FACTOR: {N, C, Y},
     Perm.RESET_TWO_FACTOR: {N, C},
+    Perm.WRITE_GUIDE: {N, C},
+    Perm.PUBLISH_GUIDE: {N, C},
 }
 
 
@@ -50,7 +52,13 @@ ID_MODELS = {
     "invitation_id": Invitation,
     "municipality_id": Municipality,
     "login_session_id": LoginSession,
+    "entry_id": GuideEntry,
+    "revision_id": GuideRevision,
 }
+
+
+def revision_of(entry) -> int:
+    return db.session.scalar(select(GuideRevision.id).where(GuideRevision.entry_id == entry.id))
 
 
 def snapshot() -> dict:
@@ -73,6 +81,10 @@ def foreign(app, world):
             db.session.get(User, world.a["coordinator"].id), Role.AMBASSADOR
         )
         login_session = make_login_session(coordinator_b)
+        # A draft of B's own guide entry, and one of A's: the network writes only
+        # network-wide entries, so a municipality's draft is foreign to it too.
+        b_draft = make_guide_entry(municipality_id=world.municipality_b, title="B draft")
+        a_draft = make_guide_entry(municipality_id=world.municipality_a, title="A draft")
         db.session.commit()
         return {
             "from_a": {
@@ -80,12 +92,16 @@ def foreign(app, world):
                 "invitation_id": invitation.id,
                 "municipality_id": world.municipality_b,
                 "login_session_id": login_session.id,
+                "entry_id": b_draft.id,
+                "revision_id": revision_of(b_draft),
             },
             # The network sees staff everywhere but never an ambassador's record.
             "from_network": {
                 "user_id": world.a["ambassador"].id,
                 "invitation_id": ambassador_invitation.id,
                 "login_session_id": login_session.id,
+                "entry_id": a_draft.id,
+                "revision_id": revision_of(a_draft),
             },
         }
 

@@ -10,7 +10,7 @@ from allin.access import Role
 from allin.auth.services import hash_token
 from allin.extensions import db
 from allin.models import Installation, Invitation, Municipality, PasswordReset, User
-from tests.factories import make_invitation, make_reset, make_user
+from tests.factories import PASSWORD, make_invitation, make_reset, make_user
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -154,3 +154,76 @@ def test_reset_is_all_or_nothing(app, world, password, confirm):
 def test_forgot_password_never_fails_badly(app, world, email):
     response = app.test_client().post("/password/forgot", data={"email": email})
     assert response.status_code in (200, 400)
+
+
+# ---- the guide ------------------------------------------------------------------------------
+
+guide_text = st.one_of(
+    hostile,
+    st.sampled_from(
+        [
+            "[x](javascript:alert(1))",
+            "<img src=x onerror=alert(1)>",
+            '"ungdom" AND (leir*) OR NEAR(',
+            "{title}: ungdom*",
+            "a, b, c, d, e, f, g, h, i, j, k, l, m",
+            "x" * 41,
+            "Æøå-slug",
+        ]
+    ),
+)
+
+
+@FUZZ
+@given(
+    title=guide_text,
+    summary=guide_text,
+    body=guide_text,
+    tags=guide_text,
+    slug=guide_text,
+    kind=st.sampled_from(["tool", "best_case", "nope", ""]),
+    phase=st.sampled_from(["prepare", "follow_up", "x"]),
+    status=st.sampled_from(["draft", "published", "deleted"]),
+)
+def test_guide_entry_form_is_all_or_nothing(
+    app, world, title, summary, body, tags, slug, kind, phase, status
+):
+    from allin.models import GuideEntry, GuideRevision
+
+    client = app.test_client()
+    client.post("/login", data={"login": world.a["coordinator"].login, "password": PASSWORD})
+    with app.app_context():
+        before = (count(GuideEntry), count(GuideRevision))
+    response = client.post(
+        "/guide/new",
+        data={
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "tags": tags,
+            "slug": slug,
+            "kind": kind,
+            "phase": phase,
+            "status": status,
+            "language": "nb",
+        },
+    )
+    assert response.status_code in (200, 302, 400)
+    with app.app_context():
+        after = (count(GuideEntry), count(GuideRevision))
+        created = response.status_code == 302
+        assert after == (before[0] + created, before[1] + created)
+        if created:
+            entry = db.session.scalars(select(GuideEntry).order_by(GuideEntry.id.desc())).first()
+            assert entry.title == " ".join(title.split())
+            assert client.get(f"/guide/{entry.slug}").status_code == 200
+
+
+@FUZZ
+@given(query=guide_text, phase=st.sampled_from(["", "pitch", "zz"]), page=hostile)
+def test_guide_search_never_fails(app, world, query, phase, page):
+    client = app.test_client()
+    response = client.get("/guide/search", query_string={"q": query, "phase": phase, "page": page})
+    assert response.status_code in (200, 400)
+    index = client.get("/guide/", query_string={"tag": query, "kind": query, "page": page})
+    assert index.status_code in (200, 400)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from allin import schema
 from allin.extensions import db
+from allin.guide import search as guide_search
 from tests.conftest import TEST_DATABASE_URL
 
 
@@ -44,7 +45,10 @@ def test_upgrade_downgrade_upgrade(empty_database_url, make_app):
         assert schema.current_revisions() == schema.head_revisions()
 
         with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(
+                connection, opts={"include_object": guide_search.include_object}
+            )
+            diff = compare_metadata(context, db.metadata)
         assert diff == [], "models and migrations disagree; run flask db migrate"
 
         downgrade(directory=schema.MIGRATIONS_DIR, revision="base")

@@ -51,6 +51,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(object, name, type_, reflected, compare_to):
+    """Leave alone what migrations keep by hand (the full-text indexes of guide/search.py)."""
+    from allin.guide.search import include_object as keep
+
+    return keep(object, name, type_, reflected, compare_to)
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -98,6 +105,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions['migrate'].configure_args)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

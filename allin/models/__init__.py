@@ -10,10 +10,15 @@ from .accounts import (
     RecoveryCode,
 )
 from .audit import AuditEvent
+from .guide import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
 
 __all__ = [
     "AuditEvent",
+    "GuideEntry",
+    "GuideOldSlug",
+    "GuideRevision",
+    "GuideTag",
     "Installation",
     "Invitation",
     "LoginFailure",

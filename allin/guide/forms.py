@@ -1,0 +1,133 @@
+"""The entry form: limits stated once, messages next to the field, nothing trusted."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..enums import GuideKind, GuideStatus, Language, Phase
+from ..fields import clean, no_control_characters
+from ..models.guide import SLUG_LENGTH, SUMMARY_LENGTH, TITLE_LENGTH
+from .services import body_limit, parse_tags, tags_problem
+
+
+def _choices(enum_cls, members=None) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in enum_cls.choices(members)]
+
+
+def clean_text(value):
+    """Multi-line text: NFC, Windows line ends made plain, trailing space trimmed."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value).replace("\r\n", "\n").strip()
+
+
+def no_control_except_lines(form, field):
+    """Like no_control_characters, but new lines and tabs are fine in a long text."""
+    if field.data and any(
+        (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c in "\u202e\u202d"
+        for c in field.data
+    ):
+        raise ValidationError(_l("Remove the invisible control characters from this field."))
+
+
+class EntryForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Give the entry a title.")),
+            Length(max=TITLE_LENGTH, message=_l("Use at most %(max)d characters.")),
+            no_control_characters,
+        ],
+        render_kw={"maxlength": TITLE_LENGTH},
+    )
+    kind = SelectField(_l("Kind"), choices=_choices(GuideKind), validators=[InputRequired()])
+    phase = SelectField(
+        _l("Programme phase"), choices=_choices(Phase), validators=[InputRequired()]
+    )
+    language = SelectField(
+        _l("Language of the text"), choices=_choices(Language), validators=[InputRequired()]
+    )
+    summary = TextAreaField(
+        _l("Summary"),
+        description=_l("One or two sentences: shown in lists, search results and shared links."),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Write a short summary.")),
+            Length(max=SUMMARY_LENGTH, message=_l("Use at most %(max)d characters.")),
+            no_control_characters,
+        ],
+        render_kw={"rows": 3, "maxlength": SUMMARY_LENGTH},
+    )
+    body = TextAreaField(
+        _l("Text"),
+        description=_l(
+            "Markdown: # heading, **bold**, *italic*, - list, [link](https://…), > quote, "
+            "tables. HTML is shown as text."
+        ),
+        filters=[clean_text],
+        validators=[Optional(), no_control_except_lines],
+        render_kw={"rows": 18},
+    )
+    tags = StringField(
+        _l("Tags"),
+        description=_l("Separated by commas, for example: camp, recruiting, schools."),
+        filters=[clean],
+        validators=[Optional(), no_control_characters],
+    )
+    slug = StringField(
+        _l("Address"),
+        description=_l(
+            "The end of the entry's web address. Leave empty to make it from the title; "
+            "if you change it, the old address leads here."
+        ),
+        filters=[lambda v: clean(v).lower() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=SLUG_LENGTH), no_control_characters],
+        render_kw={"maxlength": SLUG_LENGTH, "autocapitalize": "none", "spellcheck": "false"},
+    )
+    status = SelectField(_l("Status"), validators=[InputRequired()])
+    version = HiddenField()
+    counterpart = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+    def __init__(self, *args, statuses, editing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = _choices(GuideStatus, statuses)
+        if editing:
+            del self.language
+            del self.counterpart
+        else:
+            del self.version
+
+    def validate_body(self, field):
+        limit = body_limit()
+        if field.data and len(field.data) > limit:
+            raise ValidationError(
+                _l(
+                    "The text is too long: at most %(max)s characters, this one has %(count)s. "
+                    "Split it into several entries.",
+                    max=format_decimal(limit),
+                    count=format_decimal(len(field.data)),
+                )
+            )
+
+    def validate_tags(self, field):
+        problem = tags_problem(parse_tags(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_version(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Reload the page and try again."))
+
+
+class PreviewForm(FlaskForm):
+    """The live preview sends only the text (and the CSRF token)."""
+
+    body = TextAreaField(filters=[clean_text], validators=[Optional()])

@@ -1,0 +1,424 @@
+"""The guide's pages. Reading is public (published entries, cacheable); writing needs
+Perm.WRITE_GUIDE and stays inside the writer's scope."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from operator import attrgetter
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import (
+    Perm,
+    can,
+    can_edit_guide_entry,
+    can_publish_guide_entry,
+    get_visible_or_404,
+    public,
+    require,
+    visible,
+)
+from ..enums import GuideKind, GuideStatus, Language, Phase
+from ..errors import DomainError, attempt, render_error
+from ..extensions import db
+from ..markdown import render_markdown
+from ..models import GuideEntry
+from ..pagination import paginate
+from ..urls import safe_next
+from . import bp, history, search, selectors, services
+from .forms import EntryForm, PreviewForm
+
+FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def reader_language() -> Language:
+    language = str(get_locale() or "nb")[:2]
+    return Language(language) if language in Language._value2member_map_ else Language.NB
+
+
+def _enum_arg(enum_cls, name: str):
+    value = request.args.get(name) or ""
+    return enum_cls(value) if value in enum_cls._value2member_map_ else None
+
+
+def _reading_base():
+    """Published entries; for people who write, their own drafts too."""
+    if current_user.is_authenticated:
+        return selectors.readable(current_user)
+    return selectors.published()
+
+
+def _cacheable(html: str):
+    """Let a browser or proxy keep an anonymous view of published pages for a few minutes.
+
+    Only when nobody is signed in and the page touched no session (no form token, no
+    message): such a page is the same for every visitor with the same language. The ETag is
+    the page's own hash, so a 304 is never stale.
+    """
+    response = make_response(html)
+    if current_user.is_authenticated or session.modified:
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["GUIDE_CACHE_SECONDS"]
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    response.add_etag()
+    g.public_cache = True  # security._headers leaves these headers alone
+    return response.make_conditional(request)
+
+
+def _grouped(entries, attribute: str) -> list[tuple[object, list[GuideEntry]]]:
+    """Consecutive entries with the same phase (or kind), keeping the page's order."""
+    return [(key, list(items)) for key, items in groupby(entries, key=attrgetter(attribute))]
+
+
+@bp.app_context_processor
+def _guide_names():
+    return {
+        "Phase": Phase,
+        "GuideKind": GuideKind,
+        "Language": Language,
+        "search_highlight": search.highlight,
+    }
+
+
+@bp.url_value_preprocessor
+def _allow_long_texts(endpoint, values):
+    """The entry forms carry a body of up to GUIDE_MAX_BODY_CHARS. This runs before every
+    before_request hook (the CSRF check reads the form first), so the larger limit holds
+    for these endpoints only."""
+    if endpoint in FORM_ENDPOINTS:
+        request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
+
+
+@bp.errorhandler(413)
+def _too_large(error):
+    limit = current_app.config["GUIDE_MAX_BODY_CHARS"]
+    return render_error(
+        413,
+        _(
+            "The text is far too long to save. An entry's text can have at most %(max)s "
+            "characters; split it into several entries.",
+            max=format_decimal(limit),
+        ),
+    )
+
+
+# ---- reading (public) -----------------------------------------------------------------------
+
+
+@bp.get("/")
+@public
+def index():
+    """Published entries in the reader's language, grouped by phase (or kind), filtered."""
+    language = _enum_arg(Language, "lang") or reader_language()
+    phase, kind = _enum_arg(Phase, "phase"), _enum_arg(GuideKind, "kind")
+    tag = services.parse_tags(request.args.get("tag", "")[:40])
+    tag = tag[0] if tag else None
+    group = "kind" if request.args.get("group") == "kind" else "phase"
+    stmt = selectors.filtered(
+        selectors.published(), language=language, phase=phase, kind=kind, tag=tag
+    )
+    page = paginate(selectors.in_programme_order(stmt, group))
+    return _cacheable(
+        render_template(
+            "guide/index.html",
+            page=page,
+            language=language,
+            phase=phase,
+            kind=kind,
+            tag=tag,
+            group=group,
+            groups=_grouped(page.items, group),
+            tags=selectors.tag_cloud(language),
+        )
+    )
+
+
+@bp.get("/start")
+@public
+def start():
+    """ "Start here": every phase in programme order, with its entries."""
+    language = _enum_arg(Language, "lang") or reader_language()
+    stmt = selectors.filtered(selectors.published(), language=language)
+    page = paginate(selectors.in_programme_order(stmt), current_app.config["MAX_PER_PAGE"])
+    return _cacheable(
+        render_template(
+            "guide/start.html",
+            page=page,
+            language=language,
+            groups=_grouped(page.items, "phase"),
+        )
+    )
+
+
+@bp.get("/search")
+@public
+def search_page():
+    """Full-text search in the reader's language, title matches first."""
+    text = (request.args.get("q") or "")[:200]
+    language = _enum_arg(Language, "lang") or reader_language()
+    phase, kind = _enum_arg(Phase, "phase"), _enum_arg(GuideKind, "kind")
+    query = search.parse(text, language)
+    page = passages = None
+    if query:
+        stmt = selectors.filtered(selectors.published(), language=language, phase=phase, kind=kind)
+        page = paginate(search.matching(stmt, query, db.engine.dialect.name))
+        passages = {entry.id: search.passage(entry, query) for entry in page.items}
+    return _cacheable(
+        render_template(
+            "guide/search.html",
+            text=text,
+            query=query,
+            page=page,
+            passages=passages,
+            language=language,
+            phase=phase,
+            kind=kind,
+        )
+    )
+
+
+@bp.get("/print")
+@public
+def print_guide():
+    """The whole guide (or one phase) as one document, for paper or PDF."""
+    language = _enum_arg(Language, "lang") or reader_language()
+    phase = _enum_arg(Phase, "phase")
+    stmt = selectors.filtered(selectors.published(), language=language, phase=phase)
+    page = paginate(selectors.in_programme_order(stmt), current_app.config["MAX_PER_PAGE"])
+    return _cacheable(
+        render_template(
+            "guide/print.html",
+            page=page,
+            language=language,
+            phase=phase,
+            groups=_grouped(page.items, "phase"),
+        )
+    )
+
+
+@bp.get("/language")
+@public
+def language():
+    """Choose the language without a form, so the public pages carry no session token and
+    can be cached. Only the choice in this browser's session changes."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.get("/<slug>")
+@public
+def entry(slug: str):
+    """One entry, its other-language version and related entries; drafts only in scope."""
+    if not services.SLUG.match(slug) or len(slug) > 120:
+        abort(404)
+    base = _reading_base()
+    language = reader_language()
+    found = selectors.by_slug(base, slug, language)
+    if found is None:
+        moved = selectors.moved(base, slug, language)
+        if moved is None:
+            abort(404)
+        return redirect(url_for("guide.entry", slug=moved.slug), 301)
+    html = render_template(
+        "guide/entry.html",
+        entry=found,
+        other=selectors.counterpart(base, found),
+        related=selectors.related(found) if found.is_published else [],
+        editable=can_edit_guide_entry(current_user, found),
+    )
+    if not found.is_published:
+        return html
+    return _cacheable(html)
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def _statuses(actor, entry=None) -> list[GuideStatus]:
+    if (entry is None and can(actor, Perm.PUBLISH_GUIDE)) or (
+        entry is not None and can_publish_guide_entry(actor, entry)
+    ):
+        return list(GuideStatus)
+    return [entry.status] if entry is not None else [GuideStatus.DRAFT]
+
+
+def _data(form: EntryForm) -> services.EntryData:
+    return services.EntryData(
+        kind=GuideKind(form.kind.data),
+        phase=Phase(form.phase.data),
+        title=form.title.data,
+        summary=form.summary.data,
+        body=form.body.data or "",
+        tags=services.parse_tags(form.tags.data or ""),
+        slug=form.slug.data or "",
+        publish=form.status.data == GuideStatus.PUBLISHED,
+    )
+
+
+def _show_problem(form: EntryForm, exc: DomainError) -> None:
+    if isinstance(exc, services.SlugProblem):
+        form.slug.errors = [*form.slug.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+
+
+def _wants_preview() -> bool:
+    return request.method == "POST" and "preview" in request.form
+
+
+@bp.get("/manage/")
+@require(Perm.WRITE_GUIDE)
+def manage():
+    """The entries I write (drafts and published), last changed first."""
+    stmt = visible(GuideEntry, current_user).order_by(
+        GuideEntry.updated_at.desc(), GuideEntry.id.desc()
+    )
+    return render_template("guide/manage.html", page=paginate(stmt))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Perm.WRITE_GUIDE)
+def new():
+    """Write a new entry, or the other-language version of one (?counterpart=<id>)."""
+    counterpart_id = request.values.get("counterpart", type=int)
+    counterpart = (
+        get_visible_or_404(GuideEntry, counterpart_id, current_user) if counterpart_id else None
+    )
+    if counterpart is not None and not can_edit_guide_entry(current_user, counterpart):
+        abort(403)
+    form = EntryForm(statuses=_statuses(current_user), editing=False)
+    if request.method == "GET":
+        form.language.data = reader_language()
+        if counterpart is not None:
+            form.counterpart.data = counterpart.id
+            form.kind.data, form.phase.data = counterpart.kind, counterpart.phase
+            form.language.data = Language.EN if counterpart.language == Language.NB else Language.NB
+    preview = render_markdown(form.body.data or "") if _wants_preview() else None
+    if preview is None and form.validate_on_submit():
+        try:
+            created = services.create_entry(
+                actor=current_user,
+                data=_data(form),
+                language=Language(form.language.data),
+                counterpart=counterpart,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _show_problem(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The entry is saved."), "success")
+            return redirect(url_for("guide.entry", slug=created.slug))
+    return render_template(
+        "guide/form.html", form=form, entry=None, counterpart=counterpart, preview=preview
+    )
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@require(Perm.WRITE_GUIDE)
+def edit(entry_id: int):
+    found = get_visible_or_404(GuideEntry, entry_id, current_user)
+    if not can_edit_guide_entry(current_user, found):
+        abort(403)
+    statuses = _statuses(current_user, found)
+    form = EntryForm(statuses=statuses, editing=True)
+    if request.method == "GET":
+        form.process(obj=found)
+        form.version.data = str(found.version)
+    preview = render_markdown(form.body.data or "") if _wants_preview() else None
+    if preview is None and form.validate_on_submit():
+        try:
+            services.update_entry(
+                found,
+                actor=current_user,
+                data=_data(form),
+                seen_version=int(form.version.data),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _show_problem(form, exc)
+            if isinstance(exc, services.EditConflict):
+                # Saving again now replaces the other person's version: they were told.
+                form.version.data = str(found.version)
+        else:
+            db.session.commit()
+            flash(_("The entry is saved."), "success")
+            return redirect(url_for("guide.entry", slug=found.slug))
+    return render_template(
+        "guide/form.html", form=form, entry=found, counterpart=None, preview=preview
+    )
+
+
+@bp.post("/preview")
+@require(Perm.WRITE_GUIDE)
+def preview():
+    """The live preview: the body rendered exactly as readers will see it."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    body = form.body.data or ""
+    if len(body) > current_app.config["GUIDE_MAX_BODY_CHARS"]:
+        return _("The text is too long to preview."), 413
+    return render_template("guide/_preview.html", preview=render_markdown(body))
+
+
+@bp.get("/entries/<int:entry_id>/history")
+@require(Perm.WRITE_GUIDE)
+def entry_history(entry_id: int):
+    found = get_visible_or_404(GuideEntry, entry_id, current_user)
+    page = paginate(selectors.revisions(found))
+    return render_template("guide/history.html", entry=found, page=page)
+
+
+@bp.get("/entries/<int:entry_id>/revisions/<int:revision_id>")
+@require(Perm.WRITE_GUIDE)
+def revision(entry_id: int, revision_id: int):
+    found = get_visible_or_404(GuideEntry, entry_id, current_user)
+    shown, previous = selectors.revision_pair(found, revision_id)
+    return render_template(
+        "guide/revision.html",
+        entry=found,
+        revision=shown,
+        previous=previous,
+        fields=history.field_changes(previous, shown),
+        lines=history.body_diff(previous, shown),
+        editable=can_edit_guide_entry(current_user, found),
+        latest=selectors.latest_revision_number(found),
+    )
+
+
+@bp.post("/entries/<int:entry_id>/revisions/<int:revision_id>/restore")
+@require(Perm.WRITE_GUIDE)
+def restore(entry_id: int, revision_id: int):
+    found = get_visible_or_404(GuideEntry, entry_id, current_user)
+    if not can_edit_guide_entry(current_user, found):
+        abort(403)
+    shown, _previous = selectors.revision_pair(found, revision_id)
+    errors: list[str] = []
+    if attempt(services.restore_revision, found, shown, errors=errors, actor=current_user)[0]:
+        db.session.commit()
+        flash(_("Version %(number)s is the current text again.", number=shown.number), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("guide.entry_history", entry_id=found.id))

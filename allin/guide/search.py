@@ -1,0 +1,211 @@
+"""Full-text search over the guide: each engine's own feature, behind one function.
+
+- SQLite: the FTS5 table ``guide_entry_fts`` (migration 0004), ranked by bm25.
+- PostgreSQL: a weighted tsvector ('norwegian' for nb, 'english' for en) with a GIN index,
+  ranked by ts_rank.
+
+Norwegian word forms: Snowball stems "ungdom" and "ungdommer" differently (ungdom / ungdomm),
+so a plain stemmed match would miss. The query's words are therefore matched as prefixes of
+their stem: "ungdom" finds "ungdommer" and "ungdommens" on both engines. User text never
+reaches MATCH or to_tsquery as syntax: the query is rebuilt from word tokens (letters and
+digits only), so quotes, operators and brackets are just separators. Entries whose title
+matches every word come first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+
+from ..enums import Language
+from ..models import GuideEntry
+
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+WORD = re.compile(r"[^\W_]+")
+
+# Objects the migrations keep by hand; alembic's autogenerate must not drop them.
+ENGINE_INDEX_NAMES = ("guide_entry_fts", "ix_guide_entry_search")
+
+
+def is_engine_index(name: str | None) -> bool:
+    return bool(name) and name.startswith(ENGINE_INDEX_NAMES)
+
+
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: leave the full-text index (kept by hand) out of comparisons."""
+    return not (reflected and compare_to is None and is_engine_index(name))
+
+
+# The FTS5 table, described for queries only (its own MetaData: never created or compared).
+_fts = Table(
+    "guide_entry_fts",
+    MetaData(),
+    Column("rowid", Integer),
+    Column("title", Text),
+    Column("summary", Text),
+    Column("body", Text),
+    Column("tags", Text),
+)
+_FTS = literal_column("guide_entry_fts")
+
+# Exactly the expression of the index in migration 0004, so PostgreSQL uses it.
+_PG_CONFIG = (
+    "CASE WHEN guide_entry.language = 'nb' THEN 'norwegian'::regconfig "
+    "ELSE 'english'::regconfig END"
+)
+PG_VECTOR = literal_column(
+    f"(setweight(to_tsvector({_PG_CONFIG}, guide_entry.title), 'A') || "
+    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.tags), 'B') || "
+    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.summary), 'B') || "
+    f"setweight(to_tsvector({_PG_CONFIG}, left(guide_entry.body, 200000)), 'C'))"
+)
+PG_CONFIGS = {Language.NB: "norwegian", Language.EN: "english"}
+STEMMERS = {Language.NB: "norwegian", Language.EN: "english"}
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(STEMMERS[Language(language)])
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search as the engines get it: the words typed and their stems, lower-case."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    language: Language
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
+def parse(text: str | None, language: Language | str) -> Query:
+    """The words of `text` (at most 8, each at most 40 characters); the rest is ignored."""
+    language = Language(language)
+    normal = unicodedata.normalize("NFC", text or "").lower()
+    words: list[str] = []
+    for word in WORD.findall(normal):
+        word = word[:MAX_TERM_LENGTH]
+        if word not in words:
+            words.append(word)
+        if len(words) == MAX_TERMS:
+            break
+    stemmer = _stemmer(language)
+    stems = tuple(stemmer.stemWord(word) or word for word in words)
+    return Query(tuple(words), stems, language)
+
+
+def _fts5_expression(query: Query) -> str:
+    # Tokens hold letters and digits only, so the quotes cannot be broken out of.
+    return " ".join(f'"{stem}"*' for stem in query.stems)
+
+
+def _tsquery_text(query: Query) -> str:
+    # PostgreSQL stems each word with the entry language's configuration; ":*" makes it a
+    # prefix. Words are letters and digits only: no tsquery operator can get in.
+    return " & ".join(f"{word}:*" for word in query.words)
+
+
+def matching(stmt: Select, query: Query, dialect: str) -> Select:
+    """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, best first."""
+    if dialect == "postgresql":
+        tsquery = func.to_tsquery(
+            literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig"),
+            literal(_tsquery_text(query)),
+        )
+        title_vector = func.to_tsvector(literal_column(_PG_CONFIG), GuideEntry.title)
+        return stmt.where(PG_VECTOR.op("@@")(tsquery)).order_by(
+            case((title_vector.op("@@")(tsquery), 0), else_=1),
+            func.ts_rank(PG_VECTOR, tsquery).desc(),
+            GuideEntry.id,
+        )
+    expression = _fts5_expression(query)
+    in_title = (
+        select(_fts.c.rowid)
+        .where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
+        .scalar_subquery()
+    )
+    return (
+        stmt.join(_fts, _fts.c.rowid == GuideEntry.id)
+        .where(_FTS.op("MATCH")(literal(expression)))
+        .order_by(
+            case((GuideEntry.id.in_(in_title), 0), else_=1),
+            func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0),
+            GuideEntry.id,
+        )
+    )
+
+
+# ---- the passage shown with each result -----------------------------------------------------
+
+MARKDOWN_NOISE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#>*_`|~]+|^\s*[-+]\s+|^-{3,}$", re.M)
+PASSAGE_WORDS = 32
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown without its markup, in one line: good enough to quote a passage from."""
+    return " ".join(MARKDOWN_NOISE.sub(lambda m: m.group(1) or " ", markdown).split())
+
+
+def _pattern(query: Query) -> re.Pattern | None:
+    prefixes = sorted({*query.stems, *query.words}, key=len, reverse=True)
+    if not prefixes:
+        return None
+    return re.compile(
+        r"(?<![^\W_])(?:" + "|".join(re.escape(p) for p in prefixes) + r")[^\W_]*", re.I
+    )
+
+
+def highlight(text: str, query: Query) -> Markup:
+    """`text` escaped, with the words that match wrapped in <mark>."""
+    pattern = _pattern(query)
+    if pattern is None:
+        return escape(text)
+    parts: list[Markup] = []
+    last = 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def passage(entry: GuideEntry, query: Query) -> Markup:
+    """The part of the summary or body where the query's words first appear, highlighted."""
+    pattern = _pattern(query)
+    for source in (entry.summary, plain_text(entry.body)):
+        match = pattern.search(source) if pattern else None
+        if match is None:
+            continue
+        words = source.split(" ")
+        position = source[: match.start()].count(" ")
+        start = max(position - PASSAGE_WORDS // 3, 0)
+        excerpt = " ".join(words[start : start + PASSAGE_WORDS])
+        prefix = "… " if start > 0 else ""
+        suffix = " …" if start + PASSAGE_WORDS < len(words) else ""
+        return Markup("").join([escape(prefix), highlight(excerpt, query), escape(suffix)])
+    return highlight(entry.summary, query)
+
+
+__all__ = ["Query", "highlight", "is_engine_index", "matching", "parse", "passage"]

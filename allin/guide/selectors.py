@@ -1,0 +1,160 @@
+"""Reading the guide: every query of the guide's pages, as select() statements or results.
+
+Readers get published entries (``published()``); those who write also see the drafts of their
+own scope (``readable()``, built on access.visible). Every list is ordered; pages load what they
+show in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, case, func, or_, select
+
+from ..access import visible
+from ..enums import GuideKind, GuideStatus, Language, Phase
+from ..extensions import db
+from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
+
+PHASE_ORDER = case(
+    {phase.value: index for index, phase in enumerate(Phase)}, value=GuideEntry.phase
+)
+KIND_ORDER = case(
+    {kind.value: index for index, kind in enumerate(GuideKind)}, value=GuideEntry.kind
+)
+RELATED_COUNT = 4
+TAG_CLOUD = 40
+
+
+def published() -> Select:
+    """Every published entry: what anyone, signed in or not, may read."""
+    return select(GuideEntry).where(GuideEntry.status == GuideStatus.PUBLISHED)
+
+
+def readable(actor) -> Select:
+    """Published entries, and the drafts `actor` writes (none for readers without the right)."""
+    own = visible(GuideEntry, actor).with_only_columns(GuideEntry.id)
+    return select(GuideEntry).where(
+        or_(GuideEntry.status == GuideStatus.PUBLISHED, GuideEntry.id.in_(own))
+    )
+
+
+def filtered(
+    stmt: Select,
+    *,
+    language: Language | None = None,
+    phase: Phase | None = None,
+    kind: GuideKind | None = None,
+    tag: str | None = None,
+) -> Select:
+    if language:
+        stmt = stmt.where(GuideEntry.language == language)
+    if phase:
+        stmt = stmt.where(GuideEntry.phase == phase)
+    if kind:
+        stmt = stmt.where(GuideEntry.kind == kind)
+    if tag:
+        tagged = select(GuideTag.entry_id).where(GuideTag.name == tag)
+        stmt = stmt.where(GuideEntry.id.in_(tagged))
+    return stmt
+
+
+def in_programme_order(stmt: Select, group: str = "phase") -> Select:
+    """By phase then kind (or kind then phase), then title: the order of the printed guide."""
+    first, second = (KIND_ORDER, PHASE_ORDER) if group == "kind" else (PHASE_ORDER, KIND_ORDER)
+    return stmt.order_by(first, second, func.lower(GuideEntry.title), GuideEntry.id)
+
+
+def tag_cloud(language: Language) -> list[tuple[str, int]]:
+    """The most used tags of the published entries in `language`, for the tag filter."""
+    rows = db.session.execute(
+        select(GuideTag.name, func.count())
+        .join(GuideEntry, GuideEntry.id == GuideTag.entry_id)
+        .where(GuideEntry.status == GuideStatus.PUBLISHED, GuideEntry.language == language)
+        .group_by(GuideTag.name)
+        .order_by(func.count().desc(), GuideTag.name)
+        .limit(TAG_CLOUD)
+    ).all()
+    return sorted((name, count) for name, count in rows)
+
+
+def by_slug(base: Select, slug: str, language: Language) -> GuideEntry | None:
+    """The entry at /guide/<slug>: the reader's language first, then the other."""
+    return db.session.scalars(
+        base.where(GuideEntry.slug == slug)
+        .order_by(case((GuideEntry.language == language, 0), else_=1))
+        .limit(1)
+    ).first()
+
+
+def moved(base: Select, slug: str, language: Language) -> GuideEntry | None:
+    """The entry that used to live at `slug`, if `base` may show it."""
+    old = (
+        select(GuideOldSlug.entry_id)
+        .where(GuideOldSlug.slug == slug)
+        .order_by(case((GuideOldSlug.language == language, 0), else_=1))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return db.session.scalars(base.where(GuideEntry.id == old)).first()
+
+
+def counterpart(base: Select, entry: GuideEntry) -> GuideEntry | None:
+    """The same entry in the other language, if `base` may show it."""
+    return db.session.scalars(
+        base.where(GuideEntry.pair_key == entry.pair_key, GuideEntry.id != entry.id).limit(1)
+    ).first()
+
+
+def related(entry: GuideEntry) -> list[GuideEntry]:
+    """Published entries in the same language sharing a tag or the phase; shared tags first."""
+    shared = (
+        select(func.count())
+        .select_from(GuideTag)
+        .where(GuideTag.entry_id == GuideEntry.id, GuideTag.name.in_(entry.tag_list))
+        .scalar_subquery()
+    )
+    stmt = (
+        published()
+        .where(
+            GuideEntry.language == entry.language,
+            GuideEntry.id != entry.id,
+            or_(GuideEntry.phase == entry.phase, shared > 0),
+        )
+        .order_by(shared.desc(), PHASE_ORDER, func.lower(GuideEntry.title), GuideEntry.id)
+        .limit(RELATED_COUNT)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def revisions(entry: GuideEntry) -> Select:
+    return (
+        select(GuideRevision)
+        .where(GuideRevision.entry_id == entry.id)
+        .options(db.joinedload(GuideRevision.editor))
+        .order_by(GuideRevision.number.desc())
+    )
+
+
+def revision_pair(
+    entry: GuideEntry, revision_id: int
+) -> tuple[GuideRevision, GuideRevision | None]:
+    """A revision of `entry` (404 for anyone else's) and the one before it."""
+    revision = db.one_or_404(
+        select(GuideRevision)
+        .where(GuideRevision.id == revision_id, GuideRevision.entry_id == entry.id)
+        .options(db.joinedload(GuideRevision.editor))
+    )
+    previous = db.session.scalars(
+        select(GuideRevision).where(
+            GuideRevision.entry_id == entry.id, GuideRevision.number == revision.number - 1
+        )
+    ).first()
+    return revision, previous
+
+
+def latest_revision_number(entry: GuideEntry) -> int:
+    return (
+        db.session.scalar(
+            select(func.max(GuideRevision.number)).where(GuideRevision.entry_id == entry.id)
+        )
+        or 0
+    )

@@ -1,0 +1,83 @@
+"""Markdown written by staff, shown to the public: rendered, then sanitised by an allow-list.
+
+markdown-it-py (CommonMark + tables) runs with ``html: False``, so raw HTML in the text comes
+out as visible text; nh3 then keeps only the tags and attributes below, links only to http(s)
+and mailto, and gives every link ``rel="noopener nofollow"``. Images are dropped: the guide has
+no uploads of its own yet, and an image from elsewhere would let a third party see readers.
+Headings move one level down, so the page's own title stays the only <h1>.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+TAGS = {
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "del",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener nofollow"
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    "table"
+)
+
+
+def _shift_headings(state) -> None:
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+
+
+_md.core.ruler.push("shift_headings", _shift_headings)
+
+
+def sanitise(html: str) -> str:
+    """Keep only the allow-listed tags, attributes and URL schemes of `html`."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+        clean_content_tags={"script", "style"},
+    )
+
+
+# Added after sanitising: a wide table scrolls sideways on a phone, and a scrolling region
+# must be reachable with the keyboard. nh3's output has no attributes on <table>, so the
+# replacement can only meet the tags it made.
+KEYBOARD_TABLE = '<table tabindex="0">'
+
+
+def render_markdown(text: str) -> Markup:
+    """Safe HTML for `text` (Markdown): what readers see, and what the live preview shows."""
+    html = sanitise(_md.render(text or "")).replace("<table>", KEYBOARD_TABLE)
+    # Safe: every tag and attribute in the result passed nh3's allow-list above.
+    return Markup(html)  # noqa: S704

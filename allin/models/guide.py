@@ -1,0 +1,124 @@
+"""The guide: tools, recommendations, inspiration and best cases, with every saved version.
+
+An entry is network-wide (municipality NULL, written by network admins) or one municipality's
+own (written by its coordinators). The nb and en versions of the same entry share a
+``pair_key``. Published entries are public; drafts are seen only in the author's scope
+(access.py). Full-text search uses an index kept by the database itself (migration 0004 and
+allin/guide/search.py), so it is not declared here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import now
+from ..enums import GuideKind, GuideStatus, Language, Phase
+from ..extensions import db
+from .base import TimestampMixin
+from .people import Municipality, User
+
+TITLE_LENGTH = 200
+SUMMARY_LENGTH = 500
+SLUG_LENGTH = 120
+TAG_LENGTH = 40
+MAX_TAGS = 12
+TAGS_LENGTH = MAX_TAGS * (TAG_LENGTH + 2)
+
+
+class GuideEntry(TimestampMixin, db.Model):
+    """One entry of the guide in one language."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[GuideKind]
+    phase: Mapped[Phase]
+    language: Mapped[Language]
+    status: Mapped[GuideStatus] = mapped_column(default=GuideStatus.DRAFT, index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    # Made from the title once; it stays when the title changes (old slugs redirect).
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_LENGTH), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The sanitised HTML of the body, rendered when it is saved (allin/markdown.py).
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    # "camp, recruiting": the canonical text, searched; guide_tag holds the same for filters.
+    tags: Mapped[str] = mapped_column(String(TAGS_LENGTH), default="")
+    # The nb and en versions of one entry share this key ("starter:<name>" for starter content).
+    pair_key: Mapped[str] = mapped_column(String(64))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Raised by every save, in a conditional UPDATE: the second of two editors is told.
+    version: Mapped[int] = mapped_column(default=1)
+    published_at: Mapped[datetime | None]
+
+    municipality: Mapped[Municipality | None] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("slug", "language"),
+        UniqueConstraint("pair_key", "language"),
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(", ") if tag]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == GuideStatus.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<GuideEntry {self.id} {self.language}:{self.slug!r}>"
+
+
+class GuideTag(db.Model):
+    """One tag of one entry, for the tag filter and "related entries"."""
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("guide_entry.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(TAG_LENGTH), primary_key=True, index=True)
+
+
+class GuideOldSlug(db.Model):
+    """An address an entry had before its slug was changed: it redirects to the entry."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("guide_entry.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[Language]
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+
+    entry: Mapped[GuideEntry] = relationship()
+
+    __table_args__ = (UniqueConstraint("slug", "language"),)
+
+
+class GuideRevision(db.Model):
+    """The content of an entry as one save left it. Number 1 is the first save."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("guide_entry.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    kind: Mapped[GuideKind]
+    phase: Mapped[Phase]
+    status: Mapped[GuideStatus]
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_LENGTH))
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(String(TAGS_LENGTH))
+    # "created", "edited", "restored", "starter"
+    note: Mapped[str] = mapped_column(String(20))
+    restored_from: Mapped[int | None]
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    editor: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("entry_id", "number"),)

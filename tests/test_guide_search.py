@@ -1,0 +1,161 @@
+"""Full-text search: Norwegian word forms, ranking, æøå, hostile queries, safe highlighting.
+Runs on the engine under test (SQLite FTS5 by default, PostgreSQL with TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from allin.extensions import db
+from allin.guide import search
+from tests.factories import make_guide_entry
+
+
+def results(client, query: str, **params) -> list[str]:
+    response = client.get("/guide/search", query_string={"q": query, **params})
+    assert response.status_code == 200, response.data[:500]
+    page = response.data.decode()
+    return [
+        re.sub(r"<[^>]+>", "", title)
+        for title in re.findall(r'class="guide-result__title"><a href="[^"]+">(.*?)</a>', page)
+    ]
+
+
+@pytest.fixture
+def corpus(app, world):
+    with app.app_context():
+        published = {"status": "published"}
+        make_guide_entry(
+            title="Møteplasser i byen", body="Ungdommer trenger steder å være.", **published
+        )
+        make_guide_entry(title="Ungdommens stemme", body="Om medvirkning.", **published)
+        make_guide_entry(
+            title="Leirtips",
+            summary="Bli kjent på leir.",
+            body="Mange ungdommers første leir. Ta med sovepose.",
+            **published,
+        )
+        make_guide_entry(
+            title="Budsjett", body="Penger til lansering.", tags=["økonomi"], **published
+        )
+        make_guide_entry(
+            title="Tromsø-modellen", body="Nattvandring i Tromsø med foreldre.", **published
+        )
+        make_guide_entry(
+            title="Youth voice", body="Young people and youngsters.", language="en", **published
+        )
+        make_guide_entry(title="Kladd om ungdom", body="ungdom", status="draft")
+        db.session.commit()
+
+
+def test_ungdom_finds_ungdommer_and_ungdommens(client, corpus):
+    found = results(client, "ungdom")
+    assert set(found) == {"Møteplasser i byen", "Ungdommens stemme", "Leirtips"}
+
+
+def test_title_matches_come_first(client, corpus):
+    found = results(client, "ungdom")
+    assert found[0] == "Ungdommens stemme"
+
+
+def test_inflected_query_words_are_found_too(client, corpus):
+    assert "Møteplasser i byen" in results(client, "ungdommer")
+    assert results(client, "leiren") == [] or "Leirtips" in results(client, "leir")
+
+
+def test_all_words_must_match(client, corpus):
+    assert results(client, "ungdom sovepose") == ["Leirtips"]
+
+
+def test_aeoeaa_work_in_queries_and_results(client, corpus):
+    assert results(client, "Tromsø") == ["Tromsø-modellen"]
+    assert results(client, "MØTEPLASSER") == ["Møteplasser i byen"]
+    assert results(client, "økonomi") == ["Budsjett"]  # tags are searched
+    assert results(client, "tromso") == []  # ø is a letter of its own, not o
+
+
+def test_search_is_in_the_readers_language(client, corpus):
+    assert results(client, "youth", lang="en") == ["Youth voice"]
+    assert results(client, "ungdom", lang="en") == []
+    english = client.get("/guide/search?q=young", headers={"Accept-Language": "en"})
+    assert "Youth voice" in english.data.decode()
+
+
+def test_drafts_are_not_found(client, corpus):
+    assert "Kladd om ungdom" not in results(client, "kladd ungdom")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"ungdom',
+        "ungdom*",
+        "*",
+        "ungdom AND OR NOT",
+        "NEAR(ungdom leir)",
+        "title:ungdom",
+        "{title body}: ungdom",
+        "ungdom:*",
+        "ungdom & !leir | (",
+        "'; DROP TABLE guide_entry; --",
+        "\\",
+        "^ungdom",
+        "-ungdom +leir",
+        "ungdom<->leir",
+        "%_%",
+        "a" * 500,
+        "ungdom " * 100,
+        "🙂 ungdom",
+        "ǅ ﬁ ß İ",
+    ],
+)
+def test_hostile_queries_are_text_never_an_error(client, corpus, query):
+    results(client, query)  # asserts 200
+
+
+def test_operators_are_just_separators(client, corpus):
+    assert set(results(client, '"ungdom" AND')) <= {
+        "Møteplasser i byen",
+        "Ungdommens stemme",
+        "Leirtips",
+    }
+    assert results(client, "(ungdom) sovepose*") == ["Leirtips"]
+
+
+def test_highlighting_escapes_first(app, client, world):
+    with app.app_context():
+        make_guide_entry(
+            title="<b>Ungdom</b> & by",
+            summary='Om <script>alert("ungdom")</script> her.',
+            status="published",
+        )
+        db.session.commit()
+    page = client.get("/guide/search?q=ungdom").data.decode()
+    assert "<script>alert" not in page and "<b>" not in page
+    assert "&lt;b&gt;<mark>Ungdom</mark>&lt;/b&gt; &amp; by" in page
+    assert "&lt;script&gt;alert(&#34;<mark>ungdom</mark>&#34;)&lt;/script&gt;" in page
+
+
+def test_the_matching_passage_is_shown(app, client, world):
+    body = " ".join(["fyll"] * 200) + " her kommer ungdommene inn " + " ".join(["mer"] * 200)
+    with app.app_context():
+        make_guide_entry(title="Lang", summary="Kort.", body=body, status="published")
+        db.session.commit()
+    page = client.get("/guide/search?q=ungdom").data.decode()
+    passage = re.search(r'guide-result__passage">(.*?)</p>', page).group(1)
+    assert "<mark>ungdommene</mark>" in passage and passage.startswith("… ")
+    assert len(passage) < 400
+
+
+def test_parse_keeps_word_tokens_only():
+    query = search.parse('"Ungdom" AND (leir*) OR ungdom', "nb")
+    assert query.words == ("ungdom", "and", "leir", "or")
+    assert search.parse("!!! ***", "nb").words == ()
+    assert len(search.parse(" ".join(f"w{i}" for i in range(20)), "nb").words) == 8
+
+
+def test_an_empty_query_asks_for_words(client, corpus):
+    page = client.get('/guide/search?q="*"').data.decode()
+    assert 'class="guide-result"' not in page and 'role="status"' in page
