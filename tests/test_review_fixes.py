@@ -13,7 +13,7 @@ from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
-from tests.factories import PASSWORD, make_reset
+from tests.factories import CONFIRMED, PASSWORD, make_reset
 
 NEW = "et nytt og langt passord"
 
@@ -74,7 +74,7 @@ def test_racing_resets_use_the_link_once(app, world):
 def test_pending_invitations_die_with_the_inviters_rights(app, client, world, login):
     _, token = make_invitation(app, world, inviter="youth_worker", role=Role.AMBASSADOR)
     login(world.a["coordinator"])
-    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate")
+    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate", data=CONFIRMED)
     browser = app.test_client()
     browser.get(f"/invitation/{token}")
     assert browser.get("/invitation").status_code == 410

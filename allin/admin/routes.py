@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import clock
 from ..access import (
     MANAGE_PEOPLE,
     Perm,
@@ -22,6 +24,7 @@ from ..access import (
 )
 from ..auth import invitations
 from ..auth.services import create_reset
+from ..confirm import confirmation_needed
 from ..errors import DomainError
 from ..extensions import db
 from ..mail import send_mail
@@ -51,7 +54,11 @@ def users():
     pending = db.session.scalar(
         select(func.count()).select_from(
             visible(Invitation, current_user)
-            .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .where(
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > clock.now(),  # the same rule as Invitation.status
+            )
             .subquery()
         )
     )
@@ -87,6 +94,17 @@ def _load_manageable(user_id: int) -> User:
 @require(*MANAGE_PEOPLE)
 def deactivate(user_id: int):
     user = _load_manageable(user_id)
+    if page := confirmation_needed(
+        title=_("Deactivate %(name)s?", name=user.name),
+        consequence=_(
+            "%(name)s can no longer sign in and is signed out everywhere at once. "
+            "You can reactivate the account later.",
+            name=user.name,
+        ),
+        button=_("Deactivate"),
+        cancel_url=url_for("admin.user_detail", user_id=user.id),
+    ):
+        return page
     services.deactivate_user(user, actor=current_user)
     db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=user.name), "success")
@@ -123,9 +141,28 @@ def change_role(user_id: int):
 @require(*MANAGE_PEOPLE)
 def end_sessions(user_id: int):
     user = _load_manageable(user_id)
+    if page := confirmation_needed(
+        title=_("Sign %(name)s out everywhere?", name=user.name),
+        consequence=_(
+            "%(name)s is signed out on every phone and computer at once and must sign in "
+            "again. Anything they have not saved is lost.",
+            name=user.name,
+        ),
+        button=_("Sign out everywhere"),
+        cancel_url=url_for("admin.user_detail", user_id=user.id),
+    ):
+        return page
     count = services.end_user_sessions(user, actor=current_user)
     db.session.commit()
-    flash(_("Ended %(count)s sessions of %(name)s.", count=count, name=user.name), "success")
+    flash(
+        ngettext(
+            "Ended %(num)s session of %(name)s.",
+            "Ended %(num)s sessions of %(name)s.",
+            count,
+            name=user.name,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -202,7 +239,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
         return
     sent = send_mail(
         to=invitation.email,
-        subject=_("You are invited to allin"),
+        subject=_("You are invited to ALL'IN"),
         body=render_template(
             "auth/email/invitation.txt",
             invitation=invitation,
@@ -264,6 +301,17 @@ def renew_invitation(invitation_id: int):
 def revoke_invitation(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
     _forbidden_unless(can_manage_invitation(current_user, invitation))
+    if page := confirmation_needed(
+        title=_("Revoke the invitation for %(name)s?", name=invitation.name),
+        consequence=_(
+            "The link stops working at once, also if %(name)s already has it. "
+            "To invite them again you must make a new invitation.",
+            name=invitation.name,
+        ),
+        button=_("Revoke the invitation"),
+        cancel_url=url_for("admin.invitation_detail", invitation_id=invitation.id),
+    ):
+        return page
     try:
         invitations.revoke(invitation, actor=current_user)
     except DomainError:

@@ -14,10 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import demo
 from ..access import Perm, get_visible_or_404, public, require
+from ..confirm import confirmation_needed
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..mail import send_mail
@@ -58,7 +60,7 @@ def setup():
             abort(404)  # someone else finished set-up first
         db.session.commit()
         flash(
-            _("allin is ready. Sign in with the e-mail address and password you chose."), "success"
+            _("ALL'IN is ready. Sign in with the e-mail address and password you chose."), "success"
         )
         return redirect(url_for("auth.login"))
     return render_template("auth/setup.html", form=form)
@@ -107,14 +109,22 @@ def login():
                 _("The e-mail address, username or password is wrong. Check them and try again.")
             )
         else:
-            token = services.start_session(user, user_agent=request.user_agent.string)
-            db.session.commit()
-            _fresh_cookie_session()
-            g.login_token = token
-            login_user(user)
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            _sign_in(user)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in(user) -> None:
+    """The one way to sign in: a new login session, a fresh cookie, then Flask-Login.
+
+    Used by the sign-in form, an accepted invitation and a password reset. Commits, so the
+    login session exists before the cookie that names it is sent.
+    """
+    token = services.start_session(user, user_agent=request.user_agent.string)
+    db.session.commit()
+    _fresh_cookie_session()
+    g.login_token = token
+    login_user(user)
 
 
 def _fresh_cookie_session() -> None:
@@ -170,7 +180,7 @@ def accept_invitation():
     if form.validate_on_submit():
         username = form.username.data if "username" in form else None
         try:
-            invitations.accept(
+            user = invitations.accept(
                 invitation,
                 name=form.name.data,
                 email=form.email.data or None,
@@ -182,9 +192,9 @@ def accept_invitation():
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            session.pop("invitation_token", None)
-            flash(_("Your account is ready. Sign in to continue."), "success")
-            return redirect(url_for("auth.login"))
+            _sign_in(user)  # also drops the invitation token from the cookie session
+            flash(_("Your account is ready, and you are signed in."), "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/accept.html", form=form, invitation=invitation)
 
 
@@ -212,7 +222,7 @@ def forgot_password():
             link = url_for("auth.reset_link", token=token, _external=True)
             send_mail(
                 to=user.email,
-                subject=_("Choose a new password for allin"),
+                subject=_("Choose a new password for ALL'IN"),
                 body=render_template(
                     "auth/email/reset.txt",
                     user=user,
@@ -244,7 +254,7 @@ def reset_password():
     form.extra_personal = services.personal_words(reset.user)
     if form.validate_on_submit():
         try:
-            services.use_reset(reset, new=form.password.data)
+            user = services.use_reset(reset, new=form.password.data)
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -254,12 +264,12 @@ def reset_password():
                 if signed_in is not None:
                     services.end_session(signed_in, actor=current_user)
             db.session.commit()
-            session.pop("reset_token", None)
             if current_user.is_authenticated:
                 logout_user()
-                _fresh_cookie_session()
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("auth.login"))
+            # Every other session of the account has ended; this one starts now.
+            _sign_in(user)  # also drops the reset token from the cookie session
+            flash(_("Your password is changed, and you are signed in."), "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/reset.html", form=form, user=reset.user)
 
 
@@ -325,6 +335,16 @@ def end_session(login_session_id: int):
 @bp.post("/account/sessions/end-others")
 @require(Perm.USE_ACCOUNT)
 def end_other_sessions():
+    if page := confirmation_needed(
+        title=_("Sign out everywhere else?"),
+        consequence=_(
+            "Every other phone and computer where you are signed in is signed out at once. "
+            "You stay signed in here."
+        ),
+        button=_("Sign out everywhere else"),
+        cancel_url=url_for("auth.account"),
+    ):
+        return page
     count = services.end_sessions(
         current_user,
         actor=current_user,
@@ -332,5 +352,10 @@ def end_other_sessions():
         reason="user_request",
     )
     db.session.commit()
-    flash(_("Signed out of %(count)s other sessions.", count=count), "success")
+    flash(
+        ngettext(
+            "Signed out of %(num)s other session.", "Signed out of %(num)s other sessions.", count
+        ),
+        "success",
+    )
     return redirect(url_for("auth.account"))
