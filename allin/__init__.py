@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, models, nav, pagination, schema, security  # noqa: F401  (models: tables)
+    from . import handover, i18n, models, nav, pagination, schema, security  # noqa: F401  (models)
     from .auth import login
     from .extensions import csrf, db, limiter, migrate
 
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     nav.init_app(app)
     pagination.init_app(app)
+    handover.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
