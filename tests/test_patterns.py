@@ -256,16 +256,24 @@ def test_the_waiting_count_matches_waiting_invitations(app, client, world, login
     assert "2 invitasjoner venter på svar" in body
 
 
-def test_the_product_is_called_allin_in_capitals(client, world):
-    body = client.get("/").data.decode()
-    text = re.sub(r"<[^>]+>", " ", body)
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_product_is_called_allin_in_capitals(client, world, language):
+    response = client.get("/", headers={"Accept-Language": language})
+    assert response.status_code == 200
+    text = re.sub(r"<[^>]+>", " ", response.data.decode())
+    assert "ALL'IN" in text
     assert not re.search(r"\ballin\b", text), "the UI says ALL'IN"
+    assert "KomINN" not in text.replace("(KomINN", ""), "KomINN only in the footer's line"
 
 
-def test_front_page_promises_only_what_exists(client):
-    body = client.get("/").data.decode().lower()
-    for later in ("økter", "konsepter", "veiledning", "oppmøte"):
-        assert later not in body, later
+def test_front_page_promises_only_what_exists(client, world):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.data.decode()
+    offer = body[body.index('id="what-heading"') : body.index('class="phases"')].lower()
+    assert "invit" in offer and "samtykke" in offer
+    for later in ("økt", "konsept", "veiled", "oppmøte", "guide"):
+        assert later not in offer, later
 
 
 def test_sign_in_does_not_greet_twice(client, world, login):
