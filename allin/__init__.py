@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n, models, nav, pagination, schema, schema_gate, security, sqlite  # noqa: F401
+    from . import handover, i18n, models, nav, pagination, schema, schema_gate, security, sqlite  # noqa: F401
     from .auth import login
     from .extensions import csrf, db, limiter, migrate
 
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     nav.init_app(app)
     pagination.init_app(app)
+    handover.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

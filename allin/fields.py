@@ -82,3 +82,11 @@ def municipality_name_field(label, **kwargs) -> StringField:
         render_kw={"maxlength": 120},
         **kwargs,
     )
+
+
+def country_name(code: str) -> str:
+    """The country's name in the current language ("Norge"), as the form shows it."""
+    for choice in COUNTRIES:
+        if choice.value == code:
+            return str(choice.label)
+    return code

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+from babel import Locale, dates, numbers
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from .extensions import babel
+from .fields import country_name
 
 # Browsers say "no", "nb-NO" or "nn" for Norwegian; all of them get bokmål.
 NORWEGIAN_ALIASES = ("no", "nn")
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
+# The interface language "en" is formatted the British way (day first, 24-hour clock), which
+# Nordic readers expect; Babel's plain "en" is American (11/25/26, 1:45 PM). Only formats
+# change: the messages still come from the "en" (source) and "nb" catalogues.
+FORMAT_LOCALES = {"en": "en_GB", "nb": "nb_NO"}
 
 
 def select_locale() -> str:
@@ -29,6 +37,31 @@ def select_locale() -> str:
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def format_locale() -> Locale:
+    """The locale used for dates and numbers: the interface language, British for English."""
+    language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return Locale.parse(FORMAT_LOCALES.get(language, language))
+
+
+def format_datetime(value: datetime, format: str = "medium") -> str:
+    """A moment in the configured time zone; a naive value is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return dates.format_datetime(value, format, tzinfo=get_timezone(), locale=format_locale())
+
+
+def format_date(value: date | datetime, format: str = "medium") -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(get_timezone()).date()
+    return dates.format_date(value, format, locale=format_locale())
+
+
+def format_decimal(number: float, format: str | None = None) -> str:
+    return numbers.format_decimal(number, format, locale=format_locale())
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel 4 does not put these in Jinja's globals itself.
@@ -38,4 +71,5 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_decimal=format_decimal,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        country_name=country_name,
     )

@@ -12,6 +12,8 @@ from allin.extensions import db
 from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
 
 PASSWORD = "correct horse battery"
+# Dangerous actions change nothing without this (allin/confirm.py).
+CONFIRMED = {"confirmed": "yes"}
 _counter = itertools.count(1)
 
 

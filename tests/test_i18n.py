@@ -67,6 +67,12 @@ def test_norwegian_formatting(client):
     assert "1\xa0300" in page  # CLDR: non-breaking space as thousands separator in nb
 
 
+def _not_hidden(dirpath: str) -> bool:
+    """Babel skips folders starting with "_" by default, which hid templates/_macros/."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def _extracted_ids() -> set[str]:
     ids = set()
     for directory, method in (("allin", "python"), ("templates", "jinja2")):
@@ -76,7 +82,7 @@ def _extracted_ids() -> set[str]:
             else [("**.html", "jinja2"), ("**.txt", "jinja2")]
         )
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / directory, mapping, keywords=KEYWORDS
+            ROOT / directory, mapping, keywords=KEYWORDS, directory_filter=_not_hidden
         ):
             ids.add(message[0] if isinstance(message, tuple) else message)
     return ids

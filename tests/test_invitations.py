@@ -14,7 +14,7 @@ from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import AuditEvent, Invitation, Municipality, PasswordReset, User
-from tests.factories import PASSWORD, make_invitation
+from tests.factories import CONFIRMED, PASSWORD, make_invitation
 
 NEW = "et nytt og langt passord"
 
@@ -25,7 +25,7 @@ def invite(client, **data) -> tuple[int, str]:
     assert response.status_code == 302, response.data.decode()[-2000:]
     invitation_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = client.get(response.headers["Location"]).data.decode()
-    link = re.search(r'value="http://localhost(/invitation/[^"]+)"', page).group(1)
+    link = re.search(r">http://localhost(/invitation/[^<]+)</code>", page).group(1)
     return invitation_id, link
 
 
@@ -44,8 +44,10 @@ def test_coordinator_invites_a_youth_worker(app, client, world, login):
     )
     again = client.get(f"/admin/invitations/{invitation_id}").data.decode()
     assert link not in again, "the link is shown once"
-    _, response = accept(app, link, name="Sindre Vik", email="sindre@example.com")
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    browser, response = accept(app, link, name="Sindre Vik", email="sindre@example.com")
+    # Signed in at once, on the start page.
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Hei, Sindre Vik" in browser.get("/").data.decode()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "sindre@example.com"))
         assert (user.role, user.municipality_id) == (Role.YOUTH_WORKER, world.municipality_a)
@@ -111,12 +113,12 @@ def test_revoke_and_renew(app, client, world, login):
     invitation_id, first = invite(client, role="youth_worker", name="A", email="a4@example.com")
     client.post(f"/admin/invitations/{invitation_id}/renew")
     second = re.search(
-        r'value="http://localhost(/invitation/[^"]+)"',
+        r">http://localhost(/invitation/[^<]+)</code>",
         client.get(f"/admin/invitations/{invitation_id}").data.decode(),
     ).group(1)
     assert first != second
     assert accept(app, first, name="A", email="a4@example.com")[1].status_code == 404
-    client.post(f"/admin/invitations/{invitation_id}/revoke")
+    client.post(f"/admin/invitations/{invitation_id}/revoke", data=CONFIRMED)
     assert accept(app, second, name="A", email="a4@example.com")[1].status_code == 410
 
 
@@ -241,7 +243,7 @@ def test_staff_hand_over_a_reset_link_to_an_ambassador_without_email(app, client
     ambassador = world.a["ambassador"]
     response = client.post(f"/admin/users/{ambassador.id}/reset-link", follow_redirects=True)
     link = re.search(
-        r'value="http://localhost(/password/reset/[^"]+)"', response.data.decode()
+        r">http://localhost(/password/reset/[^<]+)</code>", response.data.decode()
     ).group(1)
     kid = app.test_client()
     kid.get(link)
@@ -288,13 +290,18 @@ def test_nobody_changes_themselves(client, world, login):
 def test_youth_workers_manage_ambassadors_only(client, world, login):
     login(world.a["youth_worker"])
     assert client.post(f"/admin/users/{world.a['coordinator'].id}/deactivate").status_code == 403
-    assert client.post(f"/admin/users/{world.a['ambassador'].id}/deactivate").status_code == 302
+    assert (
+        client.post(
+            f"/admin/users/{world.a['ambassador'].id}/deactivate", data=CONFIRMED
+        ).status_code
+        == 302
+    )
 
 
 def test_reactivate(app, client, world, login):
     login(world.a["coordinator"])
     worker = world.a["youth_worker"]
-    client.post(f"/admin/users/{worker.id}/deactivate")
+    client.post(f"/admin/users/{worker.id}/deactivate", data=CONFIRMED)
     client.post(f"/admin/users/{worker.id}/reactivate")
     assert (
         app.test_client()
@@ -434,8 +441,8 @@ def test_audit_trail_names_actions_and_never_secrets(app, client, world, login, 
     with app.app_context():
         liv = db.session.scalar(select(User.id).where(User.email == "liv@example.com"))
     client.post(f"/admin/users/{liv}/role", data={"role": "coordinator"})
-    client.post(f"/admin/users/{liv}/end-sessions")
-    client.post(f"/admin/users/{liv}/deactivate")
+    client.post(f"/admin/users/{liv}/end-sessions", data=CONFIRMED)
+    client.post(f"/admin/users/{liv}/deactivate", data=CONFIRMED)
     mailing.post("/password/forgot", data={"email": world.a["youth_worker"].login})
     mailing.get(reset_link_from(outbox))
     mailing.post("/password/reset", data={"password": NEW, "confirm": NEW})
@@ -498,7 +505,7 @@ def test_racing_acceptances_create_one_account(app, world):
 def test_pending_invitations_die_with_the_inviters_rights(app, client, world, login):
     _, token = pending_invitation(app, world, inviter="youth_worker", role=Role.AMBASSADOR)
     login(world.a["coordinator"])
-    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate")
+    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate", data=CONFIRMED)
     browser = app.test_client()
     browser.get(f"/invitation/{token}")
     assert browser.get("/invitation").status_code == 410

@@ -17,7 +17,7 @@ from allin.clock import now
 from allin.extensions import db
 from allin.models import AuditEvent, LoginSession, PendingSignIn, RecoveryCode, User
 from tests.conftest import Person, make_config
-from tests.factories import PASSWORD, make_reset
+from tests.factories import CONFIRMED, PASSWORD, make_reset
 
 
 def actions(app) -> list[str]:
@@ -342,7 +342,11 @@ def test_coordinator_resets_a_youth_workers_two_factor(app, client, world, login
     login(world.a["coordinator"])
     page = client.get(f"/admin/users/{worker.id}").data.decode()
     assert f"/admin/users/{worker.id}/two-factor/reset" in page
-    response = client.post(f"/admin/users/{worker.id}/two-factor/reset")
+    asked = client.post(f"/admin/users/{worker.id}/two-factor/reset")
+    assert asked.status_code == 200 and "confirmed" in asked.data.decode()  # a confirm step
+    with app.app_context():
+        assert db.session.get(User, worker.id).two_factor_enabled  # nothing changed yet
+    response = client.post(f"/admin/users/{worker.id}/two-factor/reset", data=CONFIRMED)
     assert response.headers["Location"] == f"/admin/users/{worker.id}"
     with app.app_context():
         user = db.session.get(User, worker.id)
@@ -366,7 +370,8 @@ def test_who_may_reset(app, client, world, login, actor, target, status):
     people = {"admin": world.admin, **world.a}
     enrol(app, people[target])
     login(people[actor])
-    assert client.post(f"/admin/users/{people[target].id}/two-factor/reset").status_code == status
+    url = f"/admin/users/{people[target].id}/two-factor/reset"
+    assert client.post(url, data=CONFIRMED).status_code == status
 
 
 def test_a_coordinator_cannot_reset_another_coordinator_of_another_town(app, client, world, login):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import (
@@ -22,6 +23,7 @@ from ..access import (
 )
 from ..auth import emails, invitations
 from ..auth.services import create_reset
+from ..confirm import confirmation_needed
 from ..errors import attempt
 from ..extensions import db
 from ..models import Invitation, Municipality, User
@@ -47,7 +49,7 @@ def users():
         "admin/users/index.html",
         page=paginate(selectors.people(current_user, name_contains=query)),
         query=query,
-        pending=selectors.open_invitation_count(current_user),
+        pending=selectors.waiting_invitation_count(current_user),
         network=chooses_municipality(current_user),
     )
 
@@ -79,6 +81,17 @@ def _load_manageable(user_id: int) -> User:
 @require(*MANAGE_PEOPLE)
 def deactivate(user_id: int):
     user = _load_manageable(user_id)
+    if page := confirmation_needed(
+        title=_("Deactivate %(name)s?", name=user.name),
+        consequence=_(
+            "%(name)s can no longer sign in and is signed out everywhere at once. "
+            "You can reactivate the account later.",
+            name=user.name,
+        ),
+        button=_("Deactivate"),
+        cancel_url=url_for("admin.user_detail", user_id=user.id),
+    ):
+        return page
     services.deactivate_user(user, actor=current_user)
     db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=user.name), "success")
@@ -115,9 +128,28 @@ def change_role(user_id: int):
 @require(*MANAGE_PEOPLE)
 def end_sessions(user_id: int):
     user = _load_manageable(user_id)
+    if page := confirmation_needed(
+        title=_("Sign %(name)s out everywhere?", name=user.name),
+        consequence=_(
+            "%(name)s is signed out on every phone and computer at once and must sign in "
+            "again. Anything they have not saved is lost.",
+            name=user.name,
+        ),
+        button=_("Sign out everywhere"),
+        cancel_url=url_for("admin.user_detail", user_id=user.id),
+    ):
+        return page
     count = services.end_user_sessions(user, actor=current_user)
     db.session.commit()
-    flash(_("Ended %(count)s sessions of %(name)s.", count=count, name=user.name), "success")
+    flash(
+        ngettext(
+            "Ended %(num)s session of %(name)s.",
+            "Ended %(num)s sessions of %(name)s.",
+            count,
+            name=user.name,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -139,6 +171,17 @@ def reset_two_factor(user_id: int):
     """Turn off someone's two-factor sign-in when they lost their phone and recovery codes."""
     user = get_visible_or_404(User, user_id, current_user)
     _forbidden_unless(can_reset_two_factor(current_user, user) and user.two_factor_enabled)
+    if page := confirmation_needed(
+        title=_("Reset two-factor sign-in for %(name)s?", name=user.name),
+        consequence=_(
+            "%(name)s is signed out everywhere and signs in next time with the password alone, "
+            "then sets up two-factor sign-in again. Do this only when you know it is them.",
+            name=user.name,
+        ),
+        button=_("Reset two-factor sign-in"),
+        cancel_url=url_for("admin.user_detail", user_id=user.id),
+    ):
+        return page
     services.reset_two_factor(user, actor=current_user)
     db.session.commit()
     flash(
@@ -253,6 +296,17 @@ def renew_invitation(invitation_id: int):
 @require(*MANAGE_PEOPLE)
 def revoke_invitation(invitation_id: int):
     invitation = _load_invitation(invitation_id)
+    if page := confirmation_needed(
+        title=_("Revoke the invitation for %(name)s?", name=invitation.name),
+        consequence=_(
+            "The link stops working at once, also if %(name)s already has it. "
+            "To invite them again you must make a new invitation.",
+            name=invitation.name,
+        ),
+        button=_("Revoke the invitation"),
+        cancel_url=url_for("admin.invitation_detail", invitation_id=invitation.id),
+    ):
+        return page
     errors: list[str] = []
     ok, _none = attempt(invitations.revoke, invitation, errors=errors, actor=current_user)
     if ok:

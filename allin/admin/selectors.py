@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 
 from ..access import visible
+from ..clock import now
 from ..extensions import db
 from ..models import Invitation, LoginSession, Municipality, User
 
@@ -21,11 +22,11 @@ def _open(stmt: Select) -> Select:
     return stmt.where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
 
 
-def open_invitation_count(actor) -> int:
-    """Invitations not yet accepted or revoked (expired ones included: they can be renewed)."""
-    return db.session.scalar(
-        select(func.count()).select_from(_open(visible(Invitation, actor)).subquery())
-    )
+def waiting_invitation_count(actor) -> int:
+    """Invitations whose link still works and that nobody has answered (Invitation.status
+    'pending'); the list of open ones also shows the expired, which can be renewed."""
+    waiting = _open(visible(Invitation, actor)).where(Invitation.expires_at > now())
+    return db.session.scalar(select(func.count()).select_from(waiting.subquery()))
 
 
 def open_invitations(actor) -> Select:

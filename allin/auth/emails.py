@@ -15,7 +15,7 @@ def send_invitation(invitation: Invitation, *, link: str, inviter: User) -> bool
         return False
     return send_mail(
         to=invitation.email,
-        subject=_("You are invited to allin"),
+        subject=_("You are invited to ALL'IN"),
         body=render_template(
             "auth/email/invitation.txt",
             invitation=invitation,
@@ -30,7 +30,7 @@ def send_reset(user: User, *, link: str) -> bool:
     """E-mail a password reset link to the account's address."""
     return send_mail(
         to=user.email,
-        subject=_("Choose a new password for allin"),
+        subject=_("Choose a new password for ALL'IN"),
         body=render_template(
             "auth/email/reset.txt",
             user=user,

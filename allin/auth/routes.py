@@ -14,10 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import demo
 from ..access import Perm, get_visible_or_404, public, require
+from ..confirm import confirmation_needed
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
@@ -60,7 +62,7 @@ def setup():
             abort(404)  # someone else finished set-up first
         db.session.commit()
         flash(
-            _("allin is ready. Sign in with the e-mail address and password you chose."), "success"
+            _("ALL'IN is ready. Sign in with the e-mail address and password you chose."), "success"
         )
         return redirect(url_for("auth.login"))
     return render_template("auth/setup.html", form=form)
@@ -105,26 +107,35 @@ def login():
             form.form_errors.append(
                 _("The e-mail address, username or password is wrong. Check them and try again.")
             )
-        elif two_factor.asks_code(user):
-            token = two_factor.start_second_step(user)
-            db.session.commit()
-            _fresh_cookie_session()
-            session[two_factor.SESSION_KEY] = token
-            return redirect(url_for("auth.login_code", next=request.args.get("next")))
         else:
-            return _sign_in(user)
+            return _password_accepted(user) or redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
-def _sign_in(user):
-    """The last steps of every sign-in (password alone, or password then code)."""
+def _password_accepted(user):
+    """After a right (or a new) password: the code step for staff who use two-factor sign-in,
+    else signed in at once (returns None)."""
+    if not two_factor.asks_code(user):
+        _sign_in(user)
+        return None
+    token = two_factor.start_second_step(user)
+    db.session.commit()
+    _fresh_cookie_session()
+    session[two_factor.SESSION_KEY] = token
+    return redirect(url_for("auth.login_code", next=request.args.get("next")))
+
+
+def _sign_in(user) -> None:
+    """The one way to sign in: a new login session, a fresh cookie, then Flask-Login.
+
+    Used by the sign-in form, an accepted invitation and a password reset. Commits, so the
+    login session exists before the cookie that names it is sent.
+    """
     token = services.start_session(user, user_agent=request.user_agent.string)
     db.session.commit()
     _fresh_cookie_session()
     g.login_token = token
     login_user(user)
-    flash(_("Welcome, %(name)s.", name=user.name), "success")
-    return redirect(safe_next(request.args.get("next")))
 
 
 def _fresh_cookie_session() -> None:
@@ -179,7 +190,7 @@ def accept_invitation():
     )
     if form.validate_on_submit():
         username = form.username.data if "username" in form else None
-        ok, _user = attempt(
+        ok, user = attempt(
             invitations.accept,
             invitation,
             errors=form.form_errors,
@@ -190,9 +201,9 @@ def accept_invitation():
         )
         if ok:
             db.session.commit()
-            session.pop("invitation_token", None)
-            flash(_("Your account is ready. Sign in to continue."), "success")
-            return redirect(url_for("auth.login"))
+            _sign_in(user)  # also drops the invitation token from the cookie session
+            flash(_("Your account is ready, and you are signed in."), "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/accept.html", form=form, invitation=invitation)
 
 
@@ -241,7 +252,7 @@ def reset_password():
     form = ResetPasswordForm()
     form.extra_personal = services.personal_words(reset.user)
     if form.validate_on_submit():
-        ok, _user = attempt(
+        ok, user = attempt(
             services.use_reset, reset, errors=form.form_errors, new=form.password.data
         )
         if ok:
@@ -250,12 +261,16 @@ def reset_password():
                 if signed_in is not None:
                     services.end_session(signed_in, actor=current_user)
             db.session.commit()
-            session.pop("reset_token", None)
             if current_user.is_authenticated:
                 logout_user()
-                _fresh_cookie_session()
-            flash(_("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("auth.login"))
+            # Every other session of the account has ended; this one starts now (after the
+            # code, for staff who use two-factor sign-in: a reset link is not a second factor).
+            code_step = _password_accepted(user)  # also drops the reset token from the cookie
+            if code_step is not None:
+                flash(_("Your password is changed. Enter a code to sign in."), "success")
+                return code_step
+            flash(_("Your password is changed, and you are signed in."), "success")
+            return redirect(url_for("home.index"))
     return render_template("auth/reset.html", form=form, user=reset.user)
 
 
@@ -321,6 +336,16 @@ def end_session(login_session_id: int):
 @bp.post("/account/sessions/end-others")
 @require(Perm.USE_ACCOUNT)
 def end_other_sessions():
+    if page := confirmation_needed(
+        title=_("Sign out everywhere else?"),
+        consequence=_(
+            "Every other phone and computer where you are signed in is signed out at once. "
+            "You stay signed in here."
+        ),
+        button=_("Sign out everywhere else"),
+        cancel_url=url_for("auth.account"),
+    ):
+        return page
     count = services.end_sessions(
         current_user,
         actor=current_user,
@@ -328,7 +353,12 @@ def end_other_sessions():
         reason="user_request",
     )
     db.session.commit()
-    flash(_("Signed out of %(count)s other sessions.", count=count), "success")
+    flash(
+        ngettext(
+            "Signed out of %(num)s other session.", "Signed out of %(num)s other sessions.", count
+        ),
+        "success",
+    )
     return redirect(url_for("auth.account"))
 
 
@@ -358,7 +388,8 @@ def login_code():
             pending, code=form.code.data, address=request.remote_addr or ""
         )
         if user is not None:
-            return _sign_in(user)
+            _sign_in(user)
+            return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # the wrong code counts
         form.code.errors.append(
             _("That code is not right or was used already. Try the newest code from the app.")

@@ -5,6 +5,16 @@ as they do for `flask --app allin run`), on a free loopback port. Every page a t
 checked with axe-core; a test that visits a page without checking it fails. Screenshots go to
 $ALLIN_SCREENSHOT_DIR, or a temporary folder printed at the end of the run.
 
+`checked.check(name)` holds every page to the phone-first patterns (issue 7), so every later
+browser test gets them for free:
+- axe-core finds no serious or critical violation;
+- no sideways scroll, at the test's own width and again at 320 px (= 1280 px at 400 % zoom);
+- the header stays one line (its menu closed), also at 320 px;
+- every interactive element in <main> is at least 44 x 44 CSS px (WCAG 2.5.5, AAA). The one
+  exception is WCAG's own inline exception: a link inside running text (a paragraph, list item,
+  cell or description with other words around it) may be as tall as its line;
+- if the page has an error summary, it has the focus.
+
 Never run `playwright install`: it downloads a browser, and we use /usr/bin/chromium.
 Without Chromium or axe-core these tests skip locally; in CI (CI=true) that is an error.
 """
@@ -33,7 +43,57 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORTS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 900}}
+VIEWPORTS = {
+    "small": {"width": 320, "height": 640},  # also 1280 px at 400 % zoom
+    "phone": {"width": 360, "height": 780},
+    "tablet": {"width": 768, "height": 1024},
+    "desktop": {"width": 1280, "height": 900},
+}
+# Browser fixtures are parametrised over these by default; pass (viewport, locale) pairs
+# indirectly for others.
+DEFAULT_VIEWPORTS = ["phone", "desktop"]
+NARROWEST = VIEWPORTS["small"]
+MIN_TARGET = 44  # CSS px, WCAG 2.5.5 (AAA); 2.5.8 (AA) asks 24
+ONE_LINE_HEADER = 90  # px: a one-line header with 44 px targets is about 68 px tall
+
+# Interactive elements in <main> smaller than MIN_TARGET, except links inside running text.
+SMALL_TARGETS_JS = """(minimum) => {
+  const inRunningText = (el) => {
+    if (el.tagName !== "A") return false;
+    const block = el.closest("p, li, dd, td, th");
+    if (!block) return false;
+    const words = block.cloneNode(true);
+    words.querySelectorAll("a, button, input, select, textarea, summary")
+      .forEach((e) => e.remove());
+    return words.textContent.trim().length > 0;
+  };
+  const selector = "a[href], button, input, select, textarea, summary, [role=button]";
+  const small = [];
+  for (const el of document.querySelectorAll("main " + selector.split(", ").join(", main "))) {
+    if (el.type === "hidden" || el.closest("[hidden]")) continue;
+    let box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;  // not displayed, or visually hidden
+    if (el.matches("input[type=checkbox], input[type=radio]")) {
+      // The label is part of the target: measure the row that holds both.
+      const row = el.closest(".field--check, .field__radio");
+      if (row) box = row.getBoundingClientRect();
+    }
+    if (inRunningText(el)) continue;
+    if (box.width < minimum - 0.5 || box.height < minimum - 0.5) {
+      const name = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();
+      const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name.slice(0, 40)}" ${size}`);
+    }
+  }
+  return small;
+}"""
+
+OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
+HEADER_JS = "document.querySelector('.site-header').getBoundingClientRect().height"
+FOCUS_JS = """() => {
+  const summary = document.querySelector("[data-error-summary]");
+  return summary ? summary === document.activeElement : null;
+}"""
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
@@ -107,11 +167,14 @@ class Checked:
     prefix: str
     visited: list[str] = field(default_factory=list)
     audited: set[str] = field(default_factory=set)
+    checked_at: int = -1  # len(visited) at the last check: a page typed into since is not fresh
 
     def check(self, name: str) -> None:
-        """Run axe on the current page (fail on serious/critical) and take a screenshot."""
+        """Hold the current page to the shared rules (module docstring) and take a screenshot."""
         page = self.page
         page.wait_for_load_state("load")
+        # Before axe and the screenshot, which do not move focus, but before anything else too.
+        summary_focused = page.evaluate(FOCUS_JS)
         page.add_script_tag(path=str(AXE_JS))
         result = page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
@@ -124,16 +187,54 @@ class Checked:
         ]
         page.screenshot(path=str(self.screenshot_dir / f"{self.prefix}-{name}.png"), full_page=True)
         assert bad == [], f"axe on {page.url}:\n" + "\n".join(bad)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+        if len(self.visited) != self.checked_at:  # only as the page arrives, before any typing
+            assert summary_focused in (None, True), f"{page.url}: the error summary lacks focus"
+        self.checked_at = len(self.visited)
+        small = page.evaluate(SMALL_TARGETS_JS, MIN_TARGET)
+        assert small == [], f"{page.url}: targets under {MIN_TARGET}px in main: {small}"
+        size = page.viewport_size
+        for width in dict.fromkeys([size["width"], NARROWEST["width"]]):
+            if width != page.viewport_size["width"]:
+                _resize(page, {"width": width, "height": size["height"]})
+            overflow = page.evaluate(OVERFLOW_JS)
+            assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {width}px"
+            header = page.evaluate(HEADER_JS)
+            assert header <= ONE_LINE_HEADER, f"{page.url}: header {header}px tall at {width}px"
+        if page.viewport_size != size:
+            _resize(page, size)
         self.audited.add(_path(page.url))
+
+    def header_link(self, href: str):
+        """A link in the header's menu, opening the phone menu first where there is one."""
+        page = self.page
+        toggle = page.locator("header details.menu-toggle")
+        if toggle.count() and toggle.is_visible() and toggle.get_attribute("open") is None:
+            toggle.locator("summary").click()
+        return page.locator(f"header a[href='{href}']:visible")
+
+    def sign_out(self) -> None:
+        page = self.page
+        toggle = page.locator("header details.menu-toggle")
+        if toggle.count() and toggle.is_visible() and toggle.get_attribute("open") is None:
+            toggle.locator("summary").click()
+        page.locator("header form[action='/logout'] button:visible").click()
+
+
+def _resize(page, size: dict) -> None:
+    """Resize and wait until the page has laid itself out at the new width."""
+    page.set_viewport_size(size)
+    page.wait_for_function(
+        "(width) => window.innerWidth === width && document.documentElement.clientWidth <= width",
+        arg=size["width"],
+    )
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
 
 
 def _path(url: str) -> str:
     return "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("#")[0]
 
 
-@pytest.fixture(params=list(VIEWPORTS))
+@pytest.fixture(params=DEFAULT_VIEWPORTS)
 def checked(request, browser, live_server, screenshot_dir):
     """A fresh browser at phone or desktop size; parametrise indirectly with
     (viewport, locale) to choose the browser's language (default Norwegian)."""
@@ -143,8 +244,13 @@ def checked(request, browser, live_server, screenshot_dir):
         viewport, locale = request.param
     # bypass_csp: our CSP (rightly) refuses the injected axe-core script; the header itself
     # is asserted in tests/test_auth.py.
+    # Clipboard permissions: the hand-over's Copy button is read back in tests.
     context = browser.new_context(
-        base_url=live_server.url, viewport=VIEWPORTS[viewport], locale=locale, bypass_csp=True
+        base_url=live_server.url,
+        viewport=VIEWPORTS[viewport],
+        locale=locale,
+        bypass_csp=True,
+        permissions=["clipboard-read", "clipboard-write"],
     )
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -1,5 +1,5 @@
-"""Setup -> invite a coordinator -> accept -> sign in -> invite a youth worker -> accept ->
-sign out, in Chromium, with axe on every page, in bokmål and English, phone and desktop."""
+"""Setup -> invite a coordinator -> accept (and so sign in) -> invite a youth worker -> accept
+-> sign out, in Chromium, with axe on every page, in bokmål and English, phone and desktop."""
 
 from __future__ import annotations
 
@@ -32,14 +32,14 @@ def sign_in(checked, login, password, name):
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
 
 
-def sign_out(page):
-    page.locator("header form[action='/logout'] button").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+def sign_out(checked):
+    checked.sign_out()
+    expect(checked.page).to_have_url(re.compile(r"/$"))
 
 
 def invite(checked, role, name, email, municipality=None) -> str:
     page = checked.page
-    page.locator("nav a[href='/admin/users/']").click()
+    checked.header_link("/admin/users/").click()
     checked.check("people")
     page.locator("main a[href='/admin/invitations/new']").first.click()
     checked.check("invite")
@@ -52,10 +52,10 @@ def invite(checked, role, name, email, municipality=None) -> str:
     link = page.locator("#invitation-link")
     expect(link).to_be_visible()
     checked.check(f"invitation-{role}")
-    return link.input_value()
+    return link.inner_text()
 
 
-def accept(checked, link, password, role):
+def accept(checked, link, password, role, name):
     page = checked.page
     page.goto(link)
     expect(page).to_have_url(re.compile(r"/invitation$"))
@@ -63,8 +63,10 @@ def accept(checked, link, password, role):
     page.fill("#password", password)
     page.fill("#confirm", password)
     submit(page)
-    expect(page).to_have_url(re.compile(r"/login$"))
+    # Signed in at once, on the start page.
+    expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
 
 
 @pytest.mark.parametrize("checked", COMBINATIONS, indirect=True)
@@ -95,18 +97,18 @@ def test_setup_invite_accept_sign_in_and_out(checked):
     link = invite(
         checked, "coordinator", "Marte Solberg", "marte@example.no", municipality="Larvik"
     )
-    sign_out(page)
+    sign_out(checked)
     checked.check("signed-out")
 
-    accept(checked, link, PASSWORDS["coord"], "coordinator")
-    sign_in(checked, "marte@example.no", PASSWORDS["coord"], "Marte Solberg")
+    accept(checked, link, PASSWORDS["coord"], "coordinator", "Marte Solberg")
     link = invite(checked, "youth_worker", "Jonas Haugland", "jonas@example.no")
-    page.locator("nav a[href='/account']").click()
+    checked.header_link("/account").click()
     checked.check("account")
-    sign_out(page)
+    sign_out(checked)
 
-    accept(checked, link, PASSWORDS["worker"], "youth_worker")
-    sign_in(checked, "jonas@example.no", PASSWORDS["worker"], "Jonas Haugland")
+    accept(checked, link, PASSWORDS["worker"], "youth_worker", "Jonas Haugland")
     checked.check("dashboard-worker")
-    sign_out(page)
+    sign_out(checked)
+    sign_in(checked, "jonas@example.no", PASSWORDS["worker"], "Jonas Haugland")
+    sign_out(checked)
     expect(page.locator("header a[href='/login']")).to_be_visible()

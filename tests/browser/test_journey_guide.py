@@ -141,7 +141,7 @@ def test_coordinator_writes_previews_and_publishes(checked):
     page.locator("main form.form [type=submit]").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Marte Solberg")
 
-    page.locator("nav.site-nav a[href='/guide/']").click()
+    checked.header_link("/guide/").click()
     checked.check("index-signed-in")
     page.locator("main a[href='/guide/new']").first.click()
     checked.check("new")
@@ -187,7 +187,7 @@ def test_coordinator_writes_previews_and_publishes(checked):
     url = page.url
 
     # Readers without an account see it.
-    page.locator("header form[action='/logout'] button").click()
+    checked.sign_out()
     expect(page).to_have_url(re.compile(r"/$"))
     checked.check("signed-out")
     page.goto(url)

@@ -51,7 +51,7 @@ def enter_password(checked):
 
 def sign_out(checked):
     page = checked.page
-    page.locator("header form[action='/logout'] button").click()
+    checked.sign_out()
     expect(page).to_have_url(re.compile(r"/$"))
     checked.check("signed-out")
 
@@ -110,7 +110,7 @@ def test_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(checked):
     page.fill("#code", codes[0])
     submit(page)
     expect_signed_in(checked, "dashboard-after-recovery-code")
-    page.locator("nav a[href='/account']").click()
+    checked.header_link("/account").click()
     checked.check("account")
     page.locator("main a[href='/account/two-factor']").click()
     expect(page.locator("main dl.facts")).to_contain_text("9")
