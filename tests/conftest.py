@@ -54,6 +54,7 @@ def make_config(url: str, instance_path, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(instance_path),
+        "BASE_URL": "http://localhost",
         "AUTO_MIGRATE": False,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

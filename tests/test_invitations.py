@@ -520,3 +520,45 @@ def test_long_municipality_names_fit(app, client, world, login):
     with app.app_context():
         slug = db.session.scalar(select(Municipality.slug).where(Municipality.name == name))
         assert len(slug) <= 80
+
+
+# ---- links follow the configured address, never the Host header (review finding 1) ---------
+
+
+def test_links_that_leave_the_page_ignore_the_host_header(make_app, world, outbox):
+    app = make_app(
+        MAIL_SERVER="smtp.example.com",
+        BASE_URL="https://allin.example.no",
+        TRUSTED_HOSTS=["allin.example.no", "allin.internal"],
+    )
+    client = app.test_client()
+    evil = {"headers": {"Host": "evil.example"}}
+    forgot = {"email": world.a["coordinator"].login}
+    assert client.post("/password/forgot", data=forgot, **evil).status_code == 400
+    assert client.get("/login", **evil).status_code == 400
+    assert outbox == []
+
+    internal = {"headers": {"Host": "allin.internal"}}  # a second name the site answers to
+    assert client.post("/password/forgot", data=forgot, **internal).status_code == 200
+    assert re.search(
+        r"^https://allin\.example\.no/password/reset/[A-Za-z0-9_-]{20,}$",
+        outbox[-1].get_content(),
+        re.M,
+    )
+    client.post(
+        "/login",
+        data={"login": world.a["coordinator"].login, "password": PASSWORD},
+        **internal,
+    )
+    response = client.post(
+        "/admin/invitations/new",
+        data={"role": "youth_worker", "name": "Sindre Vik", "email": "sindre@example.com"},
+        follow_redirects=True,
+        **internal,
+    )
+    assert 'value="https://allin.example.no/invitation/' in response.data.decode()
+    assert "https://allin.example.no/invitation/" in outbox[-1].get_content()
+    handed = client.post(
+        f"/admin/users/{world.a['ambassador'].id}/reset-link", follow_redirects=True, **internal
+    )
+    assert 'value="https://allin.example.no/password/reset/' in handed.data.decode()

@@ -25,6 +25,7 @@ from ..errors import attempt
 from ..extensions import db
 from ..models import Invitation, Municipality, User
 from ..pagination import paginate
+from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
 
@@ -127,7 +128,7 @@ def reset_link(user_id: int):
     _forbidden_unless(can_hand_over_reset_link(current_user, user))
     token = create_reset(user, created_by=current_user)
     db.session.commit()
-    _keep_link("reset", user.id, url_for("auth.reset_link", token=token, _external=True))
+    _keep_link("reset", user.id, external_url("auth.reset_link", token=token))
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -182,7 +183,7 @@ def invite():
 
 def _hand_out(invitation: Invitation, token: str) -> None:
     """Show the new link once on the next page, and e-mail it when there is an address."""
-    link = url_for("auth.invitation_link", token=token, _external=True)
+    link = external_url("auth.invitation_link", token=token)
     _keep_link("invitation", invitation.id, link)
     if emails.send_invitation(invitation, link=link, inviter=current_user):
         flash(_("The invitation is e-mailed to %(email)s.", email=invitation.email), "success")

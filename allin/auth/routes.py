@@ -21,7 +21,7 @@ from ..access import Perm, get_visible_or_404, public, require
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
-from ..urls import safe_next
+from ..urls import external_url, safe_next
 from . import bp, emails, invitations, selectors, services
 from .forms import (
     AcceptInvitationForm,
@@ -203,7 +203,7 @@ def forgot_password():
             token = services.create_reset(user)
         db.session.commit()
         if token:
-            emails.send_reset(user, link=url_for("auth.reset_link", token=token, _external=True))
+            emails.send_reset(user, link=external_url("auth.reset_link", token=token))
         return render_template(
             "auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"]
         )
