@@ -6,14 +6,14 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from allin.access import Role
 from allin.auth import invitations
 from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
-from allin.models import AuditEvent, Invitation, Municipality, PasswordReset, User
+from allin.models import AuditEvent, Invitation, MailJob, Municipality, PasswordReset, User
 from tests.factories import PASSWORD, make_invitation
 
 NEW = "et nytt og langt passord"
@@ -562,3 +562,51 @@ def test_links_that_leave_the_page_ignore_the_host_header(make_app, world, outbo
         f"/admin/users/{world.a['ambassador'].id}/reset-link", follow_redirects=True, **internal
     )
     assert 'value="https://allin.example.no/password/reset/' in handed.data.decode()
+
+
+# ---- forgot-password does the same work for every address (review finding 2) ---------------
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(
+    make_app, world, outbox, count_queries
+):
+    app = make_app(MAIL_SERVER="smtp.example.com", MAIL_SEND_AFTER_RESPONSE=False)
+    client = app.test_client()
+    client.post("/password/forgot", data={"email": "warm@example.com"})  # warm caches
+    work = {}
+    for address in (world.a["coordinator"].login, "nobody@example.com"):
+        with count_queries() as queries:
+            response = client.post("/password/forgot", data={"email": address})
+        assert response.status_code == 200
+        work[address] = queries.statements
+    known, unknown = work.values()
+    assert known == unknown, "the same statements whether or not the account exists"
+    assert outbox == [], "nothing is sent inside the request"
+
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "sent 3" in result.output
+    assert [m["To"] for m in outbox] == [world.a["coordinator"].login]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MailJob)) == 0
+        assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 1
+
+
+def test_a_failed_reset_email_is_kept_and_retried(make_app, world, request):
+    # A real connection to a closed port: the SMTP server is down.
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    response = app.test_client().post(
+        "/password/forgot", data={"email": world.a["coordinator"].login}
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        job = db.session.scalar(select(MailJob))
+        assert (job.attempts, job.claimed_at) == (1, None)
+        assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0
+    assert app.test_cli_runner().invoke(args=["send-mail"]).exit_code == 1
+
+    outbox = request.getfixturevalue("outbox")  # the server is back
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "sent 1" in result.output
+    assert [m["To"] for m in outbox] == [world.a["coordinator"].login]
+    assert re.search(r"/password/reset/[A-Za-z0-9_-]{20,}", outbox[0].get_content())

@@ -21,8 +21,8 @@ from ..access import Perm, get_visible_or_404, public, require
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
-from ..urls import external_url, safe_next
-from . import bp, emails, invitations, selectors, services
+from ..urls import safe_next
+from . import bp, invitations, selectors, services
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -194,16 +194,12 @@ def _invalid_link(kind: str, status: str):
 @public
 @limiter.limit("5 per minute", methods=["POST"])
 def forgot_password():
-    """Send a reset link if the account exists; the answer is the same either way."""
+    """Send a reset link if the account exists; the answer, and the work done before it, are
+    the same either way (the e-mail is composed and sent after the response)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = selectors.find_user_by_login(form.email.data)
-        token = None
-        if user is not None and user.active and user.email:
-            token = services.create_reset(user)
+        services.request_reset(email=form.email.data)
         db.session.commit()
-        if token:
-            emails.send_reset(user, link=external_url("auth.reset_link", token=token))
         return render_template(
             "auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"]
         )

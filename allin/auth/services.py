@@ -16,10 +16,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, outbox
 from ..clock import now
 from ..demo import create_demo_network
-from ..enums import FailureKind, Role
+from ..enums import FailureKind, MailKind, Role
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
@@ -376,6 +376,12 @@ def create_reset(user: User, *, created_by: User | None = None) -> str:
         "password.reset_created", actor=created_by, target=user, handed_over=created_by is not None
     )
     return token
+
+
+def request_reset(*, email: str) -> None:
+    """Queue a reset e-mail for whatever address was typed: the same work for every address,
+    known or not (the account is looked up when the job runs, after the response)."""
+    outbox.queue(MailKind.PASSWORD_RESET, normalise_login(email))
 
 
 def find_reset(token: str) -> tuple[PasswordReset | None, str]:
