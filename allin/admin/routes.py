@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,8 +19,9 @@ from ..access import (
     invitable_roles,
     require,
 )
-from ..auth import emails, invitations
+from ..auth import claims, emails, invitations
 from ..auth.services import create_reset
+from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db
 from ..models import Invitation, Municipality, User
@@ -57,6 +58,8 @@ def users():
 def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     roles = assignable_roles(current_user, user)
+    reset_link = _pop_link(ClaimKind.SHOW_RESET_LINK, user.id)
+    db.session.commit()
     return render_template(
         "admin/users/detail.html",
         user=user,
@@ -64,7 +67,7 @@ def user_detail(user_id: int):
         manageable=can_manage_user(current_user, user),
         role_form=RoleForm(roles=roles, data={"role": user.role}) if roles else None,
         can_reset=can_hand_over_reset_link(current_user, user),
-        reset_link=_pop_link("reset", user.id),
+        reset_link=reset_link,
     )
 
 
@@ -127,25 +130,29 @@ def reset_link(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     _forbidden_unless(can_hand_over_reset_link(current_user, user))
     token = create_reset(user, created_by=current_user)
+    _keep_link(ClaimKind.SHOW_RESET_LINK, user.id, external_url("auth.reset_link", token=token))
     db.session.commit()
-    _keep_link("reset", user.id, external_url("auth.reset_link", token=token))
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 # ---- invitations ----------------------------------------------------------------------------
 
 
-def _keep_link(kind: str, object_id: int, link: str) -> None:
-    """Show a one-time link on the next page only (redirect-after-POST without losing it)."""
-    session[f"new_{kind}_link"] = [object_id, link]
+def _keep_link(kind: ClaimKind, object_id: int, link: str) -> None:
+    """Show a one-time link on the next page only (redirect-after-POST without losing it).
+
+    Kept on the server, sealed with a handle only this browser's cookie holds."""
+    claims.hold(kind, object_id=object_id, secret=link)
 
 
-def _pop_link(kind: str, object_id: int) -> str | None:
-    stored = session.get(f"new_{kind}_link")
-    if stored and stored[0] == object_id:
-        session.pop(f"new_{kind}_link")
-        return stored[1]
-    return None
+def _pop_link(kind: ClaimKind, object_id: int) -> str | None:
+    """The link kept for this page, once; the caller commits (the claim ends)."""
+    claim, _state = claims.held(kind, touch=False)
+    if claim is None or claim.object_id != object_id:
+        return None
+    link = claims.reveal(claim)
+    claims.release(kind)
+    return link
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
@@ -175,16 +182,17 @@ def invite():
         )
         if ok:
             invitation, token = made
-            db.session.commit()
             _hand_out(invitation, token)
             return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
     return render_template("admin/invitations/new.html", form=form)
 
 
 def _hand_out(invitation: Invitation, token: str) -> None:
-    """Show the new link once on the next page, and e-mail it when there is an address."""
+    """Commit the new link, show it once on the next page, and e-mail it when there is an
+    address (the staff member has the link either way, so a failed e-mail loses nothing)."""
     link = external_url("auth.invitation_link", token=token)
-    _keep_link("invitation", invitation.id, link)
+    _keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
+    db.session.commit()
     if emails.send_invitation(invitation, link=link, inviter=current_user):
         flash(_("The invitation is e-mailed to %(email)s.", email=invitation.email), "success")
 
@@ -204,10 +212,12 @@ def invitation_list():
 @require(Perm.VIEW_PEOPLE)
 def invitation_detail(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
+    link = _pop_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id)
+    db.session.commit()
     return render_template(
         "admin/invitations/detail.html",
         invitation=invitation,
-        link=_pop_link("invitation", invitation.id),
+        link=link,
         manageable=can_manage_invitation(current_user, invitation),
     )
 
@@ -226,7 +236,6 @@ def renew_invitation(invitation_id: int):
     errors: list[str] = []
     ok, token = attempt(invitations.renew, invitation, errors=errors, actor=current_user)
     if ok:
-        db.session.commit()
         _hand_out(invitation, token)
     for error in errors:
         flash(error, "error")

@@ -80,15 +80,20 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
 
 
 def find(token: str) -> tuple[Invitation | None, str]:
-    """The invitation behind `token` and its status (pending, accepted, revoked, expired), or
-    (None, "unknown") for a link that never existed or was tampered with.
+    return find_by_hash(hash_token(token))
+
+
+def find_by_hash(token_hash: str | None) -> tuple[Invitation | None, str]:
+    """The invitation whose link token hashes to `token_hash` and its status (pending,
+    accepted, revoked, expired), or (None, "unknown") for a link that never existed or was
+    tampered with.
 
     An invitation lives only as long as its inviter could still make it: once they are
     deactivated or lose the role, their pending links count as revoked.
     """
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
+    if not token_hash:
+        return None, "unknown"
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
     if invitation is None:
         return None, "unknown"
     status = invitation.status

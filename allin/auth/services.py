@@ -385,10 +385,15 @@ def request_reset(*, email: str) -> None:
 
 
 def find_reset(token: str) -> tuple[PasswordReset | None, str]:
-    """The reset behind `token` and its state: valid, used, expired or unknown."""
-    reset = db.session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
-    )
+    return find_reset_by_hash(hash_token(token))
+
+
+def find_reset_by_hash(token_hash: str | None) -> tuple[PasswordReset | None, str]:
+    """The reset whose link token hashes to `token_hash` and its state: valid, used, expired
+    or unknown."""
+    if not token_hash:
+        return None, "unknown"
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash))
     if reset is None or not reset.user.active:
         return None, "unknown"
     if reset.used_at:
