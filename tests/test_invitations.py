@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, update
@@ -14,7 +16,8 @@ from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import AuditEvent, Invitation, MailJob, Municipality, PasswordReset, User
-from tests.factories import PASSWORD, make_invitation, make_reset
+from tests.conftest import is_postgres
+from tests.factories import PASSWORD, make_invitation, make_reset, make_user
 
 NEW = "et nytt og langt passord"
 
@@ -668,3 +671,185 @@ def test_links_shown_once_to_staff_do_not_sit_in_the_cookie(app, client, world, 
     )
     assert "/invitation/" not in cookie_contents(app, client)
     assert "/invitation/" in client.get(response.headers["Location"]).data.decode()
+
+
+# ---- a password change ends old reset links (review finding 8) -----------------------------
+
+
+def test_a_password_change_ends_outstanding_reset_links(app, client, world, login):
+    login(world.a["youth_worker"])
+    ambassador = world.a["ambassador"]
+    page = client.post(f"/admin/users/{ambassador.id}/reset-link", follow_redirects=True)
+    link = re.search(r'value="http://localhost(/password/reset/[^"]+)"', page.data.decode())[1]
+    kid = app.test_client()
+    kid.post("/login", data={"login": ambassador.login, "password": PASSWORD})
+    changed = kid.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW, "confirm": NEW}
+    )
+    assert changed.status_code == 302
+    other = app.test_client()
+    other.get(link)
+    assert other.get("/password/reset").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0
+
+
+# ---- staff cannot probe addresses outside their scope (review finding 9) -------------------
+
+
+def test_the_invite_form_tells_only_about_addresses_in_ones_own_scope(app, client, world, login):
+    login(world.a["coordinator"])
+    inside = client.post(
+        "/admin/invitations/new",
+        data={"role": "youth_worker", "name": "X", "email": world.a["youth_worker"].login},
+        headers={"Accept-Language": "en"},
+    )
+    assert inside.status_code == 200 and "already has an account" in inside.data.decode()
+    # Another municipality's coordinator: answered exactly like a fresh address.
+    foreign, _link = invite(
+        client, role="youth_worker", name="X", email=world.b["coordinator"].login
+    )
+    fresh, _link = invite(client, role="youth_worker", name="Y", email="fresh@example.com")
+    assert foreign and fresh
+
+
+def test_network_admins_cannot_probe_ambassadors_addresses(app, client, world, login):
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        make_user(Role.AMBASSADOR, municipality, email="ung@example.com")
+        db.session.commit()
+    login(world.admin)
+    invitation_id, link = invite(
+        client,
+        role="coordinator",
+        municipality=world.municipality_a,
+        name="Z",
+        email="ung@example.com",
+    )
+    # The invitee learns of the clash on accepting, honestly; no second account appears.
+    _, response = accept(app, link, name="Z", email="ung@example.com")
+    assert response.status_code == 200
+    assert "allerede en konto" in response.data.decode()
+    _, response = accept(app, link, name="Z", email="ung.jobb@example.com")
+    assert response.status_code == 302
+
+
+# ---- a renewed invitation is the renewer's (review finding 10) ----------------------------
+
+
+def test_a_renewed_invitation_of_a_deactivated_inviter_works(app, client, world, login):
+    invitation_id, _token = pending_invitation(
+        app, world, inviter="youth_worker", role=Role.AMBASSADOR
+    )
+    login(world.a["coordinator"])
+    client.post(f"/admin/users/{world.a['youth_worker'].id}/deactivate")
+    client.post(f"/admin/invitations/{invitation_id}/renew")
+    page = client.get(f"/admin/invitations/{invitation_id}").data.decode()
+    link = re.search(r'value="http://localhost(/invitation/[^"]+)"', page)[1]
+    _, response = accept(app, link, name="Tuva", username="tuva.r", email="")
+    assert response.status_code == 302
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation.invited_by_id == world.a["coordinator"].id
+
+
+# ---- the last network admin (review finding 7) ---------------------------------------------
+
+
+def test_a_network_admin_deactivated_meanwhile_cannot_deactivate_the_last_one(app, world):
+    """B's request loaded B as active; A's request deactivated B and committed first."""
+    from allin.admin import services as admin_services
+
+    with app.app_context():
+        a = db.session.get(User, world.admin.id)
+        b = make_user(Role.NETWORK_ADMIN)
+        db.session.commit()
+        b_id = b.id
+    with app.app_context():
+        actor_b, target_a = db.session.get(User, b_id), db.session.get(User, world.admin.id)
+        db.session.execute(
+            update(User)
+            .where(User.id == b_id)
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(DomainError):
+            admin_services.deactivate_user(target_a, actor=actor_b)
+        db.session.rollback()
+        assert db.session.get(User, world.admin.id).active
+    del a
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
+)
+def test_two_network_admins_deactivating_each_other_leave_one(make_app, world):
+    with make_app().app_context():
+        second = make_user(Role.NETWORK_ADMIN, email="second@example.com")
+        db.session.commit()
+        admins = [(world.admin.login, second.id), ("second@example.com", world.admin.id)]
+    app = make_app()
+    barrier = threading.Barrier(2)
+
+    def deactivate(pair):
+        who, target = pair
+        browser = app.test_client()
+        browser.post("/login", data={"login": who, "password": PASSWORD})
+        barrier.wait()
+        return browser.post(f"/admin/users/{target}/deactivate").status_code
+
+    for _ in range(3):
+        with ThreadPoolExecutor(2) as pool:
+            assert list(pool.map(deactivate, admins)) == [302, 302]
+        with app.app_context():
+            active = db.session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.role == Role.NETWORK_ADMIN, User.active.is_(True))
+            )
+            assert active == 1
+            db.session.execute(update(User).values(active=True))
+            db.session.commit()
+
+
+# ---- racing creations become the form's own message (review finding 5) --------------------
+
+
+def test_a_racing_acceptance_with_the_same_username_gets_the_forms_message(app, world):
+    first, _ = pending_invitation(app, world, role=Role.AMBASSADOR, inviter="youth_worker")
+    _, token = pending_invitation(app, world, role=Role.AMBASSADOR, inviter="youth_worker")
+    with app.app_context():
+        invitations.accept(
+            db.session.get(Invitation, first), name="A", email=None, username="same", password=NEW
+        )
+        db.session.commit()
+    with app.app_context():
+        # The second request's form check ran before the first committed.
+        second, status = invitations.find(token)
+        with pytest.raises(DomainError, match="brukernavnet er opptatt"):
+            invitations.accept(second, name="B", email=None, username="same", password=NEW)
+        db.session.rollback()  # as attempt() does
+        second, status = invitations.find(token)
+        with pytest.raises(DomainError, match="har allerede en konto"):
+            invitations.accept(
+                second,
+                name="B",
+                email=world.b["coordinator"].login,
+                username="other",
+                password=NEW,
+            )
+
+
+def test_a_racing_creation_of_the_same_municipality_gets_the_forms_message(app, world):
+    from allin.admin import services as admin_services
+
+    fields = {"country": "NO", "digital_consent_age": 13, "photo_consent_age": 15}
+    with app.app_context():  # the other request, committed first
+        admin = db.session.get(User, world.admin.id)
+        admin_services.save_municipality(actor=admin, municipality=None, name="Bodø", **fields)
+        db.session.commit()
+    with app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        with pytest.raises(DomainError, match="finnes allerede"):
+            admin_services.save_municipality(actor=admin, municipality=None, name="BODØ", **fields)

@@ -81,10 +81,14 @@ def _load_manageable(user_id: int) -> User:
 @require(*MANAGE_PEOPLE)
 def deactivate(user_id: int):
     user = _load_manageable(user_id)
-    services.deactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("%(name)s can no longer sign in.", name=user.name), "success")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    errors: list[str] = []
+    ok, _none = attempt(services.deactivate_user, user, errors=errors, actor=current_user)
+    if ok:
+        db.session.commit()
+        flash(_("%(name)s can no longer sign in.", name=user.name), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -105,9 +109,15 @@ def change_role(user_id: int):
     _forbidden_unless(bool(roles))
     form = RoleForm(roles=roles)
     if form.validate_on_submit():
-        services.change_role(user, actor=current_user, role=Role(form.role.data))
-        db.session.commit()
-        flash(_("The role is changed."), "success")
+        errors: list[str] = []
+        ok, _none = attempt(
+            services.change_role, user, errors=errors, actor=current_user, role=Role(form.role.data)
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The role is changed."), "success")
+        for error in errors:
+            flash(error, "error")
     else:
         flash(_("Choose one of the roles in the list."), "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -163,6 +173,7 @@ def invite():
     _forbidden_unless(bool(roles))
     network = chooses_municipality(current_user)
     form = InviteForm(
+        actor=current_user,
         roles=roles,
         municipalities=selectors.municipality_choices(current_user) if network else None,
         data=None if request.method == "POST" else {"role": roles[-1]},

@@ -342,7 +342,7 @@ def personal_words(user: User) -> tuple[str, ...]:
 
 
 def change_password(user: User, *, new: str) -> None:
-    """Change one's own password; every other session of the user ends.
+    """Change one's own password; every other session and every reset link of the user end.
 
     The caller has confirmed the current password through authenticate(), which also counts
     wrong guesses toward the sign-in throttle.
@@ -352,7 +352,17 @@ def change_password(user: User, *, new: str) -> None:
         raise DomainError(str(problem))
     user.set_password(new)
     audit.record("password.changed", actor=user, target=user)
+    end_resets(user)
     end_sessions(user, actor=user, keep_id=g.get("login_session_id"), reason="password_changed")
+
+
+def end_resets(user: User) -> None:
+    """Every outstanding reset link of `user` stops working (the password just changed)."""
+    db.session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    )
 
 
 def create_reset(user: User, *, created_by: User | None = None) -> str:
