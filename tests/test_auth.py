@@ -434,6 +434,26 @@ def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(make_app, w
     assert checked == codes.count(200) <= 10, codes
 
 
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
+)
+def test_parallel_right_passwords_all_get_in(make_app, world):
+    """Each success clears the pair's rows, the others' reservations included: no deadlock."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0})
+    barrier = threading.Barrier(8)
+
+    def sign_in(_n: int) -> int:
+        browser = app.test_client()
+        barrier.wait()
+        data = {"login": world.a["coordinator"].login, "password": PASSWORD}
+        return browser.post("/login", data=data).status_code
+
+    for _ in range(3):
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(sign_in, range(8))) == [302] * 8
+
+
 def test_lockout_is_audited_once_without_secrets(app, client, world):
     for _ in range(10):
         client.post(

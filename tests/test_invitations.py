@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from allin.access import Role
 from allin.auth import invitations
@@ -853,3 +853,28 @@ def test_a_racing_creation_of_the_same_municipality_gets_the_forms_message(app, 
         admin = db.session.get(User, world.admin.id)
         with pytest.raises(DomainError, match="finnes allerede"):
             admin_services.save_municipality(actor=admin, municipality=None, name="BODØ", **fields)
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
+)
+def test_two_parallel_creations_of_a_municipality_make_one_and_a_message(make_app, world):
+    app = make_app()
+    barrier = threading.Barrier(2)
+    fields = {"country": "NO", "digital_consent_age": "13", "photo_consent_age": "15"}
+
+    def create(n: int):
+        browser = app.test_client()
+        browser.post("/login", data={"login": world.admin.login, "password": PASSWORD})
+        barrier.wait()
+        response = browser.post("/admin/municipalities/new", data={"name": "Vardø", **fields})
+        return response.status_code, "finnes allerede" in response.data.decode()
+
+    for _ in range(3):
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = sorted(pool.map(create, range(2)))
+        assert outcomes == [(200, True), (302, False)], outcomes
+        with app.app_context():
+            db.session.execute(delete(Municipality).where(Municipality.slug == "vardo"))
+            db.session.commit()

@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -161,6 +161,22 @@ def _release(reserved: list[int]) -> None:
     db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(reserved)))
 
 
+def _clear(reserved: list[int], pair: _Key) -> None:
+    """After a right password: this attempt's reservation and the pair's failures go.
+
+    The rows are locked in id order first: two sign-ins of one account from one address at
+    the same moment each delete the other's reservation too, and deleting in whatever order
+    the rows come would deadlock.
+    """
+    ids = db.session.scalars(
+        select(LoginFailure.id)
+        .where(or_(LoginFailure.id.in_(reserved), and_(*pair.rows(since_window=False))))
+        .order_by(LoginFailure.id)
+        .with_for_update()
+    ).all()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
+
+
 def _over_limit(keys: list[_Key]) -> list[_Key]:
     """The keys whose failures in their window (this attempt's included) exceed the limit."""
     return [
@@ -252,8 +268,7 @@ def authenticate(*, login: str, password: str, address: str) -> User | None:
         db.session.commit()
         raise Throttled(throttle)
     if _password_matches(user, password):
-        _release(reserved)
-        db.session.execute(delete(LoginFailure).where(*keys[0].rows(since_window=False)))
+        _clear(reserved, keys[0])
         return user
     audit.record("login.failed", target=user)
     _note_locks(keys, user)
