@@ -35,7 +35,8 @@ def prepare_database_file(app: Flask) -> None:
     path = Path(url.database)
     if not path.is_absolute():  # Flask-SQLAlchemy puts relative paths in the instance folder
         path = Path(app.instance_path) / path
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.is_dir():  # a missing folder stays an unavailable database
+        return
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     os.chmod(path, 0o600)
     for suffix in ("-wal", "-shm"):
