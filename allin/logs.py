@@ -8,12 +8,27 @@ operator's choice. gunicorn and `flask run` both pass standard error on to their
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import traceback
 
 from flask import Flask
 from flask.logging import default_handler
 
 FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+# PostgreSQL names the clashing value in its error detail ("Key (email)=(kari@…) already
+# exists"); statement parameters are hidden by the engine (hide_parameters), this covers the rest.
+KEY_VALUE = re.compile(r"(Key \([^)]*\)=\().*?(\)( already exists| is not present|\s))")
+
+
+class RedactKeyValues(logging.Filter):
+    """Render a record's traceback once, without the values a database error names."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = KEY_VALUE.sub(r"\1[redacted]\2", text)
+        return True
 
 
 class StderrHandler(logging.StreamHandler):
@@ -43,4 +58,6 @@ def init_app(app: Flask) -> None:
     logger.removeHandler(default_handler)
     if not any(isinstance(h, StderrHandler) for h in logger.handlers):
         logger.addHandler(StderrHandler())
+    if not any(isinstance(f, RedactKeyValues) for f in logger.filters):
+        logger.addFilter(RedactKeyValues())
     logger.setLevel(level)
