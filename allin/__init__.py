@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import config
+from . import config, logs
 from .converters import IdConverter
 
 
@@ -18,6 +18,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    logs.init_app(app)
+    config.announce(app)
     app.url_map.converters["int"] = IdConverter
 
     register_extensions(app)
@@ -36,6 +38,7 @@ def register_extensions(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
+    sqlite.prepare_database_file(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
     # Order matters: the schema gate and the setup redirect run before the CSRF check.

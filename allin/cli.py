@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import demo
+from . import demo, outbox
 from .auth.passwords import password_problem
 from .enums import Role
 from .errors import DomainError
@@ -74,7 +74,18 @@ def create_admin(name: str, email: str, password: str) -> None:
     click.echo(f"{Role.NETWORK_ADMIN}\t-\t{email}")
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Send the queued e-mails, retrying the ones that failed (run it every few minutes)."""
+    sent, failed, given_up = outbox.run_pending()
+    click.echo(f"sent {sent}, failed {failed} (will retry), given up {given_up}")
+    if failed:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
+    app.cli.add_command(send_mail_command)

@@ -11,11 +11,15 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_FILE = "secret_key"
+# Without ALLIN_BASE_URL on the embedded default: the address `flask run` answers on.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"]
 
 
 class ConfigError(SystemExit):
@@ -32,7 +36,9 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI = "sqlite:///allin.sqlite"
     # No pre-ping (a round trip before every request): connections are recycled instead, and
     # one that died with the server fails one request, after which the pool is renewed.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+    # Statement parameters (password hashes, names, e-mail addresses) stay out of error
+    # messages and so out of the log; check() keeps this even if the options are replaced.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "hide_parameters": True}
     # Apply pending migrations at start-up on the embedded SQLite database.
     AUTO_MIGRATE = True
 
@@ -41,6 +47,16 @@ class Defaults:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500_000
     MAX_FORM_PARTS = 1000
+
+    # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
+    # the page (e-mails, links to copy) is built from it, never from the request's Host header.
+    # Required unless the app runs in debug mode or on the embedded SQLite default.
+    BASE_URL = None
+    # Host names the app answers to; others get 400. Default: the host of BASE_URL (on the
+    # embedded default without BASE_URL: the loopback names).
+    TRUSTED_HOSTS = None
+    # Level of the app's log (standard error): DEBUG, INFO, WARNING, ERROR.
+    LOG_LEVEL = "INFO"
 
     # Set HTTPS = True (ALLIN_HTTPS=true) when the site is served over HTTPS.
     HTTPS = False
@@ -65,10 +81,15 @@ class Defaults:
     PER_PAGE = 25
     MAX_PER_PAGE = 100
 
-    # Signing in (SECURITY 2, 4, 7): failures per account and per address within the window.
+    # Signing in (SECURITY 2, 4, 7). Wrong passwords are counted per account from one
+    # address (so a guesser elsewhere cannot lock the owner out), per account across every
+    # address (a higher ceiling: at most 100 an hour) and per address across every account
+    # (high enough for a school behind one address).
     LOGIN_FAILURE_WINDOW_MINUTES = 15
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 50
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS = 10
+    LOGIN_ACCOUNT_WINDOW_MINUTES = 60
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 100
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 300
     SESSION_IDLE_MINUTES = 30
     # Ambassadors hold no one else's personal data; a longer idle time suits their phones.
     SESSION_IDLE_MINUTES_AMBASSADOR = 240
@@ -81,8 +102,13 @@ class Defaults:
     REQUIRE_STAFF_2FA = None
     # Behind a reverse proxy, the number of proxies to trust for the client address.
     PROXY_FIX_X_FOR = 0
+    # How long a browser keeps an opened reset or invitation link while the page is idle.
+    LINK_CLAIM_IDLE_MINUTES = 10
 
     # Outgoing e-mail; without MAIL_SERVER e-mails are written to the log instead.
+    # Password-reset e-mails are queued and sent after the response; with this off they wait
+    # for `flask --app allin send-mail` (which also retries the ones that failed).
+    MAIL_SEND_AFTER_RESPONSE = True
     MAIL_SERVER = None
     MAIL_PORT = 587
     MAIL_USE_TLS = True
@@ -131,6 +157,8 @@ def is_embedded(app: Flask) -> bool:
 
 def check(app: Flask) -> None:
     """Refuse settings that would be unsafe; derive the ones that follow from others."""
+    if is_embedded(app):
+        ensure_instance_folder(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         if not is_embedded(app):
             raise ConfigError(
@@ -141,12 +169,58 @@ def check(app: Flask) -> None:
         app.config["REQUIRE_STAFF_2FA"] = not is_embedded(app)
     if app.config.get("DEBUG") and not is_embedded(app):
         raise ConfigError("debug mode is refused on a production database.")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    check_base_url(app)
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
         if app.config["SESSION_COOKIE_NAME"] == Defaults.SESSION_COOKIE_NAME:
             # The __Host- prefix: the browser only accepts it Secure, host-only, path /.
             app.config["SESSION_COOKIE_NAME"] = "__Host-" + Defaults.SESSION_COOKIE_NAME
+
+
+def check_base_url(app: Flask) -> None:
+    """Links that leave the page need the site's real address, not the request's Host.
+
+    Without ALLIN_BASE_URL the app starts only in debug mode or on the embedded default; it then
+    answers to loopback host names only (so the request's host is a local address links may be
+    built from) and says so in the log.
+    """
+    config = app.config
+    base = config.get("BASE_URL")
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"ALLIN_BASE_URL must be an http(s) address, not {base!r}.")
+        config["BASE_URL"] = base.rstrip("/")
+        if config.get("TRUSTED_HOSTS") is None:
+            config["TRUSTED_HOSTS"] = [parts.hostname]
+        return
+    if not (config.get("DEBUG") or is_embedded(app)):
+        raise ConfigError(
+            "ALLIN_BASE_URL must be set (the site's public address, e.g. https://allin.example.no)."
+        )
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = list(LOOPBACK_HOSTS)
+
+
+def announce(app: Flask) -> None:
+    """Say at start-up what an operator should know about the settings (after logging is set)."""
+    if not app.config.get("BASE_URL") and not app.testing:
+        app.logger.warning(
+            "ALLIN_BASE_URL is not set: answering to %s only; links point at this local "
+            "address (%s outside a request). Set ALLIN_BASE_URL before others use this site.",
+            ", ".join(app.config["TRUSTED_HOSTS"]),
+            LOCAL_BASE_URL,
+        )
+
+
+def ensure_instance_folder(folder: Path) -> None:
+    """Create the instance folder readable by this user only (it holds the database and key)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def shared_secret_key(folder: Path) -> str:
@@ -156,7 +230,7 @@ def shared_secret_key(folder: Path) -> str:
     temporary file and hard-linked into place: the link either appears complete or not at all,
     and when two processes race, the loser's link fails and it reads the winner's key.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_instance_folder(folder)
     target = folder / SECRET_KEY_FILE
     if not target.exists():
         tmp = folder / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"

@@ -62,8 +62,9 @@ class Role(LabelledEnum):
 class FailureKind(LabelledEnum):
     """What a counted sign-in failure is keyed by."""
 
-    ACCOUNT = "account"
-    ADDRESS = "address"
+    ACCOUNT = "account"  # the account, across every address (a higher ceiling)
+    ACCOUNT_ADDRESS = "account_address"  # this account from this address
+    ADDRESS = "address"  # this address, across every account
 
 
 class Phase(LabelledEnum):
@@ -100,3 +101,18 @@ class Language(LabelledEnum):
 
     NB = "nb", _l("Norwegian (bokmål)")
     EN = "en", _l("English")
+
+
+class MailKind(LabelledEnum):
+    """What a queued e-mail job composes when it is sent."""
+
+    PASSWORD_RESET = "password_reset"
+
+
+class ClaimKind(LabelledEnum):
+    """What a browser holds a server-side claim on (auth/claims.py)."""
+
+    RESET = "reset"  # an opened password-reset link
+    INVITATION = "invitation"  # an opened invitation link
+    SHOW_RESET_LINK = "show_reset_link"  # a new hand-over link, shown once to staff
+    SHOW_INVITATION_LINK = "show_invitation_link"  # a new invitation link, shown once

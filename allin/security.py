@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .errors import render_error
 from .extensions import db
@@ -19,9 +19,24 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     """Call before the CSRF extension, so bad bytes never reach a re-shown form."""
+    # Before every other hook (the set-up redirect, loading the user): an unknown host is
+    # refused before anything reads the database or builds a URL from it.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unknown_host)
     app.before_request(_refuse_nul)
+    app.before_request(_refuse_unexpected_files)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def _refuse_unknown_host():
+    """TRUSTED_HOSTS (config.check_base_url): a Host we do not serve gets a plain 400.
+
+    Flask records the refusal as the routing exception; without this it would surface only
+    after the other hooks ran, and no URL can be built for the error page on that request.
+    """
+    if isinstance(request.routing_exception, SecurityError):
+        return "Bad request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    return None
 
 
 def _refuse_nul():
@@ -30,6 +45,23 @@ def _refuse_nul():
         if any("\x00" in value for _key, values in source.lists() for value in values):
             return render_error(400)
     return None
+
+
+def accepts_files(view):
+    """Mark a view that takes file uploads; every other view refuses file parts."""
+    view.allin_accepts_files = True
+    return view
+
+
+def _refuse_unexpected_files():
+    """A file part where text is expected is a 400, once for every form (a field would
+    otherwise get a FileStorage and fail with a TypeError, a 500)."""
+    if not request.files:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "allin_accepts_files", False):
+        return None
+    return render_error(400)
 
 
 def _headers(response):

@@ -15,8 +15,12 @@ more traffic than that (tests/test_sqlite_concurrency.py measures both).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -41,3 +45,26 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
     """Every SQLite transaction takes the write lock at its start."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def prepare_database_file(app: Flask) -> None:
+    """Create the SQLite file readable by this user only (0600), or tighten an existing one.
+
+    SQLite gives the -wal and -shm files the mode of the database file, so they follow.
+    """
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return
+    if url.database.startswith("file:") or url.query.get("mode") == "memory":
+        return
+    path = Path(url.database)
+    if not path.is_absolute():  # Flask-SQLAlchemy puts relative paths in the instance folder
+        path = Path(app.instance_path) / path
+    if not path.parent.is_dir():  # a missing folder stays an unavailable database
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            os.chmod(sidecar, 0o600)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -49,12 +50,27 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+class ClosingClient(FlaskClient):
+    """Closes every response before returning it, as a WSGI server does once the body is sent,
+    so work scheduled with call_on_close (e-mail after the response) has run."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+def testing_app(config: dict):
+    app = create_app(config)
+    app.test_client_class = ClosingClient
+    return app
+
+
 def make_config(url: str, instance_path, **overrides) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(instance_path),
+        "BASE_URL": "http://localhost",
         "AUTO_MIGRATE": False,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
@@ -74,7 +90,7 @@ def config_overrides() -> dict:
 
 @pytest.fixture
 def app(database_url, tmp_path, config_overrides):
-    app = create_app(make_config(database_url, tmp_path / "instance", **config_overrides))
+    app = testing_app(make_config(database_url, tmp_path / "instance", **config_overrides))
     yield app
     with app.app_context():
         db.session.remove()
@@ -115,7 +131,7 @@ def make_app(database_url, tmp_path):
 
     def _make(url: str | None = None, **overrides):
         instance = tmp_path / f"instance-{len(apps)}"
-        new_app = create_app(make_config(url or database_url, instance, **overrides))
+        new_app = testing_app(make_config(url or database_url, instance, **overrides))
         apps.append(new_app)
         return new_app
 

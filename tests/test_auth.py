@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -14,8 +16,17 @@ from allin.auth.passwords import password_problem
 from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
-from allin.models import AuditEvent, Installation, LoginSession, Municipality, PasswordReset, User
-from tests.factories import CONFIRMED, PASSWORD, make_reset
+from allin.models import (
+    AuditEvent,
+    Installation,
+    LoginFailure,
+    LoginSession,
+    Municipality,
+    PasswordReset,
+    User,
+)
+from tests.conftest import is_postgres
+from tests.factories import CONFIRMED, PASSWORD, make_reset, make_user
 
 NEW_PASSWORD = "a brand new sentence 42"
 
@@ -348,15 +359,124 @@ def test_throttle_per_address(make_app, world):
     assert response.status_code == 429
 
 
-def test_lockout_is_audited_without_secrets(app, client, world):
+def test_email_and_username_share_one_count(app, client, world):
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        make_user(Role.AMBASSADOR, municipality, username="tuva.l", email="tuva@example.com")
+        db.session.commit()
+    for n in range(10):
+        login = "tuva.l" if n % 2 else "TUVA@example.com"
+        assert client.post("/login", data={"login": login, "password": "x" * 12}).status_code == 200
+    for login in ("tuva.l", "tuva@example.com"):
+        response = client.post("/login", data={"login": login, "password": PASSWORD})
+        assert response.status_code == 429
+
+
+def at(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_a_guesser_elsewhere_does_not_lock_the_owner_out(client, world):
+    data = {"login": world.a["coordinator"].login, "password": "not the password"}
+    for _ in range(25):
+        client.post("/login", data=data, **at("198.51.100.7"))
+    right = {**data, "password": PASSWORD}
+    assert client.post("/login", data=right, **at("198.51.100.7")).status_code == 429
+    assert client.post("/login", data=right, **at("203.0.113.9")).status_code == 302
+
+
+def test_many_addresses_meet_a_higher_ceiling_per_account(make_app, world):
+    client = make_app(LOGIN_MAX_FAILURES_PER_ACCOUNT=25).test_client()
+    data = {"login": world.a["coordinator"].login, "password": "not the password"}
+    codes = [
+        client.post("/login", data=data, **at(f"198.51.100.{n}")).status_code
+        for n in range(3)
+        for _ in range(10)
+    ]
+    assert codes.count(200) == 25 and codes.count(429) == 5
+    right = {**data, "password": PASSWORD}
+    assert client.post("/login", data=right, **at("203.0.113.9")).status_code == 429
+
+
+def test_a_school_behind_one_address_is_not_locked_out(client, world):
+    """Sixty mistakes by classmates behind one NAT address; the next person still signs in."""
+    for n in range(60):
+        client.post(
+            "/login",
+            data={"login": f"elev{n % 12}@example.com", "password": "x" * 12},
+            **at("192.0.2.10"),
+        )
+    response = client.post(
+        "/login",
+        data={"login": world.a["ambassador"].login, "password": PASSWORD},
+        **at("192.0.2.10"),
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
+)
+def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(make_app, world):
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
+    threads = 30
+    barrier = threading.Barrier(threads)
+
+    def guess(n: int) -> int:
+        browser = app.test_client()
+        barrier.wait()
+        data = {"login": world.a["coordinator"].login, "password": f"wrong guess {n:03}"}
+        return browser.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(threads) as pool:
+        codes = list(pool.map(guess, range(threads)))
+    with app.app_context():
+        checked = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.failed")
+        )
+    assert sorted(set(codes)) == [200, 429]
+    assert checked == codes.count(200) <= 10, codes
+
+
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
+)
+def test_parallel_right_passwords_all_get_in(make_app, world):
+    """Each success clears the pair's rows, the others' reservations included: no deadlock."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0})
+    barrier = threading.Barrier(8)
+
+    def sign_in(_n: int) -> int:
+        browser = app.test_client()
+        barrier.wait()
+        data = {"login": world.a["coordinator"].login, "password": PASSWORD}
+        return browser.post("/login", data=data).status_code
+
+    for _ in range(3):
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(sign_in, range(8))) == [302] * 8
+
+
+def test_lockout_is_audited_once_without_secrets(app, client, world):
     for _ in range(10):
         client.post(
             "/login", data={"login": world.a["coordinator"].login, "password": "hunter2 hunter2"}
         )
-    client.post("/login", data={"login": world.a["coordinator"].login, "password": PASSWORD})
+    with app.app_context():
+        failures = count(LoginFailure)
+    for _ in range(30):
+        response = client.post(
+            "/login", data={"login": world.a["coordinator"].login, "password": PASSWORD}
+        )
+        assert response.status_code == 429
     events = actions(app)
     assert events.count("login.failed") == 10
-    assert "login.locked" in events and "login.throttled" in events
+    assert events.count("login.locked") == 1, "one audit row per lock-out, not per request"
+    assert len(events) == 11
+    with app.app_context():
+        assert count(LoginFailure) == failures, "refused attempts leave no rows behind"
     with app.app_context():
         details = repr(db.session.scalars(select(AuditEvent.detail)).all())
         assert "hunter2" not in details and "@example.com" not in details

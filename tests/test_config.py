@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -88,6 +89,7 @@ def test_precedence_defaults_then_instance_file_then_environment(env, monkeypatc
 def test_postgres_urls_use_psycopg3(env, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://allin@127.0.0.1:1/allin")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("ALLIN_BASE_URL", "https://allin.example.no")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
@@ -106,3 +108,85 @@ def test_templates_render_from_the_checkout(client):
     response = client.get("/setup")
     assert response.status_code == 200
     assert b'<main id="main"' in response.data
+
+
+# ---- the site's address and its host names (review finding 1) -------------------------------
+
+
+def test_a_server_database_needs_the_base_url(env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://allin@127.0.0.1:1/allin")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    with pytest.raises(ConfigError, match="ALLIN_BASE_URL must be set"):
+        create_app()
+    monkeypatch.setenv("ALLIN_BASE_URL", "https://allin.example.no/")
+    app = create_app()
+    assert app.config["BASE_URL"] == "https://allin.example.no"
+    assert app.config["TRUSTED_HOSTS"] == ["allin.example.no"]
+
+
+def test_embedded_default_falls_back_to_the_local_address_and_says_so(env, capfd):
+    app = create_app()
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost", "::1"]
+    assert "ALLIN_BASE_URL is not set" in capfd.readouterr().err
+    client = app.test_client()
+    assert client.get("/healthz", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+
+
+# ---- logging (review finding 11) ------------------------------------------------------------
+
+
+def test_info_lines_reach_standard_error_outside_debug(env, capfd):
+    from allin.mail import send_mail
+
+    app = create_app()
+    assert not app.debug
+    with app.app_context():
+        send_mail(to="kari@example.no", subject="Hei", body="Lenke: http://x/password/reset/abc")
+    err = capfd.readouterr().err
+    assert "INFO [allin] e-mail not sent (no MAIL_SERVER set)" in err
+
+
+def test_log_level_comes_from_the_environment(env, monkeypatch, capfd):
+    from allin.mail import send_mail
+
+    monkeypatch.setenv("ALLIN_LOG_LEVEL", "WARNING")
+    app = create_app()
+    with app.app_context():
+        send_mail(to="kari@example.no", subject="Hei", body="x")
+    assert "e-mail not sent" not in capfd.readouterr().err
+    assert logging.getLogger("allin").level == logging.WARNING
+    monkeypatch.setenv("ALLIN_LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError, match="ALLIN_LOG_LEVEL"):
+        create_app()
+
+
+# ---- file modes (review finding 12) ---------------------------------------------------------
+
+
+def test_instance_folder_and_database_files_are_private(env, tmp_path):
+    old = os.umask(0o022)
+    try:
+        app = create_app()
+        with app.app_context():
+            from allin.extensions import db
+
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+            db.engine.dispose()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(env.stat().st_mode) == 0o700
+    files = [p for p in env.iterdir() if p.name.startswith("allin.sqlite")]
+    assert {p.name for p in files} >= {"allin.sqlite"}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_an_existing_database_file_is_tightened(env):
+    env.mkdir(parents=True)
+    database = env / "allin.sqlite"
+    database.touch(mode=0o644)
+    os.chmod(database, 0o644)
+    create_app()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600

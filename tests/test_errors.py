@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
 from flask import abort
 
+from allin.enums import Role
+from allin.extensions import db
+from allin.models import User
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("world")  # an account exists: no /setup redirect
@@ -99,3 +105,71 @@ def test_expired_form_on_a_forbidden_or_missing_page_is_not_a_500(make_app, worl
     assert client.post("/admin/municipalities/999999/edit", data={}).status_code == 404
     assert client.post("/setup", data={}).status_code == 404
     assert client.post("/login", data={}).status_code == 302  # already signed in
+
+
+# ---- odd input is a 4xx, never a 500 (review finding 5) ------------------------------------
+
+LISTS = ["/admin/users/", "/admin/invitations/", "/admin/municipalities/"]
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=99999999999999999999",
+        "page=-5",
+        "page=abc",
+        "endpoint=x",
+        "_method=POST",
+        "_external=1&_scheme=javascript&_anchor=x",
+        "page=2&endpoint=home.index&_method=POST",
+    ],
+)
+def test_every_list_takes_odd_query_strings(client, world, login, url, query):
+    login(world.admin)
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 200, response.data.decode()[-500:]
+
+
+@pytest.mark.parametrize("id_", [2**31, 2**31 + 1, 2**53, 2**63 - 1])
+def test_ids_beyond_the_integer_keys_are_404(client, world, login, id_):
+    login(world.admin)
+    assert client.get(f"/admin/users/{id_}").status_code == 404
+    assert client.get(f"/admin/invitations/{id_}").status_code == 404
+    assert client.post(f"/admin/users/{id_}/deactivate").status_code == 404
+    assert client.get(f"/admin/users/{2**31 - 1}").status_code == 404  # the largest id: a miss
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/login", "login"), ("/login", "password"), ("/password/forgot", "email")],
+)
+def test_a_file_where_text_is_expected_is_a_400(client, url, field):
+    data = {"login": "kari@example.com", "password": "x" * 12, "email": "kari@example.com"}
+    data[field] = (io.BytesIO(b"not text"), "a.txt")
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert b"Traceback" not in response.data
+
+
+# ---- no statement parameters in the log (review finding 6) ---------------------------------
+
+
+def test_a_database_error_logs_no_parameters(make_app, caplog):
+    app = make_app()
+
+    @app.get("/_duplicate")
+    def duplicate():
+        for _ in range(2):
+            user = User(role=Role.NETWORK_ADMIN, name="Hemmelig Navn", email="dup@example.no")
+            user.password_hash = "scrypt:32768:8:1$secretsalt$secrethash"
+            db.session.add(user)
+        db.session.commit()
+        return "unreachable"
+
+    with caplog.at_level(logging.INFO):
+        response = app.test_client().get("/_duplicate")
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text
+    for secret in ("secrethash", "Hemmelig Navn", "dup@example.no"):
+        assert secret not in caplog.text

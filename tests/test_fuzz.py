@@ -1,6 +1,9 @@
-"""Hypothesis over the public forms: never a 5xx, never a partial write (SECURITY 15)."""
+"""Hypothesis over forms, lists and id routes: never a 5xx, never a partial write (SECURITY 15)."""
 
 from __future__ import annotations
+
+import io
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,3 +230,72 @@ def test_guide_search_never_fails(app, world, query, phase, page):
     assert response.status_code in (200, 400)
     index = client.get("/guide/", query_string={"tag": query, "kind": query, "page": page})
     assert index.status_code in (200, 400)
+
+
+# ---- odd shapes for every list, form and id route (review finding 5) -----------------------
+
+LISTS = ["/admin/users/", "/admin/invitations/", "/admin/municipalities/"]
+URL_KEYS = ["page", "endpoint", "_method", "_external", "_anchor", "_scheme", "q", "per_page"]
+numbers = st.integers(min_value=-(2**70), max_value=2**70).map(str)
+
+
+def signed_in_as_admin(app, client, world) -> None:
+    if client.get("/account").status_code != 200:
+        client.post("/login", data={"login": world.admin.login, "password": PASSWORD})
+
+
+@FUZZ
+@given(
+    url=st.sampled_from(LISTS),
+    query=st.dictionaries(st.sampled_from(URL_KEYS), st.one_of(numbers, hostile), max_size=4),
+)
+def test_every_list_takes_any_query_string(app, client, world, url, query):
+    signed_in_as_admin(app, client, world)
+    response = client.get(url, query_string=query)
+    assert response.status_code in (200, 400), (url, query)
+
+
+def post_rules(app) -> list[str]:
+    return sorted(rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods)
+
+
+def fill_ids(rule: str, world) -> str:
+    return re.sub(r"<int:\w+>", str(world.a["ambassador"].id), rule).replace("<token>", "x" * 43)
+
+
+# Every field name of every form (and the hidden ones of the language switch).
+FIELD_NAMES = (
+    "login password name email username confirm current municipality_name country role "
+    "municipality digital_consent_age photo_consent_age lang next csrf_token"
+).split()
+
+
+@FUZZ
+@given(data=st.data())
+def test_every_form_refuses_a_file_where_text_is_expected(app, client, world, data):
+    signed_in_as_admin(app, client, world)
+    rule = data.draw(st.sampled_from(post_rules(app)))
+    field = data.draw(st.sampled_from(FIELD_NAMES))
+    content = data.draw(st.binary(max_size=64))
+    form = {name: "x" for name in data.draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=3))}
+    form[field] = (io.BytesIO(content), data.draw(st.sampled_from(["a.txt", "", "x.png"])))
+    response = client.post(fill_ids(rule, world), data=form, content_type="multipart/form-data")
+    assert response.status_code == 400, (rule, field)
+
+
+def id_rules(app) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if "<int:" in rule.rule
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
+
+
+@FUZZ
+@given(data=st.data(), id_=st.integers(min_value=2**31, max_value=2**80))
+def test_every_id_route_answers_404_beyond_the_integer_keys(app, client, world, data, id_):
+    signed_in_as_admin(app, client, world)
+    rule, method = data.draw(st.sampled_from(id_rules(app)))
+    url = re.sub(r"<int:\w+>", str(id_), rule)
+    assert client.open(url, method=method).status_code == 404, url

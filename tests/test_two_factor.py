@@ -325,7 +325,8 @@ def test_required_by_default_except_on_the_embedded_database(tmp_path):
         return create_app({**config, **settings}).config["REQUIRE_STAFF_2FA"]
 
     assert required() is False  # the default SQLite file: the demo
-    assert required(SQLALCHEMY_DATABASE_URI="postgresql://allin@db.example/allin") is True
+    server = {"SQLALCHEMY_DATABASE_URI": "postgresql://allin@db.example/allin"}
+    assert required(**server, BASE_URL="https://allin.example.no") is True
     assert required(REQUIRE_STAFF_2FA=True) is True
     assert make_config("sqlite://", tmp_path)["REQUIRE_STAFF_2FA"] is False  # the test suite
 

@@ -8,7 +8,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from ..auth.selectors import email_taken
+from ..auth.selectors import email_taken_in_scope
 from ..enums import Role
 from ..fields import (
     COUNTRIES,
@@ -30,8 +30,9 @@ class InviteForm(FlaskForm):
         ),
     )
 
-    def __init__(self, *args, roles, municipalities=None, **kwargs):
+    def __init__(self, *args, actor, roles, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
         if municipalities is None:
             del self.municipality
@@ -41,7 +42,7 @@ class InviteForm(FlaskForm):
     def validate_email(self, field):
         if not field.data and self.role.data != Role.AMBASSADOR:
             raise ValidationError(_l("Enter an e-mail address: staff sign in with it."))
-        if field.data and email_taken(field.data):
+        if field.data and email_taken_in_scope(self.actor, field.data):
             raise ValidationError(_l("This e-mail address already has an account."))
 
     def validate_municipality(self, field):

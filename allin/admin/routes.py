@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -21,13 +21,15 @@ from ..access import (
     invitable_roles,
     require,
 )
-from ..auth import emails, invitations
+from ..auth import claims, emails, invitations
 from ..auth.services import create_reset
 from ..confirm import confirmation_needed
+from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db
 from ..models import Invitation, Municipality, User
 from ..pagination import paginate
+from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
 
@@ -59,6 +61,8 @@ def users():
 def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     roles = assignable_roles(current_user, user)
+    reset_link = _pop_link(ClaimKind.SHOW_RESET_LINK, user.id)
+    db.session.commit()
     return render_template(
         "admin/users/detail.html",
         user=user,
@@ -66,7 +70,7 @@ def user_detail(user_id: int):
         manageable=can_manage_user(current_user, user),
         role_form=RoleForm(roles=roles, data={"role": user.role}) if roles else None,
         can_reset=can_hand_over_reset_link(current_user, user),
-        reset_link=_pop_link("reset", user.id),
+        reset_link=reset_link,
         can_reset_two_factor=can_reset_two_factor(current_user, user),
     )
 
@@ -92,10 +96,14 @@ def deactivate(user_id: int):
         cancel_url=url_for("admin.user_detail", user_id=user.id),
     ):
         return page
-    services.deactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("%(name)s can no longer sign in.", name=user.name), "success")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    errors: list[str] = []
+    ok, _none = attempt(services.deactivate_user, user, errors=errors, actor=current_user)
+    if ok:
+        db.session.commit()
+        flash(_("%(name)s can no longer sign in.", name=user.name), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -116,9 +124,15 @@ def change_role(user_id: int):
     _forbidden_unless(bool(roles))
     form = RoleForm(roles=roles)
     if form.validate_on_submit():
-        services.change_role(user, actor=current_user, role=Role(form.role.data))
-        db.session.commit()
-        flash(_("The role is changed."), "success")
+        errors: list[str] = []
+        ok, _none = attempt(
+            services.change_role, user, errors=errors, actor=current_user, role=Role(form.role.data)
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The role is changed."), "success")
+        for error in errors:
+            flash(error, "error")
     else:
         flash(_("Choose one of the roles in the list."), "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -160,8 +174,8 @@ def reset_link(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     _forbidden_unless(can_hand_over_reset_link(current_user, user))
     token = create_reset(user, created_by=current_user)
+    _keep_link(ClaimKind.SHOW_RESET_LINK, user.id, external_url("auth.reset_link", token=token))
     db.session.commit()
-    _keep_link("reset", user.id, url_for("auth.reset_link", token=token, _external=True))
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -194,17 +208,21 @@ def reset_two_factor(user_id: int):
 # ---- invitations ----------------------------------------------------------------------------
 
 
-def _keep_link(kind: str, object_id: int, link: str) -> None:
-    """Show a one-time link on the next page only (redirect-after-POST without losing it)."""
-    session[f"new_{kind}_link"] = [object_id, link]
+def _keep_link(kind: ClaimKind, object_id: int, link: str) -> None:
+    """Show a one-time link on the next page only (redirect-after-POST without losing it).
+
+    Kept on the server, sealed with a handle only this browser's cookie holds."""
+    claims.hold(kind, object_id=object_id, secret=link)
 
 
-def _pop_link(kind: str, object_id: int) -> str | None:
-    stored = session.get(f"new_{kind}_link")
-    if stored and stored[0] == object_id:
-        session.pop(f"new_{kind}_link")
-        return stored[1]
-    return None
+def _pop_link(kind: ClaimKind, object_id: int) -> str | None:
+    """The link kept for this page, once; the caller commits (the claim ends)."""
+    claim, _state = claims.held(kind, touch=False)
+    if claim is None or claim.object_id != object_id:
+        return None
+    link = claims.reveal(claim)
+    claims.release(kind)
+    return link
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
@@ -215,6 +233,7 @@ def invite():
     _forbidden_unless(bool(roles))
     network = chooses_municipality(current_user)
     form = InviteForm(
+        actor=current_user,
         roles=roles,
         municipalities=selectors.municipality_choices(current_user) if network else None,
         data=None if request.method == "POST" else {"role": roles[-1]},
@@ -234,16 +253,17 @@ def invite():
         )
         if ok:
             invitation, token = made
-            db.session.commit()
             _hand_out(invitation, token)
             return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
     return render_template("admin/invitations/new.html", form=form)
 
 
 def _hand_out(invitation: Invitation, token: str) -> None:
-    """Show the new link once on the next page, and e-mail it when there is an address."""
-    link = url_for("auth.invitation_link", token=token, _external=True)
-    _keep_link("invitation", invitation.id, link)
+    """Commit the new link, show it once on the next page, and e-mail it when there is an
+    address (the staff member has the link either way, so a failed e-mail loses nothing)."""
+    link = external_url("auth.invitation_link", token=token)
+    _keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
+    db.session.commit()
     if emails.send_invitation(invitation, link=link, inviter=current_user):
         flash(_("The invitation is e-mailed to %(email)s.", email=invitation.email), "success")
 
@@ -263,10 +283,12 @@ def invitation_list():
 @require(Perm.VIEW_PEOPLE)
 def invitation_detail(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
+    link = _pop_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id)
+    db.session.commit()
     return render_template(
         "admin/invitations/detail.html",
         invitation=invitation,
-        link=_pop_link("invitation", invitation.id),
+        link=link,
         manageable=can_manage_invitation(current_user, invitation),
     )
 
@@ -285,7 +307,6 @@ def renew_invitation(invitation_id: int):
     errors: list[str] = []
     ok, token = attempt(invitations.renew, invitation, errors=errors, actor=current_user)
     if ok:
-        db.session.commit()
         _hand_out(invitation, token)
     for error in errors:
         flash(error, "error")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..access import Perm, assignable_roles, can, can_manage_user, can_reset_two_factor
+from ..access import Perm, Role, assignable_roles, can, can_manage_user, can_reset_two_factor
 from ..auth import two_factor
 from ..auth.services import end_sessions
 from ..demo import slugify
@@ -20,9 +21,35 @@ def _check(actor: User, target: User) -> None:
         raise DomainError(_l("You cannot change this account."))
 
 
+def _keep_a_network_admin(target: User, actor: User) -> None:
+    """Refuse to leave the installation without an active network admin, under concurrency.
+
+    The active network admins' rows are locked (FOR UPDATE on PostgreSQL; SQLite has one
+    writer at a time) before counting, so two admins deactivating each other at the same moment
+    take turns: the second sees the first's change and is refused. A network-admin actor who
+    is no longer active themself is refused too.
+    """
+    if target.role != Role.NETWORK_ADMIN:
+        return
+    active = set(
+        db.session.scalars(
+            select(User.id)
+            .where(User.role == Role.NETWORK_ADMIN, User.active.is_(True))
+            .order_by(User.id)
+            .with_for_update()
+        )
+    )
+    if actor.role == Role.NETWORK_ADMIN and actor.id not in active:
+        raise DomainError(_l("You cannot change this account."))
+    if target.role == Role.NETWORK_ADMIN and not (active - {target.id}):
+        raise DomainError(_l("The last active network admin cannot be deactivated."))
+
+
 def deactivate_user(target: User, *, actor: User) -> None:
-    """Stop `target` signing in; every session of theirs ends at once."""
+    """Stop `target` signing in; every session of theirs ends at once. The last active network
+    admin stays."""
     _check(actor, target)
+    _keep_a_network_admin(target, actor)
     target.active = False
     audit.record("user.deactivated", actor=actor, target=target)
     end_sessions(target, actor=actor, reason="deactivated")
@@ -40,6 +67,8 @@ def change_role(target: User, *, actor: User, role: str) -> None:
         raise DomainError(_l("You cannot give this account that role."))
     if role == target.role:
         return
+    if target.role == Role.NETWORK_ADMIN:  # not offered today; never the last one either
+        _keep_a_network_admin(target, actor)
     audit.record(
         "user.role_changed", actor=actor, target=target, **{"from": target.role, "to": role}
     )
@@ -75,19 +104,20 @@ def save_municipality(
     if not can(actor, Perm.MANAGE_MUNICIPALITIES):
         raise DomainError(_l("Only network admins manage municipalities."))
     slug = slugify(name) or "municipality"
-    clash = select(func.count()).select_from(Municipality).where(Municipality.slug == slug)
-    if municipality is not None:
-        clash = clash.where(Municipality.id != municipality.id)
-    if db.session.scalar(clash):
-        raise DomainError(_l("A municipality with this name already exists."))
     created = municipality is None
-    if created:
-        municipality = Municipality(slug=slug)
-        db.session.add(municipality)
-    municipality.name, municipality.slug, municipality.country = name, slug, country
-    municipality.digital_consent_age = digital_consent_age
-    municipality.photo_consent_age = photo_consent_age
-    db.session.flush()
+    # The unique slug decides, not a read before the write: of two racing creations of the
+    # same name one gets this message instead of an IntegrityError.
+    try:
+        with db.session.begin_nested():
+            if created:
+                municipality = Municipality(slug=slug)
+                db.session.add(municipality)
+            municipality.name, municipality.slug, municipality.country = name, slug, country
+            municipality.digital_consent_age = digital_consent_age
+            municipality.photo_consent_age = photo_consent_age
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("A municipality with this name already exists.")) from None
     audit.record(
         "municipality.created" if created else "municipality.updated",
         actor=actor,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401  (routes register on bp)
+from . import emails, routes  # noqa: E402,F401  (routes and mail composers)

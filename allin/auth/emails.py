@@ -1,12 +1,17 @@
-"""The e-mails allin sends, composed in one place (the links in them are built by the caller)."""
+"""The e-mails allin sends, composed in one place."""
 
 from __future__ import annotations
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
+from .. import outbox
+from ..enums import MailKind
 from ..mail import send_mail
-from ..models import Invitation, User
+from ..models import Invitation, MailJob, User
+from ..urls import external_url
+from .selectors import find_user_by_login
+from .services import create_reset
 
 
 def send_invitation(invitation: Invitation, *, link: str, inviter: User) -> bool:
@@ -26,15 +31,21 @@ def send_invitation(invitation: Invitation, *, link: str, inviter: User) -> bool
     )
 
 
-def send_reset(user: User, *, link: str) -> bool:
-    """E-mail a password reset link to the account's address."""
-    return send_mail(
+@outbox.composer(MailKind.PASSWORD_RESET)
+def compose_reset(job: MailJob) -> outbox.Message | None:
+    """Run after the response: a reset link for the account using the typed address, if it
+    is active and has that e-mail address; nothing otherwise."""
+    user = find_user_by_login(job.recipient)
+    if user is None or not user.active or user.email != job.recipient:
+        return None
+    token = create_reset(user)
+    return outbox.Message(
         to=user.email,
         subject=_("Choose a new password for ALL'IN"),
         body=render_template(
             "auth/email/reset.txt",
             user=user,
-            link=link,
+            link=external_url("auth.reset_link", token=token),
             minutes=current_app.config["PASSWORD_RESET_MINUTES"],
         ),
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import Role, can_manage_invitation, chooses_municipality, invitable_roles
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..models import Invitation, Municipality, User
 from ..single_use import spend
 from .passwords import password_problem
-from .selectors import email_taken
+from .selectors import email_taken, email_taken_in_scope, username_taken
 from .services import hash_token, new_token
 
 
@@ -44,7 +45,7 @@ def invite(
         municipality_id = actor.municipality_id
     if role != Role.AMBASSADOR and not email:
         raise DomainError(_l("Enter an e-mail address: staff sign in with it."))
-    if email and email_taken(email):
+    if email and email_taken_in_scope(actor, email):
         raise DomainError(_l("This e-mail address already has an account."))
     token, token_hash = new_token()
     invitation = Invitation(
@@ -68,6 +69,9 @@ def renew(invitation: Invitation, *, actor: User) -> str:
         raise DomainError(_l("This invitation can no longer be renewed."))
     token, invitation.token_hash = new_token()
     invitation.expires_at = _expiry()
+    # The renewer now stands behind it: a deactivated first inviter must not void the link
+    # that staff were just shown as waiting (review finding 10).
+    invitation.invited_by_id = actor.id
     audit.record("invitation.renewed", actor=actor, target=invitation)
     return token
 
@@ -80,15 +84,20 @@ def revoke(invitation: Invitation, *, actor: User) -> None:
 
 
 def find(token: str) -> tuple[Invitation | None, str]:
-    """The invitation behind `token` and its status (pending, accepted, revoked, expired), or
-    (None, "unknown") for a link that never existed or was tampered with.
+    return find_by_hash(hash_token(token))
+
+
+def find_by_hash(token_hash: str | None) -> tuple[Invitation | None, str]:
+    """The invitation whose link token hashes to `token_hash` and its status (pending,
+    accepted, revoked, expired), or (None, "unknown") for a link that never existed or was
+    tampered with.
 
     An invitation lives only as long as its inviter could still make it: once they are
     deactivated or lose the role, their pending links count as revoked.
     """
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
+    if not token_hash:
+        return None, "unknown"
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
     if invitation is None:
         return None, "unknown"
     status = invitation.status
@@ -115,6 +124,26 @@ def _spend(invitation: Invitation) -> None:
     invitation.accepted_at = stamp
 
 
+def _add_account(user: User) -> None:
+    """Insert the account; a racing acceptance that took the same e-mail or username first
+    makes the unique constraint refuse it, and the invitee gets the form's own message."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        if user.email and email_taken(user.email):
+            raise DomainError(
+                _l(
+                    "This e-mail address already has an account. Sign in "
+                    "instead, or use another address."
+                )
+            ) from None
+        if user.username and username_taken(user.username):
+            raise DomainError(_l("This username is taken. Try another.")) from None
+        raise
+
+
 def accept(
     invitation: Invitation, *, name: str, email: str | None, username: str | None, password: str
 ) -> User:
@@ -133,8 +162,7 @@ def accept(
     )
     user.set_password(password)
     _spend(invitation)
-    db.session.add(user)
-    db.session.flush()
+    _add_account(user)
     invitation.user_id = user.id
 
     audit.record("invitation.accepted", actor=user, target=invitation)

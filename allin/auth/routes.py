@@ -20,11 +20,12 @@ from flask_login import current_user, login_user, logout_user
 from .. import demo
 from ..access import Perm, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
+from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
 from ..urls import safe_next
-from . import bp, emails, invitations, selectors, services, two_factor
+from . import bp, claims, invitations, selectors, services, two_factor
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -167,17 +168,36 @@ def logout():
 
 @bp.get("/invitation/<token>")
 @public
+@limiter.limit("30 per minute")
 def invitation_link(token: str):
-    """Move the token from the address bar into the session, then show a clean URL."""
-    session["invitation_token"] = token[:100]
+    """Trade the token in the address bar for a claim of this browser, then show a clean URL."""
+    _claim_link(ClaimKind.INVITATION, services.hash_token(token[:100]))
     return redirect(url_for("auth.accept_invitation"))
+
+
+def _claim_link(kind: ClaimKind, token_hash: str) -> None:
+    """The cookie gets a handle; the server keeps the token's hash (never the token)."""
+    claims.hold(kind, token_hash=token_hash)
+    db.session.commit()
+
+
+def _claimed(kind: ClaimKind, find):
+    """The row behind this browser's claim of an opened link, and its status ("left" when
+    the page was left idle too long: open the link again)."""
+    retrying = bool(g.get("csrf_retry"))
+    claim, state = claims.held(kind, touch=not retrying)
+    found, status = find(claim.token_hash if claim else None)
+    if not retrying:
+        db.session.commit()  # the claim's last activity (or its end)
+    return found, "left" if state == "idle" else status
 
 
 @bp.route("/invitation", methods=["GET", "POST"])
 @public
+@limiter.limit("10 per minute", methods=["POST"])
 def accept_invitation():
     """Create the invited account: name, e-mail or username, password."""
-    invitation, status = invitations.find(session.get("invitation_token", ""))
+    invitation, status = _claimed(ClaimKind.INVITATION, invitations.find_by_hash)
     if status != "pending":
         return _invalid_link("invitation", status)
     if current_user.is_authenticated:
@@ -200,6 +220,7 @@ def accept_invitation():
             password=form.password.data,
         )
         if ok:
+            claims.release(ClaimKind.INVITATION)
             db.session.commit()
             _sign_in(user)  # also drops the invitation token from the cookie session
             flash(_("Your account is ready, and you are signed in."), "success")
@@ -208,7 +229,7 @@ def accept_invitation():
 
 
 def _invalid_link(kind: str, status: str):
-    code = 404 if status == "unknown" else 410
+    code = 404 if status == "unknown" else 410  # "left": the page was idle too long
     return render_template("auth/link_invalid.html", kind=kind, status=status), code
 
 
@@ -219,16 +240,12 @@ def _invalid_link(kind: str, status: str):
 @public
 @limiter.limit("5 per minute", methods=["POST"])
 def forgot_password():
-    """Send a reset link if the account exists; the answer is the same either way."""
+    """Send a reset link if the account exists; the answer, and the work done before it, are
+    the same either way (the e-mail is composed and sent after the response)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = selectors.find_user_by_login(form.email.data)
-        token = None
-        if user is not None and user.active and user.email:
-            token = services.create_reset(user)
+        services.request_reset(email=form.email.data)
         db.session.commit()
-        if token:
-            emails.send_reset(user, link=url_for("auth.reset_link", token=token, _external=True))
         return render_template(
             "auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"]
         )
@@ -237,8 +254,10 @@ def forgot_password():
 
 @bp.get("/password/reset/<token>")
 @public
+@limiter.limit("30 per minute")
 def reset_link(token: str):
-    session["reset_token"] = token[:100]
+    """Trade the token in the address bar for a claim of this browser, then show a clean URL."""
+    _claim_link(ClaimKind.RESET, services.hash_token(token[:100]))
     return redirect(url_for("auth.reset_password"))
 
 
@@ -246,7 +265,7 @@ def reset_link(token: str):
 @public
 def reset_password():
     """Choose a new password through a valid reset link; every session of the account ends."""
-    reset, status = services.find_reset(session.get("reset_token", ""))
+    reset, status = _claimed(ClaimKind.RESET, services.find_reset_by_hash)
     if status != "valid":
         return _invalid_link("reset", status)
     form = ResetPasswordForm()
@@ -260,6 +279,7 @@ def reset_password():
                 signed_in = db.session.get(LoginSession, g.login_session_id)
                 if signed_in is not None:
                     services.end_session(signed_in, actor=current_user)
+            claims.release(ClaimKind.RESET)
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()

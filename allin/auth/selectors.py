@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
+from ..access import visible
 from ..extensions import db
 from ..models import LoginSession, User
 
@@ -39,6 +40,13 @@ def email_taken(email: str) -> bool:
     return bool(
         db.session.scalar(select(func.count()).select_from(User).where(User.email == email.lower()))
     )
+
+
+def email_taken_in_scope(actor, email: str) -> bool:
+    """Does someone `actor` may see use this address? Outside their scope the answer must not
+    differ (review finding 9): the clash then shows only to the invitee, on accepting."""
+    stmt = visible(User, actor).where(User.email == email.lower())
+    return bool(db.session.scalar(select(func.count()).select_from(stmt.subquery())))
 
 
 def username_taken(username: str) -> bool:

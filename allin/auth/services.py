@@ -12,14 +12,14 @@ from functools import cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, outbox
 from ..clock import now
 from ..demo import create_demo_network
-from ..enums import Role
+from ..enums import FailureKind, MailKind, Role
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
@@ -77,7 +77,12 @@ def set_up_demo(*, password: str) -> list:
     return create_demo_network(password=password)
 
 
-# ---- throttling (SECURITY 2) ----------------------------------------------------------------
+# ---- throttling (SECURITY 2; review findings 3 and 4) ---------------------------------------
+# Every attempt is reserved before its password is checked: one failure row per key, committed,
+# then counted. Of racing attempts each one counts the reservations committed before it, so no
+# more than the limit get their password checked, however many workers and threads run. A
+# refused attempt takes its reservation back; a right password takes it back and clears the
+# failures of its account and address pair.
 
 
 @dataclass(frozen=True)
@@ -89,61 +94,160 @@ class Throttle:
         return max(1, -(-self.wait_seconds // 60))
 
 
-def _keys(login: str, address: str) -> list[tuple[str, str, int]]:
+@dataclass(frozen=True)
+class _Key:
+    kind: FailureKind
+    key_hash: str
+    limit: int
+    window: timedelta
+
+    def rows(self, since_window: bool = True):
+        """WHERE clause for this key's failures (within its window)."""
+        clauses = [LoginFailure.kind == self.kind, LoginFailure.key_hash == self.key_hash]
+        if since_window:
+            clauses.append(LoginFailure.created_at > now() - self.window)
+        return clauses
+
+
+def _keys(user: User | None, login: str, address: str) -> list[_Key]:
+    """The account (by id when it exists, so e-mail and username share one count), the account
+    from this address, and the address."""
     config = current_app.config
+    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    account = f"user:{user.id}" if user is not None else "login:" + normalise_login(login)
+    address = address or "?"
     return [
-        (
-            "account",
-            hash_token("account:" + normalise_login(login)),
-            config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        _Key(
+            FailureKind.ACCOUNT_ADDRESS,
+            hash_token(f"pair:{account}|{address}"),
+            config["LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"],
+            window,
         ),
-        (
-            "address",
-            hash_token("address:" + (address or "?")),
+        _Key(
+            FailureKind.ACCOUNT,
+            hash_token(f"account:{account}"),
+            config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+            timedelta(minutes=config["LOGIN_ACCOUNT_WINDOW_MINUTES"]),
+        ),
+        _Key(
+            FailureKind.ADDRESS,
+            hash_token(f"address:{address}"),
             config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+            window,
         ),
     ]
 
 
-def throttled(login: str, address: str) -> Throttle | None:
-    """A Throttle when this account or address has failed too often within the window."""
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    since = now() - window
-    longest = 0
-    for kind, key, limit in _keys(login, address):
-        times = db.session.scalars(
-            select(LoginFailure.created_at)
-            .where(
-                LoginFailure.kind == kind,
-                LoginFailure.key_hash == key,
-                LoginFailure.created_at > since,
-            )
-            .order_by(LoginFailure.created_at.desc())
-            .limit(limit)
-        ).all()
-        if len(times) >= limit:
-            # Free again once the limit-th most recent failure leaves the window.
-            longest = max(longest, math.ceil((times[-1] + window - now()).total_seconds()))
-    return Throttle(longest) if longest > 0 else None
+def _reserve(keys: list[_Key]) -> list[int]:
+    """Write this attempt's failure rows and commit, so racing attempts count them.
 
-
-def _record_failure(login: str, address: str) -> None:
-    cutoff = now() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    for kind, key, _limit in _keys(login, address):
+    The one place a service commits: the reservation must be visible to other requests before
+    this one checks the password (nothing else is pending at sign-in).
+    """
+    rows = []
+    for key in keys:
         db.session.execute(
             delete(LoginFailure).where(
-                LoginFailure.kind == kind,
-                LoginFailure.key_hash == key,
-                LoginFailure.created_at <= cutoff,
+                *key.rows(since_window=False), LoginFailure.created_at <= now() - key.window
             )
         )
-        db.session.add(LoginFailure(kind=kind, key_hash=key))
+        rows.append(LoginFailure(kind=key.kind, key_hash=key.key_hash))
+    db.session.add_all(rows)
+    db.session.commit()
+    return [row.id for row in rows]
 
 
-def _clear_account_failures(login: str) -> None:
-    kind, key, _limit = _keys(login, "")[0]
-    db.session.execute(
-        delete(LoginFailure).where(LoginFailure.kind == kind, LoginFailure.key_hash == key)
+def _release(reserved: list[int]) -> None:
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(reserved)))
+
+
+def _clear(reserved: list[int], pair: _Key) -> None:
+    """After a right password: this attempt's reservation and the pair's failures go.
+
+    The rows are locked in id order first: two sign-ins of one account from one address at
+    the same moment each delete the other's reservation too, and deleting in whatever order
+    the rows come would deadlock.
+    """
+    ids = db.session.scalars(
+        select(LoginFailure.id)
+        .where(or_(LoginFailure.id.in_(reserved), and_(*pair.rows(since_window=False))))
+        .order_by(LoginFailure.id)
+        .with_for_update()
+    ).all()
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
+
+
+def _over_limit(keys: list[_Key]) -> list[_Key]:
+    """The keys whose failures in their window (this attempt's included) exceed the limit."""
+    return [
+        key
+        for key in keys
+        if db.session.scalar(select(func.count()).select_from(LoginFailure).where(*key.rows()))
+        > key.limit
+    ]
+
+
+def _wait(keys: list[_Key]) -> Throttle:
+    """How long until each full key frees up: its limit-th most recent failure leaves the window."""
+    longest = 0
+    for key in keys:
+        times = db.session.scalars(
+            select(LoginFailure.created_at)
+            .where(*key.rows())
+            .order_by(LoginFailure.created_at.desc())
+            .limit(key.limit)
+        ).all()
+        if len(times) >= key.limit:
+            longest = max(longest, math.ceil((times[-1] + key.window - now()).total_seconds()))
+    return Throttle(max(longest, 1))
+
+
+def _note_locks(keys: list[_Key], user: User | None) -> None:
+    """Audit each key this failure filled, once per lock-out: the newest failure of the key is
+    stamped by one conditional UPDATE, and only the request whose UPDATE hit writes the event."""
+    for key in keys:
+        counted = db.session.scalar(
+            select(func.count()).select_from(LoginFailure).where(*key.rows())
+        )
+        if counted < key.limit:
+            continue
+        newest = (
+            select(LoginFailure.id)
+            .where(*key.rows())
+            .order_by(LoginFailure.created_at.desc(), LoginFailure.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stamped = db.session.execute(
+            update(LoginFailure)
+            .where(LoginFailure.id == newest, LoginFailure.lock_noted_at.is_(None))
+            .values(lock_noted_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        if stamped.rowcount == 1:
+            audit.record("login.locked", target=user, key=str(key.kind))
+
+
+def throttled(login: str, address: str) -> Throttle | None:
+    """Whether attempts for `login` from `address` are over a limit now, without counting one.
+
+    For the sign-in's second step (a code), which counts its wrong codes under a key of its
+    own; each pending sign-in also allows only a few tries, which bounds what racing requests
+    between this check and record_failure() could add.
+    """
+    full = [
+        key
+        for key in _keys(None, login, address)
+        if db.session.scalar(select(func.count()).select_from(LoginFailure).where(*key.rows()))
+        >= key.limit
+    ]
+    return _wait(full) if full else None
+
+
+def record_failure(login: str, address: str) -> None:
+    """Count one failed attempt for `login` from `address` (flushed with the request)."""
+    db.session.add_all(
+        LoginFailure(kind=key.kind, key_hash=key.key_hash) for key in _keys(None, login, address)
     )
 
 
@@ -162,29 +266,35 @@ class Throttled(DomainError):
         self.throttle = throttle
 
 
+def _password_matches(user: User | None, password: str) -> bool:
+    if user is not None and user.active:
+        return user.check_password(password)
+    # Hash anyway, so an unknown or deactivated account answers as slowly as a real one.
+    check_password_hash(_dummy_hash(), password)
+    return False
+
+
 def authenticate(*, login: str, password: str, address: str) -> User | None:
     """The active account matching login and password, or None; failures are counted.
 
-    Raises Throttled before looking at the password when the account or address is locked.
-    The same None comes back for an unknown login, a wrong password and a deactivated account.
+    Raises Throttled, without looking at the password, when this attempt would exceed a limit
+    (the reservation is taken back, and nothing is audited: the lock-out was, once). The same
+    None comes back for an unknown login, a wrong password and a deactivated account.
     """
-    throttle = throttled(login, address)
-    if throttle:
-        audit.record("login.throttled")
-        raise Throttled(throttle)
     user = find_user_by_login(login)
-    if user is not None and user.active:
-        if user.check_password(password):
-            _clear_account_failures(login)
-            return user
-    else:
-        # Hash anyway, so an unknown or deactivated account answers as slowly as a real one.
-        check_password_hash(_dummy_hash(), password)
-
-    _record_failure(login, address)
+    keys = _keys(user, login, address)
+    reserved = _reserve(keys)
+    full = _over_limit(keys)
+    if full:
+        _release(reserved)
+        throttle = _wait(full)
+        db.session.commit()
+        raise Throttled(throttle)
+    if _password_matches(user, password):
+        _clear(reserved, keys[0])
+        return user
     audit.record("login.failed", target=user)
-    if throttled(login, address):
-        audit.record("login.locked", target=user)
+    _note_locks(keys, user)
     return None
 
 
@@ -272,7 +382,7 @@ def personal_words(user: User) -> tuple[str, ...]:
 
 
 def change_password(user: User, *, new: str) -> None:
-    """Change one's own password; every other session of the user ends.
+    """Change one's own password; every other session and every reset link of the user end.
 
     The caller has confirmed the current password through authenticate(), which also counts
     wrong guesses toward the sign-in throttle.
@@ -282,7 +392,17 @@ def change_password(user: User, *, new: str) -> None:
         raise DomainError(str(problem))
     user.set_password(new)
     audit.record("password.changed", actor=user, target=user)
+    end_resets(user)
     end_sessions(user, actor=user, keep_id=g.get("login_session_id"), reason="password_changed")
+
+
+def end_resets(user: User) -> None:
+    """Every outstanding reset link of `user` stops working (the password just changed)."""
+    db.session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    )
 
 
 def create_reset(user: User, *, created_by: User | None = None) -> str:
@@ -308,11 +428,22 @@ def create_reset(user: User, *, created_by: User | None = None) -> str:
     return token
 
 
+def request_reset(*, email: str) -> None:
+    """Queue a reset e-mail for whatever address was typed: the same work for every address,
+    known or not (the account is looked up when the job runs, after the response)."""
+    outbox.queue(MailKind.PASSWORD_RESET, normalise_login(email))
+
+
 def find_reset(token: str) -> tuple[PasswordReset | None, str]:
-    """The reset behind `token` and its state: valid, used, expired or unknown."""
-    reset = db.session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
-    )
+    return find_reset_by_hash(hash_token(token))
+
+
+def find_reset_by_hash(token_hash: str | None) -> tuple[PasswordReset | None, str]:
+    """The reset whose link token hashes to `token_hash` and its state: valid, used, expired
+    or unknown."""
+    if not token_hash:
+        return None, "unknown"
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash))
     if reset is None or not reset.user.active:
         return None, "unknown"
     if reset.used_at:

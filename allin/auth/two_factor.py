@@ -34,10 +34,10 @@ from ..models import PendingSignIn, RecoveryCode, User
 from ..single_use import spend
 from .services import (
     Throttled,
-    _record_failure,  # the sign-in throttle's own counter, reused for wrong codes
     end_sessions,
     hash_token,
     new_token,
+    record_failure,  # the sign-in throttle's own counter, reused for wrong codes
     throttled,
 )
 
@@ -379,7 +379,7 @@ def _check_code(user: User, code: str) -> str | None:
 
 
 def _count_wrong_code(pending: PendingSignIn, key: str, address: str) -> None:
-    _record_failure(key, address)
+    record_failure(key, address)
     db.session.execute(
         update(PendingSignIn)
         .where(PendingSignIn.id == pending.id)

@@ -1,10 +1,12 @@
 """Every model, imported here so Alembic and the shell see all tables."""
 
 from .accounts import (
+    BrowserClaim,
     Installation,
     Invitation,
     LoginFailure,
     LoginSession,
+    MailJob,
     PasswordReset,
     PendingSignIn,
     RecoveryCode,
@@ -19,10 +21,12 @@ __all__ = [
     "GuideOldSlug",
     "GuideRevision",
     "GuideTag",
+    "BrowserClaim",
     "Installation",
     "Invitation",
     "LoginFailure",
     "LoginSession",
+    "MailJob",
     "Municipality",
     "PasswordReset",
     "PendingSignIn",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
-from ..enums import FailureKind, Role
+from ..enums import ClaimKind, FailureKind, MailKind, Role
 from ..extensions import db
 from .people import Municipality, User, municipality_matches_role
 
@@ -37,12 +37,16 @@ class LoginSession(db.Model):
 
 
 class LoginFailure(db.Model):
-    """A failed sign-in, counted per account and per client address (both stored as hashes)."""
+    """A sign-in attempt counted against an account, an account from an address, and an address
+    (the keys stored as hashes). Written before the password is checked (a reservation), kept
+    when the password was wrong."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FailureKind]
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # Set on the failure that locked its key, so a lock-out is audited once.
+    lock_noted_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_login_failure_lookup", "kind", "key_hash", "created_at"),)
 
@@ -115,3 +119,35 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now)
     used_at: Mapped[datetime | None]
+
+
+class MailJob(db.Model):
+    """An e-mail to compose and send after the response (or by `flask send-mail`).
+
+    A password-reset job holds only the address that was typed: the account is looked up and
+    the link made when the job runs, so the request does the same work for every address and
+    no token is ever stored in clear.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MailKind]
+    recipient: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    # Taken by one sender at a time; released (attempts + 1) when sending failed.
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
+class BrowserClaim(db.Model):
+    """What one browser holds between pages: the cookie carries only a random handle, this row
+    the hash of the link's token (or the new link, sealed with the handle). It ends when the
+    page is finished or left idle for a few minutes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ClaimKind]
+    handle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[int | None]
+    sealed: Mapped[str | None] = mapped_column(Text)
+    last_seen_at: Mapped[datetime] = mapped_column(default=now, index=True)
