@@ -89,3 +89,69 @@ def make_login_session(user: User) -> LoginSession:
     db.session.add(login_session)
     db.session.flush()
     return login_session
+
+
+def make_cohort(municipality: Municipality | None = None, **fields):
+    """A cohort this year (planned unless told), in `municipality` or a new one."""
+    from datetime import date
+
+    from allin.models import Cohort
+
+    n = next(_counter)
+    today = now().date()
+    fields.setdefault("name", f"Kull {n}")
+    fields.setdefault("starts_on", date(today.year, 1, 1))
+    fields.setdefault("ends_on", date(today.year, 12, 31))
+    cohort = Cohort(municipality=municipality or make_municipality(), **fields)
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def make_ambassador(municipality: Municipality | None = None, age: int = 16, **fields):
+    """A young person whose conservative age (this year - birth year - 1) is `age`; minors
+    get a guardian."""
+    from allin.models import Ambassador
+
+    n = next(_counter)
+    fields.setdefault("name", f"Ung Person {n}")
+    fields.setdefault("birth_year", now().year - age - 1)
+    if age < 18:
+        fields.setdefault("guardian_name", f"Foresatt {n}")
+        fields.setdefault("guardian_phone", "+47 900 00 000")
+    ambassador = Ambassador(municipality=municipality or make_municipality(), **fields)
+    db.session.add(ambassador)
+    db.session.flush()
+    return ambassador
+
+
+def make_enrolment(cohort, ambassador, **fields):
+    from allin.models import Enrolment
+
+    enrolment = Enrolment(
+        cohort=cohort, ambassador=ambassador, municipality_id=cohort.municipality_id, **fields
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def make_consent(ambassador, purpose="participation", given_by="guardian", **fields):
+    from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose
+    from allin.models import Consent
+
+    given_by = ConsentGiver(given_by)
+    if given_by == ConsentGiver.GUARDIAN:
+        fields.setdefault("guardian_name", ambassador.guardian_name or "Foresatt")
+    consent = Consent(
+        ambassador=ambassador,
+        municipality_id=ambassador.municipality_id,
+        purpose=ConsentPurpose(purpose),
+        given_by=given_by,
+        method=fields.pop("method", ConsentMethod.PAPER),
+        given_on=fields.pop("given_on", now().date()),
+        **fields,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    return consent
