@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 from allin.auth.services import new_token
 from allin.clock import now
-from allin.enums import Role
+from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
 from allin.extensions import db
-from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
+from allin.models import (
+    Ambassador,
+    Cohort,
+    Consent,
+    Enrolment,
+    Invitation,
+    LoginSession,
+    Municipality,
+    PasswordReset,
+    User,
+)
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -93,10 +103,6 @@ def make_login_session(user: User) -> LoginSession:
 
 def make_cohort(municipality: Municipality | None = None, **fields):
     """A cohort this year (planned unless told), in `municipality` or a new one."""
-    from datetime import date
-
-    from allin.models import Cohort
-
     n = next(_counter)
     today = now().date()
     fields.setdefault("name", f"Kull {n}")
@@ -111,8 +117,6 @@ def make_cohort(municipality: Municipality | None = None, **fields):
 def make_ambassador(municipality: Municipality | None = None, age: int = 16, **fields):
     """A young person whose conservative age (this year - birth year - 1) is `age`; minors
     get a guardian."""
-    from allin.models import Ambassador
-
     n = next(_counter)
     fields.setdefault("name", f"Ung Person {n}")
     fields.setdefault("birth_year", now().year - age - 1)
@@ -126,8 +130,6 @@ def make_ambassador(municipality: Municipality | None = None, age: int = 16, **f
 
 
 def make_enrolment(cohort, ambassador, **fields):
-    from allin.models import Enrolment
-
     enrolment = Enrolment(
         cohort=cohort, ambassador=ambassador, municipality_id=cohort.municipality_id, **fields
     )
@@ -137,9 +139,6 @@ def make_enrolment(cohort, ambassador, **fields):
 
 
 def make_consent(ambassador, purpose="participation", given_by="guardian", **fields):
-    from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose
-    from allin.models import Consent
-
     given_by = ConsentGiver(given_by)
     if given_by == ConsentGiver.GUARDIAN:
         fields.setdefault("guardian_name", ambassador.guardian_name or "Foresatt")

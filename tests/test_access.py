@@ -23,6 +23,9 @@ EXPECTED = {
     Perm.MANAGE_YOUTH_WORKERS: {C},
     Perm.MANAGE_AMBASSADORS: {C, Y},
     Perm.MANAGE_MUNICIPALITIES: {N},
+    Perm.VIEW_COHORTS: {C, Y, A},
+    Perm.MANAGE_COHORTS: {C},
+    Perm.ENROL: {C, Y},
 }
 
 
