@@ -30,7 +30,9 @@ class Defaults:
 
     # Relative SQLite paths live in the instance folder (Flask-SQLAlchemy does that).
     SQLALCHEMY_DATABASE_URI = "sqlite:///allin.sqlite"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping (a round trip before every request): connections are recycled instead, and
+    # one that died with the server fails one request, after which the pool is renewed.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     # Apply pending migrations at start-up on the embedded SQLite database.
     AUTO_MIGRATE = True
 

@@ -16,6 +16,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from allin import clock, create_app, schema
 from allin.enums import Role
@@ -224,6 +225,7 @@ class Queries:
     """The SQL statements sent while counting."""
 
     statements: list[str] = field(default_factory=list)
+    lazy_loads: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -241,11 +243,17 @@ def count_queries():
         def listener(conn, cursor, statement, parameters, context, executemany):
             queries.statements.append(statement)
 
+        def orm_listener(state):
+            if state.is_relationship_load:
+                queries.lazy_loads.append(str(state.statement))
+
         event.listen(Engine, "before_cursor_execute", listener)
+        event.listen(Session, "do_orm_execute", orm_listener)
         try:
             yield queries
         finally:
             event.remove(Engine, "before_cursor_execute", listener)
+            event.remove(Session, "do_orm_execute", orm_listener)
 
     return _count
 
@@ -253,7 +261,8 @@ def count_queries():
 @pytest.fixture
 def assert_constant_queries(client, count_queries):
     """Call with a URL and a function that adds rows: the page must send as many queries with
-    few rows as with many (each page is fetched once first, so caches are warm)."""
+    few rows as with many (each page is fetched once first, so caches are warm), and nothing
+    may be lazy-loaded while it renders: the route loads what the template needs."""
 
     def _assert(url: str, grow) -> int:
         client.get(url)
@@ -264,6 +273,7 @@ def assert_constant_queries(client, count_queries):
         with count_queries() as many:
             assert client.get(url).status_code == 200
         assert few.count == many.count, (few.statements, many.statements)
+        assert few.lazy_loads == many.lazy_loads == [], "load these in the route's selector"
         return few.count
 
     return _assert

@@ -223,9 +223,11 @@ def load_session_user(token: str) -> User | None:
     Touches last_seen at most once a minute, in its own small commit, so that reading pages
     does not turn every request into a write.
     """
+    # The municipality comes with the user: pages show it, and a template must never lazy-load.
     row = db.session.execute(
         select(LoginSession, User)
         .join(User, LoginSession.user_id == User.id)
+        .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
         .where(LoginSession.token_hash == hash_token(token))
     ).first()
     if row is None:

@@ -1,0 +1,180 @@
+"""Requests per second of allin's pages against a bare Flask app, at two data sizes.
+
+    python -m tests.benchmarks.bench                      # SQLite, --scale 1 and 10
+    python -m tests.benchmarks.bench --database postgresql+psycopg://postgres@127.0.0.1/allin_bench
+
+Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N`, served by
+gunicorn (2 sync workers) on loopback and loaded with wrk; the bare app is served the same way
+in the same run. The table gives the ratio to the bare app and the 10x/1x ratio. Needs wrk
+(`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from .pages import PAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "benchmark password 2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, workers: int = 2):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/healthz" if app == "wsgi:app" else url, timeout=1)
+                break
+            except Exception:
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def wrk(url: str, cookie: str | None, seconds: int) -> dict:
+    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise SystemExit(f"{url}: {non_2xx.group(1)} failed responses\n{out}")
+
+    def pct(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": rps, "p50": pct(50), "p99": pct(99)}
+
+
+def sign_in(base: str, login: str) -> str:
+    """A signed-in cookie for `login`, through the real form (CSRF token and all)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"login": login, "password": PASSWORD, "csrf_token": token})
+    opener.open(base + "/login", data=data.encode())
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def prepare(scale: int, database: str | None) -> tuple[dict, dict[str, str]]:
+    """A seeded instance for `scale`; returns its environment and one login per role."""
+    instance = tempfile.mkdtemp(prefix=f"allin-bench-{scale}-")
+    env = {
+        **os.environ,
+        "ALLIN_INSTANCE_PATH": instance,
+        "SECRET_KEY": "benchmark",
+        "ALLIN_REQUIRE_STAFF_2FA": "false",
+        "ALLIN_LOG_LEVEL": "WARNING",
+    }
+    if database:
+        env["DATABASE_URL"] = database
+        reset_postgres(database)
+    flask = [sys.executable, "-m", "flask", "--app", "allin"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    seeded = subprocess.run(
+        [*flask, "seed-demo", "--scale", str(scale), "--password", PASSWORD],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    print(f"seed-demo --scale {scale}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    logins: dict[str, str] = {}
+    for line in seeded.stdout.splitlines():
+        role, _municipality, login = line.split("\t")
+        logins.setdefault(role, login)
+    return env, logins
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def measure(scale: int, database: str | None, seconds: int) -> dict[str, dict]:
+    env, logins = prepare(scale, database)
+    results = {}
+    with gunicorn("tests.benchmarks.bare:app", env) as bare_url:
+        results["bare endpoint"] = wrk(bare_url, None, seconds)
+    with gunicorn("wsgi:app", env) as url:
+        cookies = {role: sign_in(url, login) for role, login in logins.items()}
+        for page in PAGES:
+            wrk(url + page.path, cookies[page.role], 1)  # warm up
+            results[page.name] = wrk(url + page.path, cookies[page.role], seconds)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="a PostgreSQL URL (wiped!); default: SQLite")
+    parser.add_argument("--scales", type=int, nargs=2, default=[1, 10])
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    small, large = (measure(s, args.database, args.seconds) for s in args.scales)
+    engine = "PostgreSQL" if args.database else "SQLite"
+    print(f"\n{engine}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
+    header = f"{'page':28} {'scale':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
+    print(header + f" {'10x/1x':>7}")
+    for name in small:
+        for scale, results in zip(args.scales, (small, large), strict=True):
+            r = results[name]
+            ratio = r["rps"] / results["bare endpoint"]["rps"]
+            growth = large[name]["rps"] / small[name]["rps"] if scale == args.scales[1] else None
+            print(
+                f"{name:28} {scale:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+                f" {ratio:>7.3f}" + (f" {growth:>7.2f}" if growth else "")
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""The pages the benchmark measures. A feature adds its pages here.
+
+Each page is measured signed in as `role` (a login that `seed-demo` prints) in the first demo
+municipality; `path` may use {…} placeholders filled from `ids()` of the benchmark database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    role: str = "coordinator"
+
+
+PAGES = [
+    Page("home (coordinator)", "/"),
+    Page("people list", "/admin/users/"),
+    Page("people list (network)", "/admin/users/", role="network_admin"),
+    Page("open invitations", "/admin/invitations/"),
+]
