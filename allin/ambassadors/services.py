@@ -227,3 +227,22 @@ def create_login(ambassador: Ambassador, *, actor: User) -> tuple[Invitation, st
     db.session.flush()
     audit.record("ambassador.login_created", actor=actor, target=ambassador)
     return invitation, token
+
+
+def hand_out_logins(
+    ambassadors: list[Ambassador], *, actor: User
+) -> tuple[list[tuple[Ambassador, str]], list[tuple[Ambassador, str]]]:
+    """Sign-in links for everyone here without a login: (ambassador, token) for those who may
+    have one, (ambassador, why not) for the others. Older links of theirs stop working."""
+    standing = standing_consents(a.id for a in ambassadors)
+    made, refused = [], []
+    for ambassador in ambassadors:
+        if ambassador.user_id is not None:
+            continue
+        refusal = login_refusal(ambassador, standing)
+        if refusal:
+            refused.append((ambassador, str(refusal)))
+            continue
+        _invitation, token = create_login(ambassador, actor=actor)
+        made.append((ambassador, token))
+    return made, refused

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask import abort
 from sqlalchemy import Select, case, func, select
 
 from ..access import GRANTS, Perm, visible
@@ -92,3 +93,64 @@ def lead_choices(actor) -> list[User]:
     roles = [role for role, perms in GRANTS.items() if Perm.ENROL in perms]
     stmt = visible(User, actor).where(User.active.is_(True), User.role.in_(roles))
     return list(db.session.scalars(stmt.order_by(func.lower(User.name), User.id)))
+
+
+def cohort_page(actor, cohort_id: int) -> Cohort:
+    """One visible cohort with its leads and municipality (what its pages show), else 404."""
+    stmt = (
+        visible(Cohort, actor)
+        .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
+        .where(Cohort.id == cohort_id)
+    )
+    cohort = db.session.execute(stmt).unique().scalar_one_or_none()
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def leads_any(actor) -> bool:
+    """Does `actor` lead at least one cohort? (Then "cohorts I lead" is the default filter.)"""
+    return bool(
+        db.session.scalar(
+            select(func.count()).select_from(cohort_lead).where(cohort_lead.c.user_id == actor.id)
+        )
+    )
+
+
+def enrolled_among(cohort: Cohort, ambassador_ids) -> set[int]:
+    """Which of these ambassadors are already in the cohort."""
+    ids = list(ambassador_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Enrolment.ambassador_id).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.ambassador_id.in_(ids)
+            )
+        )
+    )
+
+
+def enrolment_page(actor, enrolment_id: int) -> Enrolment:
+    stmt = (
+        visible(Enrolment, actor)
+        .options(db.joinedload(Enrolment.ambassador), db.joinedload(Enrolment.cohort))
+        .where(Enrolment.id == enrolment_id)
+    )
+    return db.one_or_404(stmt)
+
+
+def without_login(actor, cohort: Cohort) -> list[Ambassador]:
+    """The cohort's people (not withdrawn) who have no login yet, by name."""
+    stmt = (
+        visible(Ambassador, actor)
+        .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
+        .options(db.joinedload(Ambassador.municipality))
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Ambassador.user_id.is_(None),
+        )
+        .order_by(Ambassador.name_key, Ambassador.id)
+    )
+    return list(db.session.scalars(stmt))
