@@ -82,3 +82,8 @@ def municipality_name_field(label, **kwargs) -> StringField:
         render_kw={"maxlength": 120},
         **kwargs,
     )
+
+
+def enum_choices(enum_cls) -> list[SelectChoice]:
+    """A LabelledEnum's members as choices for a select or radio field, in declaration order."""
+    return [SelectChoice(member.value, member.label) for member in enum_cls]

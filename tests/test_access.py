@@ -9,8 +9,25 @@ from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
 from allin.extensions import db
-from allin.models import Invitation, LoginSession, Municipality, User
-from tests.factories import make_invitation, make_login_session
+from allin.cohorts import imports
+from allin.models import (
+    Ambassador,
+    Cohort,
+    Consent,
+    Enrolment,
+    Invitation,
+    LoginSession,
+    Municipality,
+    User,
+)
+from tests.factories import (
+    make_ambassador,
+    make_cohort,
+    make_consent,
+    make_enrolment,
+    make_invitation,
+    make_login_session,
+)
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -51,6 +68,10 @@ ID_MODELS = {
     "invitation_id": Invitation,
     "municipality_id": Municipality,
     "login_session_id": LoginSession,
+    "cohort_id": Cohort,
+    "ambassador_id": Ambassador,
+    "enrolment_id": Enrolment,
+    "consent_id": Consent,
 }
 
 
@@ -74,19 +95,36 @@ def foreign(app, world):
             db.session.get(User, world.a["coordinator"].id), Role.AMBASSADOR
         )
         login_session = make_login_session(coordinator_b)
+        b = db.session.get(Municipality, world.municipality_b)
+        cohort = make_cohort(b)
+        ambassador = make_ambassador(b)
+        enrolment = make_enrolment(cohort, ambassador)
+        consent = make_consent(ambassador)
+        preview = imports.preview(
+            actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
+        )
         db.session.commit()
+        cohort_records = {
+            "cohort_id": cohort.id,
+            "ambassador_id": ambassador.id,
+            "enrolment_id": enrolment.id,
+            "consent_id": consent.id,
+            "key": preview.key,
+        }
         return {
             "from_a": {
                 "user_id": world.b["coordinator"].id,
                 "invitation_id": invitation.id,
                 "municipality_id": world.municipality_b,
                 "login_session_id": login_session.id,
+                **cohort_records,
             },
             # The network sees staff everywhere but never an ambassador's record.
             "from_network": {
                 "user_id": world.a["ambassador"].id,
                 "invitation_id": ambassador_invitation.id,
                 "login_session_id": login_session.id,
+                **cohort_records,
             },
         }
 

@@ -10,7 +10,7 @@ from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
-from ..fields import clean, email_field, name_field, no_control_characters
+from ..fields import clean, email_field, enum_choices, name_field, no_control_characters
 from . import rules
 from .services import Person
 
@@ -103,12 +103,12 @@ class AmbassadorForm(FlaskForm):
 class ConsentForm(FlaskForm):
     purpose = RadioField(
         _l("Consent to"),
-        choices=ConsentPurpose.choices(),
+        choices=enum_choices(ConsentPurpose),
         validators=[InputRequired(_l("Choose what the consent is for."))],
     )
     given_by = RadioField(
         _l("Given by"),
-        choices=ConsentGiver.choices(),
+        choices=enum_choices(ConsentGiver),
         validators=[InputRequired(_l("Choose who gave the consent."))],
     )
     guardian_name = StringField(
@@ -120,11 +120,13 @@ class ConsentForm(FlaskForm):
     )
     method = RadioField(
         _l("How"),
-        choices=ConsentMethod.choices(),
+        choices=enum_choices(ConsentMethod),
         validators=[InputRequired(_l("Choose how the consent was given."))],
     )
     given_on = DateField(
-        _l("Date given"), validators=[InputRequired(_l("Enter the date, e.g. 2026-08-20."))]
+        _l("Date given"),
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        validators=[InputRequired(_l("Enter the date, e.g. 2026-08-20."))],
     )
 
     def validate_guardian_name(self, field):

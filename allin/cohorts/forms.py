@@ -19,7 +19,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..ambassadors.forms import AmbassadorForm
 from ..enums import CohortRole, CohortStatus, WithdrawalReason
-from ..fields import clean, no_control_characters
+from ..fields import clean, enum_choices, no_control_characters
+
+# The date input sends ISO dates; typed by hand, Norwegians write 20.08.2027.
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -49,10 +52,14 @@ class CohortForm(FlaskForm):
         render_kw={"maxlength": 120},
     )
     starts_on = DateField(
-        _l("Starts"), validators=[InputRequired(_l("Enter the start date, e.g. 2027-01-15."))]
+        _l("Starts"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Enter the start date, e.g. 2027-01-15."))],
     )
     ends_on = DateField(
-        _l("Ends"), validators=[InputRequired(_l("Enter the end date, e.g. 2027-06-15."))]
+        _l("Ends"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Enter the end date, e.g. 2027-06-15."))],
     )
     leads = MultiCheckboxField(_l("Leads"), coerce=int, validators=[Optional()])
     description = TextAreaField(
@@ -75,13 +82,13 @@ class CohortForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = RadioField(choices=CohortStatus.choices(), validators=[InputRequired()])
+    status = RadioField(choices=enum_choices(CohortStatus), validators=[InputRequired()])
 
 
 class EnrolForm(AmbassadorForm):
     role = RadioField(
         _l("Role in the cohort"),
-        choices=CohortRole.choices(),
+        choices=enum_choices(CohortRole),
         default=CohortRole.AMBASSADOR.value,
         validators=[InputRequired(_l("Choose a role."))],
     )
@@ -92,7 +99,7 @@ class EnrolForm(AmbassadorForm):
 class EnrolExistingForm(FlaskForm):
     role = RadioField(
         _l("Role in the cohort"),
-        choices=CohortRole.choices(),
+        choices=enum_choices(CohortRole),
         default=CohortRole.AMBASSADOR.value,
         validators=[InputRequired(_l("Choose a role."))],
     )
@@ -101,7 +108,7 @@ class EnrolExistingForm(FlaskForm):
 class WithdrawEnrolmentForm(FlaskForm):
     reason = RadioField(
         _l("Reason"),
-        choices=WithdrawalReason.choices(),
+        choices=enum_choices(WithdrawalReason),
         validators=[InputRequired(_l("Choose a reason."))],
     )
     note = StringField(

@@ -67,7 +67,7 @@ def index():
         status=status,
         mine=mine,
         staff=staff,
-        statuses=CohortStatus.choices(),
+        statuses=[(m.value, m.label) for m in CohortStatus],
     )
 
 
