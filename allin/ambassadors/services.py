@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -173,8 +174,10 @@ def withdraw_consent(consent: Consent, *, actor: User) -> None:
 
 def login_refusal(ambassador: Ambassador, standing: list[Consent] | None = None) -> str | None:
     """Why this ambassador cannot be given a login now, or None when they can."""
+    # A plain str: a lazy string is marked safe for Jinja (LazyString.__html__), and this one
+    # carries the person's name.
     if ambassador.user_id is not None:
-        return _l("%(name)s already has a login.", name=ambassador.first_name)
+        return _("%(name)s already has a login.", name=ambassador.first_name)
     municipality = ambassador.municipality
     if not rules.needs_guardian(ambassador.birth_year, ConsentPurpose.PARTICIPATION, municipality):
         return None
@@ -186,7 +189,7 @@ def login_refusal(ambassador: Ambassador, standing: list[Consent] | None = None)
         if c.ambassador_id == ambassador.id
     ):
         return None
-    return _l(
+    return _(
         "%(name)s is under %(age)s, so a guardian's consent to participation must be recorded "
         "before they get a login.",
         name=ambassador.first_name,
