@@ -302,6 +302,7 @@ def test_staff_edit_a_record(app, client, world, login, minor):
             "birth_year": ambassador.birth_year,
             "guardian_name": "Foresatt",
             "guardian_email": "foresatt@example.no",
+            "guardian_phone": "",
         }
     assert client.get(f"/ambassadors/{minor}/edit").status_code == 200
     assert client.post(f"/ambassadors/{minor}/edit", data=data).status_code == 302
