@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
-from allin.extensions import db
 from allin.cohorts import imports
+from allin.extensions import db
 from allin.models import (
     Ambassador,
     Cohort,

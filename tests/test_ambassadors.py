@@ -93,9 +93,7 @@ def test_the_sql_rule_agrees_with_the_python_rule(ctx, on_new_years_eve):
             .where(rules.counts_in_sql())
         )
     )
-    in_python = {
-        c.id for c in consents if rules.counts(c, c.ambassador.birth_year, municipality)
-    }
+    in_python = {c.id for c in consents if rules.counts(c, c.ambassador.birth_year, municipality)}
     assert in_sql == in_python and in_sql
 
 
