@@ -17,7 +17,7 @@ from ..models import Ambassador, Cohort, Consent, Enrolment, Municipality, User,
 
 def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False) -> Select:
     """Active cohorts first, then the newest; leads loaded with the page."""
-    stmt = visible(Cohort, actor).options(db.selectinload(Cohort.leads))
+    stmt = visible(Cohort, actor).options(db.joinedload(Cohort.leads))
     if status is not None:
         stmt = stmt.where(Cohort.status == status)
     if mine:
