@@ -325,3 +325,30 @@ def test_names_are_escaped_in_the_login_refusal(app, client, world, login):
     login(world.a["youth_worker"])
     page = client.get(f"/ambassadors/{evil_id}").data.decode()
     assert "<script>x" not in page and "&lt;script&gt;x" in page
+
+
+def test_hand_out_cards_for_everyone_without_a_login(app, client, world, login):
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off")
+        ready = make_ambassador(a, age=16, name="Sigrid Brekke", school="9B Larvik")
+        young = make_ambassador(a, age=11, name="Aksel Dahle")
+        signed_up = make_ambassador(a, age=16, name="Vegard Vik", user_id=world.a["ambassador"].id)
+        for person in (ready, young, signed_up):
+            make_enrolment(cohort, person)
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    start = client.get(f"/cohorts/{cohort_id}/hand-out").data.decode()
+    assert "2 ambassadors in this cohort have no login yet" in start
+    with app.app_context():
+        assert count(Invitation) == 0  # looking makes no links
+    page = client.post(f"/cohorts/{cohort_id}/hand-out").data.decode()
+    cards = page.split('class="hand-out__card"')[1:]
+    assert len(cards) == 1
+    assert "Sigrid" in cards[0] and "Brekke" not in page and "9B Larvik" not in page
+    assert 'aria-label="Sign-in QR code for Sigrid"' in cards[0] and "/invitation/" in cards[0]
+    assert "Aksel is under 13" in page
+    with app.app_context():
+        assert count(Invitation) == 1
