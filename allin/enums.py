@@ -78,7 +78,7 @@ class EnrolmentStatus(LabelledEnum):
     INVITED = "invited", _l("Invited")
     ACTIVE = "active", _l("Active")
     GRADUATED = "graduated", _l("Graduated")
-    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    WITHDRAWN = "withdrawn", _l("Left the cohort")
 
 
 class CohortRole(LabelledEnum):
