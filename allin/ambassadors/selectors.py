@@ -8,6 +8,7 @@ from ..access import Perm, can, visible
 from ..enums import EnrolmentStatus
 from ..extensions import db
 from ..models import Ambassador, Cohort, Consent, Enrolment
+from . import rules
 
 
 def ambassador_page(actor, ambassador_id: int) -> Ambassador:
@@ -76,9 +77,12 @@ def ambassador_home(actor) -> dict:
         return {}
     record = my_record(actor)
     if record is None:
-        return {"my_record": None, "my_enrolments": [], "my_consents": []}
+        return {"my_record": None, "my_enrolments": [], "my_consents": [], "my_missing": []}
+    history = consent_history(actor, record)
+    standing = [c for c in history if c.withdrawn_at is None]
     return {
         "my_record": record,
         "my_enrolments": list(db.session.execute(my_cohorts(actor)).unique().scalars()),
-        "my_consents": consent_history(actor, record),
+        "my_consents": history,
+        "my_missing": rules.missing_purposes(record, standing, record.municipality),
     }

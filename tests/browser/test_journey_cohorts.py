@@ -85,7 +85,7 @@ def test_coordinator_creates_a_cohort(checked, larvik):
     page.fill("#name", "Høst 2027")
     page.fill("#starts_on", "2027-08-20")
     page.fill("#ends_on", "2027-08-01")
-    page.locator("#leads input[type=checkbox]").first.check()
+    page.locator("input[name=leads]").first.check()
     page.fill("#description", "Kick-off på Stavern")
     submit(page)
     expect(page.locator("#ends_on-error")).to_be_visible()
