@@ -21,4 +21,9 @@ PAGES = [
     Page("people list", "/admin/users/"),
     Page("people list (network)", "/admin/users/", role="network_admin"),
     Page("open invitations", "/admin/invitations/"),
+    # Cohort 2 is the first municipality's active cohort (seed-demo inserts it second).
+    Page("cohort list", "/cohorts/?mine=0", role="youth_worker"),
+    Page("cohort home", "/cohorts/2", role="youth_worker"),
+    Page("cohort home, missing consent", "/cohorts/2?missing=1", role="youth_worker"),
+    Page("ambassador's home", "/", role="ambassador"),
 ]
