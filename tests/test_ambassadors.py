@@ -352,3 +352,21 @@ def test_hand_out_cards_for_everyone_without_a_login(app, client, world, login):
     assert "Aksel is under 13" in page
     with app.app_context():
         assert count(Invitation) == 1
+
+
+def test_racing_withdrawals_stamp_once(app, world, minor):
+    from sqlalchemy import update
+
+    from allin.clock import now
+
+    with app.app_context():
+        actor = db.session.get(User, world.a["youth_worker"].id)
+        consent = make_consent(db.session.get(Ambassador, minor), "photo")
+        db.session.commit()
+        stale = db.session.get(Consent, consent.id)
+        db.session.execute(
+            update(Consent).where(Consent.id == consent.id).values(withdrawn_at=now())
+        )
+        with pytest.raises(DomainError):
+            services.withdraw_consent(stale, actor=actor)
+        db.session.rollback()

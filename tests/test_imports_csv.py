@@ -227,3 +227,30 @@ def test_the_template_reads_back(app, client, upload, cohort_id):
     template = client.get(f"/cohorts/{cohort_id}/import/template.csv").data
     data = template + f"Liv Aasheim;{ADULT};;;;;;\r\n".encode()
     assert "Liv Aasheim" in client.get(preview_url(upload(data))).data.decode()
+
+
+def test_racing_confirmations_write_once(app, world, cohort_id):
+    """The second request still holds an unconfirmed preview; the database says no."""
+    from sqlalchemy import update
+
+    from allin.clock import now
+    from allin.cohorts import imports
+    from allin.errors import DomainError
+    from allin.models import User
+
+    with app.app_context():
+        actor = db.session.get(User, world.a["youth_worker"].id)
+        cohort = db.session.get(Cohort, cohort_id)
+        stored = imports.preview(
+            actor=actor, cohort=cohort, data=csv_text(kids(3)).encode(), filename="x.csv"
+        )
+        db.session.commit()
+        stale = db.session.get(CohortImport, stored.id)
+        assert stale.confirmed_at is None
+        db.session.execute(  # meanwhile another request confirms it and commits
+            update(CohortImport).where(CohortImport.id == stored.id).values(confirmed_at=now())
+        )
+        with pytest.raises(DomainError):
+            imports.confirm(stale, actor=actor, cohort=cohort)
+        db.session.rollback()
+        assert count(Ambassador) == 0
