@@ -42,6 +42,8 @@ class Perm(StrEnum):
     MANAGE_YOUTH_WORKERS = auto()
     MANAGE_AMBASSADORS = auto()  # ... and hand them password links in person
     MANAGE_MUNICIPALITIES = auto()
+    USE_TWO_FACTOR = auto()  # own two-factor sign-in: staff only (SECURITY decision 3)
+    RESET_TWO_FACTOR = auto()  # turn it off for someone one manages, who lost their phone
     # Cohorts: staff see every cohort of their municipality, ambassadors the ones they are in.
     VIEW_COHORTS = auto()
     MANAGE_COHORTS = auto()  # create and edit cohorts, move a cohort's status back
@@ -57,6 +59,8 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_NETWORK_ADMINS,
             Perm.MANAGE_COORDINATORS,
             Perm.MANAGE_MUNICIPALITIES,
+            Perm.USE_TWO_FACTOR,
+            Perm.RESET_TWO_FACTOR,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -66,6 +70,8 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_COORDINATORS,
             Perm.MANAGE_YOUTH_WORKERS,
             Perm.MANAGE_AMBASSADORS,
+            Perm.USE_TWO_FACTOR,
+            Perm.RESET_TWO_FACTOR,
             Perm.VIEW_COHORTS,
             Perm.MANAGE_COHORTS,
             Perm.ENROL,
@@ -76,6 +82,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.USE_ACCOUNT,
             Perm.VIEW_PEOPLE,
             Perm.MANAGE_AMBASSADORS,
+            Perm.USE_TWO_FACTOR,
             Perm.VIEW_COHORTS,
             Perm.ENROL,
         }
@@ -290,6 +297,16 @@ def assignable_roles(actor, target) -> tuple[Role, ...]:
 def can_hand_over_reset_link(actor, target) -> bool:
     """Staff who manage an ambassador without e-mail may make them a password link."""
     return target.role == Role.AMBASSADOR and not target.email and can_manage_user(actor, target)
+
+
+def can_reset_two_factor(actor, target) -> bool:
+    """Network admins and coordinators turn off the two-factor sign-in of staff they manage
+    (a lost phone and lost recovery codes); the person then enrols again."""
+    return (
+        can(actor, Perm.RESET_TWO_FACTOR)
+        and Perm.USE_TWO_FACTOR in GRANTS[target.role]
+        and can_manage_user(actor, target)
+    )
 
 
 def can_manage_invitation(actor, invitation) -> bool:

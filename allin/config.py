@@ -75,6 +75,9 @@ class Defaults:
     INVITATION_HOURS = 72
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MINUTES = 30
+    # Staff must turn on two-factor sign-in before anything else (SECURITY 3). None means:
+    # on, except on the embedded SQLite database (the demo and a first look).
+    REQUIRE_STAFF_2FA = None
     # Behind a reverse proxy, the number of proxies to trust for the client address.
     PROXY_FIX_X_FOR = 0
 
@@ -133,6 +136,8 @@ def check(app: Flask) -> None:
                 "SECRET_KEY must be set when the database is not the embedded SQLite one."
             )
         app.config["SECRET_KEY"] = shared_secret_key(Path(app.instance_path))
+    if app.config["REQUIRE_STAFF_2FA"] is None:
+        app.config["REQUIRE_STAFF_2FA"] = not is_embedded(app)
     if app.config.get("DEBUG") and not is_embedded(app):
         raise ConfigError("debug mode is refused on a production database.")
     if app.config["HTTPS"]:

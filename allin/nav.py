@@ -52,7 +52,17 @@ MENU = [
         Perm.MANAGE_MUNICIPALITIES,
         ("admin.municipalities", "admin.new_municipality", "admin.edit_municipality"),
     ),
-    (_l("My account"), "auth.account", Perm.USE_ACCOUNT, ("auth.account", "auth.change_password")),
+    (
+        _l("My account"),
+        "auth.account",
+        Perm.USE_ACCOUNT,
+        (
+            "auth.account",
+            "auth.change_password",
+            "auth.two_factor_status",
+            "auth.two_factor_confirm",
+        ),
+    ),
 ]
 
 

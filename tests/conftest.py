@@ -60,6 +60,8 @@ def make_config(url: str, instance_path, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         # Still scrypt, with a small work factor: hashing dominates test time otherwise.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # Staff sign in with a password alone unless a test turns two-factor on.
+        "REQUIRE_STAFF_2FA": False,
         **overrides,
     }
 
@@ -76,10 +78,34 @@ def app(database_url, tmp_path, config_overrides):
     yield app
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as connection:
+        with db.engine.begin() as connection, audit_triggers_off(connection):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         db.engine.dispose()
+
+
+@contextmanager
+def audit_triggers_off(connection):
+    """Test teardown only: let this transaction empty the append-only audit table.
+
+    PostgreSQL: the tests connect as a superuser, who may skip ordinary triggers for one
+    transaction (SET LOCAL session_replication_role); the app's own role never can. SQLite
+    has no such switch: the triggers are dropped and created again from their own SQL in
+    the same transaction, so no other connection ever sees the table without them.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+        {"t": "audit_event"},
+    ).all()
+    for name, _sql in triggers:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        connection.execute(text(sql))
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ EXPECTED = {
     Perm.VIEW_COHORTS: {C, Y, A},
     Perm.MANAGE_COHORTS: {C},
     Perm.ENROL: {C, Y},
+    Perm.USE_TWO_FACTOR: {N, C, Y},
+    Perm.RESET_TWO_FACTOR: {N, C},
 }
 
 

@@ -24,7 +24,8 @@ def empty_database_url(tmp_path):
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
         return
-    name = f"allin_migrations_{uuid.uuid4().hex[:8]}"
+    # Named after the test database, so that runs side by side keep to their own prefix.
+    name = f"{make_url(TEST_DATABASE_URL).database}_migrations_{uuid.uuid4().hex[:8]}"
     admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

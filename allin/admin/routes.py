@@ -14,6 +14,7 @@ from ..access import (
     can_hand_over_reset_link,
     can_manage_invitation,
     can_manage_user,
+    can_reset_two_factor,
     chooses_municipality,
     get_visible_or_404,
     invitable_roles,
@@ -64,6 +65,7 @@ def user_detail(user_id: int):
         role_form=RoleForm(roles=roles, data={"role": user.role}) if roles else None,
         can_reset=can_hand_over_reset_link(current_user, user),
         reset_link=_pop_link("reset", user.id),
+        can_reset_two_factor=can_reset_two_factor(current_user, user),
     )
 
 
@@ -128,6 +130,21 @@ def reset_link(user_id: int):
     token = create_reset(user, created_by=current_user)
     db.session.commit()
     _keep_link("reset", user.id, url_for("auth.reset_link", token=token, _external=True))
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@require(Perm.RESET_TWO_FACTOR)
+def reset_two_factor(user_id: int):
+    """Turn off someone's two-factor sign-in when they lost their phone and recovery codes."""
+    user = get_visible_or_404(User, user_id, current_user)
+    _forbidden_unless(can_reset_two_factor(current_user, user) and user.two_factor_enabled)
+    services.reset_two_factor(user, actor=current_user)
+    db.session.commit()
+    flash(
+        _("Two-factor sign-in is off for %(name)s. They can set it up again.", name=user.name),
+        "success",
+    )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit
-from ..access import Perm, assignable_roles, can, can_manage_user
+from ..access import Perm, assignable_roles, can, can_manage_user, can_reset_two_factor
+from ..auth import two_factor
 from ..auth.services import end_sessions
 from ..demo import slugify
 from ..errors import DomainError
@@ -49,6 +50,16 @@ def change_role(target: User, *, actor: User, role: str) -> None:
 def end_user_sessions(target: User, *, actor: User) -> int:
     _check(actor, target)
     return end_sessions(target, actor=actor, reason="ended_by_admin")
+
+
+def reset_two_factor(target: User, *, actor: User) -> None:
+    """Turn off `target`'s two-factor sign-in (lost phone and codes); their sessions end, and
+    where it is required they enrol again at their next sign-in."""
+    if not can_reset_two_factor(actor, target):
+        raise DomainError(_l("You cannot change this account."))
+    two_factor.remove(target)
+    audit.record("two_factor.reset", actor=actor, target=target)
+    end_sessions(target, actor=actor, reason="two_factor_reset")
 
 
 def save_municipality(

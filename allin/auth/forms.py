@@ -152,3 +152,43 @@ class ChangePasswordForm(NewPasswordForm):
     )
     password = new_password_field()
     confirm = confirm_field()
+
+
+def current_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class CurrentPasswordForm(FlaskForm):
+    """Re-authentication before changing one's two-factor sign-in (SECURITY 9)."""
+
+    current = current_password_field()
+
+
+class FirstCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        description=_l("The 6 digits your authenticator app shows for ALL'IN now."),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(_l("Enter the code from the app.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class SignInCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import login_manager
-from . import selectors, services
+from . import selectors, services, two_factor
 
 # Pages that work before any account exists.
 SETUP_ALLOWED = {"static", "auth.setup", "auth.setup_demo", "home.healthz", "home.set_language"}
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.extensions["allin_set_up"] = False
     app.before_request(_before_request)
+    app.before_request(two_factor.require_enrolment)  # after the user is loaded
 
 
 def _before_request():

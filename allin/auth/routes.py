@@ -22,14 +22,17 @@ from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
 from ..urls import safe_next
-from . import bp, emails, invitations, selectors, services
+from . import bp, emails, invitations, selectors, services, two_factor
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    CurrentPasswordForm,
+    FirstCodeForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
     SetupForm,
+    SignInCodeForm,
 )
 
 # ---- first run ------------------------------------------------------------------------------
@@ -102,15 +105,26 @@ def login():
             form.form_errors.append(
                 _("The e-mail address, username or password is wrong. Check them and try again.")
             )
-        else:
-            token = services.start_session(user, user_agent=request.user_agent.string)
+        elif two_factor.asks_code(user):
+            token = two_factor.start_second_step(user)
             db.session.commit()
             _fresh_cookie_session()
-            g.login_token = token
-            login_user(user)
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")))
+            session[two_factor.SESSION_KEY] = token
+            return redirect(url_for("auth.login_code", next=request.args.get("next")))
+        else:
+            return _sign_in(user)
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in(user):
+    """The last steps of every sign-in (password alone, or password then code)."""
+    token = services.start_session(user, user_agent=request.user_agent.string)
+    db.session.commit()
+    _fresh_cookie_session()
+    g.login_token = token
+    login_user(user)
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(safe_next(request.args.get("next")))
 
 
 def _fresh_cookie_session() -> None:
@@ -316,3 +330,144 @@ def end_other_sessions():
     db.session.commit()
     flash(_("Signed out of %(count)s other sessions.", count=count), "success")
     return redirect(url_for("auth.account"))
+
+
+# ---- two-factor sign-in for staff (SECURITY 3) ----------------------------------------------
+
+
+@bp.errorhandler(services.Throttled)
+def _throttled(exc: services.Throttled):
+    db.session.commit()  # the failures and the audit event of the refusal
+    return render_template("auth/throttled.html", minutes=exc.throttle.wait_minutes), 429
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    """The second step of signing in: a code from the app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    pending = two_factor.find_second_step(session.get(two_factor.SESSION_KEY, ""))
+    if pending is None:
+        session.pop(two_factor.SESSION_KEY, None)
+        flash(_("Sign in again: the code did not come in time, or too many were wrong."), "info")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        user = two_factor.finish_second_step(
+            pending, code=form.code.data, address=request.remote_addr or ""
+        )
+        if user is not None:
+            return _sign_in(user)
+        db.session.commit()  # the wrong code counts
+        form.code.errors.append(
+            _("That code is not right or was used already. Try the newest code from the app.")
+        )
+    return render_template("auth/login_code.html", form=form)
+
+
+def _reauthenticated(field) -> bool:
+    """The current password typed again (SECURITY 9); wrong guesses count like sign-in
+    failures, and too many raise Throttled (the 429 page above)."""
+    confirmed = services.authenticate(
+        login=current_user.login, password=field.data, address=request.remote_addr or ""
+    )
+    if confirmed is None:
+        db.session.commit()
+        field.errors.append(_("That is not your current password."))
+        return False
+    return True
+
+
+def _two_factor_page(**forms):
+    """My two-factor sign-in: off (set it up) or on (new recovery codes, turn it off)."""
+    me = current_user
+    for name in ("setup", "renew", "off"):
+        forms.setdefault(f"{name}_form", CurrentPasswordForm(prefix=name))
+    return render_template(
+        "auth/two_factor.html",
+        codes_left=two_factor.recovery_codes_left(me) if me.two_factor_enabled else None,
+        required=current_app.config["REQUIRE_STAFF_2FA"],
+        **forms,
+    )
+
+
+@bp.get("/account/two-factor")
+@require(Perm.USE_TWO_FACTOR)
+def two_factor_status():
+    return _two_factor_page()
+
+
+@bp.post("/account/two-factor/setup")
+@require(Perm.USE_TWO_FACTOR)
+def two_factor_setup():
+    """Start enrolment with the current password: a new secret waits for its first code."""
+    form = CurrentPasswordForm(prefix="setup")
+    if form.validate_on_submit() and _reauthenticated(form.current):
+        ok, _none = attempt(two_factor.begin_enrolment, current_user, errors=form.current.errors)
+        if ok:
+            db.session.commit()
+            return redirect(url_for("auth.two_factor_confirm"))
+    return _two_factor_page(setup_form=form)
+
+
+@bp.route("/account/two-factor/confirm", methods=["GET", "POST"])
+@require(Perm.USE_TWO_FACTOR)
+def two_factor_confirm():
+    """Scan the QR code or type the secret into an app, then prove it with a first code."""
+    secret = two_factor.pending_secret(current_user)
+    if secret is None:
+        return redirect(url_for("auth.two_factor_status"))
+    form = FirstCodeForm()
+    if form.validate_on_submit():
+        ok, codes = attempt(
+            two_factor.confirm_enrolment, current_user, errors=form.code.errors, code=form.code.data
+        )
+        if ok:
+            db.session.commit()
+            return _recovery_codes_page(codes, first=True)
+    return render_template(
+        "auth/two_factor_confirm.html",
+        form=form,
+        qr=two_factor.qr_svg(current_user, secret),
+        secret=two_factor.grouped(secret),
+    )
+
+
+def _recovery_codes_page(codes: list[str], *, first: bool):
+    """Shown once, as the answer to the POST that made them: they are stored only as hashes
+    and never travel in a cookie or a redirect."""
+    return render_template("auth/recovery_codes.html", codes=codes, first=first)
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@require(Perm.USE_TWO_FACTOR)
+def two_factor_recovery_codes():
+    """Ten new recovery codes; the old ones stop working."""
+    form = CurrentPasswordForm(prefix="renew")
+    if form.validate_on_submit() and _reauthenticated(form.current):
+        ok, codes = attempt(
+            two_factor.renew_recovery_codes, current_user, errors=form.current.errors
+        )
+        if ok:
+            db.session.commit()
+            return _recovery_codes_page(codes, first=False)
+    return _two_factor_page(renew_form=form)
+
+
+@bp.post("/account/two-factor/off")
+@require(Perm.USE_TWO_FACTOR)
+def two_factor_off():
+    form = CurrentPasswordForm(prefix="off")
+    if form.validate_on_submit() and _reauthenticated(form.current):
+        ok, _none = attempt(
+            two_factor.turn_off,
+            current_user,
+            errors=form.current.errors,
+            keep_session_id=g.login_session_id,
+        )
+        if ok:
+            db.session.commit()
+            flash(_("Two-factor sign-in is off. You are signed out everywhere else."), "success")
+            return redirect(url_for("auth.two_factor_status"))
+    return _two_factor_page(off_form=form)

@@ -42,8 +42,10 @@ def set_language():
 def healthz():
     """200 when the database answers and its schema is current; 503 otherwise."""
     try:
-        db.session.execute(text("SELECT 1"))
+        # The schema check uses a connection of its own: ask it before this request's
+        # transaction begins (on SQLite that holds the write lock until the request ends).
         current = schema.is_current(current_app)
+        db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         current_app.logger.exception("health check: database unavailable")
         return jsonify(status="error", database="unavailable"), 503

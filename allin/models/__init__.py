@@ -1,6 +1,14 @@
 """Every model, imported here so Alembic and the shell see all tables."""
 
-from .accounts import Installation, Invitation, LoginFailure, LoginSession, PasswordReset
+from .accounts import (
+    Installation,
+    Invitation,
+    LoginFailure,
+    LoginSession,
+    PasswordReset,
+    PendingSignIn,
+    RecoveryCode,
+)
 from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
@@ -19,6 +27,8 @@ __all__ = [
     "LoginSession",
     "Municipality",
     "PasswordReset",
+    "PendingSignIn",
+    "RecoveryCode",
     "User",
     "cohort_lead",
 ]

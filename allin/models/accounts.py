@@ -1,4 +1,5 @@
-"""Sign-in state kept on the server: login sessions, failed attempts, invitations, resets."""
+"""Sign-in state kept on the server: login sessions, failed attempts, invitations, resets,
+second steps of signing in and recovery codes."""
 
 from __future__ import annotations
 
@@ -94,3 +95,27 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PendingSignIn(db.Model):
+    """A password accepted, the second step (a code) still to come. Lives a few minutes; the
+    browser holds only the random token, in its cookie session."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes that sign in when the authenticator app is lost."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    used_at: Mapped[datetime | None]

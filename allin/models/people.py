@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app, g
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -59,6 +59,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(5))
     last_login_at: Mapped[datetime | None]
+    # Staff two-factor sign-in (auth/two_factor.py): the TOTP secret, encrypted with a key
+    # derived from SECRET_KEY; confirmed once a first code was right; and the last time step
+    # a code was accepted for, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     municipality: Mapped[Municipality | None] = relationship()
 
@@ -78,6 +84,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         """Flask-Login keeps this in the cookie: the session token of this request's login
         session (auth/login.py puts it on `g`), never the user id."""
         return g.get("login_token")
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """A code is asked at every sign-in (only staff can enrol)."""
+        return self.totp_confirmed_at is not None
 
     @property
     def login(self) -> str:

@@ -66,9 +66,17 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_config() -> dict:
+    """Override in a test module to change the live server's settings."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path, live_config):
     """The app on a new, empty instance folder: the first visit leads to /setup."""
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False, **live_config}
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

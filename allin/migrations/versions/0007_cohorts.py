@@ -1,7 +1,7 @@
 """cohorts, ambassadors, enrolments, consents, spreadsheet imports
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 
 Cohorts with their leads; ambassadors (birth year only, never a full date or identity
 number) and their per-purpose consents, at most one standing grant per purpose (a partial
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

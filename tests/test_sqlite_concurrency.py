@@ -1,0 +1,144 @@
+"""SQLite write path (SECURITY 33): concurrent read-then-write transactions from several
+processes queue for the write lock instead of failing with "database is locked"."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.exc import OperationalError
+
+from allin import schema
+from allin.extensions import db
+from allin.models import AuditEvent
+from tests.conftest import TEST_DATABASE_URL
+from tests.factories import make_user
+
+pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="the SQLite write path")
+
+WORKERS, WRITES, READS = 4, 50, 50
+
+# One worker process: wait for the common start, then WRITES transactions that each read the
+# counter, pause (so that other writers would slip in between), write it back plus one and
+# add an audit event through the app's own code. Prints its figures as JSON.
+WRITER = """
+import json, sys, time
+from sqlalchemy import Column, Integer, MetaData, Table, select, update
+from sqlalchemy.exc import OperationalError
+from allin import audit, create_app
+from allin.extensions import db
+
+url, instance, start_at, worker, writes = sys.argv[1:]
+app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True,
+                  "INSTANCE_PATH": instance, "AUTO_MIGRATE": False})
+counter = Table("counter", MetaData(), Column("id", Integer, primary_key=True),
+                Column("n", Integer))
+errors, waits = [], []
+with app.app_context():
+    while time.time() < float(start_at):
+        time.sleep(0.002)
+    for _ in range(int(writes)):
+        began = time.perf_counter()
+        try:
+            seen = db.session.scalar(select(counter.c.n).where(counter.c.id == 1))
+            time.sleep(0.002)
+            db.session.execute(update(counter).where(counter.c.id == 1).values(n=seen + 1))
+            audit.record("test.write", worker=int(worker), seen=seen)
+            db.session.commit()
+        except OperationalError as exc:
+            db.session.rollback()
+            errors.append(str(exc.orig))
+        waits.append(time.perf_counter() - began)
+print(json.dumps({"errors": errors, "slowest": max(waits), "took": time.time() - float(start_at)}))
+"""
+
+# A reader meanwhile: the public start page, over and over, through the whole app.
+READER = """
+import json, sys, time
+from allin import create_app
+
+url, instance, start_at, reads = sys.argv[1:]
+app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True,
+                  "INSTANCE_PATH": instance, "AUTO_MIGRATE": False})
+client = app.test_client()
+statuses, times = [], []
+while time.time() < float(start_at):
+    time.sleep(0.002)
+for _ in range(int(reads)):
+    began = time.perf_counter()
+    statuses.append(client.get("/").status_code)
+    times.append(time.perf_counter() - began)
+times.sort()
+print(json.dumps({"statuses": sorted(set(statuses)), "count": len(times),
+                  "took": time.time() - float(start_at),
+                  "median": times[len(times) // 2], "slowest": times[-1]}))
+"""
+
+
+def _spawn(code: str, *args) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _result(process: subprocess.Popen) -> dict:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_concurrent_writers_queue_instead_of_failing(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'concurrency.sqlite'}"
+    app = make_app(url)
+    counter = Table(
+        "counter", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer)
+    )
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        counter.create(db.engine)
+        db.session.execute(insert(counter).values(id=1, n=0))
+        make_user()  # an account exists, so "/" is the start page rather than /setup
+        db.session.commit()
+        db.engine.dispose()
+
+    start_at = time.time() + 6  # time for every process to import and build its app
+    writers = [_spawn(WRITER, url, tmp_path / f"w{n}", start_at, n, WRITES) for n in range(WORKERS)]
+    reader = _spawn(READER, url, tmp_path / "r", start_at, READS)
+    results = [_result(w) for w in writers]
+    reads = _result(reader)
+    print(f"\nwriters {results}\nreader {reads}")
+
+    assert [r["errors"] for r in results] == [[]] * WORKERS
+    with app.app_context():
+        assert db.session.scalar(select(counter.c.n)) == WORKERS * WRITES  # no lost update
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == WORKERS * WRITES
+        db.session.remove()
+        db.engine.dispose()
+    assert reads["statuses"] == [200] and reads["count"] > 0
+
+
+def test_a_write_transaction_takes_the_lock_when_it_begins(make_app, tmp_path):
+    """While one transaction is open, another cannot begin at all (it waits, then gives up),
+    rather than beginning, reading, and failing later at its first write."""
+    url = f"sqlite:///{tmp_path / 'lock.sqlite'}"
+    app = make_app(url)
+    with app.app_context():
+        with db.engine.connect() as first, db.engine.connect() as second:
+            for connection in (first, second):  # on the driver: no transaction begins
+                connection.connection.driver_connection.execute("PRAGMA busy_timeout=100")
+            first.exec_driver_sql("SELECT 1")  # begins first's transaction
+            with pytest.raises(OperationalError) as refused:
+                second.exec_driver_sql("SELECT 1")
+            assert "BEGIN IMMEDIATE" in str(refused.value)
+            first.rollback()
+            second.exec_driver_sql("SELECT 1")  # free again
+        db.engine.dispose()
