@@ -56,7 +56,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .ambassadors import bp as ambassadors_bp
     from .auth import bp as auth_bp
+    from .cohorts import bp as cohorts_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
 
@@ -64,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(guide_bp)
+    app.register_blueprint(cohorts_bp)
+    app.register_blueprint(ambassadors_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

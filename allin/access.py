@@ -16,9 +16,20 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
-from .enums import GuideStatus, Role
+from .enums import CohortStatus, EnrolmentStatus, GuideStatus, Role
 from .extensions import db
-from .models import GuideEntry, Invitation, LoginSession, Municipality, User
+from .models import (
+    Ambassador,
+    Cohort,
+    CohortImport,
+    Consent,
+    Enrolment,
+    GuideEntry,
+    Invitation,
+    LoginSession,
+    Municipality,
+    User,
+)
 
 __all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
 
@@ -38,6 +49,11 @@ class Perm(StrEnum):
     # make them public.
     WRITE_GUIDE = auto()
     PUBLISH_GUIDE = auto()
+    # Cohorts: staff see every cohort of their municipality, ambassadors the ones they are in.
+    VIEW_COHORTS = auto()
+    MANAGE_COHORTS = auto()  # create and edit cohorts, move a cohort's status back
+    # Ambassadors, enrolments, spreadsheet imports, consents and ambassadors' logins:
+    ENROL = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -65,12 +81,23 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.RESET_TWO_FACTOR,
             Perm.WRITE_GUIDE,
             Perm.PUBLISH_GUIDE,
+            Perm.VIEW_COHORTS,
+            Perm.MANAGE_COHORTS,
+            Perm.ENROL,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
-        {Perm.USE_ACCOUNT, Perm.VIEW_PEOPLE, Perm.MANAGE_AMBASSADORS, Perm.USE_TWO_FACTOR}
+        {
+            Perm.USE_ACCOUNT,
+            Perm.VIEW_PEOPLE,
+            Perm.MANAGE_AMBASSADORS,
+            Perm.USE_TWO_FACTOR,
+            Perm.VIEW_COHORTS,
+            Perm.ENROL,
+        }
     ),
-    Role.AMBASSADOR: frozenset({Perm.USE_ACCOUNT}),
+    # Network admins get none of the cohort permissions: aggregates only (DESIGN, Decision 7).
+    Role.AMBASSADOR: frozenset({Perm.USE_ACCOUNT, Perm.VIEW_COHORTS}),
 }
 
 # The permission that covers inviting and managing the people in each role.
@@ -161,12 +188,71 @@ def _guide_entries(stmt: Select, actor) -> Select:
     return stmt.where(GuideEntry.municipality_id == actor.municipality_id)
 
 
+def _my_ambassador_ids(actor) -> Select:
+    """The Ambassador row(s) behind an ambassador's login (at most one)."""
+    return select(Ambassador.id).where(Ambassador.user_id == actor.id)
+
+
+def _cohorts(stmt: Select, actor) -> Select:
+    """Staff who enrol see every cohort of their municipality (leading one is a filter, not a
+    boundary); an ambassador sees the cohorts they are enrolled in and not withdrawn from."""
+    if can(actor, Perm.ENROL):
+        return stmt.where(Cohort.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        return stmt.where(
+            Cohort.id.in_(
+                select(Enrolment.cohort_id).where(
+                    Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
+                    Enrolment.status != EnrolmentStatus.WITHDRAWN,
+                )
+            )
+        )
+    return stmt.where(false())
+
+
+def _municipality_records(model) -> Callable[[Select, object], Select]:
+    """Staff who enrol see the model's rows in their municipality; an ambassador only their
+    own (`own(actor)` gives the condition); everyone else nothing."""
+
+    def rule(stmt: Select, actor) -> Select:
+        if can(actor, Perm.ENROL):
+            return stmt.where(model.municipality_id == actor.municipality_id)
+        if can(actor, Perm.VIEW_COHORTS) and model in _OWN:
+            return stmt.where(_OWN[model](actor))
+        return stmt.where(false())
+
+    rule.__doc__ = f"{model.__name__}: staff of the municipality; an ambassador their own."
+    return rule
+
+
+_OWN = {
+    Ambassador: lambda actor: Ambassador.user_id == actor.id,
+    Enrolment: lambda actor: Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
+    Consent: lambda actor: Consent.ambassador_id.in_(_my_ambassador_ids(actor)),
+}
+
+
+def _cohort_imports(stmt: Select, actor) -> Select:
+    """A spreadsheet preview belongs to the person who uploaded it."""
+    if not can(actor, Perm.ENROL):
+        return stmt.where(false())
+    return stmt.where(
+        CohortImport.municipality_id == actor.municipality_id,
+        CohortImport.created_by_id == actor.id,
+    )
+
+
 SCOPES: dict[type, Callable[[Select, object], Select]] = {
     Municipality: _municipalities,
     User: _users,
     LoginSession: _login_sessions,
     Invitation: _invitations,
     GuideEntry: _guide_entries,
+    Cohort: _cohorts,
+    Ambassador: _municipality_records(Ambassador),
+    Enrolment: _municipality_records(Enrolment),
+    Consent: _municipality_records(Consent),
+    CohortImport: _cohort_imports,
 }
 
 
@@ -268,3 +354,36 @@ def can_edit_guide_entry(actor, entry) -> bool:
 def can_publish_guide_entry(actor, entry) -> bool:
     """Make an entry public, or take it back to draft."""
     return can(actor, Perm.PUBLISH_GUIDE) and _owns_guide_entry(actor, entry)
+
+
+# ---- cohorts --------------------------------------------------------------------------------
+
+# Forward through the programme: planned -> active -> completed. Youth workers run cohorts day
+# to day (they start and close them); only a coordinator moves a cohort back, because going
+# back reopens a finished record.
+STATUS_ORDER = (CohortStatus.PLANNED, CohortStatus.ACTIVE, CohortStatus.COMPLETED)
+
+
+def can_change_cohort_status(actor, cohort, to: CohortStatus) -> bool:
+    """One step forward for staff who enrol; any step back only for coordinators."""
+    if to == cohort.status or not _in_scope(actor, cohort.municipality_id):
+        return False
+    step = STATUS_ORDER.index(to) - STATUS_ORDER.index(cohort.status)
+    if step < 0:
+        return can(actor, Perm.MANAGE_COHORTS)
+    return step == 1 and (can(actor, Perm.ENROL) or can(actor, Perm.MANAGE_COHORTS))
+
+
+def cohort_status_moves(actor, cohort) -> tuple[CohortStatus, ...]:
+    """The statuses `actor` may move `cohort` to, in programme order."""
+    return tuple(s for s in STATUS_ORDER if can_change_cohort_status(actor, cohort, s))
+
+
+def can_lead(user, municipality_id: int) -> bool:
+    """Cohort leads are active youth workers or coordinators of the cohort's municipality."""
+    return user.active and can(user, Perm.ENROL) and user.municipality_id == municipality_id
+
+
+def can_enrol_in(actor, record) -> bool:
+    """Enrol, record consent, import, make logins: staff of the record's municipality."""
+    return can(actor, Perm.ENROL) and record.municipality_id == actor.municipality_id

@@ -47,6 +47,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500_000
     MAX_FORM_PARTS = 1000
+    # Spreadsheet imports into a cohort: rows per file, and how long a preview waits.
+    IMPORT_MAX_ROWS = 2000
+    IMPORT_PREVIEW_MINUTES = 60
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
     # the page (e-mails, links to copy) is built from it, never from the request's Host header.

@@ -116,3 +116,54 @@ class ClaimKind(LabelledEnum):
     INVITATION = "invitation"  # an opened invitation link
     SHOW_RESET_LINK = "show_reset_link"  # a new hand-over link, shown once to staff
     SHOW_INVITATION_LINK = "show_invitation_link"  # a new invitation link, shown once
+
+
+class CohortStatus(LabelledEnum):
+    """A cohort moves forward planned -> active -> completed (back only by a coordinator)."""
+
+    PLANNED = "planned", _l("Planned")
+    ACTIVE = "active", _l("Active")
+    COMPLETED = "completed", _l("Completed")
+
+
+class EnrolmentStatus(LabelledEnum):
+    INVITED = "invited", _l("Invited")
+    ACTIVE = "active", _l("Active")
+    GRADUATED = "graduated", _l("Graduated")
+    WITHDRAWN = "withdrawn", _l("Left the cohort")
+
+
+class CohortRole(LabelledEnum):
+    """What an enrolled young person does in the cohort."""
+
+    AMBASSADOR = "ambassador", _l("Ambassador")
+    PEER_MENTOR = "peer_mentor", _l("Peer mentor")
+
+
+class WithdrawalReason(LabelledEnum):
+    """Why someone left a cohort: a short list, nothing about health or family."""
+
+    NO_TIME = "no_time", _l("No time (school, work, leisure)")
+    LOST_INTEREST = "lost_interest", _l("Lost interest")
+    MOVED = "moved", _l("Moved away")
+    ENROLLED_BY_MISTAKE = "mistake", _l("Enrolled by mistake")
+    OTHER = "other", _l("Other reason")
+
+
+class ConsentPurpose(LabelledEnum):
+    """What a consent is for (SECURITY 24, Decisions 1 and 6)."""
+
+    PARTICIPATION = "participation", _l("Participation and an own login")
+    PHOTO = "photo", _l("Photos")
+    PUBLISH_NAME = "publish_name", _l("Publishing the name")
+
+
+class ConsentGiver(LabelledEnum):
+    AMBASSADOR = "ambassador", _l("The young person")
+    GUARDIAN = "guardian", _l("A guardian")
+
+
+class ConsentMethod(LabelledEnum):
+    PAPER = "paper", _l("Paper form")
+    EMAIL = "email", _l("E-mail")
+    IN_PERSON = "in_person", _l("In person")

@@ -90,3 +90,8 @@ def country_name(code: str) -> str:
         if choice.value == code:
             return str(choice.label)
     return code
+
+
+def enum_choices(enum_cls) -> list[SelectChoice]:
+    """A LabelledEnum's members as choices for a select or radio field, in declaration order."""
+    return [SelectChoice(member.value, member.label) for member in enum_cls]

@@ -53,6 +53,17 @@ MENU = [
         ),
     ),
     (
+        _l("Cohorts"),
+        "cohorts.index",
+        Perm.VIEW_COHORTS,
+        tuple(
+            f"cohorts.{name}"
+            for name in ("index", "detail", "new", "edit", "enrol", "withdraw", "import_upload")
+        )
+        + ("cohorts.import_preview", "cohorts.hand_out", "ambassadors.detail", "ambassadors.edit")
+        + ("ambassadors.record_consent",),
+    ),
+    (
         _l("Municipalities"),
         "admin.municipalities",
         Perm.MANAGE_MUNICIPALITIES,

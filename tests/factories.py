@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 from allin.auth.services import new_token
 from allin.clock import now
-from allin.enums import Role
+from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
 from allin.extensions import db
-from allin.models import Invitation, LoginSession, Municipality, PasswordReset, User
+from allin.models import (
+    Ambassador,
+    Cohort,
+    Consent,
+    Enrolment,
+    Invitation,
+    LoginSession,
+    Municipality,
+    PasswordReset,
+    User,
+)
 
 PASSWORD = "correct horse battery"
 # Dangerous actions change nothing without this (allin/confirm.py).
@@ -150,3 +160,58 @@ def make_guide_entry(
     )
     db.session.flush()
     return entry
+
+
+def make_cohort(municipality: Municipality | None = None, **fields):
+    """A cohort this year (planned unless told), in `municipality` or a new one."""
+    n = next(_counter)
+    today = now().date()
+    fields.setdefault("name", f"Kull {n}")
+    fields.setdefault("starts_on", date(today.year, 1, 1))
+    fields.setdefault("ends_on", date(today.year, 12, 31))
+    cohort = Cohort(municipality=municipality or make_municipality(), **fields)
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def make_ambassador(municipality: Municipality | None = None, age: int = 16, **fields):
+    """A young person whose conservative age (this year - birth year - 1) is `age`; minors
+    get a guardian."""
+    n = next(_counter)
+    fields.setdefault("name", f"Ung Person {n}")
+    fields.setdefault("birth_year", now().year - age - 1)
+    if age < 18:
+        fields.setdefault("guardian_name", f"Foresatt {n}")
+        fields.setdefault("guardian_phone", "+47 900 00 000")
+    ambassador = Ambassador(municipality=municipality or make_municipality(), **fields)
+    db.session.add(ambassador)
+    db.session.flush()
+    return ambassador
+
+
+def make_enrolment(cohort, ambassador, **fields):
+    enrolment = Enrolment(
+        cohort=cohort, ambassador=ambassador, municipality_id=cohort.municipality_id, **fields
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def make_consent(ambassador, purpose="participation", given_by="guardian", **fields):
+    given_by = ConsentGiver(given_by)
+    if given_by == ConsentGiver.GUARDIAN:
+        fields.setdefault("guardian_name", ambassador.guardian_name or "Foresatt")
+    consent = Consent(
+        ambassador=ambassador,
+        municipality_id=ambassador.municipality_id,
+        purpose=ConsentPurpose(purpose),
+        given_by=given_by,
+        method=fields.pop("method", ConsentMethod.PAPER),
+        given_on=fields.pop("given_on", now().date()),
+        **fields,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    return consent

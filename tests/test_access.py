@@ -8,9 +8,29 @@ import pytest
 from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
+from allin.cohorts import imports
 from allin.extensions import db
-from allin.models import GuideEntry, GuideRevision, Invitation, LoginSession, Municipality, User
-from tests.factories import make_guide_entry, make_invitation, make_login_session
+from allin.models import (
+    Ambassador,
+    Cohort,
+    Consent,
+    Enrolment,
+    GuideEntry,
+    GuideRevision,
+    Invitation,
+    LoginSession,
+    Municipality,
+    User,
+)
+from tests.factories import (
+    make_ambassador,
+    make_cohort,
+    make_consent,
+    make_enrolment,
+    make_guide_entry,
+    make_invitation,
+    make_login_session,
+)
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -23,6 +43,9 @@ EXPECTED = {
     Perm.MANAGE_YOUTH_WORKERS: {C},
     Perm.MANAGE_AMBASSADORS: {C, Y},
     Perm.MANAGE_MUNICIPALITIES: {N},
+    Perm.VIEW_COHORTS: {C, Y, A},
+    Perm.MANAGE_COHORTS: {C},
+    Perm.ENROL: {C, Y},
     Perm.USE_TWO_FACTOR: {N, C, Y},
     Perm.RESET_TWO_FACTOR: {N, C},
     Perm.WRITE_GUIDE: {N, C},
@@ -54,6 +77,10 @@ ID_MODELS = {
     "login_session_id": LoginSession,
     "entry_id": GuideEntry,
     "revision_id": GuideRevision,
+    "cohort_id": Cohort,
+    "ambassador_id": Ambassador,
+    "enrolment_id": Enrolment,
+    "consent_id": Consent,
 }
 
 
@@ -85,7 +112,22 @@ def foreign(app, world):
         # network-wide entries, so a municipality's draft is foreign to it too.
         b_draft = make_guide_entry(municipality_id=world.municipality_b, title="B draft")
         a_draft = make_guide_entry(municipality_id=world.municipality_a, title="A draft")
+        b = db.session.get(Municipality, world.municipality_b)
+        cohort = make_cohort(b)
+        ambassador = make_ambassador(b)
+        enrolment = make_enrolment(cohort, ambassador)
+        consent = make_consent(ambassador)
+        preview = imports.preview(
+            actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
+        )
         db.session.commit()
+        cohort_records = {
+            "cohort_id": cohort.id,
+            "ambassador_id": ambassador.id,
+            "enrolment_id": enrolment.id,
+            "consent_id": consent.id,
+            "key": preview.key,
+        }
         return {
             "from_a": {
                 "user_id": world.b["coordinator"].id,
@@ -94,6 +136,7 @@ def foreign(app, world):
                 "login_session_id": login_session.id,
                 "entry_id": b_draft.id,
                 "revision_id": revision_of(b_draft),
+                **cohort_records,
             },
             # The network sees staff everywhere but never an ambassador's record.
             "from_network": {
@@ -102,6 +145,7 @@ def foreign(app, world):
                 "login_session_id": login_session.id,
                 "entry_id": a_draft.id,
                 "revision_id": revision_of(a_draft),
+                **cohort_records,
             },
         }
 

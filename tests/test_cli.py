@@ -19,10 +19,14 @@ def test_seed_demo_prints_one_line_per_account(app, runner):
     assert all(len(row) == 3 for row in rows)
     assert rows[0][:2] == [Role.NETWORK_ADMIN, "-"]
     assert {row[1] for row in rows[1:]} == {"Larvik", "Kristiansand"}
-    assert sorted(row[0] for row in rows[1:]) == ["coordinator"] * 2 + ["youth_worker"] * 2
+    staff = sorted(row[0] for row in rows[1:] if row[0] != Role.AMBASSADOR)
+    assert staff == ["coordinator"] * 2 + ["youth_worker"] * 2
+    assert [row[0] for row in rows].count(Role.AMBASSADOR) == 6  # three per municipality
     with app.app_context():
         for role, _municipality, login in rows:
-            user = db.session.scalar(select(User).where(User.email == login))
+            user = db.session.scalar(
+                select(User).where((User.email == login) | (User.username == login))
+            )
             assert user.role == role and user.check_password(PASSWORD)
 
 
@@ -42,7 +46,7 @@ def test_seed_demo_scale(app, runner):
     with app.app_context():
         names = db.session.scalars(select(Municipality.name)).all()
         assert len(names) == 16 and len(set(names)) == 16
-        assert db.session.scalar(select(func.count()).select_from(User)) == 1 + 16 * 2
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1 + 16 * (2 + 3)
 
 
 def test_create_admin(app, runner):
@@ -84,3 +88,41 @@ def test_create_admin_rejects_a_bad_email(app, runner):
     assert result.exit_code == 2
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_fills_cohorts_with_ambassadors_and_consents(app, runner):
+    from allin.ambassadors import rules
+    from allin.enums import CohortStatus, ConsentGiver, ConsentPurpose
+    from allin.models import Ambassador, Cohort, Consent
+
+    assert runner.invoke(args=["seed-demo", "--password", PASSWORD]).exit_code == 0
+    with app.app_context():
+        for municipality in db.session.scalars(select(Municipality)):
+            cohorts = db.session.scalars(
+                select(Cohort).where(Cohort.municipality_id == municipality.id)
+            ).all()
+            assert 2 <= len(cohorts) <= 3
+            assert {CohortStatus.COMPLETED, CohortStatus.ACTIVE} <= {c.status for c in cohorts}
+        consents = db.session.scalars(select(Consent)).all()
+        assert any(c.withdrawn_at for c in consents)
+        for consent in consents:  # every recorded consent is one the age rules allow
+            ambassador = db.session.get(Ambassador, consent.ambassador_id)
+            if rules.needs_guardian(
+                ambassador.birth_year, consent.purpose, ambassador.municipality
+            ):
+                assert consent.given_by == ConsentGiver.GUARDIAN
+        ages = {
+            rules.conservative_age(a.birth_year) for a in db.session.scalars(select(Ambassador))
+        }
+        assert min(ages) >= 11 and max(ages) <= 18
+        assert ConsentPurpose.PARTICIPATION in {c.purpose for c in consents}
+
+
+def test_seed_demo_at_scale_10_makes_the_benchmark_network(app, runner):
+    from allin.models import Ambassador, Cohort
+
+    assert runner.invoke(args=["seed-demo", "--scale", "10"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Municipality)) == 20
+        assert db.session.scalar(select(func.count()).select_from(Cohort)) == 200
+        assert db.session.scalar(select(func.count()).select_from(Ambassador)) == 6000

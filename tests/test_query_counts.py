@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from allin import clock
 from allin.enums import Role
 from allin.extensions import db
 from allin.models import Municipality, User
@@ -54,3 +57,80 @@ def test_municipality_list(app, world, login, assert_constant_queries):
         assert_constant_queries("/admin/municipalities/", lambda: _add(app, 45, make_municipality))
         <= 8
     )
+
+
+def _cohort_with_members(app, world, n):
+    from allin.models import Cohort
+    from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        cohort = db.session.scalar(db.select(Cohort)) or make_cohort(municipality, status="active")
+        cohort.leads = [db.session.get(User, world.a["youth_worker"].id)]
+        for i in range(n):
+            ambassador = make_ambassador(municipality, age=12 + i % 8)
+            make_enrolment(cohort, ambassador)
+            if i % 2:
+                make_consent(ambassador, "participation")
+        db.session.commit()
+        return cohort.id
+
+
+def test_cohort_list(app, world, login, assert_constant_queries):
+    from tests.factories import make_cohort
+
+    def cohorts(n):
+        with app.app_context():
+            municipality = db.session.get(Municipality, world.municipality_a)
+            lead = db.session.get(User, world.a["coordinator"].id)
+            for _ in range(n):
+                make_cohort(municipality).leads = [lead]
+            db.session.commit()
+
+    login(world.a["youth_worker"])
+    cohort_id = _cohort_with_members(app, world, 5)
+    cohorts(4)
+    queries = assert_constant_queries(
+        "/cohorts/?mine=0", lambda: (_cohort_with_members(app, world, 45), cohorts(45))
+    )
+    print(f"cohort list: {queries} queries at 5 and at 50")
+    assert queries <= 8
+    assert cohort_id
+
+
+@pytest.mark.parametrize("missing", ["", "?missing=1"])
+def test_cohort_detail(app, world, login, assert_constant_queries, missing):
+    login(world.a["youth_worker"])
+    cohort_id = _cohort_with_members(app, world, 5)
+    queries = assert_constant_queries(
+        f"/cohorts/{cohort_id}{missing}", lambda: _cohort_with_members(app, world, 45)
+    )
+    print(f"cohort detail{missing}: {queries} queries at 5 and at 50")
+    assert queries <= 8
+
+
+def test_ambassador_home(app, world, login, assert_constant_queries):
+    from allin.models import Ambassador
+    from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        me = make_ambassador(municipality, age=15, user_id=world.a["ambassador"].id)
+        db.session.commit()
+        me_id = me.id
+
+    def more():
+        with app.app_context():
+            me = db.session.get(Ambassador, me_id)
+            for _ in range(5):
+                cohort = make_cohort(
+                    municipality=db.session.get(Municipality, world.municipality_a)
+                )
+                cohort.leads = [db.session.get(User, world.a["youth_worker"].id)]
+                make_enrolment(cohort, me)
+            make_consent(me, "photo", withdrawn_at=clock.now())  # history grows too
+            db.session.commit()
+
+    login(world.a["ambassador"])
+    more()
+    assert assert_constant_queries("/", more) <= 8

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -14,7 +14,7 @@ from ..access import Role, can_manage_invitation, chooses_municipality, invitabl
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Invitation, Municipality, User
+from ..models import Ambassador, Invitation, Municipality, User
 from ..single_use import spend
 from .passwords import password_problem
 from .selectors import email_taken, email_taken_in_scope, username_taken
@@ -164,6 +164,12 @@ def accept(
     _spend(invitation)
     _add_account(user)
     invitation.user_id = user.id
+    if invitation.ambassador_id is not None:  # an ambassador's login: link it to their record
+        db.session.execute(
+            update(Ambassador)
+            .where(Ambassador.id == invitation.ambassador_id, Ambassador.user_id.is_(None))
+            .values(user_id=user.id)
+        )
 
     audit.record("invitation.accepted", actor=user, target=invitation)
     return user

@@ -11,17 +11,24 @@ from .accounts import (
     PendingSignIn,
     RecoveryCode,
 )
+from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
+from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .guide import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
 
 __all__ = [
+    "Ambassador",
     "AuditEvent",
     "GuideEntry",
     "GuideOldSlug",
     "GuideRevision",
     "GuideTag",
     "BrowserClaim",
+    "Cohort",
+    "CohortImport",
+    "Consent",
+    "Enrolment",
     "Installation",
     "Invitation",
     "LoginFailure",
@@ -32,4 +39,5 @@ __all__ = [
     "PendingSignIn",
     "RecoveryCode",
     "User",
+    "cohort_lead",
 ]

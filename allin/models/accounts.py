@@ -66,6 +66,10 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None]
+    # An ambassador's login: accepting links the new account to this Ambassador.
+    ambassador_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ambassador.id", ondelete="SET NULL"), index=True
+    )
 
     municipality: Mapped[Municipality | None] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

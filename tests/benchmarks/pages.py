@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Page:
     name: str
     path: str
-    role: str = "coordinator"
+    role: str | None = "coordinator"  # None: a visitor who is not signed in
 
 
 PAGES = [
@@ -21,4 +21,13 @@ PAGES = [
     Page("people list", "/admin/users/"),
     Page("people list (network)", "/admin/users/", role="network_admin"),
     Page("open invitations", "/admin/invitations/"),
+    # Cohort 2 is the first municipality's active cohort (seed-demo inserts it second).
+    Page("cohort list", "/cohorts/?mine=0", role="youth_worker"),
+    Page("cohort home", "/cohorts/2", role="youth_worker"),
+    Page("cohort home, missing consent", "/cohorts/2?missing=1", role="youth_worker"),
+    Page("ambassador's home", "/", role="ambassador"),
+    # The public guide (starter content), as a visitor sees it.
+    Page("guide index", "/guide/", role=None),
+    Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),
+    Page("guide search", "/guide/search?q=ungdom", role=None),
 ]

@@ -1,0 +1,160 @@
+"""An ambassador's record for staff: facts, cohorts, consents, and their login."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import Perm, can_enrol_in, require
+from ..clock import now
+from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
+from ..errors import attempt
+from ..extensions import db
+from . import bp, rules, selectors, services
+from .forms import AmbassadorForm, ConsentForm
+from .qr import qr_svg
+
+LINK_KEY = "new_login_link"
+
+
+def _forbidden_unless(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _load(ambassador_id: int):
+    ambassador = selectors.ambassador_page(current_user, ambassador_id)
+    _forbidden_unless(can_enrol_in(current_user, ambassador))
+    return ambassador
+
+
+def _pop_link(ambassador_id: int) -> str | None:
+    """The login link made on the previous request, shown once (redirect-after-POST)."""
+    stored = session.get(LINK_KEY)
+    if stored and stored[0] == ambassador_id:
+        session.pop(LINK_KEY)
+        return stored[1]
+    return None
+
+
+@bp.get("/<int:ambassador_id>")
+@require(Perm.ENROL)
+def detail(ambassador_id: int):
+    ambassador = _load(ambassador_id)
+    history = selectors.consent_history(current_user, ambassador)
+    standing = [c for c in history if c.withdrawn_at is None]
+    link = _pop_link(ambassador.id)
+    return render_template(
+        "ambassadors/detail.html",
+        ambassador=ambassador,
+        enrolments=selectors.enrolments_of(current_user, ambassador),
+        history=history,
+        missing=rules.missing_purposes(ambassador, standing, ambassador.municipality),
+        guardian_needed={
+            p: rules.needs_guardian(ambassador.birth_year, p, ambassador.municipality)
+            for p in ConsentPurpose
+        },
+        age=rules.conservative_age(ambassador.birth_year),
+        refusal=services.login_refusal(ambassador, standing),
+        link=link,
+        qr=qr_svg(link, _("QR code for the sign-in link")) if link else None,
+    )
+
+
+@bp.route("/<int:ambassador_id>/edit", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def edit(ambassador_id: int):
+    ambassador = _load(ambassador_id)
+    form = AmbassadorForm(obj=ambassador)
+    if form.validate_on_submit():
+        ok, _none = attempt(
+            services.update_ambassador,
+            ambassador,
+            errors=form.form_errors,
+            actor=current_user,
+            person=form.person(),
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The record of %(name)s is saved.", name=ambassador.name), "success")
+            return redirect(url_for("ambassadors.detail", ambassador_id=ambassador.id))
+    return render_template("ambassadors/form.html", form=form, ambassador=ambassador)
+
+
+@bp.route("/<int:ambassador_id>/consents/new", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def record_consent(ambassador_id: int):
+    """Record a consent; the page says which purposes need a guardian at this age."""
+    ambassador = _load(ambassador_id)
+    defaults = None
+    if request.method == "GET":
+        defaults = {
+            "purpose": request.args.get("purpose", ConsentPurpose.PARTICIPATION.value),
+            "given_by": ConsentGiver.GUARDIAN.value,
+            "guardian_name": ambassador.guardian_name,
+            "method": ConsentMethod.PAPER.value,
+            "given_on": now().date(),
+        }
+    form = ConsentForm(data=defaults)
+    if form.validate_on_submit():
+        ok, _consent = attempt(
+            services.record_consent,
+            ambassador,
+            errors=form.form_errors,
+            actor=current_user,
+            purpose=ConsentPurpose(form.purpose.data),
+            given_by=ConsentGiver(form.given_by.data),
+            guardian_name=form.guardian_name.data or None,
+            method=ConsentMethod(form.method.data),
+            given_on=form.given_on.data,
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The consent is recorded."), "success")
+            return redirect(url_for("ambassadors.detail", ambassador_id=ambassador.id))
+    return render_template(
+        "ambassadors/consent.html",
+        form=form,
+        ambassador=ambassador,
+        guardian_needed=[
+            p
+            for p in ConsentPurpose
+            if rules.needs_guardian(ambassador.birth_year, p, ambassador.municipality)
+        ],
+        ages={p: rules.threshold(p, ambassador.municipality) for p in ConsentPurpose},
+        age=rules.conservative_age(ambassador.birth_year),
+    )
+
+
+@bp.post("/consents/<int:consent_id>/withdraw")
+@require(Perm.ENROL)
+def withdraw_consent(consent_id: int):
+    """One click, effective at once; the grant stays in the history."""
+    consent = selectors.consent_page(current_user, consent_id)
+    _forbidden_unless(can_enrol_in(current_user, consent))
+    errors: list[str] = []
+    ok, _none = attempt(services.withdraw_consent, consent, errors=errors, actor=current_user)
+    if ok:
+        db.session.commit()
+        flash(_("The consent is withdrawn."), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("ambassadors.detail", ambassador_id=consent.ambassador_id))
+
+
+@bp.post("/<int:ambassador_id>/login")
+@require(Perm.ENROL)
+def create_login(ambassador_id: int):
+    """A sign-in link for the young person, shown once with a QR code to scan."""
+    ambassador = _load(ambassador_id)
+    errors: list[str] = []
+    ok, made = attempt(services.create_login, ambassador, errors=errors, actor=current_user)
+    if ok:
+        invitation, token = made
+        db.session.commit()
+        link = url_for("auth.invitation_link", token=token, _external=True)
+        session[LINK_KEY] = [ambassador.id, link]
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("ambassadors.detail", ambassador_id=ambassador_id))

@@ -1,0 +1,88 @@
+"""Reads for an ambassador's page and the ambassador's own home; all start from visible()."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select
+
+from ..access import Perm, can, visible
+from ..enums import EnrolmentStatus
+from ..extensions import db
+from ..models import Ambassador, Cohort, Consent, Enrolment
+from . import rules
+
+
+def ambassador_page(actor, ambassador_id: int) -> Ambassador:
+    """One visible ambassador with their municipality (its consent ages), else 404."""
+    stmt = (
+        visible(Ambassador, actor)
+        .options(db.joinedload(Ambassador.municipality), db.joinedload(Ambassador.user))
+        .where(Ambassador.id == ambassador_id)
+    )
+    return db.one_or_404(stmt)
+
+
+def enrolments_of(actor, ambassador: Ambassador) -> list[Enrolment]:
+    """The cohorts this person is or was in, newest first."""
+    stmt = (
+        visible(Enrolment, actor)
+        .join(Enrolment.cohort)
+        .options(db.contains_eager(Enrolment.cohort))
+        .where(Enrolment.ambassador_id == ambassador.id)
+        .order_by(Cohort.starts_on.desc(), Enrolment.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def consent_history(actor, ambassador: Ambassador) -> list[Consent]:
+    """Every grant, standing ones first, newest first, with who recorded and withdrew it."""
+    stmt = (
+        visible(Consent, actor)
+        .options(db.joinedload(Consent.recorded_by), db.joinedload(Consent.withdrawn_by))
+        .where(Consent.ambassador_id == ambassador.id)
+        .order_by(Consent.withdrawn_at.is_not(None), Consent.recorded_at.desc(), Consent.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def consent_page(actor, consent_id: int) -> Consent:
+    stmt = (
+        visible(Consent, actor)
+        .options(db.joinedload(Consent.ambassador))
+        .where(Consent.id == consent_id)
+    )
+    return db.one_or_404(stmt)
+
+
+def my_record(actor) -> Ambassador | None:
+    """The Ambassador row behind an ambassador's own login."""
+    stmt = visible(Ambassador, actor).options(db.joinedload(Ambassador.municipality))
+    return db.session.scalar(stmt.where(Ambassador.user_id == actor.id))
+
+
+def my_cohorts(actor) -> Select:
+    """An ambassador's cohorts (not withdrawn), newest first, with the leads to contact."""
+    return (
+        visible(Enrolment, actor)
+        .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .join(Enrolment.cohort)
+        .options(db.contains_eager(Enrolment.cohort).joinedload(Cohort.leads))
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    )
+
+
+def ambassador_home(actor) -> dict:
+    """What an ambassador sees on their start page: their cohorts (with the leads to ask) and
+    their own consents, read-only. Empty for everyone else."""
+    if can(actor, Perm.ENROL) or not can(actor, Perm.VIEW_COHORTS):
+        return {}
+    record = my_record(actor)
+    if record is None:
+        return {"my_record": None, "my_enrolments": [], "my_consents": [], "my_missing": []}
+    history = consent_history(actor, record)
+    standing = [c for c in history if c.withdrawn_at is None]
+    return {
+        "my_record": record,
+        "my_enrolments": list(db.session.execute(my_cohorts(actor)).unique().scalars()),
+        "my_consents": history,
+        "my_missing": rules.missing_purposes(record, standing, record.municipality),
+    }

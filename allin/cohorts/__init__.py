@@ -1,0 +1,7 @@
+"""Cohorts: the groups of ambassadors a municipality runs, with enrolment and imports."""
+
+from flask import Blueprint
+
+bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
+
+from . import routes  # noqa: E402,F401  (routes register on bp)

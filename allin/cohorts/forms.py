@@ -1,0 +1,134 @@
+"""Forms for cohorts, enrolment, withdrawal and spreadsheet imports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..ambassadors.forms import AmbassadorForm
+from ..enums import CohortRole, CohortStatus, WithdrawalReason
+from ..fields import clean, enum_choices, no_control_characters
+
+# The date input sends ISO dates; typed by hand, Norwegians write 20.08.2027.
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as check boxes (easier than a multiple select on a phone)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def clean_text(value):
+    """Trim and NFC-normalise a multi-line text, keeping its line breaks."""
+    if not isinstance(value, str):
+        return value
+    return "\n".join(clean(line) for line in value.replace("\r\n", "\n").split("\n")).strip()
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        description=_l("For example “Spring 2027” or “Larvik ungdomsskole 9B”."),
+        filters=[clean],
+        validators=[
+            InputRequired(_l("Enter a name for the cohort.")),
+            Length(max=120, message=_l("Use at most %(max)d characters.")),
+            no_control_characters,
+        ],
+        render_kw={"maxlength": 120},
+    )
+    starts_on = DateField(
+        _l("Starts"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Enter the start date, e.g. 2027-01-15."))],
+    )
+    ends_on = DateField(
+        _l("Ends"),
+        format=DATE_FORMATS,
+        validators=[InputRequired(_l("Enter the end date, e.g. 2027-06-15."))],
+    )
+    leads = MultiCheckboxField(_l("Leads"), coerce=int, validators=[Optional()])
+    description = TextAreaField(
+        _l("Short description (optional)"),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Use at most %(max)d characters.")),
+        ],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+
+    def __init__(self, *args, leads, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.leads.choices = [SelectChoice(u.id, f"{u.name} ({u.role.label})") for u in leads]
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))
+
+
+class StatusForm(FlaskForm):
+    status = RadioField(choices=enum_choices(CohortStatus), validators=[InputRequired()])
+
+
+class EnrolForm(AmbassadorForm):
+    role = RadioField(
+        _l("Role in the cohort"),
+        choices=enum_choices(CohortRole),
+        default=CohortRole.AMBASSADOR.value,
+        validators=[InputRequired(_l("Choose a role."))],
+    )
+    # Set after we showed people with the same name and birth year: "no, someone new".
+    create_anyway = HiddenField()
+
+
+class EnrolExistingForm(FlaskForm):
+    role = RadioField(
+        _l("Role in the cohort"),
+        choices=enum_choices(CohortRole),
+        default=CohortRole.AMBASSADOR.value,
+        validators=[InputRequired(_l("Choose a role."))],
+    )
+
+
+class WithdrawEnrolmentForm(FlaskForm):
+    reason = RadioField(
+        _l("Reason"),
+        choices=enum_choices(WithdrawalReason),
+        validators=[InputRequired(_l("Choose a reason."))],
+    )
+    note = StringField(
+        _l("More about the reason (optional)"),
+        description=_l("Nothing about health or family: this is kept with the record."),
+        filters=[clean],
+        validators=[Optional(), Length(max=200), no_control_characters],
+        render_kw={"maxlength": 200},
+    )
+
+
+class ImportForm(FlaskForm):
+    spreadsheet = FileField(
+        _l("Spreadsheet (CSV)"),
+        description=_l(
+            "In Excel or Google Sheets: File → Save as / Download → CSV. One row per person."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: the CSRF token is what a confirmation needs."""

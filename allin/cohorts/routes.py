@@ -1,0 +1,392 @@
+"""Cohort pages: the list, a cohort's home, creating and editing, status, enrolment."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import quote
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..access import Perm, can, can_enrol_in, cohort_status_moves, get_visible_or_404, require
+from ..ambassadors import services as ambassador_services
+from ..ambassadors.qr import qr_svg
+from ..clock import now
+from ..enums import CohortRole, CohortStatus, WithdrawalReason
+from ..errors import attempt, render_error
+from ..extensions import db
+from ..models import Ambassador
+from ..pagination import paginate
+from ..security import accepts_files
+from . import bp, imports, selectors, services
+from .forms import (
+    CohortForm,
+    ConfirmForm,
+    EnrolExistingForm,
+    EnrolForm,
+    ImportForm,
+    StatusForm,
+    WithdrawEnrolmentForm,
+)
+
+
+def _forbidden_unless(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _status_filter() -> CohortStatus | None:
+    value = request.args.get("status")
+    return CohortStatus(value) if value in set(CohortStatus) else None
+
+
+@bp.get("/")
+@require(Perm.VIEW_COHORTS)
+def index():
+    """Active cohorts first, then the newest; by status, and "cohorts I lead"."""
+    staff = can(current_user, Perm.ENROL)
+    mine_arg = request.args.get("mine")
+    mine = staff and (mine_arg == "1" if mine_arg else selectors.leads_any(current_user))
+    status = _status_filter()
+    page = paginate(selectors.cohort_list(current_user, status=status, mine=mine))
+    return render_template(
+        "cohorts/index.html",
+        page=page,
+        counts=selectors.member_counts(page.items),
+        status=status,
+        mine=mine,
+        staff=staff,
+        statuses=[(m.value, m.label) for m in CohortStatus],
+    )
+
+
+@bp.get("/<int:cohort_id>")
+@require(Perm.VIEW_COHORTS)
+def detail(cohort_id: int):
+    """A cohort's home: its facts, its people and the consents they lack (staff only)."""
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    staff = can_enrol_in(current_user, cohort)
+    missing_only = request.args.get("missing") == "1"
+    page = missing = None
+    if staff:
+        page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
+        missing = selectors.missing_by_ambassador(page.items, cohort.municipality)
+    return render_template(
+        "cohorts/detail.html",
+        cohort=cohort,
+        staff=staff,
+        page=page,
+        missing=missing,
+        missing_only=missing_only,
+        moves=cohort_status_moves(current_user, cohort),
+        status_form=StatusForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Perm.MANAGE_COHORTS)
+def new():
+    return _cohort_form(None)
+
+
+@bp.route("/<int:cohort_id>/edit", methods=["GET", "POST"])
+@require(Perm.MANAGE_COHORTS)
+def edit(cohort_id: int):
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    return _cohort_form(cohort)
+
+
+def _cohort_form(cohort):
+    data = None
+    if cohort is not None and request.method == "GET":
+        data = {"leads": [u.id for u in cohort.leads]}
+    form = CohortForm(obj=cohort, data=data, leads=selectors.lead_choices(current_user))
+    if form.validate_on_submit():
+        ok, saved = attempt(
+            services.save_cohort,
+            errors=form.form_errors,
+            actor=current_user,
+            cohort=cohort,
+            name=form.name.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            description=form.description.data or "",
+            lead_ids=form.leads.data or [],
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The cohort %(name)s is saved.", name=saved.name), "success")
+            return redirect(url_for("cohorts.detail", cohort_id=saved.id))
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+@bp.post("/<int:cohort_id>/status")
+@require(Perm.ENROL, Perm.MANAGE_COHORTS)
+def change_status(cohort_id: int):
+    """Start, complete or (coordinators) reopen a cohort."""
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    _forbidden_unless(bool(cohort_status_moves(current_user, cohort)))
+    form = StatusForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        ok, _none = attempt(
+            services.change_status, cohort, errors=errors, actor=current_user, to=form.status.data
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The cohort is now %(status)s.", status=cohort.status.label), "success")
+    else:
+        errors.append(_("Choose one of the statuses on the page."))
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("cohorts.detail", cohort_id=cohort_id))
+
+
+# ---- enrolment ------------------------------------------------------------------------------
+
+
+def _cohort_to_enrol_in(cohort_id: int):
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    _forbidden_unless(can_enrol_in(current_user, cohort))
+    return cohort
+
+
+@bp.route("/<int:cohort_id>/enrol", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def enrol(cohort_id: int):
+    """Enrol a young person; someone already known (same name and birth year) is shown first
+    and offered instead of a duplicate."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    form = EnrolForm()
+    duplicates, enrolled = [], set()
+    if form.validate_on_submit():
+        if not form.create_anyway.data:
+            duplicates = ambassador_services.find_duplicates(
+                actor=current_user, name=form.name.data, birth_year=form.birth_year.data
+            )
+            enrolled = selectors.enrolled_among(cohort, (a.id for a in duplicates))
+        if not duplicates:
+            ok, enrolment = attempt(
+                services.enrol_new,
+                errors=form.form_errors,
+                actor=current_user,
+                cohort=cohort,
+                person=form.person(),
+                role=CohortRole(form.role.data),
+            )
+            if ok:
+                db.session.commit()
+                flash(
+                    _("%(name)s is enrolled. Record their consents now.", name=form.name.data),
+                    "success",
+                )
+                return redirect(
+                    url_for("ambassadors.detail", ambassador_id=enrolment.ambassador_id)
+                )
+        else:
+            form.create_anyway.data = "1"  # "someone else" sends the same form on
+    return render_template(
+        "cohorts/enrol.html",
+        form=form,
+        cohort=cohort,
+        duplicates=duplicates,
+        enrolled=enrolled,
+        existing_form=EnrolExistingForm(data={"role": form.role.data}),
+    )
+
+
+@bp.post("/<int:cohort_id>/enrol/<int:ambassador_id>")
+@require(Perm.ENROL)
+def enrol_existing(cohort_id: int, ambassador_id: int):
+    """Enrol someone the municipality already knows."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    ambassador = get_visible_or_404(Ambassador, ambassador_id, current_user)
+    form = EnrolExistingForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        ok, _enrolment = attempt(
+            services.enrol,
+            errors=errors,
+            actor=current_user,
+            cohort=cohort,
+            ambassador=ambassador,
+            role=CohortRole(form.role.data),
+        )
+        if ok:
+            db.session.commit()
+            flash(_("%(name)s is enrolled.", name=ambassador.name), "success")
+            return redirect(url_for("ambassadors.detail", ambassador_id=ambassador.id))
+    else:
+        errors.append(_("Choose a role."))
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def withdraw(enrolment_id: int):
+    """Withdraw someone from a cohort, with a reason (the page is the confirmation step)."""
+    enrolment = selectors.enrolment_page(current_user, enrolment_id)
+    _forbidden_unless(can_enrol_in(current_user, enrolment))
+    form = WithdrawEnrolmentForm()
+    if form.validate_on_submit():
+        ok, _none = attempt(
+            services.withdraw_enrolment,
+            enrolment,
+            errors=form.form_errors,
+            actor=current_user,
+            reason=WithdrawalReason(form.reason.data),
+            note=form.note.data,
+        )
+        if ok:
+            db.session.commit()
+            flash(
+                _("%(name)s is withdrawn from the cohort.", name=enrolment.ambassador.name),
+                "success",
+            )
+            return redirect(url_for("cohorts.detail", cohort_id=enrolment.cohort_id))
+    return render_template("cohorts/withdraw.html", form=form, enrolment=enrolment)
+
+
+# ---- spreadsheet import ---------------------------------------------------------------------
+
+
+@bp.route("/<int:cohort_id>/import", methods=["GET", "POST"])
+@accepts_files
+@require(Perm.ENROL)
+def import_upload(cohort_id: int):
+    """Upload a CSV; nothing is written until its preview is confirmed."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.spreadsheet.data
+        if not upload or not getattr(upload, "filename", ""):
+            form.spreadsheet.errors.append(_("Choose a CSV file to upload."))
+        else:
+            ok, stored = attempt(
+                imports.preview,
+                errors=form.spreadsheet.errors,
+                actor=current_user,
+                cohort=cohort,
+                data=upload.read(),
+                filename=upload.filename,
+            )
+            if ok:
+                db.session.commit()
+                return redirect(
+                    url_for("cohorts.import_preview", cohort_id=cohort.id, key=stored.key)
+                )
+    return render_template("cohorts/import.html", form=form, cohort=cohort, **_limits())
+
+
+def _limits() -> dict:
+    return {
+        "max_rows": current_app.config["IMPORT_MAX_ROWS"],
+        "max_mb": current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+    }
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """An upload over the size limit: say so on the import page rather than a bare 413."""
+    if request.endpoint != "cohorts.import_upload" or not current_user.is_authenticated:
+        return render_error(413)
+    cohort = selectors.cohort_page(current_user, request.view_args["cohort_id"])
+    form = ImportForm(formdata=None)
+    form.spreadsheet.errors = [
+        _("The file is larger than %(mb)s MB. Split it into smaller files.", mb=_limits()["max_mb"])
+    ]
+    return render_template("cohorts/import.html", form=form, cohort=cohort, **_limits()), 413
+
+
+@bp.get("/<int:cohort_id>/import/template.csv")
+@require(Perm.ENROL)
+def import_template(cohort_id: int):
+    """The expected headings, in the user's language."""
+    _cohort_to_enrol_in(cohort_id)
+    language = str(get_locale().language)
+    filename = _("ambassadors-template") + ".csv"
+    return Response(
+        imports.template_csv(language),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+@bp.route("/<int:cohort_id>/import/<key>", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def import_preview(cohort_id: int, key: str):
+    """Every row and what it would do; confirming writes them all, once."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    stored = imports.find_preview(current_user, cohort, key)
+    if stored is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        ok, counts = attempt(
+            imports.confirm, stored, errors=form.form_errors, actor=current_user, cohort=cohort
+        )
+        if ok:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported: %(enrolled)s enrolled, of whom %(created)s new.",
+                    enrolled=counts["enrolled"],
+                    created=counts["created"],
+                ),
+                "success",
+            )
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+        for error in form.form_errors:
+            flash(error, "error")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    rows = stored.payload["rows"]
+    return render_template(
+        "cohorts/import_preview.html",
+        cohort=cohort,
+        stored=stored,
+        form=form,
+        rows=rows,
+        ignored=stored.payload.get("ignored", []),
+        summary=Counter(r["action"] for r in rows),
+        expired=stored.expires_at <= now(),
+    )
+
+
+# ---- sign-in cards for a kick-off ----------------------------------------------------------
+
+
+@bp.route("/<int:cohort_id>/hand-out", methods=["GET", "POST"])
+@require(Perm.ENROL)
+def hand_out(cohort_id: int):
+    """A printable page of QR sign-in cards, one per ambassador without a login. The GET page
+    says what will happen (old links stop working); the POST makes the links and shows them
+    once (they are stored only as hashes)."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    people = selectors.without_login(current_user, cohort)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "cohorts/hand_out_start.html", cohort=cohort, people=people, form=form
+        )
+    made, refused = ambassador_services.hand_out_logins(people, actor=current_user)
+    db.session.commit()
+    cards = []
+    for ambassador, token in made:
+        link = url_for("auth.invitation_link", token=token, _external=True)
+        label = _("Sign-in QR code for %(name)s", name=ambassador.first_name)
+        cards.append((ambassador.first_name, link, qr_svg(link, label, scale=4)))
+    return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)

@@ -1,0 +1,156 @@
+"""Reads for the cohort pages; every query starts from visible()."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import abort
+from sqlalchemy import Select, case, func, select
+
+from ..access import GRANTS, Perm, visible
+from ..ambassadors import rules
+from ..ambassadors.services import standing_consents
+from ..enums import CohortStatus, ConsentPurpose, EnrolmentStatus
+from ..extensions import db
+from ..models import Ambassador, Cohort, Consent, Enrolment, Municipality, User, cohort_lead
+
+
+def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False) -> Select:
+    """Active cohorts first, then the newest; leads loaded with the page."""
+    stmt = visible(Cohort, actor).options(db.joinedload(Cohort.leads))
+    if status is not None:
+        stmt = stmt.where(Cohort.status == status)
+    if mine:
+        stmt = stmt.where(
+            Cohort.id.in_(select(cohort_lead.c.cohort_id).where(cohort_lead.c.user_id == actor.id))
+        )
+    active_first = case((Cohort.status == CohortStatus.ACTIVE, 0), else_=1)
+    return stmt.order_by(active_first, Cohort.starts_on.desc(), Cohort.id.desc())
+
+
+def member_counts(cohorts) -> Counter:
+    """Enrolled (not withdrawn) people per cohort of a page, in one query."""
+    ids = [c.id for c in cohorts]
+    if not ids:
+        return Counter()
+    rows = db.session.execute(
+        select(Enrolment.cohort_id, func.count())
+        .where(Enrolment.cohort_id.in_(ids), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .group_by(Enrolment.cohort_id)
+    )
+    return Counter(dict(rows.all()))
+
+
+def _missing_consent():
+    """Enrolments whose ambassador lacks a consent that counts for some purpose."""
+    covered = (
+        select(func.count(func.distinct(Consent.purpose)))
+        .join(Ambassador, Ambassador.id == Consent.ambassador_id)
+        .join(Municipality, Municipality.id == Ambassador.municipality_id)
+        .where(Consent.ambassador_id == Enrolment.ambassador_id, rules.counts_in_sql())
+        .correlate(Enrolment)
+        .scalar_subquery()
+    )
+    return covered < len(ConsentPurpose)
+
+
+def members(actor, cohort: Cohort, *, missing_consent: bool = False) -> Select:
+    """The cohort's enrolments with their ambassadors: withdrawn last, then by name."""
+    stmt = (
+        visible(Enrolment, actor)
+        .join(Enrolment.ambassador)
+        .options(db.contains_eager(Enrolment.ambassador))
+        .where(Enrolment.cohort_id == cohort.id)
+    )
+    if missing_consent:
+        stmt = stmt.where(_missing_consent(), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    withdrawn_last = case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)
+    return stmt.order_by(withdrawn_last, Ambassador.name_key, Enrolment.id)
+
+
+def missing_by_ambassador(enrolments, municipality) -> dict[int, list[ConsentPurpose]]:
+    """For a page of enrolments: the purposes each ambassador lacks (one query)."""
+    people = {e.ambassador.id: e.ambassador for e in enrolments}
+    standing: dict[int, list[Consent]] = {i: [] for i in people}
+    for consent in standing_consents(people):
+        standing[consent.ambassador_id].append(consent)
+    return {i: rules.missing_purposes(people[i], standing[i], municipality) for i in people}
+
+
+def my_enrolments(actor) -> Select:
+    """An ambassador's own enrolments, newest cohort first, with the cohort loaded."""
+    return (
+        visible(Enrolment, actor)
+        .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .join(Enrolment.cohort)
+        .options(db.contains_eager(Enrolment.cohort))
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    )
+
+
+def lead_choices(actor) -> list[User]:
+    """People who may lead a cohort: active youth workers and coordinators of my municipality."""
+    roles = [role for role, perms in GRANTS.items() if Perm.ENROL in perms]
+    stmt = visible(User, actor).where(User.active.is_(True), User.role.in_(roles))
+    return list(db.session.scalars(stmt.order_by(func.lower(User.name), User.id)))
+
+
+def cohort_page(actor, cohort_id: int) -> Cohort:
+    """One visible cohort with its leads and municipality (what its pages show), else 404."""
+    stmt = (
+        visible(Cohort, actor)
+        .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
+        .where(Cohort.id == cohort_id)
+    )
+    cohort = db.session.execute(stmt).unique().scalar_one_or_none()
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def leads_any(actor) -> bool:
+    """Does `actor` lead at least one cohort? (Then "cohorts I lead" is the default filter.)"""
+    return bool(
+        db.session.scalar(
+            select(func.count()).select_from(cohort_lead).where(cohort_lead.c.user_id == actor.id)
+        )
+    )
+
+
+def enrolled_among(cohort: Cohort, ambassador_ids) -> set[int]:
+    """Which of these ambassadors are already in the cohort."""
+    ids = list(ambassador_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Enrolment.ambassador_id).where(
+                Enrolment.cohort_id == cohort.id, Enrolment.ambassador_id.in_(ids)
+            )
+        )
+    )
+
+
+def enrolment_page(actor, enrolment_id: int) -> Enrolment:
+    stmt = (
+        visible(Enrolment, actor)
+        .options(db.joinedload(Enrolment.ambassador), db.joinedload(Enrolment.cohort))
+        .where(Enrolment.id == enrolment_id)
+    )
+    return db.one_or_404(stmt)
+
+
+def without_login(actor, cohort: Cohort) -> list[Ambassador]:
+    """The cohort's people (not withdrawn) who have no login yet, by name."""
+    stmt = (
+        visible(Ambassador, actor)
+        .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
+        .options(db.joinedload(Ambassador.municipality))
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            Ambassador.user_id.is_(None),
+        )
+        .order_by(Ambassador.name_key, Ambassador.id)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,372 @@
+"""Ambassadors: records, the consent age rules, consent and its withdrawal, logins and QR."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from allin.ambassadors import rules, services
+from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
+from allin.errors import DomainError
+from allin.extensions import db
+from allin.models import Ambassador, AuditEvent, Consent, Invitation, Municipality, User
+from tests.factories import (
+    make_ambassador,
+    make_cohort,
+    make_consent,
+    make_enrolment,
+    make_municipality,
+)
+
+P, PHOTO, NAME = ConsentPurpose.PARTICIPATION, ConsentPurpose.PHOTO, ConsentPurpose.PUBLISH_NAME
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def on_new_years_eve(frozen):
+    frozen.current = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+    return frozen
+
+
+# ---- the age rules --------------------------------------------------------------------------
+
+
+def test_conservative_age_is_the_younger_possible_age(on_new_years_eve):
+    # Born 2012: 14 on 31 December 2026 at the latest, 13 until the birthday.
+    assert rules.conservative_age(2012) == 13
+    assert rules.is_minor(2008) and not rules.is_minor(2007)
+
+
+@pytest.mark.parametrize(
+    ("digital", "photo", "birth_year", "expected"),
+    [
+        # Defaults 13 / 15: born 2012 counts as 13 in 2026, born 2013 as 12.
+        (13, 15, 2012, {P: False, PHOTO: True, NAME: True}),
+        (13, 15, 2013, {P: True, PHOTO: True, NAME: True}),
+        (13, 15, 2010, {P: False, PHOTO: False, NAME: False}),  # 15
+        (13, 15, 2011, {P: False, PHOTO: True, NAME: True}),  # 14
+        # The municipality's own thresholds: digital 15, photo 16.
+        (15, 16, 2011, {P: True, PHOTO: True, NAME: True}),  # 14
+        (15, 16, 2010, {P: False, PHOTO: True, NAME: True}),  # 15
+        (15, 16, 2009, {P: False, PHOTO: False, NAME: False}),  # 16
+    ],
+)
+def test_needs_guardian_at_the_boundaries(
+    ctx, on_new_years_eve, digital, photo, birth_year, expected
+):
+    municipality = make_municipality(digital_consent_age=digital, photo_consent_age=photo)
+    got = {p: rules.needs_guardian(birth_year, p, municipality) for p in ConsentPurpose}
+    assert got == expected
+
+
+def test_raising_the_threshold_makes_an_own_consent_count_no_more(ctx, on_new_years_eve):
+    municipality = make_municipality(digital_consent_age=13)
+    ambassador = make_ambassador(municipality, birth_year=2011)  # 14
+    consent = make_consent(ambassador, "participation", given_by="ambassador")
+    assert rules.missing_purposes(ambassador, [consent], municipality) == [PHOTO, NAME]
+    municipality.digital_consent_age = 15
+    assert rules.missing_purposes(ambassador, [consent], municipality) == [P, PHOTO, NAME]
+
+
+def test_the_sql_rule_agrees_with_the_python_rule(ctx, on_new_years_eve):
+    """counts_in_sql() is the filter's copy of counts(): check them on every case."""
+    municipality = make_municipality(digital_consent_age=14, photo_consent_age=16)
+    consents = []
+    for year in range(2006, 2016):
+        ambassador = make_ambassador(municipality, birth_year=year)
+        for purpose in ConsentPurpose:
+            for giver in ConsentGiver:
+                consents.append(make_consent(ambassador, purpose, given_by=giver))
+                if giver == ConsentGiver.AMBASSADOR:
+                    consents[-1].withdrawn_at = datetime(2026, 1, 1, tzinfo=UTC)
+    db.session.flush()
+    in_sql = set(
+        db.session.scalars(
+            select(Consent.id)
+            .join(Ambassador, Ambassador.id == Consent.ambassador_id)
+            .join(Municipality, Municipality.id == Ambassador.municipality_id)
+            .where(rules.counts_in_sql())
+        )
+    )
+    in_python = {c.id for c in consents if rules.counts(c, c.ambassador.birth_year, municipality)}
+    assert in_sql == in_python and in_sql
+
+
+# ---- recording consent ----------------------------------------------------------------------
+
+
+def consent_form(**overrides):
+    data = {
+        "purpose": "participation",
+        "given_by": "guardian",
+        "guardian_name": "Kari Sæther",
+        "method": "paper",
+        "given_on": date.today().isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def minor(app, world):
+    """A 12-year-old of municipality A (under every default threshold)."""
+    with app.app_context():
+        ambassador = make_ambassador(db.session.get(Municipality, world.municipality_a), age=12)
+        db.session.commit()
+        return ambassador.id
+
+
+def test_youth_worker_records_a_guardians_consent(app, client, world, login, minor):
+    login(world.a["youth_worker"])
+    assert client.get(f"/ambassadors/{minor}/consents/new").status_code == 200
+    response = client.post(f"/ambassadors/{minor}/consents/new", data=consent_form())
+    assert response.status_code == 302
+    with app.app_context():
+        consent = db.session.scalar(select(Consent))
+        assert consent.given_by == ConsentGiver.GUARDIAN and consent.guardian_name == "Kari Sæther"
+        assert consent.recorded_by_id == world.a["youth_worker"].id
+        assert consent.method == ConsentMethod.PAPER
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
+        assert event.action == "consent.given"
+        assert event.detail == {"purpose": "participation", "given_by": "guardian"}
+
+
+def test_a_child_cannot_consent_alone_below_the_threshold(app, client, world, login, minor):
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = client.post(
+        f"/ambassadors/{minor}/consents/new", data=consent_form(given_by="ambassador")
+    )
+    assert response.status_code == 200
+    assert "a guardian must give this consent" in response.data.decode()
+    with app.app_context():
+        assert count(Consent) == 0
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"guardian_name": ""},
+        {"given_on": "2999-01-01"},
+        {"purpose": "everything"},
+        {"method": ""},
+    ],
+)
+def test_bad_consent_forms_write_nothing(app, client, world, login, minor, overrides):
+    login(world.a["youth_worker"])
+    response = client.post(f"/ambassadors/{minor}/consents/new", data=consent_form(**overrides))
+    assert response.status_code == 200
+    with app.app_context():
+        assert count(Consent) == 0
+
+
+def test_a_consent_for_a_foreign_ambassador_is_404(app, client, world, login):
+    with app.app_context():
+        foreign = make_ambassador(db.session.get(Municipality, world.municipality_b), age=12)
+        db.session.commit()
+        foreign_id = foreign.id
+    login(world.a["youth_worker"])
+    response = client.post(f"/ambassadors/{foreign_id}/consents/new", data=consent_form())
+    assert response.status_code == 404
+    with app.app_context():
+        assert count(Consent) == 0
+
+
+def test_withdrawal_is_effective_at_once_and_history_is_kept(app, client, world, login, minor):
+    with app.app_context():
+        consent_id = make_consent(db.session.get(Ambassador, minor), "photo").id
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    assert client.post(f"/ambassadors/consents/{consent_id}/withdraw").status_code == 302
+    with app.app_context():
+        consent = db.session.get(Consent, consent_id)
+        assert consent.withdrawn_at is not None
+        assert consent.withdrawn_by_id == world.a["youth_worker"].id
+        first = consent.withdrawn_at
+    page = client.get(f"/ambassadors/{minor}").data.decode()
+    assert "Missing: Participation and an own login, Photos, Publishing the name" in page
+    # A second click changes nothing; a new grant is a new row.
+    client.post(f"/ambassadors/consents/{consent_id}/withdraw")
+    client.post(f"/ambassadors/{minor}/consents/new", data=consent_form(purpose="photo"))
+    with app.app_context():
+        assert db.session.get(Consent, consent_id).withdrawn_at == first
+        assert count(Consent) == 2
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions.count("consent.withdrawn") == 1
+
+
+def test_a_standing_consent_is_not_recorded_twice(ctx, world, minor):
+    actor = db.session.get(User, world.a["youth_worker"].id)
+    ambassador = db.session.get(Ambassador, minor)
+    kwargs = dict(
+        actor=actor,
+        purpose=P,
+        given_by=ConsentGiver.GUARDIAN,
+        guardian_name="Kari",
+        method=ConsentMethod.EMAIL,
+        given_on=date.today(),
+    )
+    services.record_consent(ambassador, **kwargs)
+    with pytest.raises(DomainError):
+        services.record_consent(ambassador, **kwargs)
+
+
+# ---- logins ---------------------------------------------------------------------------------
+
+
+def test_a_login_under_the_digital_age_needs_a_guardians_consent_first(
+    app, client, world, login, minor
+):
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/ambassadors/{minor}").data.decode()
+    assert "a guardian&#39;s consent to participation must be recorded" in page
+    client.post(f"/ambassadors/{minor}/login")
+    with app.app_context():
+        assert count(Invitation) == 0
+    client.post(f"/ambassadors/{minor}/consents/new", data=consent_form())
+    response = client.post(f"/ambassadors/{minor}/login")
+    assert response.status_code == 302
+    page = client.get(f"/ambassadors/{minor}").data.decode()
+    assert 'role="img" aria-label="QR code for the sign-in link"' in page and "<svg" in page
+    assert 'id="login-link"' in page
+    assert 'id="login-link"' not in client.get(f"/ambassadors/{minor}").data.decode()  # once
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert invitation.ambassador_id == minor and invitation.role == Role.AMBASSADOR
+        assert invitation.email is None
+
+
+def test_accepting_the_link_links_the_new_login_and_shows_the_cohort(app, client, world, login):
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off 2027")
+        ambassador = make_ambassador(a, age=16, name="Sindre Lien")
+        make_enrolment(cohort, ambassador)
+        make_consent(ambassador, "participation", given_by="ambassador")
+        db.session.commit()
+        ambassador_id = ambassador.id
+    login(world.a["youth_worker"])
+    client.post(f"/ambassadors/{ambassador_id}/login")
+    link = client.get(f"/ambassadors/{ambassador_id}").data.decode()
+    token = link.split("/invitation/")[1].split('"')[0]
+    client.post("/logout")
+    client.get(f"/invitation/{token}")
+    response = client.post(
+        "/invitation",
+        data={
+            "name": "Sindre Lien",
+            "username": "sindre27",
+            "email": "",
+            "password": "lange dager i Larvik",
+            "confirm": "lange dager i Larvik",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "sindre27"))
+        assert db.session.get(Ambassador, ambassador_id).user_id == user.id
+    login("sindre27", password="lange dager i Larvik")
+    client.post("/language", data={"lang": "en"})
+    home = client.get("/").data.decode()
+    assert "Kick-off 2027" in home and "My consents" in home
+    assert "given by you" in home
+
+
+def test_an_adult_or_teen_above_the_age_gets_a_login_without_consent(app, client, world, login):
+    with app.app_context():
+        teen = make_ambassador(db.session.get(Municipality, world.municipality_a), age=14)
+        db.session.commit()
+        teen_id = teen.id
+    login(world.a["youth_worker"])
+    client.post(f"/ambassadors/{teen_id}/login")
+    client.post(f"/ambassadors/{teen_id}/login")  # again: the pending one is renewed
+    with app.app_context():
+        assert count(Invitation, Invitation.ambassador_id == teen_id) == 1
+
+
+def test_staff_edit_a_record(app, client, world, login, minor):
+    login(world.a["youth_worker"])
+    with app.app_context():
+        ambassador = db.session.get(Ambassador, minor)
+        data = {
+            "name": "Nytt Navn",
+            "birth_year": ambassador.birth_year,
+            "guardian_name": "Foresatt",
+            "guardian_email": "foresatt@example.no",
+            "guardian_phone": "",
+        }
+    assert client.get(f"/ambassadors/{minor}/edit").status_code == 200
+    assert client.post(f"/ambassadors/{minor}/edit", data=data).status_code == 302
+    with app.app_context():
+        ambassador = db.session.get(Ambassador, minor)
+        assert ambassador.name == "Nytt Navn" and ambassador.name_key == "nytt navn"
+        assert ambassador.guardian_phone is None
+
+
+def test_ambassadors_cannot_open_records(client, world, login, minor):
+    login(world.a["ambassador"])
+    assert client.get(f"/ambassadors/{minor}").status_code == 403
+
+
+def test_names_are_escaped_in_the_login_refusal(app, client, world, login):
+    with app.app_context():
+        evil = make_ambassador(
+            db.session.get(Municipality, world.municipality_a), age=12, name="<script>x</script>"
+        )
+        db.session.commit()
+        evil_id = evil.id
+    login(world.a["youth_worker"])
+    page = client.get(f"/ambassadors/{evil_id}").data.decode()
+    assert "<script>x" not in page and "&lt;script&gt;x" in page
+
+
+def test_hand_out_cards_for_everyone_without_a_login(app, client, world, login):
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off")
+        ready = make_ambassador(a, age=16, name="Sigrid Brekke", school="9B Larvik")
+        young = make_ambassador(a, age=11, name="Aksel Dahle")
+        signed_up = make_ambassador(a, age=16, name="Vegard Vik", user_id=world.a["ambassador"].id)
+        for person in (ready, young, signed_up):
+            make_enrolment(cohort, person)
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    start = client.get(f"/cohorts/{cohort_id}/hand-out").data.decode()
+    assert "2 ambassadors in this cohort have no login yet" in start
+    with app.app_context():
+        assert count(Invitation) == 0  # looking makes no links
+    page = client.post(f"/cohorts/{cohort_id}/hand-out").data.decode()
+    cards = page.split('class="hand-out__card"')[1:]
+    assert len(cards) == 1
+    assert "Sigrid" in cards[0] and "Brekke" not in page and "9B Larvik" not in page
+    assert 'aria-label="Sign-in QR code for Sigrid"' in cards[0] and "/invitation/" in cards[0]
+    assert "Aksel is under 13" in page
+    with app.app_context():
+        assert count(Invitation) == 1
+
+
+def test_racing_withdrawals_stamp_once(app, world, minor):
+    from sqlalchemy import update
+
+    from allin.clock import now
+
+    with app.app_context():
+        actor = db.session.get(User, world.a["youth_worker"].id)
+        consent = make_consent(db.session.get(Ambassador, minor), "photo")
+        db.session.commit()
+        stale = db.session.get(Consent, consent.id)
+        db.session.execute(
+            update(Consent).where(Consent.id == consent.id).values(withdrawn_at=now())
+        )
+        with pytest.raises(DomainError):
+            services.withdraw_consent(stale, actor=actor)
+        db.session.rollback()

@@ -1,0 +1,256 @@
+"""Spreadsheet import: awkward CSVs, the preview, all-or-nothing and only-once confirmation."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from allin.extensions import db
+from allin.models import Ambassador, AuditEvent, Cohort, CohortImport, Enrolment, Municipality
+from tests.factories import make_ambassador, make_cohort, make_enrolment
+
+YEAR = date.today().year
+MINOR, ADULT = YEAR - 15, YEAR - 20
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def cohort_id(app, world):
+    with app.app_context():
+        cohort = make_cohort(db.session.get(Municipality, world.municipality_a), name="9B")
+        db.session.commit()
+        return cohort.id
+
+
+@pytest.fixture
+def upload(client, world, login, cohort_id):
+    """Upload bytes as a CSV; returns the response (signed in as A's youth worker, in English)."""
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+
+    def _upload(data: bytes, filename: str = "klasse.csv"):
+        return client.post(
+            f"/cohorts/{cohort_id}/import",
+            data={"spreadsheet": (io.BytesIO(data), filename)},
+            content_type="multipart/form-data",
+        )
+
+    return _upload
+
+
+def preview_url(response) -> str:
+    assert response.status_code == 302, response.data.decode()[:2000]
+    return response.headers["Location"]
+
+
+def csv_text(rows, sep=";", header=("Navn", "Fødselsår", "Foresatt", "Foresatt telefon")):
+    lines = [sep.join(header)] + [sep.join(map(str, r)) for r in rows]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def kids(n: int):
+    return [(f"Elev Nummer{i}", MINOR, f"Forelder {i}", "+47 912 34 567") for i in range(n)]
+
+
+def test_norwegian_excel_semicolons_in_windows_1252(app, client, upload, cohort_id):
+    data = csv_text(
+        [("Åse Sæther", MINOR, "Kari Sæther", "+47 912 34 567"), ("Øystein Brække", ADULT, "", "")]
+    ).encode("cp1252")
+    url = preview_url(upload(data))
+    page = client.get(url).data.decode()
+    assert "Åse Sæther" in page and "Øystein Brække" in page
+    assert "Enrol 2 people" in page
+    with app.app_context():
+        assert count(Ambassador) == 0  # nothing until confirmed
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        names = set(db.session.scalars(select(Ambassador.name)))
+        assert names == {"Åse Sæther", "Øystein Brække"}
+        assert count(Enrolment, Enrolment.cohort_id == cohort_id) == 2
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import.confirmed"))
+        assert event.detail == {"created": 2, "enrolled": 2, "rows": 2}
+
+
+def test_english_headers_commas_utf8_bom_any_order_and_extra_columns(app, client, upload):
+    data = (
+        "\ufeffEmail,Birth year,Favourite colour,Name,Guardian,Guardian email\n"
+        f"ingrid@example.no,{MINOR},blå,Ingrid Fjeldstad,Liv Fjeldstad,liv@example.no\n"
+    ).encode()
+    page = client.get(preview_url(upload(data))).data.decode()
+    assert "Ingrid Fjeldstad" in page
+    assert "Ignored columns: Favourite colour." in page
+
+
+def test_quoted_fields_with_newlines_keep_spreadsheet_row_numbers(app, client, upload):
+    data = (
+        "Navn;Fødselsår;Skole;Foresatt;Foresatt telefon\n"
+        f'"Tuva Lien";{MINOR};"Larvik\nungdomsskole";"Ola Lien";"+47 900 00 000"\n'
+        f'"Eirik Vik";1900;"9B";"Per Vik";"+47 900 00 001"\n'
+    ).encode()
+    page = client.get(preview_url(upload(data))).data.decode()
+    assert re.search(r"<td>3</td>\s*<td>Eirik Vik</td>", page)
+    assert "Column “Fødselsår”: 1900 is not plausible" in page
+
+
+def test_an_error_in_row_437_of_1000_writes_nothing(app, client, upload):
+    rows = kids(1000)
+    rows[435] = ("Feil Rad", "nitten", "Forelder", "+47 912 34 567")  # spreadsheet row 437
+    url = preview_url(upload(csv_text(rows).encode("utf-8")))
+    page = client.get(url).data.decode()
+    assert re.search(r"<td>437</td>\s*<td>Feil Rad</td>", page)
+    assert "Column “Fødselsår”: write the year with four digits" in page
+    assert "Nothing is saved while any row has an error" in page
+    client.post(url)  # even when someone posts the confirmation anyway
+    with app.app_context():
+        assert count(Ambassador) == 0 and count(Enrolment) == 0
+
+
+def test_1000_rows_are_all_written_and_a_second_confirm_does_nothing(app, client, upload):
+    url = preview_url(upload(csv_text(kids(1000)).encode("utf-8")))
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        assert count(Ambassador) == 1000 and count(Enrolment) == 1000
+        assert count(AuditEvent, AuditEvent.action == "import.confirmed") == 1
+        assert db.session.scalar(select(CohortImport.confirmed_at)) is not None
+
+
+def test_known_people_are_enrolled_instead_and_members_skipped(
+    app, client, world, upload, cohort_id
+):
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        known = make_ambassador(a, name="Håkon Strand", birth_year=MINOR)
+        member = make_ambassador(a, name="Marte Moen", birth_year=MINOR)
+        make_enrolment(db.session.get(Cohort, cohort_id), member)
+        db.session.commit()
+        known_id = known.id
+    data = csv_text(
+        [
+            ("hakon  STRAND", MINOR, "F", "+47 900 00 000"),
+            ("Marte Moen", MINOR, "F", "+47 900 00 000"),
+            ("Ny Person", MINOR, "F", "+47 900 00 000"),
+        ]
+    ).encode()
+    url = preview_url(upload(data))
+    page = client.get(url).data.decode()
+    assert "Known already: enrolled" in page and "Already in this cohort" in page
+    client.post(url)
+    with app.app_context():
+        assert count(Ambassador) == 3
+        assert count(Enrolment, Enrolment.ambassador_id == known_id) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"   \r\n", "The file is empty."),
+        ("Navn;Fødselsår\r\n".encode(), "headings but no people"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "This is an Excel file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"Navn;F\xf8dsels\xe5r\n\x81\x8d\x8f;2011\n", "We cannot read the characters"),
+        (b"Fornavn;Alder\nKari;14\n", "no column for name, birth year"),
+    ],
+)
+def test_files_that_cannot_be_read_get_a_clear_message(app, upload, data, message):
+    response = upload(data)
+    assert response.status_code == 200
+    assert message in response.data.decode()
+    with app.app_context():
+        assert count(CohortImport) == 0 and count(Ambassador) == 0
+
+
+def test_no_file_chosen(app, client, world, login, cohort_id):
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = client.post(f"/cohorts/{cohort_id}/import", data={})
+    assert "Choose a CSV file" in response.data.decode()
+
+
+def test_2001_rows_are_too_many(app, upload):
+    response = upload(csv_text(kids(2001)).encode())
+    assert "The file has 2,001 rows; at most 2,000" in response.data.decode()
+    with app.app_context():
+        assert count(CohortImport) == 0
+
+
+@pytest.mark.parametrize("config_overrides", [{"MAX_CONTENT_LENGTH": 2000}])
+def test_an_upload_over_the_size_limit_is_explained(app, upload):
+    response = upload(csv_text(kids(100)).encode())
+    assert response.status_code == 413
+    assert "The file is larger than" in response.data.decode()
+
+
+def test_a_preview_is_the_uploaders_own(app, client, upload, world, login):
+    url = preview_url(upload(csv_text(kids(2)).encode()))
+    client.post("/logout")
+    login(world.a["coordinator"])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    with app.app_context():
+        assert count(Ambassador) == 0
+
+
+def test_an_expired_preview_writes_nothing(app, client, upload, frozen):
+    url = preview_url(upload(csv_text(kids(2)).encode()))
+    frozen.advance(minutes=61)
+    client.post(url)
+    with app.app_context():
+        assert count(Ambassador) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("nb", "Navn;Fødselsår;Skole;Telefon;E-post;Foresatt;Foresatt telefon;Foresatt e-post"),
+        ("en", "Name,Birth year,School,Phone,Email,Guardian,Guardian phone,Guardian email"),
+    ],
+)
+def test_template_in_the_users_language(client, world, login, cohort_id, lang, expected):
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": lang})
+    response = client.get(f"/cohorts/{cohort_id}/import/template.csv")
+    assert response.mimetype == "text/csv"
+    assert response.data.decode("utf-8-sig").strip() == expected
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_template_reads_back(app, client, upload, cohort_id):
+    template = client.get(f"/cohorts/{cohort_id}/import/template.csv").data
+    data = template + f"Liv Aasheim;{ADULT};;;;;;\r\n".encode()
+    assert "Liv Aasheim" in client.get(preview_url(upload(data))).data.decode()
+
+
+def test_racing_confirmations_write_once(app, world, cohort_id):
+    """The second request still holds an unconfirmed preview; the database says no."""
+    from sqlalchemy import update
+
+    from allin.clock import now
+    from allin.cohorts import imports
+    from allin.errors import DomainError
+    from allin.models import User
+
+    with app.app_context():
+        actor = db.session.get(User, world.a["youth_worker"].id)
+        cohort = db.session.get(Cohort, cohort_id)
+        stored = imports.preview(
+            actor=actor, cohort=cohort, data=csv_text(kids(3)).encode(), filename="x.csv"
+        )
+        db.session.commit()
+        stale = db.session.get(CohortImport, stored.id)
+        assert stale.confirmed_at is None
+        db.session.execute(  # meanwhile another request confirms it and commits
+            update(CohortImport).where(CohortImport.id == stored.id).values(confirmed_at=now())
+        )
+        with pytest.raises(DomainError):
+            imports.confirm(stale, actor=actor, cohort=cohort)
+        db.session.rollback()
+        assert count(Ambassador) == 0
