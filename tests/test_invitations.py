@@ -804,7 +804,7 @@ def test_two_network_admins_deactivating_each_other_leave_one(make_app, world):
         browser = app.test_client()
         browser.post("/login", data={"login": who, "password": PASSWORD})
         barrier.wait()
-        return browser.post(f"/admin/users/{target}/deactivate").status_code
+        return browser.post(f"/admin/users/{target}/deactivate", data=CONFIRMED).status_code
 
     for _ in range(3):
         with ThreadPoolExecutor(2) as pool:
