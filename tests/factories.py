@@ -142,22 +142,7 @@ def make_guide_entry(
     db.session.add(entry)
     db.session.flush()
     db.session.add_all(GuideTag(entry_id=entry.id, name=tag) for tag in tags)
-    db.session.add(
-        GuideRevision(
-            entry_id=entry.id,
-            number=1,
-            kind=entry.kind,
-            phase=entry.phase,
-            status=entry.status,
-            title=entry.title,
-            slug=entry.slug,
-            summary=entry.summary,
-            body=entry.body,
-            tags=entry.tags,
-            note="created",
-            editor_id=entry.author_id,
-        )
-    )
+    db.session.add(GuideRevision.of(entry, number=1, note="created", editor_id=entry.author_id))
     db.session.flush()
     return entry
 

@@ -94,21 +94,7 @@ def load_starter_guide() -> int:
         db.session.add(entry)
         db.session.flush()
         db.session.add_all(GuideTag(entry_id=entry.id, name=tag) for tag in text.tags)
-        db.session.add(
-            GuideRevision(
-                entry_id=entry.id,
-                number=1,
-                kind=entry.kind,
-                phase=entry.phase,
-                status=entry.status,
-                title=entry.title,
-                slug=entry.slug,
-                summary=entry.summary,
-                body=entry.body,
-                tags=entry.tags,
-                note="starter",
-            )
-        )
+        db.session.add(GuideRevision.of(entry, number=1, note="starter"))
         added += 1
     db.session.flush()
     return added

@@ -129,17 +129,9 @@ def _keep_revision(entry: GuideEntry, *, editor: User | None, note: str, restore
         or 0
     ) + 1
     db.session.add(
-        GuideRevision(
-            entry_id=entry.id,
+        GuideRevision.of(
+            entry,
             number=number,
-            kind=entry.kind,
-            phase=entry.phase,
-            status=entry.status,
-            title=entry.title,
-            slug=entry.slug,
-            summary=entry.summary,
-            body=entry.body,
-            tags=entry.tags,
             note=note,
             restored_from=restored_from,
             editor_id=editor.id if editor else None,

@@ -100,6 +100,23 @@ class GuideOldSlug(db.Model):
 class GuideRevision(db.Model):
     """The content of an entry as one save left it. Number 1 is the first save."""
 
+    @classmethod
+    def of(cls, entry, *, number: int, **extra) -> GuideRevision:
+        """A copy of the entry's current fields as version `number` (note, editor … in extra)."""
+        return cls(
+            entry_id=entry.id,
+            number=number,
+            kind=entry.kind,
+            phase=entry.phase,
+            status=entry.status,
+            title=entry.title,
+            slug=entry.slug,
+            summary=entry.summary,
+            body=entry.body,
+            tags=entry.tags,
+            **extra,
+        )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("guide_entry.id", ondelete="CASCADE"), index=True
