@@ -9,6 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import render_template_string
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "allin/translations/nb/LC_MESSAGES/messages.po"
@@ -136,3 +137,19 @@ def test_the_accounts_language_applies_after_signing_in(app, client, world, logi
     assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "nb"
     with app.app_context():
         assert db.session.get(User, world.a["coordinator"].id).language == "nb"
+
+
+def test_template_gettext_translates_escapes_and_formats(app):
+    """Templates get a gettext bound to the request's catalogue (allin/i18n.py): it must
+    behave as Jinja's own newstyle gettext — translated, autoescaped, %-formatted."""
+    source = (
+        "{{ _('Sign out') }}|{{ _('Born %(year)s', year=y) }}|{{ _('Hello %(x)s', x=x) }}|"
+        "{{ ngettext('%(num)s invitation waiting', '%(num)s invitations waiting', 2) }}"
+    )
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        out = render_template_string(source, y=2010, x="<b>")
+    signed_out, born, hello, waiting = out.split("|")
+    assert signed_out == "Logg ut"
+    assert born == "Født 2010"
+    assert hello == "Hello &lt;b&gt;"
+    assert waiting == "2 invitasjoner venter på svar"

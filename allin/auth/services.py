@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -327,19 +327,25 @@ def _expired(login_session: LoginSession, user: User) -> bool:
     ) or current - login_session.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
 
 
+@cache
+def _session_by_token() -> Select:
+    """Built once: every request runs it, and building a statement costs more than running it.
+    The municipality comes with the user: pages show it, and a template must never lazy-load."""
+    return (
+        select(LoginSession, User)
+        .join(User, LoginSession.user_id == User.id)
+        .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
+        .where(LoginSession.token_hash == bindparam("token_hash"))
+    )
+
+
 def load_session_user(token: str) -> User | None:
     """The active user behind a session token, or None when it was ended, expired or is unknown.
 
     Touches last_seen at most once a minute, in its own small commit, so that reading pages
     does not turn every request into a write.
     """
-    # The municipality comes with the user: pages show it, and a template must never lazy-load.
-    row = db.session.execute(
-        select(LoginSession, User)
-        .join(User, LoginSession.user_id == User.id)
-        .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
-        .where(LoginSession.token_hash == hash_token(token))
-    ).first()
+    row = db.session.execute(_session_by_token(), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
     login_session, user = row

@@ -141,7 +141,7 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def measure(scale: int, database: str | None, seconds: int) -> dict[str, dict]:
+def measure(scale: int, database: str | None, seconds: int, only: str = "") -> dict[str, dict]:
     env, logins = prepare(scale, database)
     results = {}
     with gunicorn("tests.benchmarks.bare:app", env) as bare_url:
@@ -149,6 +149,8 @@ def measure(scale: int, database: str | None, seconds: int) -> dict[str, dict]:
     with gunicorn("wsgi:app", env) as url:
         cookies = {role: sign_in(url, login) for role, login in logins.items()}
         for page in PAGES:
+            if only not in page.name:
+                continue
             cookie = cookies[page.role] if page.role else None
             wrk(url + page.path, cookie, 1)  # warm up
             results[page.name] = wrk(url + page.path, cookie, seconds)
@@ -160,8 +162,9 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL URL (wiped!); default: SQLite")
     parser.add_argument("--scales", type=int, nargs=2, default=[1, 10])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pages", default="", help="only the pages whose name contains this")
     args = parser.parse_args()
-    small, large = (measure(s, args.database, args.seconds) for s in args.scales)
+    small, large = (measure(s, args.database, args.seconds, args.pages) for s in args.scales)
     engine = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{engine}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
     header = f"{'page':28} {'scale':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
