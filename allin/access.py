@@ -25,6 +25,7 @@ from .models import (
     Consent,
     Enrolment,
     GuideEntry,
+    GuideImage,
     Invitation,
     LoginSession,
     Municipality,
@@ -177,15 +178,20 @@ def _invitations(stmt: Select, actor) -> Select:
     return stmt.where(Invitation.municipality_id == actor.municipality_id)
 
 
-def _guide_entries(stmt: Select, actor) -> Select:
-    """The entries one writes: network admins the network-wide ones, coordinators their
-    municipality's, drafts included. Published entries are public; readers get them through
-    guide/selectors.py::published(), not here."""
-    if not can(actor, Perm.WRITE_GUIDE):
-        return stmt.where(false())
-    if actor.municipality_id is None:
-        return stmt.where(GuideEntry.municipality_id.is_(None))
-    return stmt.where(GuideEntry.municipality_id == actor.municipality_id)
+def _guide_records(model) -> Callable[[Select, object], Select]:
+    """The entries (or pictures) one writes: network admins the network-wide ones,
+    coordinators their municipality's, drafts included. Published entries are public; readers
+    get them through guide/selectors.py::published(), not here."""
+
+    def rule(stmt: Select, actor) -> Select:
+        if not can(actor, Perm.WRITE_GUIDE):
+            return stmt.where(false())
+        if actor.municipality_id is None:
+            return stmt.where(model.municipality_id.is_(None))
+        return stmt.where(model.municipality_id == actor.municipality_id)
+
+    rule.__doc__ = f"{model.__name__}: the writers of its owner (network or municipality)."
+    return rule
 
 
 def _my_ambassador_ids(actor) -> Select:
@@ -247,7 +253,8 @@ SCOPES: dict[type, Callable[[Select, object], Select]] = {
     User: _users,
     LoginSession: _login_sessions,
     Invitation: _invitations,
-    GuideEntry: _guide_entries,
+    GuideEntry: _guide_records(GuideEntry),
+    GuideImage: _guide_records(GuideImage),
     Cohort: _cohorts,
     Ambassador: _municipality_records(Ambassador),
     Enrolment: _municipality_records(Enrolment),

@@ -50,6 +50,8 @@ class Defaults:
     # Spreadsheet imports into a cohort: rows per file, and how long a preview waits.
     IMPORT_MAX_ROWS = 2000
     IMPORT_PREVIEW_MINUTES = 60
+    # Uploaded pictures with more pixels than this are refused before they are decoded.
+    IMAGE_MAX_PIXELS = 40_000_000
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
     # the page (e-mails, links to copy) is built from it, never from the request's Host header.

@@ -2,12 +2,15 @@
 
 markdown-it-py (CommonMark + tables) runs with ``html: False``, so raw HTML in the text comes
 out as visible text; nh3 then keeps only the tags and attributes below, links only to http(s)
-and mailto, and gives every link ``rel="noopener nofollow"``. Images are dropped: the guide has
-no uploads of its own yet, and an image from elsewhere would let a third party see readers.
+and mailto, and gives every link ``rel="noopener nofollow"``. Images are kept only from the
+guide's own uploads (``/guide/images/<name>``, allin/guide/images.py): an image from elsewhere
+would let a third party see readers.
 Headings move one level down, so the page's own title stays the only <h1>.
 """
 
 from __future__ import annotations
+
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -38,8 +41,10 @@ TAGS = {
     "tr",
     "th",
     "td",
+    "img",
 }
-ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "img": {"src", "alt", "title"}}
+OWN_IMAGE = re.compile(r"^/guide/images/[0-9a-f]{32}\.(?:jpg|png|webp)$")
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener nofollow"
 
@@ -55,11 +60,21 @@ def _shift_headings(state) -> None:
 
 
 _md.core.ruler.push("shift_headings", _shift_headings)
+# nh3's output of an <img> whose src was dropped: only alt and title can be left.
+_IMAGE_WITHOUT_SOURCE = re.compile(
+    r'<img(?=[^>]*? alt="(?P<alt>[^"]*)")?(?: (?:alt|title)="[^"]*")*>'
+)
+
+
+def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not OWN_IMAGE.match(value):
+        return None
+    return value
 
 
 def sanitise(html: str) -> str:
     """Keep only the allow-listed tags, attributes and URL schemes of `html`."""
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
@@ -67,7 +82,10 @@ def sanitise(html: str) -> str:
         link_rel=LINK_REL,
         strip_comments=True,
         clean_content_tags={"script", "style"},
+        attribute_filter=_own_images_only,
     )
+    # An image whose address was refused has nothing left to show.
+    return _IMAGE_WITHOUT_SOURCE.sub(lambda m: m.group("alt") or "", html)
 
 
 # Added after sanitising: a wide table scrolls sideways on a phone, and a scrolling region

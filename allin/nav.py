@@ -34,6 +34,7 @@ MENU = [
             "guide.print_guide",
             "guide.entry",
             "guide.manage",
+            "guide.images",
             "guide.new",
             "guide.edit",
             "guide.entry_history",

@@ -16,6 +16,7 @@ from allin.models import (
     Consent,
     Enrolment,
     GuideEntry,
+    GuideImage,
     GuideRevision,
     Invitation,
     LoginSession,
@@ -81,6 +82,7 @@ ID_MODELS = {
     "ambassador_id": Ambassador,
     "enrolment_id": Enrolment,
     "consent_id": Consent,
+    "image_id": GuideImage,
 }
 
 
@@ -117,6 +119,19 @@ def foreign(app, world):
         ambassador = make_ambassador(b)
         enrolment = make_enrolment(cohort, ambassador)
         consent = make_consent(ambassador)
+        b_image, a_image = (
+            GuideImage(
+                name=f"{n:032x}.png",
+                original_name="x.png",
+                mime="image/png",
+                width=1,
+                height=1,
+                size=1,
+                municipality_id=m,
+            )
+            for n, m in ((1, world.municipality_b), (2, world.municipality_a))
+        )
+        db.session.add_all([b_image, a_image])
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -136,6 +151,7 @@ def foreign(app, world):
                 "login_session_id": login_session.id,
                 "entry_id": b_draft.id,
                 "revision_id": revision_of(b_draft),
+                "image_id": b_image.id,
                 **cohort_records,
             },
             # The network sees staff everywhere but never an ambassador's record.
@@ -145,6 +161,7 @@ def foreign(app, world):
                 "login_session_id": login_session.id,
                 "entry_id": a_draft.id,
                 "revision_id": revision_of(a_draft),
+                "image_id": a_image.id,
                 **cohort_records,
             },
         }

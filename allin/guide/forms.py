@@ -7,7 +7,15 @@ import unicodedata
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -131,3 +139,19 @@ class PreviewForm(FlaskForm):
     """The live preview sends only the text (and the CSRF token)."""
 
     body = TextAreaField(filters=[clean_text], validators=[Optional()])
+
+
+class ImageForm(FlaskForm):
+    """A picture for the guide. Photos of young people need their photo consent first."""
+
+    picture = FileField(
+        _l("Picture"),
+        description=_l("JPEG, PNG or WebP. Location and camera details are removed on upload."),
+    )
+    consent = BooleanField(
+        _l(
+            "No young person can be recognised in the picture, or everyone who can has given "
+            "photo consent that allows it to be published."
+        ),
+        validators=[DataRequired(_l("Confirm this before you upload the picture."))],
+    )

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -22,6 +23,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import files
 from ..access import (
     Perm,
     can,
@@ -32,15 +34,17 @@ from ..access import (
     require,
     visible,
 )
+from ..confirm import confirmation_needed
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError, attempt, render_error
 from ..extensions import db
 from ..markdown import render_markdown
-from ..models import GuideEntry
+from ..models import GuideEntry, GuideImage
 from ..pagination import paginate
+from ..security import accepts_files
 from ..urls import safe_next
-from . import bp, history, search, selectors, services
-from .forms import EntryForm, PreviewForm
+from . import bp, history, pictures, search, selectors, services
+from .forms import EntryForm, ImageForm, PreviewForm
 
 FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
 
@@ -110,6 +114,8 @@ def _allow_long_texts(endpoint, values):
 
 @bp.errorhandler(413)
 def _too_large(error):
+    if request.endpoint == "guide.images" and current_user.is_authenticated:
+        return _image_too_large()
     limit = current_app.config["GUIDE_MAX_BODY_CHARS"]
     return render_error(
         413,
@@ -422,3 +428,89 @@ def restore(entry_id: int, revision_id: int):
     for error in errors:
         flash(error, "error")
     return redirect(url_for("guide.entry_history", entry_id=found.id))
+
+
+# ---- pictures -------------------------------------------------------------------------------
+
+
+@bp.route("/manage/images/", methods=["GET", "POST"])
+@accepts_files
+@require(Perm.WRITE_GUIDE)
+def images():
+    """Upload a picture; the pictures of my part of the guide, newest first."""
+    form = ImageForm()
+    if form.validate_on_submit():
+        picture = form.picture.data
+        if not picture or not getattr(picture, "filename", ""):
+            form.picture.errors.append(_("Choose a picture to upload."))
+        else:
+            ok, image = attempt(
+                pictures.upload,
+                current_user,
+                errors=form.picture.errors,
+                data=picture.read(),
+                filename=picture.filename,
+            )
+            if ok:
+                db.session.commit()
+                flash(
+                    _("The picture is uploaded. Copy its Markdown line into an entry."), "success"
+                )
+                return redirect(url_for("guide.images", _anchor=f"image-{image.id}"))
+    return _page(form)
+
+
+def _page(form: ImageForm, status: int = 200):
+    stmt = visible(GuideImage, current_user).order_by(
+        GuideImage.created_at.desc(), GuideImage.id.desc()
+    )
+    max_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    page = paginate(stmt)
+    return render_template("guide/images.html", form=form, page=page, max_mb=max_mb), status
+
+
+def _image_too_large():
+    """The 413 of an upload over the size limit, said on the upload page."""
+    form = ImageForm(formdata=None)
+    form.picture.errors = [
+        _(
+            "The picture is larger than %(mb)s MB. Save it smaller and try again.",
+            mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        )
+    ]
+    return _page(form, 413)
+
+
+@bp.post("/manage/images/<int:image_id>/delete")
+@require(Perm.WRITE_GUIDE)
+def delete_image(image_id: int):
+    """Remove a picture (e.g. when a photo consent is withdrawn). Entries that show it then
+    show only its description (the Markdown alt text)."""
+    image = get_visible_or_404(GuideImage, image_id, current_user)
+    if page := confirmation_needed(
+        title=_("Delete the picture “%(name)s”?", name=image.original_name),
+        consequence=_(
+            "Entries that show it will show only its description instead. This cannot be undone."
+        ),
+        button=_("Delete the picture"),
+        cancel_url=url_for("guide.images"),
+    ):
+        return page
+    pictures.delete(current_user, image)
+    db.session.commit()
+    flash(_("The picture is deleted."), "success")
+    return redirect(url_for("guide.images"))
+
+
+@bp.get("/images/<name>")
+@public
+def image(name: str):
+    """A guide picture, as readers' browsers fetch it."""
+    found = db.session.scalar(db.select(GuideImage).where(GuideImage.name == name))
+    path = files.path_of(pictures.FOLDER, name)
+    if found is None or path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=found.mime, max_age=86400, conditional=True)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -14,13 +14,14 @@ from .accounts import (
 from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
-from .guide import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
+from .guide import GuideEntry, GuideImage, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
 
 __all__ = [
     "Ambassador",
     "AuditEvent",
     "GuideEntry",
+    "GuideImage",
     "GuideOldSlug",
     "GuideRevision",
     "GuideTag",

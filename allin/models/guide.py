@@ -26,6 +26,7 @@ SLUG_LENGTH = 120
 TAG_LENGTH = 40
 MAX_TAGS = 12
 TAGS_LENGTH = MAX_TAGS * (TAG_LENGTH + 2)
+ORIGINAL_NAME_LENGTH = 200
 
 
 class GuideEntry(TimestampMixin, db.Model):
@@ -139,3 +140,31 @@ class GuideRevision(db.Model):
     editor: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("entry_id", "number"),)
+
+
+class GuideImage(db.Model):
+    """A picture for guide entries, re-encoded on upload (allin/images.py) and stored under
+    `name` in the instance folder (allin/files.py). Its owner is the same as an entry's:
+    network-wide or one municipality's. Entries show it as /guide/images/<name>."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    # What the uploader's file was called, kept as they wrote it (æøå and all), for the list.
+    original_name: Mapped[str] = mapped_column(String(ORIGINAL_NAME_LENGTH))
+    mime: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def markdown(self) -> str:
+        return f"![]({self.path})"
+
+    @property
+    def path(self) -> str:
+        return f"/guide/images/{self.name}"

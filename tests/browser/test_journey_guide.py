@@ -193,3 +193,58 @@ def test_coordinator_writes_previews_and_publishes(checked):
     page.goto(url)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     checked.check("published-public")
+
+
+@pytest.mark.parametrize("checked", COMBINATIONS, indirect=True)
+def test_coordinator_puts_a_picture_in_an_entry(checked, tmp_path):
+    import io
+
+    from PIL import Image
+
+    page, lang = checked.page, lang_of(checked)
+    photo = tmp_path / "Bålplass_ved_Farris.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), (230, 120, 40)).save(buffer, format="JPEG")
+    photo.write_bytes(buffer.getvalue())
+
+    page.goto("/login")
+    checked.check("picture-login")
+    page.fill("#login", "coord@larvik.no")
+    page.fill("#password", "correct horse battery")
+    page.locator("main form.form [type=submit]").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Marte Solberg")
+    checked.check("picture-home")
+    page.goto("/guide/manage/")
+    checked.check("picture-manage")
+    page.locator("main .guide-tabs a[href='/guide/manage/images/']").click()
+    checked.check("images-empty")
+
+    # Without the consent box: the message is next to it, nothing is uploaded.
+    page.set_input_files("#picture", str(photo))
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator("#consent-error")).to_be_visible()
+    checked.check("images-consent-missing")
+
+    page.set_input_files("#picture", str(photo))
+    page.check("#consent")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.locator(".image-list__name")).to_have_text(photo.name)
+    checked.check("images-uploaded")
+    markdown = page.locator(".image-list input[readonly]").first.input_value()
+    assert re.fullmatch(r"!\[\]\(/guide/images/[0-9a-f]{32}\.jpg\)", markdown), markdown
+
+    page.goto("/guide/new")
+    checked.check("picture-new")
+    title = "Bålplassen" if lang == "nb" else "The campfire"
+    page.fill("#title", title)
+    page.fill("#summary", "Et sted å samles.")
+    page.fill("#body", "Slik ser det ut:\n\n" + markdown.replace("![]", "![Bålplass ved vannet]"))
+    expect(page.locator("#guide-preview img")).to_have_attribute("alt", "Bålplass ved vannet")
+    page.select_option("#status", "published")
+    page.locator("main form.guide-form button[type=submit]").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    image = page.locator(".prose img")
+    expect(image).to_have_attribute("alt", "Bålplass ved vannet")
+    assert page.evaluate("document.querySelector('.prose img').naturalWidth") == 640
+    checked.check("entry-with-picture")

@@ -1,0 +1,52 @@
+"""Pictures for guide entries (the write side): uploaded by the entries' writers, shown to
+every reader at /guide/images/<name> (routes.py).
+
+A writer uploads a picture and copies its Markdown line into an entry; the Markdown sanitiser
+keeps images from these addresses only (allin/markdown.py). Pictures are public like the
+guide itself, by an unguessable name; a picture of young people needs their photo consent,
+which the uploader confirms on the form.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .. import audit, files
+from ..extensions import db
+from ..images import clean_image
+from ..models import GuideImage
+from ..models.guide import ORIGINAL_NAME_LENGTH
+
+FOLDER = "guide"
+
+
+def upload(actor, *, data: bytes, filename: str) -> GuideImage:
+    """Store a cleaned copy of the picture for the actor's part of the guide."""
+    clean = clean_image(data, max_pixels=current_app.config["IMAGE_MAX_PIXELS"])
+    image = GuideImage(
+        name=files.save(FOLDER, clean.data, clean.extension),
+        original_name=_display_name(filename),
+        mime=clean.mime,
+        width=clean.width,
+        height=clean.height,
+        size=len(clean.data),
+        municipality_id=actor.municipality_id,
+        uploaded_by=actor,
+    )
+    db.session.add(image)
+    db.session.flush()
+    audit.record("guide.image_uploaded", actor=actor, target=image)
+    return image
+
+
+def _display_name(filename: str) -> str:
+    """The name as the uploader knew it, without any folder part; only ever shown as text."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "").strip()
+    return name[-ORIGINAL_NAME_LENGTH:] or "picture"
+
+
+def delete(actor, image: GuideImage) -> None:
+    """Remove the row now and the file once that has committed."""
+    files.delete_after_commit(FOLDER, image.name)
+    audit.record("guide.image_deleted", actor=actor, target=image)
+    db.session.delete(image)
