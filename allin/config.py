@@ -52,6 +52,8 @@ class Defaults:
     IMPORT_PREVIEW_MINUTES = 60
     # Uploaded pictures with more pixels than this are refused before they are decoded.
     IMAGE_MAX_PIXELS = 40_000_000
+    # Room for the guide's pictures per owner (the network, or one municipality).
+    GUIDE_IMAGES_MAX_MB = 200
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
     # the page (e-mails, links to copy) is built from it, never from the request's Host header.

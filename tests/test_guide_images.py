@@ -167,6 +167,15 @@ def test_an_upload_over_the_size_limit_gets_the_upload_page_with_413(app, client
     assert stored(app) == []
 
 
+def test_a_full_quota_is_refused_with_a_message(app, client, world, login):
+    login(world.a["coordinator"])
+    assert upload(client, picture()).status_code == 302
+    app.config["GUIDE_IMAGES_MAX_MB"] = 0
+    response = upload(client, picture())
+    assert "Det er ikke plass til flere bilder" in response.data.decode()
+    assert len(stored(app)) == 1 and len(folder_files(app)) == 1
+
+
 def test_only_guide_writers_upload(client, world, login):
     for role in ("youth_worker", "ambassador"):
         login(world.a[role])

@@ -10,8 +10,11 @@ which the uploader confirms on the form.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from .. import audit, files
+from ..errors import DomainError
 from ..extensions import db
 from ..images import clean_image
 from ..models import GuideImage
@@ -23,6 +26,7 @@ FOLDER = "guide"
 def upload(actor, *, data: bytes, filename: str) -> GuideImage:
     """Store a cleaned copy of the picture for the actor's part of the guide."""
     clean = clean_image(data, max_pixels=current_app.config["IMAGE_MAX_PIXELS"])
+    _within_quota(actor, len(clean.data))
     image = GuideImage(
         name=files.save(FOLDER, clean.data, clean.extension),
         original_name=_display_name(filename),
@@ -37,6 +41,26 @@ def upload(actor, *, data: bytes, filename: str) -> GuideImage:
     db.session.flush()
     audit.record("guide.image_uploaded", actor=actor, target=image)
     return image
+
+
+def _within_quota(actor, size: int) -> None:
+    """Each owner (the network, or one municipality) has room for GUIDE_IMAGES_MAX_MB."""
+    limit_mb = current_app.config["GUIDE_IMAGES_MAX_MB"]
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(GuideImage.size), 0)).where(
+            GuideImage.municipality_id.is_(None)
+            if actor.municipality_id is None
+            else GuideImage.municipality_id == actor.municipality_id
+        )
+    )
+    if used + size > limit_mb * 1024 * 1024:
+        raise DomainError(
+            _l(
+                "There is no room for more pictures: together they may take %(mb)s MB. "
+                "Delete pictures that are no longer used first.",
+                mb=limit_mb,
+            )
+        )
 
 
 def _display_name(filename: str) -> str:
