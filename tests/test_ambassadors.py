@@ -13,6 +13,7 @@ from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Consent, Invitation, Municipality, User
 from tests.factories import (
+    CONFIRMED,
     make_ambassador,
     make_cohort,
     make_consent,
@@ -177,13 +178,34 @@ def test_a_consent_for_a_foreign_ambassador_is_404(app, client, world, login):
         assert count(Consent) == 0
 
 
+def test_withdrawing_a_consent_asks_first_and_changes_nothing_until_confirmed(
+    app, client, world, login, minor
+):
+    with app.app_context():
+        consent_id = make_consent(db.session.get(Ambassador, minor), "photo").id
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = client.post(f"/ambassadors/consents/{consent_id}/withdraw")
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert "Withdraw the consent for Photos?" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert f'action="/ambassadors/consents/{consent_id}/withdraw"' in page
+    assert f'href="/ambassadors/{minor}"' in page  # the way back
+    with app.app_context():
+        assert db.session.get(Consent, consent_id).withdrawn_at is None
+        assert "consent.withdrawn" not in db.session.scalars(select(AuditEvent.action)).all()
+
+
 def test_withdrawal_is_effective_at_once_and_history_is_kept(app, client, world, login, minor):
     with app.app_context():
         consent_id = make_consent(db.session.get(Ambassador, minor), "photo").id
         db.session.commit()
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    assert client.post(f"/ambassadors/consents/{consent_id}/withdraw").status_code == 302
+    withdraw = f"/ambassadors/consents/{consent_id}/withdraw"
+    assert client.post(withdraw, data=CONFIRMED).status_code == 302
     with app.app_context():
         consent = db.session.get(Consent, consent_id)
         assert consent.withdrawn_at is not None
@@ -192,7 +214,7 @@ def test_withdrawal_is_effective_at_once_and_history_is_kept(app, client, world,
     page = client.get(f"/ambassadors/{minor}").data.decode()
     assert "Missing: Participation and an own login, Photos, Publishing the name" in page
     # A second click changes nothing; a new grant is a new row.
-    client.post(f"/ambassadors/consents/{consent_id}/withdraw")
+    client.post(withdraw, data=CONFIRMED)
     client.post(f"/ambassadors/{minor}/consents/new", data=consent_form(purpose="photo"))
     with app.app_context():
         assert db.session.get(Consent, consent_id).withdrawn_at == first
