@@ -130,9 +130,12 @@ def test_the_update_is_conditional_on_the_status_seen(app, world, member):
         with pytest.raises(DomainError, match="meanwhile"):
             services.move_enrolment(stale, actor=actor, to=ACTIVE, seen=INVITED)
         db.session.rollback()
-        assert db.session.scalar(
-            select(AuditEvent.id).where(AuditEvent.action == "enrolment.status_changed")
-        ) is None
+        assert (
+            db.session.scalar(
+                select(AuditEvent.id).where(AuditEvent.action == "enrolment.status_changed")
+            )
+            is None
+        )
 
 
 def test_nobody_graduates_from_a_cohort_that_has_not_started(app, client, world, login, member):

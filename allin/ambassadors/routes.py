@@ -12,9 +12,9 @@ from ..confirm import confirmation_needed
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
+from ..urls import external_url
 from . import bp, rules, selectors, services
 from .forms import AmbassadorForm, ConsentForm
-from .qr import qr_svg
 
 LINK_KEY = "new_login_link"
 
@@ -59,7 +59,6 @@ def detail(ambassador_id: int):
         age=rules.conservative_age(ambassador.birth_year),
         refusal=services.login_refusal(ambassador, standing),
         link=link,
-        qr=qr_svg(link, _("QR code for the sign-in link")) if link else None,
     )
 
 
@@ -167,7 +166,7 @@ def create_login(ambassador_id: int):
     if ok:
         invitation, token = made
         db.session.commit()
-        link = url_for("auth.invitation_link", token=token, _external=True)
+        link = external_url("auth.invitation_link", token=token)
         session[LINK_KEY] = [ambassador.id, link]
     for error in errors:
         flash(error, "error")

@@ -17,8 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..ambassadors.forms import AmbassadorForm
 from ..access import ENROLMENT_ORDER
+from ..ambassadors.forms import AmbassadorForm
 from ..enums import CohortRole, CohortStatus, WithdrawalReason
 from ..fields import clean, enum_choices, no_control_characters
 

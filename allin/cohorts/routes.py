@@ -30,7 +30,6 @@ from ..access import (
     require,
 )
 from ..ambassadors import services as ambassador_services
-from ..ambassadors.qr import qr_svg
 from ..clock import now
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, render_error
@@ -38,7 +37,7 @@ from ..extensions import db
 from ..models import Ambassador
 from ..pagination import paginate
 from ..security import accepts_files
-from ..urls import is_local_path
+from ..urls import external_url, is_local_path
 from . import bp, imports, selectors, services
 from .forms import (
     CohortForm,
@@ -432,9 +431,8 @@ def hand_out(cohort_id: int):
         )
     made, refused = ambassador_services.hand_out_logins(people, actor=current_user)
     db.session.commit()
-    cards = []
-    for ambassador, token in made:
-        link = url_for("auth.invitation_link", token=token, _external=True)
-        label = _("Sign-in QR code for %(name)s", name=ambassador.first_name)
-        cards.append((ambassador.first_name, link, qr_svg(link, label, scale=4)))
+    cards = [
+        (ambassador.first_name, external_url("auth.invitation_link", token=token))
+        for ambassador, token in made
+    ]
     return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)
