@@ -127,7 +127,7 @@ def test_the_update_is_conditional_on_the_status_seen(app, world, member):
             .values(status=ACTIVE)
             .execution_options(synchronize_session=False)
         )
-        with pytest.raises(DomainError, match="meanwhile"):
+        with pytest.raises(DomainError, match="mellomtiden"):
             services.move_enrolment(stale, actor=actor, to=ACTIVE, seen=INVITED)
         db.session.rollback()
         assert (
