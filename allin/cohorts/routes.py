@@ -266,7 +266,7 @@ def move_enrolment(enrolment_id: int):
             db.session.commit()
             flash(
                 _(
-                    "%(name)s is now %(status)s.",
+                    "The status of %(name)s is now “%(status)s”.",
                     name=enrolment.ambassador.name,
                     status=enrolment.status.label,
                 ),
