@@ -190,7 +190,7 @@ def test_withdrawing_a_consent_asks_first_and_changes_nothing_until_confirmed(
     response = client.post(f"/ambassadors/consents/{consent_id}/withdraw")
     assert response.status_code == 200
     page = response.data.decode()
-    assert "Withdraw the consent for Photos?" in page
+    assert "Withdraw the consent to “Photos”?" in page
     assert 'name="confirmed" value="yes"' in page
     assert f'action="/ambassadors/consents/{consent_id}/withdraw"' in page
     assert f'href="/ambassadors/{minor}"' in page  # the way back

@@ -136,7 +136,7 @@ def withdraw_consent(consent_id: int):
     _forbidden_unless(can_enrol_in(current_user, consent))
     name = consent.ambassador.first_name
     if page := confirmation_needed(
-        title=_("Withdraw the consent for %(purpose)s?", purpose=consent.purpose.label),
+        title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),
         consequence=_(
             "From now on %(name)s counts as not having consented to this. The consent stays "
             "in the history; a new consent can be recorded later.",
