@@ -394,3 +394,27 @@ def can_lead(user, municipality_id: int) -> bool:
 def can_enrol_in(actor, record) -> bool:
     """Enrol, record consent, import, make logins: staff of the record's municipality."""
     return can(actor, Perm.ENROL) and record.municipality_id == actor.municipality_id
+
+
+# An enrolment moves like its cohort: invited -> active -> graduated, one step forward by the
+# staff who enrol; a step back (a graduation clicked by mistake) only by a coordinator, as for
+# cohorts. Withdrawal is its own action with a reason (cohorts.withdraw); a withdrawn
+# enrolment does not move again.
+ENROLMENT_ORDER = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentStatus.GRADUATED)
+
+
+def can_move_enrolment(actor, enrolment, to: EnrolmentStatus) -> bool:
+    """One step forward for staff of the municipality; one step back only for coordinators."""
+    if enrolment.status not in ENROLMENT_ORDER or to not in ENROLMENT_ORDER:
+        return False
+    if not can_enrol_in(actor, enrolment):
+        return False
+    step = ENROLMENT_ORDER.index(to) - ENROLMENT_ORDER.index(enrolment.status)
+    if step == -1:
+        return can(actor, Perm.MANAGE_COHORTS)
+    return step == 1
+
+
+def enrolment_status_moves(actor, enrolment) -> tuple[EnrolmentStatus, ...]:
+    """The statuses `actor` may move `enrolment` to, in programme order."""
+    return tuple(s for s in ENROLMENT_ORDER if can_move_enrolment(actor, enrolment, s))

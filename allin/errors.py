@@ -19,18 +19,34 @@ class DomainError(Exception):
     """A rule of the programme was broken; the message is safe to show to the user."""
 
 
-def attempt(service: Callable[..., T], /, *args, errors: list, **kwargs) -> tuple[bool, T | None]:
+def attempt(
+    service: Callable[..., T], /, *args, errors: list | dict[type, list], **kwargs
+) -> tuple[bool, T | None]:
     """Call a service for a route. A DomainError rolls the request back and its message goes
     to `errors` (a form's `form_errors`, a field's `errors`, or a list to flash).
 
         ok, user = attempt(services.accept, invitation, errors=form.form_errors, name=...)
+
+    When kinds of DomainError belong in different places, `errors` maps each class to its
+    list; the first class the error is an instance of wins (list DomainError last):
+
+        errors={SlugProblem: form.slug.errors, DomainError: form.form_errors}
     """
     try:
         return True, service(*args, **kwargs)
     except DomainError as exc:
         db.session.rollback()
-        errors.append(str(exc))
+        _target(errors, exc).append(str(exc))
         return False, None
+
+
+def _target(errors: list | dict[type, list], exc: DomainError) -> list:
+    if not isinstance(errors, dict):
+        return errors
+    for kind, target in errors.items():
+        if isinstance(exc, kind):
+            return target
+    raise exc  # a kind the route did not expect: not for the user to read
 
 
 TITLES = {

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .access import Perm, can
+from .access import Perm, can, enrolment_status_moves
 from .enums import Role
 
 
@@ -105,5 +105,11 @@ def init_app(app: Flask) -> None:
     from .auth.agents import describe
 
     app.jinja_env.globals.update(
-        nav_items=nav_items, viewer=viewer, can=can, Perm=Perm, Role=Role, describe_agent=describe
+        nav_items=nav_items,
+        viewer=viewer,
+        can=can,
+        Perm=Perm,
+        Role=Role,
+        describe_agent=describe,
+        enrolment_moves=enrolment_status_moves,
     )

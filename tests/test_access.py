@@ -249,3 +249,16 @@ def test_pages_by_role(client, world, login, who, url, status):
     assert response.status_code == status
     if status == 302:
         assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("actor", ["coordinator", "youth_worker"])
+def test_another_municipalitys_enrolment_does_not_move(app, client, world, foreign, login, actor):
+    """Staff of A post a status move with B's enrolment id: 404, and it stays where it was."""
+    enrolment_id = foreign["from_a"]["enrolment_id"]
+    login(world.a[actor])
+    response = client.post(
+        f"/cohorts/enrolments/{enrolment_id}/status", data={"status": "graduated", "seen": "active"}
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Enrolment, enrolment_id).status == "active"

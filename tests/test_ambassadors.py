@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Consent, Invitation, Municipality, User
 from tests.factories import (
+    CONFIRMED,
     make_ambassador,
     make_cohort,
     make_consent,
@@ -177,13 +179,34 @@ def test_a_consent_for_a_foreign_ambassador_is_404(app, client, world, login):
         assert count(Consent) == 0
 
 
+def test_withdrawing_a_consent_asks_first_and_changes_nothing_until_confirmed(
+    app, client, world, login, minor
+):
+    with app.app_context():
+        consent_id = make_consent(db.session.get(Ambassador, minor), "photo").id
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = client.post(f"/ambassadors/consents/{consent_id}/withdraw")
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert "Withdraw the consent to “Photos”?" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert f'action="/ambassadors/consents/{consent_id}/withdraw"' in page
+    assert f'href="/ambassadors/{minor}"' in page  # the way back
+    with app.app_context():
+        assert db.session.get(Consent, consent_id).withdrawn_at is None
+        assert "consent.withdrawn" not in db.session.scalars(select(AuditEvent.action)).all()
+
+
 def test_withdrawal_is_effective_at_once_and_history_is_kept(app, client, world, login, minor):
     with app.app_context():
         consent_id = make_consent(db.session.get(Ambassador, minor), "photo").id
         db.session.commit()
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    assert client.post(f"/ambassadors/consents/{consent_id}/withdraw").status_code == 302
+    withdraw = f"/ambassadors/consents/{consent_id}/withdraw"
+    assert client.post(withdraw, data=CONFIRMED).status_code == 302
     with app.app_context():
         consent = db.session.get(Consent, consent_id)
         assert consent.withdrawn_at is not None
@@ -192,7 +215,7 @@ def test_withdrawal_is_effective_at_once_and_history_is_kept(app, client, world,
     page = client.get(f"/ambassadors/{minor}").data.decode()
     assert "Missing: Participation and an own login, Photos, Publishing the name" in page
     # A second click changes nothing; a new grant is a new row.
-    client.post(f"/ambassadors/consents/{consent_id}/withdraw")
+    client.post(withdraw, data=CONFIRMED)
     client.post(f"/ambassadors/{minor}/consents/new", data=consent_form(purpose="photo"))
     with app.app_context():
         assert db.session.get(Consent, consent_id).withdrawn_at == first
@@ -234,8 +257,10 @@ def test_a_login_under_the_digital_age_needs_a_guardians_consent_first(
     response = client.post(f"/ambassadors/{minor}/login")
     assert response.status_code == 302
     page = client.get(f"/ambassadors/{minor}").data.decode()
-    assert 'role="img" aria-label="QR code for the sign-in link"' in page and "<svg" in page
-    assert 'id="login-link"' in page
+    # The shared hand-over (templates/_macros/handover.html): QR, the link, Copy and Share.
+    assert 'class="handover__qr" role="img" aria-label="QR code with the link for ' in page
+    assert "<svg" in page and 'data-copy="login-link"' in page
+    assert 'id="login-link">http://localhost/invitation/' in page
     assert 'id="login-link"' not in client.get(f"/ambassadors/{minor}").data.decode()  # once
     with app.app_context():
         invitation = db.session.scalar(select(Invitation))
@@ -255,7 +280,7 @@ def test_accepting_the_link_links_the_new_login_and_shows_the_cohort(app, client
     login(world.a["youth_worker"])
     client.post(f"/ambassadors/{ambassador_id}/login")
     link = client.get(f"/ambassadors/{ambassador_id}").data.decode()
-    token = link.split("/invitation/")[1].split('"')[0]
+    token = link.split("/invitation/")[1].split("<")[0]
     client.post("/logout")
     client.get(f"/invitation/{token}")
     response = client.post(
@@ -352,6 +377,43 @@ def test_hand_out_cards_for_everyone_without_a_login(app, client, world, login):
     assert "Aksel is under 13" in page
     with app.app_context():
         assert count(Invitation) == 1
+
+
+def test_each_card_is_the_shared_hand_over_whose_qr_decodes_to_a_working_link(
+    app, client, world, login
+):
+    """The card's QR is the shared one (handover.qr_svg: segno, the standard quiet zone) of
+    the card's own link; the link is built from ALLIN_BASE_URL (urls.external_url, as on the
+    other hand-over pages), its PNG rendering decodes back to it, and it opens the invitation."""
+    import re
+
+    import segno
+    import zxingcpp
+    from PIL import Image
+
+    from allin.auth import invitations
+    from allin.handover import qr_svg
+
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off")
+        make_enrolment(cohort, make_ambassador(a, age=16, name="Sigrid Brekke"))
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.post(f"/cohorts/{cohort_id}/hand-out").text
+    [card] = page.split('class="hand-out__card"')[1:]
+    link = re.search(r'<p class="hand-out__link">([^<]+)</p>', card).group(1)
+    assert re.fullmatch(r"http://localhost/invitation/[A-Za-z0-9_-]{40,}", link), link
+    assert str(qr_svg(link, "Sign-in QR code for Sigrid")) in card
+    png = io.BytesIO()
+    segno.make(link, error="m").save(png, kind="png", scale=6, border=4)
+    png.seek(0)
+    assert [code.text for code in zxingcpp.read_barcodes(Image.open(png))] == [link]
+    with app.app_context():
+        invitation, status = invitations.find(link.rsplit("/", 1)[1])
+        assert invitation is not None and invitation.role == Role.AMBASSADOR, status
 
 
 def test_racing_withdrawals_stamp_once(app, world, minor):

@@ -25,7 +25,6 @@ from allin.models import (
     PasswordReset,
     User,
 )
-from tests.conftest import is_postgres
 from tests.factories import CONFIRMED, PASSWORD, make_reset, make_user
 
 NEW_PASSWORD = "a brand new sentence 42"
@@ -414,10 +413,6 @@ def test_a_school_behind_one_address_is_not_locked_out(client, world):
     assert response.status_code == 302
 
 
-@pytest.mark.skipif(
-    not is_postgres(),
-    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
-)
 def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(make_app, world):
     app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 0})
     threads = 30
@@ -439,10 +434,6 @@ def test_parallel_wrong_passwords_get_no_more_guesses_than_the_limit(make_app, w
     assert checked == codes.count(200) <= 10, codes
 
 
-@pytest.mark.skipif(
-    not is_postgres(),
-    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
-)
 def test_parallel_right_passwords_all_get_in(make_app, world):
     """Each success clears the pair's rows, the others' reservations included: no deadlock."""
     app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 0})

@@ -173,3 +173,25 @@ def test_a_database_error_logs_no_parameters(make_app, caplog):
     assert "IntegrityError" in caplog.text
     for secret in ("secrethash", "Hemmelig Navn", "dup@example.no"):
         assert secret not in caplog.text
+
+
+# ---- errors.attempt ---------------------------------------------------------------------------
+
+
+def test_attempt_sends_each_kind_of_domain_error_to_its_own_list(ctx):
+    from allin.errors import DomainError, attempt
+
+    class SlugProblem(DomainError):
+        pass
+
+    def refuse(error):
+        raise error
+
+    field, form = [], []
+    routed = {SlugProblem: field, DomainError: form}
+    assert attempt(refuse, SlugProblem("taken"), errors=routed) == (False, None)
+    assert attempt(refuse, DomainError("no"), errors=routed) == (False, None)
+    assert (field, form) == (["taken"], ["no"])
+    assert attempt(lambda: 7, errors=routed) == (True, 7)
+    with pytest.raises(DomainError, match="unexpected"):  # a kind nobody listed is not hidden
+        attempt(refuse, DomainError("unexpected"), errors={SlugProblem: field})

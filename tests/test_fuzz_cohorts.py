@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from allin.extensions import db
 from allin.models import Ambassador, Cohort, Consent, Enrolment, Municipality
-from tests.factories import make_ambassador, make_cohort
+from tests.factories import make_ambassador, make_cohort, make_enrolment
 from tests.test_fuzz import FUZZ, hostile
 
 dates = st.one_of(hostile, st.dates().map(str), st.sampled_from(["2027-02-30", "31.12.2027"]))
+statuses = st.one_of(hostile, st.sampled_from(["invited", "active", "graduated", "withdrawn"]))
 years = st.one_of(hostile, st.integers(-(10**20), 10**20).map(str), st.sampled_from(["2011"]))
 
 
@@ -157,3 +158,37 @@ def test_import_upload(app, world, data):
     assert response.status_code in (200, 302)
     with app.app_context():
         assert count(Ambassador) == 0
+
+
+@FUZZ
+@given(status=statuses, seen=statuses, next_=st.one_of(hostile, st.sampled_from(["/x", "//evil"])))
+def test_enrolment_status_form(app, world, status, seen, next_):
+    """Any status, seen status and `next`: never a 5xx, never a redirect off the site, and the
+    enrolment moves only for a real one-step move from the status it has."""
+    from allin.enums import EnrolmentStatus
+
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        cohort = db.session.scalar(select(Cohort)) or make_cohort(municipality, status="active")
+        enrolment = db.session.scalar(select(Enrolment)) or make_enrolment(
+            cohort, make_ambassador(municipality), status=EnrolmentStatus.INVITED
+        )
+        enrolment.status = EnrolmentStatus.INVITED
+        db.session.commit()
+        enrolment_id = enrolment.id
+    client = signed_in(app, world, "youth_worker")
+    response = client.post(
+        f"/cohorts/enrolments/{enrolment_id}/status",
+        data={"status": status, "seen": seen, "next": next_},
+    )
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/")
+        assert not response.headers["Location"].startswith(("//", "/\\"))
+    with app.app_context():
+        moved = db.session.get(Enrolment, enrolment_id).status
+    assert moved == (
+        EnrolmentStatus.ACTIVE
+        if (status, seen) == ("active", "invited")
+        else EnrolmentStatus.INVITED
+    )

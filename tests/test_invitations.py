@@ -16,7 +16,6 @@ from allin.clock import now
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import AuditEvent, Invitation, MailJob, Municipality, PasswordReset, User
-from tests.conftest import is_postgres
 from tests.factories import CONFIRMED, PASSWORD, make_invitation, make_reset, make_user
 
 NEW = "et nytt og langt passord"
@@ -787,10 +786,6 @@ def test_a_network_admin_deactivated_meanwhile_cannot_deactivate_the_last_one(ap
     del a
 
 
-@pytest.mark.skipif(
-    not is_postgres(),
-    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
-)
 def test_two_network_admins_deactivating_each_other_leave_one(make_app, world):
     with make_app().app_context():
         second = make_user(Role.NETWORK_ADMIN, email="second@example.com")
@@ -862,10 +857,6 @@ def test_a_racing_creation_of_the_same_municipality_gets_the_forms_message(app, 
             admin_services.save_municipality(actor=admin, municipality=None, name="BODØ", **fields)
 
 
-@pytest.mark.skipif(
-    not is_postgres(),
-    reason="needs a server database: SQLite serialises writers (BEGIN IMMEDIATE is built apart)",
-)
 def test_two_parallel_creations_of_a_municipality_make_one_and_a_message(make_app, world):
     app = make_app()
     barrier = threading.Barrier(2)

@@ -134,3 +134,29 @@ def test_ambassador_home(app, world, login, assert_constant_queries):
     login(world.a["ambassador"])
     more()
     assert assert_constant_queries("/", more) <= 8
+
+
+def test_ambassador_page_for_staff(app, world, login, assert_constant_queries):
+    """An ambassador's record with their cohorts (each with its status moves) and consents."""
+    from allin.models import Ambassador
+    from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+
+    with app.app_context():
+        person = make_ambassador(db.session.get(Municipality, world.municipality_a), age=15)
+        db.session.commit()
+        person_id = person.id
+
+    def more(n):
+        with app.app_context():
+            person = db.session.get(Ambassador, person_id)
+            for i in range(n):
+                cohort = make_cohort(person.municipality, status="active")
+                make_enrolment(cohort, person, status=["invited", "active", "graduated"][i % 3])
+                make_consent(person, "photo", withdrawn_at=clock.now())
+            db.session.commit()
+
+    login(world.a["coordinator"])
+    more(5)
+    queries = assert_constant_queries(f"/ambassadors/{person_id}", lambda: more(45))
+    print(f"ambassador page: {queries} queries at 5 and at 50 enrolments")
+    assert queries <= 10

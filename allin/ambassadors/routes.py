@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from ..access import Perm, can_enrol_in, require
 from ..clock import now
+from ..confirm import confirmation_needed
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
+from ..urls import external_url
 from . import bp, rules, selectors, services
 from .forms import AmbassadorForm, ConsentForm
-from .qr import qr_svg
 
 LINK_KEY = "new_login_link"
 
@@ -58,7 +59,6 @@ def detail(ambassador_id: int):
         age=rules.conservative_age(ambassador.birth_year),
         refusal=services.login_refusal(ambassador, standing),
         link=link,
-        qr=qr_svg(link, _("QR code for the sign-in link")) if link else None,
     )
 
 
@@ -130,9 +130,22 @@ def record_consent(ambassador_id: int):
 @bp.post("/consents/<int:consent_id>/withdraw")
 @require(Perm.ENROL)
 def withdraw_consent(consent_id: int):
-    """One click, effective at once; the grant stays in the history."""
+    """Effective at once once confirmed (like every destructive action); the grant stays in
+    the history."""
     consent = selectors.consent_page(current_user, consent_id)
     _forbidden_unless(can_enrol_in(current_user, consent))
+    name = consent.ambassador.first_name
+    if page := confirmation_needed(
+        title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),
+        consequence=_(
+            "From now on %(name)s counts as not having consented to this. The consent stays "
+            "in the history; a new consent can be recorded later.",
+            name=name,
+        ),
+        button=_("Withdraw the consent"),
+        cancel_url=url_for("ambassadors.detail", ambassador_id=consent.ambassador_id),
+    ):
+        return page
     errors: list[str] = []
     ok, _none = attempt(services.withdraw_consent, consent, errors=errors, actor=current_user)
     if ok:
@@ -153,7 +166,7 @@ def create_login(ambassador_id: int):
     if ok:
         invitation, token = made
         db.session.commit()
-        link = url_for("auth.invitation_link", token=token, _external=True)
+        link = external_url("auth.invitation_link", token=token)
         session[LINK_KEY] = [ambassador.id, link]
     for error in errors:
         flash(error, "error")

@@ -153,8 +153,12 @@ def _reserve(keys: list[_Key]) -> list[int]:
         )
         rows.append(LoginFailure(kind=key.kind, key_hash=key.key_hash))
     db.session.add_all(rows)
+    db.session.flush()
+    # The ids before the commit: reading them after it would reload the rows, and a racing
+    # right password may have deleted them by then (ObjectDeletedError, seen on SQLite).
+    reserved = [row.id for row in rows]
     db.session.commit()
-    return [row.id for row in rows]
+    return reserved
 
 
 def _release(reserved: list[int]) -> None:

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..access import ENROLMENT_ORDER
 from ..ambassadors.forms import AmbassadorForm
 from ..enums import CohortRole, CohortStatus, WithdrawalReason
 from ..fields import clean, enum_choices, no_control_characters
@@ -83,6 +84,16 @@ class CohortForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = RadioField(choices=enum_choices(CohortStatus), validators=[InputRequired()])
+
+
+ENROLMENT_CHOICES = [SelectChoice(s.value, s.label) for s in ENROLMENT_ORDER]
+
+
+class EnrolmentStatusForm(FlaskForm):
+    """Move an enrolment: the status wanted, and the one the page showed (a stale page loses)."""
+
+    status = RadioField(choices=ENROLMENT_CHOICES, validators=[InputRequired()])
+    seen = RadioField(choices=ENROLMENT_CHOICES, validators=[InputRequired()])
 
 
 class EnrolForm(AmbassadorForm):

@@ -20,22 +20,31 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import Perm, can, can_enrol_in, cohort_status_moves, get_visible_or_404, require
+from ..access import (
+    Perm,
+    can,
+    can_enrol_in,
+    cohort_status_moves,
+    enrolment_status_moves,
+    get_visible_or_404,
+    require,
+)
 from ..ambassadors import services as ambassador_services
-from ..ambassadors.qr import qr_svg
 from ..clock import now
-from ..enums import CohortRole, CohortStatus, WithdrawalReason
+from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, render_error
 from ..extensions import db
 from ..models import Ambassador
 from ..pagination import paginate
 from ..security import accepts_files
+from ..urls import external_url, is_local_path
 from . import bp, imports, selectors, services
 from .forms import (
     CohortForm,
     ConfirmForm,
     EnrolExistingForm,
     EnrolForm,
+    EnrolmentStatusForm,
     ImportForm,
     StatusForm,
     WithdrawEnrolmentForm,
@@ -235,6 +244,44 @@ def enrol_existing(cohort_id: int, ambassador_id: int):
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
 
+@bp.post("/enrolments/<int:enrolment_id>/status")
+@require(Perm.ENROL)
+def move_enrolment(enrolment_id: int):
+    """Invited -> active -> graduated (a coordinator also one step back), from the member list
+    or the ambassador's page; back to the page it came from."""
+    enrolment = selectors.enrolment_page(current_user, enrolment_id)
+    _forbidden_unless(bool(enrolment_status_moves(current_user, enrolment)))
+    form = EnrolmentStatusForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        ok, _none = attempt(
+            services.move_enrolment,
+            enrolment,
+            errors=errors,
+            actor=current_user,
+            to=EnrolmentStatus(form.status.data),
+            seen=EnrolmentStatus(form.seen.data),
+        )
+        if ok:
+            db.session.commit()
+            flash(
+                _(
+                    "The status of %(name)s is now “%(status)s”.",
+                    name=enrolment.ambassador.name,
+                    status=enrolment.status.label,
+                ),
+                "success",
+            )
+    else:
+        errors.append(_("Choose one of the statuses on the page."))
+    for error in errors:
+        flash(error, "error")
+    back = request.form.get("next")
+    if not is_local_path(back):
+        back = url_for("cohorts.detail", cohort_id=enrolment.cohort_id)
+    return redirect(back)
+
+
 @bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])
 @require(Perm.ENROL)
 def withdraw(enrolment_id: int):
@@ -384,9 +431,8 @@ def hand_out(cohort_id: int):
         )
     made, refused = ambassador_services.hand_out_logins(people, actor=current_user)
     db.session.commit()
-    cards = []
-    for ambassador, token in made:
-        link = url_for("auth.invitation_link", token=token, _external=True)
-        label = _("Sign-in QR code for %(name)s", name=ambassador.first_name)
-        cards.append((ambassador.first_name, link, qr_svg(link, label, scale=4)))
+    cards = [
+        (ambassador.first_name, external_url("auth.invitation_link", token=token))
+        for ambassador, token in made
+    ]
     return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)

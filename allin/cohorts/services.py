@@ -8,7 +8,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import audit
-from ..access import Perm, can, can_change_cohort_status, can_enrol_in, can_lead, visible
+from ..access import (
+    Perm,
+    can,
+    can_change_cohort_status,
+    can_enrol_in,
+    can_lead,
+    can_move_enrolment,
+    visible,
+)
 from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
@@ -146,3 +154,34 @@ def withdraw_enrolment(
         setattr(enrolment, key, value)
     db.session.flush()
     audit.record("enrolment.withdrawn", actor=actor, target=enrolment, reason=str(reason))
+
+
+def move_enrolment(
+    enrolment: Enrolment, *, actor: User, to: EnrolmentStatus, seen: EnrolmentStatus
+) -> None:
+    """Invited -> active -> graduated, one step (back only by a coordinator), from the status
+    the actor saw: one conditional UPDATE, so of two stale pages exactly one moves the row."""
+    to, seen = EnrolmentStatus(to), EnrolmentStatus(seen)
+    if enrolment.status != seen:
+        raise DomainError(_l("Someone changed this enrolment meanwhile. Look again and retry."))
+    if not can_move_enrolment(actor, enrolment, to):
+        raise DomainError(_l("You cannot move this enrolment to that status."))
+    if to == EnrolmentStatus.GRADUATED and enrolment.cohort.status == CohortStatus.PLANNED:
+        raise DomainError(_l("Nobody graduates from a cohort that has not started."))
+    result = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.status == seen)
+        .values(status=to)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise DomainError(_l("Someone changed this enrolment meanwhile. Look again and retry."))
+    enrolment.status = to
+    db.session.flush()
+    audit.record(
+        "enrolment.status_changed",
+        actor=actor,
+        target=enrolment,
+        cohort_id=enrolment.cohort_id,
+        **{"from": str(seen), "to": str(to)},
+    )

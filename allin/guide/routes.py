@@ -282,11 +282,11 @@ def _data(form: EntryForm) -> services.EntryData:
     )
 
 
-def _show_problem(form: EntryForm, exc: DomainError) -> None:
-    if isinstance(exc, services.SlugProblem):
-        form.slug.errors = [*form.slug.errors, str(exc)]
-    else:
-        form.form_errors.append(str(exc))
+def _problems(form: EntryForm) -> dict[type, list]:
+    """Where a save's DomainError goes: an unusable address beside the address field, the
+    rest above the form."""
+    form.slug.errors = list(form.slug.errors)
+    return {services.SlugProblem: form.slug.errors, DomainError: form.form_errors}
 
 
 def _wants_preview() -> bool:
@@ -322,17 +322,15 @@ def new():
             form.language.data = Language.EN if counterpart.language == Language.NB else Language.NB
     preview = render_markdown(form.body.data or "") if _wants_preview() else None
     if preview is None and form.validate_on_submit():
-        try:
-            created = services.create_entry(
-                actor=current_user,
-                data=_data(form),
-                language=Language(form.language.data),
-                counterpart=counterpart,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _show_problem(form, exc)
-        else:
+        ok, created = attempt(
+            services.create_entry,
+            errors=_problems(form),
+            actor=current_user,
+            data=_data(form),
+            language=Language(form.language.data),
+            counterpart=counterpart,
+        )
+        if ok:
             db.session.commit()
             flash(_("The entry is saved."), "success")
             return redirect(url_for("guide.entry", slug=created.slug))
@@ -354,20 +352,20 @@ def edit(entry_id: int):
         form.version.data = str(found.version)
     preview = render_markdown(form.body.data or "") if _wants_preview() else None
     if preview is None and form.validate_on_submit():
-        try:
-            services.update_entry(
-                found,
-                actor=current_user,
-                data=_data(form),
-                seen_version=int(form.version.data),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _show_problem(form, exc)
-            if isinstance(exc, services.EditConflict):
-                # Saving again now replaces the other person's version: they were told.
-                form.version.data = str(found.version)
-        else:
+        conflicts: list[str] = []
+        ok, _none = attempt(
+            services.update_entry,
+            found,
+            errors={services.EditConflict: conflicts, **_problems(form)},
+            actor=current_user,
+            data=_data(form),
+            seen_version=int(form.version.data),
+        )
+        if conflicts:
+            form.form_errors.extend(conflicts)
+            # Saving again now replaces the other person's version: they were told.
+            form.version.data = str(found.version)
+        if ok:
             db.session.commit()
             flash(_("The entry is saved."), "success")
             return redirect(url_for("guide.entry", slug=found.slug))

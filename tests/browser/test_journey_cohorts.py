@@ -1,20 +1,32 @@
 """Cohort journeys at phone size, in bokmål and English, with axe on every page: a coordinator
 creates a cohort; a youth worker enrols a minor with a guardian and records consent; a youth
 worker imports a class from a semicolon CSV in Windows-1252; an ambassador signs in through the
-QR link and sees their cohort."""
+QR link and sees their cohort. The main journeys (enrolling with consent; moving an enrolment
+and printing the sign-in cards) run at desktop width too."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 PHONE = [("phone", "nb-NO"), ("phone", "en-GB")]
+MAIN = [*PHONE, ("desktop", "nb-NO"), ("desktop", "en-GB")]
+
+
+def named(param) -> str:
+    viewport, locale = param
+    return f"{viewport}-{locale[:2]}"
+
+
 PASSWORD = "correct horse battery"
 YEAR = date.today().year
 
@@ -73,7 +85,7 @@ def open_menu_item(checked, href, name):
     checked.check(name)
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True)
+@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
 def test_coordinator_creates_a_cohort(checked, larvik):
     page = checked.page
     sign_in(checked, larvik.coordinator)
@@ -99,7 +111,7 @@ def test_coordinator_creates_a_cohort(checked, larvik):
     checked.check("cohort-detail-new")
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True)
+@pytest.mark.parametrize("checked", MAIN, indirect=True, ids=named)
 def test_youth_worker_enrols_a_minor_and_records_consent(checked, larvik):
     page = checked.page
     sign_in(checked, larvik.youth_worker)
@@ -135,6 +147,17 @@ def test_youth_worker_enrols_a_minor_and_records_consent(checked, larvik):
     expect(page.locator("main form[action$='/login'] button")).to_be_visible()
     checked.check("ambassador-consented")
 
+    # Withdrawing asks first (the consequence, the real button, a way back); then at once.
+    page.locator("main .consent form[action$='/withdraw'] button").first.click()
+    expect(page.locator("main form input[name=confirmed]")).to_have_count(1)
+    checked.check("consent-withdraw-confirm")
+    page.locator("main .confirm__actions button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/ambassadors/\d+$"))
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.locator("main .consent--withdrawn")).to_have_count(1)
+    expect(page.locator("main form[action$='/login']")).to_have_count(0)  # a guardian again
+    checked.check("consent-withdrawn")
+
     page.goto(f"/cohorts/{larvik.cohort_id}?missing=1")
     expect(page.locator(".member__name", has_text="Åse Sæther")).to_be_visible()
     checked.check("cohort-missing-consent")
@@ -148,7 +171,7 @@ CLASS_CSV = (
 ).encode("cp1252")
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True)
+@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
 def test_youth_worker_imports_a_class_from_norwegian_excel(checked, larvik):
     page = checked.page
     sign_in(checked, larvik.youth_worker)
@@ -173,18 +196,18 @@ def test_youth_worker_imports_a_class_from_norwegian_excel(checked, larvik):
     checked.check("cohort-after-import")
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True)
+@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
 def test_ambassador_signs_in_through_the_qr_link_and_sees_their_cohort(checked, larvik):
     page = checked.page
     sign_in(checked, larvik.youth_worker)
     page.goto(f"/ambassadors/{larvik.ambassador_id}")
     checked.check("ambassador")
     page.locator("main form[action$='/login'] button").click()
-    qr = page.locator(".handover .qr[role=img] svg")
+    qr = page.locator(".handover .handover__qr[role=img] svg")
     expect(qr).to_be_visible()
     box = qr.bounding_box()
     assert box and box["width"] >= 120, box  # large enough to scan from a phone
-    link = page.locator("#login-link").input_value()
+    link = page.locator("#login-link").inner_text().strip()
     checked.check("ambassador-qr")
     checked.sign_out()
     expect(page).to_have_url(re.compile(r"/$"))
@@ -206,3 +229,102 @@ def test_ambassador_signs_in_through_the_qr_link_and_sees_their_cohort(checked, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Kull 2027")
     expect(page.locator("main")).not_to_contain_text("Sigrid Brekke")  # no member list
     checked.check("ambassador-cohort")
+
+
+KICK_OFF = [
+    "Tuva Lie",
+    "Emil Strand",
+    "Nora Berg",
+    "Jakob Moen",
+    "Ingrid Dahl",
+    "Filip Holm",
+    "Sara Lund",
+    "Oskar Bø",
+    "Maja Nes",
+    "Elias Vik",
+    "Ella Rød",
+    "Noah Aas",
+]
+
+
+@pytest.fixture
+def kick_off(live_server, larvik) -> None:
+    """Twelve more young people, invited and without a login: three printed pages of cards."""
+    from allin.extensions import db
+    from allin.models import Cohort
+    from tests.factories import make_ambassador, make_enrolment
+
+    with live_server.app.app_context():
+        cohort = db.session.get(Cohort, larvik.cohort_id)
+        for name in KICK_OFF:
+            ambassador = make_ambassador(cohort.municipality, age=15, name=name)
+            make_enrolment(cohort, ambassador, status="invited")
+        db.session.commit()
+
+
+CARD_BREAKS_JS = """() => Array.from(document.querySelectorAll(".hand-out__card"),
+  (card) => getComputedStyle(card).breakInside)"""
+A4_INNER = {"width": 718, "height": 1047}  # 19 x 27.7 cm in CSS px
+HIDDEN_IN_PRINT = [".site-header", ".site-footer", ".flashes", ".hand-out__intro"]
+
+
+@pytest.mark.parametrize("checked", MAIN, indirect=True, ids=named)
+def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(
+    checked, larvik, kick_off, screenshot_dir
+):
+    page = checked.page
+    sign_in(checked, larvik.youth_worker)
+    page.goto(f"/cohorts/{larvik.cohort_id}")
+    checked.check("cohort-invited")
+
+    # Tuva came to the kick-off: invited -> active, from the member list.
+    tuva = page.locator(".member", has=page.locator(".member__name", has_text="Tuva Lie"))
+    tuva.locator("form.enrolment-moves button[value=active]").click()
+    expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}\??$"))
+    expect(page.locator(".flash--success")).to_contain_text("Tuva Lie")
+    expect(tuva.locator("button[value=active]")).to_have_count(0)
+    expect(tuva.locator("button[value=graduated]")).to_be_visible()
+    expect(tuva.locator("button[value=invited]")).to_have_count(0)  # back: coordinators only
+    checked.check("cohort-moved")
+
+    page.locator(f"main a[href='/cohorts/{larvik.cohort_id}/hand-out']").click()
+    checked.check("hand-out-start")
+    page.locator("main form[method=post] button[type=submit]").click()
+    cards = page.locator(".hand-out__card")
+    expect(cards).to_have_count(len(KICK_OFF) + 1)  # and Sigrid, who has no login either
+    checked.check("hand-out")
+
+    # The QR on the card, as drawn, decodes to the card's own link on this site.
+    card = cards.first
+    link = card.locator(".hand-out__link").inner_text().strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/invitation/[A-Za-z0-9_-]{40,}", link), link
+    qr = card.locator(".handover__qr[role=img]")
+    assert qr.bounding_box()["width"] >= 150  # about 4 cm on paper, big enough to scan
+    shot = Path(screenshot_dir) / f"{checked.prefix}-card-qr.png"
+    qr.screenshot(path=str(shot))
+    assert [code.text for code in zxingcpp.read_barcodes(Image.open(shot))] == [link]
+
+    # Printed: only the cards, three to a row, three rows to a sheet, none cut by a page break.
+    # Laid out at the width of A4 within its 1 cm margins (19 cm = 718 px at 96 px to the inch).
+    size = page.viewport_size
+    page.set_viewport_size({"width": A4_INNER["width"], "height": size["height"]})
+    page.emulate_media(media="print")
+    for selector in HIDDEN_IN_PRINT:
+        expect(page.locator(selector).first).to_be_hidden()
+    assert set(page.evaluate(CARD_BREAKS_JS)) == {"avoid"}
+    lefts = {round(box["x"]) for box in (c.bounding_box() for c in cards.all())}
+    assert len(lefts) == 3, lefts
+    tallest = max(c.bounding_box()["height"] for c in cards.all())
+    assert tallest * 3 <= A4_INNER["height"], tallest
+    page.screenshot(path=str(Path(screenshot_dir) / f"{checked.prefix}-print.png"), full_page=True)
+    page.pdf(path=str(Path(screenshot_dir) / f"{checked.prefix}-cards.pdf"), format="A4")
+    page.emulate_media(media="screen")
+    page.set_viewport_size(size)
+
+    # The young person scans it: the link opens the invitation.
+    checked.sign_out()
+    expect(page).to_have_url(re.compile(r"/$"))
+    checked.check("signed-out")
+    page.goto(link)
+    expect(page).to_have_url(re.compile(r"/invitation$"))
+    checked.check("accept-from-card")
