@@ -50,6 +50,12 @@ class Defaults:
     # Spreadsheet imports into a cohort: rows per file, and how long a preview waits.
     IMPORT_MAX_ROWS = 2000
     IMPORT_PREVIEW_MINUTES = 60
+    # Concept attachments (SECURITY 20-21): the largest file, the most pixels an image may
+    # have (Pillow's decompression-bomb limit is set to it), and the folder in the instance
+    # folder that holds them under random names.
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 40_000_000
+    UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
     # the page (e-mails, links to copy) is built from it, never from the request's Host header.

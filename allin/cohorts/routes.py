@@ -24,6 +24,7 @@ from ..access import Perm, can, can_enrol_in, cohort_status_moves, get_visible_o
 from ..ambassadors import services as ambassador_services
 from ..ambassadors.qr import qr_svg
 from ..clock import now
+from ..concepts.selectors import cohort_section as concept_section
 from ..enums import CohortRole, CohortStatus, WithdrawalReason
 from ..errors import attempt, render_error
 from ..extensions import db
@@ -92,6 +93,7 @@ def detail(cohort_id: int):
         missing_only=missing_only,
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
+        **concept_section(current_user, cohort),
     )
 
 
