@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..cohorts.forms import DATE_FORMATS, MultiCheckboxField, clean_text
 from ..enums import ConceptFormat, ConceptStage, ReachKind
@@ -24,7 +24,7 @@ from ..models.concepts import REASON_LENGTH, TARGET_LENGTH, TEXT_LENGTH, TITLE_L
 
 
 def _text(label, description=None, required=False, max_length=TEXT_LENGTH, rows=6):
-    first = InputRequired(_l("Fill this in.")) if required else Optional()
+    first = DataRequired(_l("Fill this in.")) if required else Optional()
     return TextAreaField(
         label,
         description=description,
@@ -52,7 +52,7 @@ class ConceptForm(FlaskForm):
         description=_l("A short name, e.g. “Open gym on Friday nights”."),
         filters=[clean],
         validators=[
-            InputRequired(_l("Give the concept a title.")),
+            DataRequired(_l("Give the concept a title.")),
             Length(max=TITLE_LENGTH, message=_l("Use at most %(max)d characters.")),
             no_control_characters,
         ],

@@ -158,7 +158,7 @@ def detail(concept_id: int):
     concept = selectors.concept_page(current_user, concept_id)
     member = is_team_member(current_user, concept)
     last_seen = selectors.seen_at(current_user, concept) if member else None
-    page = paginate(selectors.timeline(concept))
+    page = paginate(selectors.timeline(concept), per_page=selectors.TIMELINE_PER_PAGE)
     figures = selectors.reach(concept)
     html = render_template(
         "concepts/detail.html",

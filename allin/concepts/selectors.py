@@ -24,6 +24,7 @@ from ..models import (
 )
 
 BOARD_LIMIT = 200  # per stage column; the filters narrow a longer board
+TIMELINE_PER_PAGE = 20
 
 
 def concept_page(actor, concept_id: int) -> Concept:
