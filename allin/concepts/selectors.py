@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from flask import abort
 from sqlalchemy import Select, and_, func, select
 
 from ..access import can_lead, visible
@@ -34,13 +35,16 @@ def concept_page(actor, concept_id: int) -> Concept:
         .options(
             db.joinedload(Concept.cohort),
             db.joinedload(Concept.mentor),
-            db.selectinload(Concept.members)
+            db.joinedload(Concept.members)
             .joinedload(ConceptMember.enrolment)
             .joinedload(Enrolment.ambassador),
         )
         .where(Concept.id == concept_id)
     )
-    return db.one_or_404(stmt)
+    concept = db.session.scalars(stmt).unique().one_or_none()
+    if concept is None:
+        abort(404)
+    return concept
 
 
 def timeline(concept: Concept) -> Select:
@@ -119,7 +123,7 @@ def board(actor, *, cohort_id=None, format=None, stage=None) -> dict[ConceptStag
     first, with cohort and team loaded (three queries in all)."""
     stmt = visible(Concept, actor).options(
         db.joinedload(Concept.cohort),
-        db.selectinload(Concept.members)
+        db.joinedload(Concept.members)
         .joinedload(ConceptMember.enrolment)
         .joinedload(Enrolment.ambassador),
     )
