@@ -176,7 +176,7 @@ def detail(concept_id: int):
         can_propose=can_propose_best_case(current_user, concept),
         form=ConfirmForm(),
     )
-    if member:
+    if member and selectors.has_unseen_feedback(concept, last_seen):
         services.mark_seen(concept, actor=current_user)
         db.session.commit()
     return html

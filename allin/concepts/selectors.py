@@ -84,6 +84,17 @@ def seen_at(actor, concept: Concept):
     )
 
 
+def has_unseen_feedback(concept: Concept, last_seen) -> bool:
+    """Feedback newer than `last_seen` (or any feedback when never opened): opening the
+    concept now reads it. Without any, the page writes nothing."""
+    stmt = select(TimelineEntry.id).where(
+        TimelineEntry.concept_id == concept.id, TimelineEntry.kind == TimelineKind.FEEDBACK
+    )
+    if last_seen is not None:
+        stmt = stmt.where(TimelineEntry.created_at > last_seen)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
 def team_choices(cohort: Cohort) -> list[tuple[int, str]]:
     """The cohort's enrolled ambassadors (not withdrawn), by name: (enrolment id, name)."""
     stmt = (
