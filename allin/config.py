@@ -55,6 +55,9 @@ class Defaults:
     # folder that holds them under random names.
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     IMAGE_MAX_PIXELS = 40_000_000
+    # Photos are stored at most this many pixels wide or high (a phone's 12 MP photo becomes
+    # 2560 x 1920): enough for any screen, and a fraction of the size.
+    IMAGE_MAX_SIDE = 2560
     UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves

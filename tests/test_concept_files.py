@@ -359,3 +359,13 @@ def test_staff_of_the_municipality_may_upload(app, client, world, team, login):
     client.post("/logout")
     login(world.admin)
     assert upload(client, team.concept_id, png(), "plan.png").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_large_images_are_scaled_to_the_largest_side(app, fmt):
+    app.config["IMAGE_MAX_SIDE"] = 40
+    out = io.BytesIO()
+    Image.new("RGB", (200, 100), (1, 2, 3)).save(out, fmt)
+    with app.app_context():
+        prepared = files.prepare(out.getvalue())
+    assert Image.open(io.BytesIO(prepared.data)).size == (40, 20)
