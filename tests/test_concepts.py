@@ -546,3 +546,35 @@ def test_an_inactive_mentor_is_refused(app, world, team):
             services.save_concept(
                 actor=actor, cohort=cohort, data=services.ConceptData(title="X", mentor_id=gone.id)
             )
+
+
+def _concept_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("concepts.") and rule.arguments == {"concept_id"}:
+            yield rule
+
+
+@pytest.mark.parametrize(("who", "expected"), [("outsider", 404), ("foreign", 404)])
+def test_every_concept_route_hides_the_concept(app, client, world, team, login, who, expected):
+    """Within the municipality too: an ambassador of another cohort finds nothing."""
+    login(team.outsider if who == "outsider" else world.b["youth_worker"])
+    checked = 0
+    for rule in _concept_rules(app):
+        url = rule.rule.replace("<int:concept_id>", str(team.concept_id))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"text": "x", "to": "developing"})
+            assert response.status_code in (expected, 403), f"{method} {url}"
+            assert response.status_code == expected or method == "POST" and "best-case" in url
+            checked += 1
+    assert checked >= 10
+    with app.app_context():
+        assert db.session.get(Concept, team.concept_id).stage == S.IDEA
+        assert db.session.scalar(select(func.count()).select_from(TimelineEntry)) == 0
+
+
+def test_readers_are_refused_every_change(app, client, world, team, login):
+    login(team.reader)
+    base = f"/concepts/{team.concept_id}"
+    for url in ("/edit", "/stage", "/write", "/reach", "/files"):
+        assert client.post(base + url, data={"to": "developing", "text": "x"}).status_code == 403
+    assert client.post(base + "/best-case").status_code == 403

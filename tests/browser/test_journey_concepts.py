@@ -151,3 +151,34 @@ def test_a_team_takes_a_concept_to_pitched_and_hears_back(checked, team):
     page.goto("/")
     expect(page.locator(".cohort-card--unread")).to_have_count(0)
     checked.check("home-read")
+
+
+@pytest.mark.parametrize("checked", [("phone", "nb-NO")], indirect=True)
+def test_a_long_text_survives_an_expired_sign_in(checked, team):
+    """The sign-in ends while the ambassador writes: after signing in again the form is back
+    with the text (kept in the tab by static/js/keep-text.js), and sending it works."""
+    page = checked.page
+    sign_in(checked, team.ambassador)
+    page.goto(f"/concepts/new/{team.cohort_id}")
+    checked.check("concept-new")
+    idea = "En lang tekst om ideen vår. " * 40
+    page.fill("#title", "Kafé uten krav")
+    page.fill("#idea", idea)
+    page.context.clear_cookies()  # the sign-in has expired
+    page.locator("main button[value=submit]").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    checked.check("login-again")
+    page.fill("#login", team.ambassador)
+    page.fill("#password", PASSWORD)
+    submit(page)
+    expect(page).to_have_url(re.compile(rf"/concepts/new/{team.cohort_id}$"))
+    expect(page.locator("#idea")).to_have_value(idea)
+    expect(page.locator("#title")).to_have_value("Kafé uten krav")
+    expect(page.locator("main form .notice")).to_be_visible()
+    checked.check("concept-new-restored")
+    page.locator("main button[value=submit]").click()
+    expect(page).to_have_url(re.compile(r"/concepts/\d+$"))
+    checked.check("concept-saved")
+    page.goto(f"/concepts/new/{team.cohort_id}")
+    expect(page.locator("#idea")).to_have_value("")  # the kept copy is gone once saved
+    checked.check("concept-new-empty")
