@@ -78,6 +78,24 @@ def sign_in(checked, login):
     checked.check("home")
 
 
+def open_board(checked, team):
+    """The staff board (columns on a desktop, grouped list on a phone) and its filters, and the
+    cohort's concept counts linking to it."""
+    page = checked.page
+    checked.header_link("/concepts/").click()
+    checked.check("board")
+    expect(page.locator("#stage-pitched")).to_be_visible()
+    page.select_option("#filter-stage", "pitched")
+    page.locator("main form.board-filters button").click()
+    expect(page.locator(".board__column")).to_have_count(1)
+    checked.check("board-filtered")
+    page.goto(f"/cohorts/{team.cohort_id}")
+    checked.check("cohort-staff")
+    page.locator(f"main a[href='/concepts/?cohort={team.cohort_id}&stage=pitched']").click()
+    expect(page.locator(".board__card")).to_have_count(1)
+    checked.check("board-from-cohort")
+
+
 @pytest.mark.parametrize("checked", PHONE, indirect=True)
 def test_a_team_takes_a_concept_to_pitched_and_hears_back(checked, team):
     page = checked.page
@@ -133,6 +151,7 @@ def test_a_team_takes_a_concept_to_pitched_and_hears_back(checked, team):
     submit(page)
     expect(page.locator(".timeline__entry--feedback")).to_contain_text("Sterk pitch!")
     checked.check("concept-feedback")
+    open_board(checked, team)
     checked.sign_out()
 
     sign_in(checked, team.ambassador)
@@ -182,3 +201,39 @@ def test_a_long_text_survives_an_expired_sign_in(checked, team):
     page.goto(f"/concepts/new/{team.cohort_id}")
     expect(page.locator("#idea")).to_have_value("")  # the kept copy is gone once saved
     checked.check("concept-new-empty")
+
+
+@pytest.mark.parametrize("checked", [("desktop", "en-GB")], indirect=True)
+def test_the_board_on_a_desktop(checked, team, live_server):
+    """Columns by stage on a wide screen; a concept page with reach figures beside their chart."""
+    from datetime import timedelta
+
+    from allin.clock import now
+    from allin.enums import ReachKind
+    from allin.extensions import db
+    from allin.models import Cohort, Enrolment, ReachFigure
+    from tests.factories import make_concept, make_timeline_entry
+
+    with live_server.app.app_context():
+        cohort = db.session.get(Cohort, team.cohort_id)
+        teammate = db.session.get(Enrolment, team.teammate_enrolment_id)
+        for n, stage in enumerate(["idea", "developing", "pitched", "launched", "sustained"]):
+            concept = make_concept(cohort, members=[teammate], stage=stage, title=f"Konsept {n}")
+            make_timeline_entry(concept, kind="feedback", text="Fin idé")
+        for month, value in enumerate((30, 80, 200, 260)):
+            db.session.add(
+                ReachFigure(
+                    concept_id=concept.id,
+                    kind=ReachKind.USERS,
+                    value=value,
+                    measured_on=now().date() - timedelta(days=30 * (4 - month)),
+                )
+            )
+        db.session.commit()
+        concept_id = concept.id
+    page = checked.page
+    sign_in(checked, team.youth_worker)
+    open_board(checked, team)
+    page.goto(f"/concepts/{concept_id}")
+    expect(page.locator(".reach__chart")).to_be_visible()
+    checked.check("concept-reach")
