@@ -12,6 +12,33 @@ guide_entry.concept_id links a best case to its concept.
 from alembic import op
 import sqlalchemy as sa
 
+# SQLite's batch mode rebuilds guide_entry to add the foreign key, which drops the triggers that
+# keep the guide's full-text index (migration 0004) in step: they are made again, the same.
+COLUMNS = 'title, summary, body, tags'
+SQLITE_TRIGGERS = [
+    'DROP TRIGGER IF EXISTS guide_entry_fts_update',
+    'DROP TRIGGER IF EXISTS guide_entry_fts_delete',
+    'DROP TRIGGER IF EXISTS guide_entry_fts_insert',
+    "CREATE TRIGGER guide_entry_fts_insert AFTER INSERT ON guide_entry BEGIN "
+    f"INSERT INTO guide_entry_fts(rowid, {COLUMNS}) "
+    "VALUES (new.id, new.title, new.summary, new.body, new.tags); END",
+    "CREATE TRIGGER guide_entry_fts_delete AFTER DELETE ON guide_entry BEGIN "
+    f"INSERT INTO guide_entry_fts(guide_entry_fts, rowid, {COLUMNS}) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body, old.tags); END",
+    "CREATE TRIGGER guide_entry_fts_update AFTER UPDATE ON guide_entry BEGIN "
+    f"INSERT INTO guide_entry_fts(guide_entry_fts, rowid, {COLUMNS}) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body, old.tags); "
+    f"INSERT INTO guide_entry_fts(rowid, {COLUMNS}) "
+    "VALUES (new.id, new.title, new.summary, new.body, new.tags); END",
+    "INSERT INTO guide_entry_fts(guide_entry_fts) VALUES ('rebuild')",
+]
+
+
+def _guide_search_triggers():
+    if op.get_bind().dialect.name == 'sqlite':
+        for statement in SQLITE_TRIGGERS:
+            op.execute(statement)
+
 
 # revision identifiers, used by Alembic.
 revision = '0009'
@@ -134,6 +161,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_guide_entry_concept_id'), ['concept_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_guide_entry_concept_id_concept'), 'concept', ['concept_id'], ['id'], ondelete='SET NULL')
 
+    _guide_search_triggers()
     # ### end Alembic commands ###
 
 
@@ -143,6 +171,8 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_guide_entry_concept_id_concept'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_guide_entry_concept_id'))
         batch_op.drop_column('concept_id')
+
+    _guide_search_triggers()
 
     with op.batch_alter_table('concept_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_concept_member_enrolment_id'))
