@@ -58,6 +58,7 @@ class Defaults:
     # Photos are stored at most this many pixels wide or high (a phone's 12 MP photo becomes
     # 2560 x 1920): enough for any screen, and a fraction of the size.
     IMAGE_MAX_SIDE = 2560
+    ATTACHMENTS_PER_CONCEPT = 50
     UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves

@@ -369,3 +369,13 @@ def test_large_images_are_scaled_to_the_largest_side(app, fmt):
     with app.app_context():
         prepared = files.prepare(out.getvalue())
     assert Image.open(io.BytesIO(prepared.data)).size == (40, 20)
+
+
+def test_a_concept_has_at_most_so_many_files(app, client, world, team, login):
+    app.config["ATTACHMENTS_PER_CONCEPT"] = 2
+    login(team.member)
+    for n in range(2):
+        assert upload(client, team.concept_id, png(), f"p{n}.png").status_code == 302
+    response = upload(client, team.concept_id, png(), "p3.png")
+    assert response.status_code == 200 and "at most 2 files" in response.data.decode()
+    assert len(stored(app)) == 2 and len(files_on_disk(app)) == 2

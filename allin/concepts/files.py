@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -170,6 +170,14 @@ def add_attachment(
     """Check, re-encode and store an upload for the concept (its editors only)."""
     if not can_edit_concept(actor, concept):
         raise DomainError(_l("You cannot add files to this concept."))
+    limit = current_app.config["ATTACHMENTS_PER_CONCEPT"]
+    have = db.session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.concept_id == concept.id)
+    )
+    if have >= limit:
+        raise UploadRefused(
+            _l("A concept can have at most %(count)s files. Remove one first.", count=limit)
+        )
     prepared = prepare(data)
     stored_name = secrets.token_hex(16) + prepared.extension
     _write_new(stored_name, prepared.data)
