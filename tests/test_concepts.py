@@ -578,3 +578,23 @@ def test_readers_are_refused_every_change(app, client, world, team, login):
     for url in ("/edit", "/stage", "/write", "/reach", "/files"):
         assert client.post(base + url, data={"to": "developing", "text": "x"}).status_code == 403
     assert client.post(base + "/best-case").status_code == 403
+
+
+def test_a_long_stage_column_links_to_its_paginated_list(app, client, world, team, login):
+    from allin.concepts import selectors
+
+    with app.app_context():
+        from allin.models import Cohort
+
+        cohort = db.session.get(Cohort, team.cohort_id)
+        for n in range(selectors.BOARD_COLUMN + 5):
+            make_concept(cohort, title=f"Pitch {n:02d}", stage="pitched")
+        db.session.commit()
+    login(world.a["coordinator"])
+    page = client.get("/concepts/").data.decode()
+    assert page.count('class="board__card"') == selectors.BOARD_COLUMN + 1  # + the idea
+    assert "/concepts/?stage=pitched" in page and "(35)" in page
+    listed = client.get("/concepts/?stage=pitched").data.decode()
+    assert listed.count('class="board__card"') == 25 and 'rel="next"' in listed
+    second = client.get("/concepts/?stage=pitched&page=2").data.decode()
+    assert second.count('class="board__card"') == 10

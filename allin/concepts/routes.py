@@ -64,15 +64,21 @@ def board():
     if cohort_id not in {c.id for c in cohorts}:
         cohort_id = None
     fmt, stage = _enum_arg(ConceptFormat, "format"), _enum_arg(ConceptStage, "stage")
-    columns = selectors.board(current_user, cohort_id=cohort_id, format=fmt, stage=stage)
+    filters = {"cohort_id": cohort_id, "format": fmt}
+    if stage is None:
+        columns, page = selectors.board(current_user, **filters), None
+    else:
+        page = paginate(selectors.board_stage(current_user, stage, **filters))
+        columns = [(stage, page.items, page.total)]
     return render_template(
         "concepts/board.html",
         columns=columns,
+        page=page,
         cohorts=cohorts,
         cohort_id=cohort_id,
         format=fmt,
         stage=stage,
-        total=sum(len(c) for c in columns.values()),
+        total=sum(total for _stage, _shown, total in columns),
     )
 
 

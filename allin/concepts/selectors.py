@@ -24,7 +24,7 @@ from ..models import (
     User,
 )
 
-BOARD_LIMIT = 200  # per stage column; the filters narrow a longer board
+BOARD_COLUMN = 30  # concepts per stage on the board; the stage's own list has them all
 TIMELINE_PER_PAGE = 20
 
 
@@ -129,29 +129,46 @@ def writable_cohorts(actor) -> list[Cohort]:
     )
 
 
-def board(actor, *, cohort_id=None, format=None, stage=None) -> dict[ConceptStage, list]:
-    """The municipality's submitted concepts and drafts, grouped by stage, newest change
-    first, with cohort and team loaded (three queries in all)."""
-    stmt = visible(Concept, actor).options(
-        db.joinedload(Concept.cohort),
-        db.joinedload(Concept.members)
-        .joinedload(ConceptMember.enrolment)
-        .joinedload(Enrolment.ambassador),
-    )
+def _board_stmt(actor, *, cohort_id=None, format=None) -> Select:
+    stmt = visible(Concept, actor)
     if cohort_id is not None:
         stmt = stmt.where(Concept.cohort_id == cohort_id)
     if format is not None:
         stmt = stmt.where(Concept.format == format)
-    if stage is not None:
-        stmt = stmt.where(Concept.stage == stage)
-    stmt = stmt.order_by(Concept.updated_at.desc(), Concept.id.desc()).limit(
-        BOARD_LIMIT * len(ConceptStage)
+    return stmt
+
+
+def _with_cards(stmt: Select) -> Select:
+    """What a card on the board shows (cohort, team first names), newest change first."""
+    return stmt.options(
+        db.joinedload(Concept.cohort),
+        db.joinedload(Concept.members)
+        .joinedload(ConceptMember.enrolment)
+        .joinedload(Enrolment.ambassador),
+    ).order_by(Concept.updated_at.desc(), Concept.id.desc())
+
+
+def board(actor, *, cohort_id=None, format=None) -> list[tuple[ConceptStage, list, int]]:
+    """Every stage with its newest BOARD_COLUMN concepts and how many it has in all (one
+    query for the counts and one per stage: the same number whatever the data)."""
+    stmt = _board_stmt(actor, cohort_id=cohort_id, format=format)
+    totals = dict(
+        db.session.execute(
+            stmt.with_only_columns(Concept.stage, func.count()).group_by(Concept.stage)
+        ).all()
     )
-    columns: dict[ConceptStage, list] = {s: [] for s in ConceptStage if stage in (None, s)}
-    for concept in db.session.scalars(stmt).unique():
-        if len(columns[concept.stage]) < BOARD_LIMIT:
-            columns[concept.stage].append(concept)
+    columns = []
+    for stage in ConceptStage:
+        column = _with_cards(stmt.where(Concept.stage == stage)).limit(BOARD_COLUMN)
+        shown = list(db.session.scalars(column).unique())
+        columns.append((stage, shown, totals.get(stage, 0)))
     return columns
+
+
+def board_stage(actor, stage: ConceptStage, *, cohort_id=None, format=None) -> Select:
+    """One stage's concepts, for a paginated list."""
+    stmt = _board_stmt(actor, cohort_id=cohort_id, format=format).where(Concept.stage == stage)
+    return _with_cards(stmt)
 
 
 def counts_by_stage(actor, cohort: Cohort) -> dict[ConceptStage, int]:
