@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import handover, i18n, models, nav, pagination, schema, schema_gate, security, sqlite  # noqa: F401
     from .auth import login
+    from .concepts import files as concept_files
     from .extensions import csrf, db, limiter, migrate
 
     if app.config["PROXY_FIX_X_FOR"]:
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     nav.init_app(app)
     pagination.init_app(app)
     handover.init_app(app)
+    concept_files.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -59,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from .ambassadors import bp as ambassadors_bp
     from .auth import bp as auth_bp
     from .cohorts import bp as cohorts_bp
+    from .concepts import bp as concepts_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
 
@@ -68,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guide_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(ambassadors_bp)
+    app.register_blueprint(concepts_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

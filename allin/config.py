@@ -54,6 +54,15 @@ class Defaults:
     IMAGE_MAX_PIXELS = 40_000_000
     # Room for the guide's pictures per owner (the network, or one municipality).
     GUIDE_IMAGES_MAX_MB = 200
+    # Concept attachments (SECURITY 20-21): the largest file, the most pixels an image may
+    # have (Pillow's decompression-bomb limit is set to it), and the folder in the instance
+    # folder that holds them under random names.
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Photos are stored at most this many pixels wide or high (a phone's 12 MP photo becomes
+    # 2560 x 1920): enough for any screen, and a fraction of the size.
+    IMAGE_MAX_SIDE = 2560
+    ATTACHMENTS_PER_CONCEPT = 50
+    UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
     # the page (e-mails, links to copy) is built from it, never from the request's Host header.

@@ -159,8 +159,10 @@ def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> l
     programme = Programme(rng, scale, password_hash)
     for municipality, people in staff:
         accounts.extend(programme.fill(municipality, people))
+    from .concepts.demo import seed_concepts
     from .guide.seed import load_starter_guide
 
+    seed_concepts(rng, scale)
     load_starter_guide()
     return accounts
 

@@ -167,3 +167,40 @@ class ConsentMethod(LabelledEnum):
     PAPER = "paper", _l("Paper form")
     EMAIL = "email", _l("E-mail")
     IN_PERSON = "in_person", _l("In person")
+
+
+class ConceptFormat(LabelledEnum):
+    """Where a concept happens."""
+
+    ONLINE = "online", _l("Online")
+    OFFLINE = "offline", _l("Offline")
+    HYBRID = "hybrid", _l("Online and offline")
+
+
+class ConceptStage(LabelledEnum):
+    """A concept's life-cycle, in order; stopped (with a reason) can happen at any stage.
+    Who may move a concept where: access.py::allowed_stage_moves."""
+
+    IDEA = "idea", _l("Idea")
+    DEVELOPING = "developing", _l("In development")
+    PITCHED = "pitched", _l("Pitched")
+    LAUNCHED = "launched", _l("Launched")
+    SUSTAINED = "sustained", _l("Sustained")
+    STOPPED = "stopped", _l("Stopped")
+
+
+class TimelineKind(LabelledEnum):
+    """What a line on a concept's timeline records."""
+
+    STAGE_CHANGE = "stage_change", _l("Stage change")
+    PROGRESS = "progress", _l("Progress update")
+    FEEDBACK = "feedback", _l("Feedback")
+    ANSWER = "answer", _l("Answer")
+
+
+class ReachKind(LabelledEnum):
+    """The figures a concept can show as it grows."""
+
+    PEOPLE = "people", _l("People reached")
+    EVENTS = "events", _l("Events held")
+    USERS = "users", _l("Users")

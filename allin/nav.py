@@ -65,6 +65,15 @@ MENU = [
         + ("ambassadors.record_consent",),
     ),
     (
+        _l("Concepts"),
+        "concepts.board",
+        Perm.REVIEW_CONCEPTS,
+        tuple(
+            f"concepts.{name}"
+            for name in ("board", "detail", "new", "edit", "stage", "write", "reach", "upload")
+        ),
+    ),
+    (
         _l("Municipalities"),
         "admin.municipalities",
         Perm.MANAGE_MUNICIPALITIES,

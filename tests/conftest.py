@@ -319,3 +319,7 @@ def assert_constant_queries(client, count_queries):
         return few.count
 
     return _assert
+
+
+# A concept team in municipality A (tests/concept_fixtures.py), for the concept tests.
+from tests.concept_fixtures import team  # noqa: E402,F401

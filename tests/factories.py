@@ -200,3 +200,49 @@ def make_consent(ambassador, purpose="participation", given_by="guardian", **fie
     db.session.add(consent)
     db.session.flush()
     return consent
+
+
+def make_concept(cohort, *, members=(), stage="idea", submitted=True, **fields):
+    """A concept in `cohort` with `members` (enrolments) on its team (no commit)."""
+    from allin.enums import ConceptFormat, ConceptStage
+    from allin.models import Concept, ConceptMember
+
+    n = next(_counter)
+    stage = ConceptStage(stage)
+    if stage == ConceptStage.STOPPED:
+        fields.setdefault("stopped_from", ConceptStage.DEVELOPING)
+        fields.setdefault("stop_reason", "Ran out of time")
+    concept = Concept(
+        municipality_id=cohort.municipality_id,
+        cohort_id=cohort.id,
+        title=fields.pop("title", f"Konsept {n}"),
+        challenge=fields.pop("challenge", "Few places to meet after school."),
+        target_group=fields.pop("target_group", "13-16"),
+        idea=fields.pop("idea", "An open gym on Fridays."),
+        format=ConceptFormat(fields.pop("format", "offline")),
+        stage=stage,
+        submitted_at=now() if submitted else None,
+        **fields,
+    )
+    db.session.add(concept)
+    db.session.flush()
+    for enrolment in members:
+        db.session.add(ConceptMember(concept_id=concept.id, enrolment_id=enrolment.id))
+    db.session.flush()
+    return concept
+
+
+def make_timeline_entry(concept, author=None, kind="progress", text="Going well.", **fields):
+    from allin.enums import TimelineKind
+    from allin.models import TimelineEntry
+
+    entry = TimelineEntry(
+        concept_id=concept.id,
+        kind=TimelineKind(kind),
+        author_id=author.id if author else None,
+        text=text,
+        **fields,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -9,10 +9,13 @@ from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
 from allin.cohorts import imports
+from allin.concepts import files
 from allin.extensions import db
 from allin.models import (
     Ambassador,
+    Attachment,
     Cohort,
+    Concept,
     Consent,
     Enrolment,
     GuideEntry,
@@ -26,6 +29,7 @@ from allin.models import (
 from tests.factories import (
     make_ambassador,
     make_cohort,
+    make_concept,
     make_consent,
     make_enrolment,
     make_guide_entry,
@@ -51,6 +55,9 @@ EXPECTED = {
     Perm.RESET_TWO_FACTOR: {N, C},
     Perm.WRITE_GUIDE: {N, C},
     Perm.PUBLISH_GUIDE: {N, C},
+    Perm.VIEW_CONCEPTS: {C, Y, A},
+    Perm.WRITE_CONCEPTS: {C, Y, A},
+    Perm.REVIEW_CONCEPTS: {C, Y},
 }
 
 
@@ -83,7 +90,22 @@ ID_MODELS = {
     "enrolment_id": Enrolment,
     "consent_id": Consent,
     "image_id": GuideImage,
+    "concept_id": Concept,
+    "attachment_id": Attachment,
 }
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def revision_of(entry) -> int:
@@ -132,6 +154,10 @@ def foreign(app, world):
             for n, m in ((1, world.municipality_b), (2, world.municipality_a))
         )
         db.session.add_all([b_image, a_image])
+        concept = make_concept(cohort, members=[enrolment])
+        attachment = files.add_attachment(
+            concept, actor=coordinator_b, data=PNG, filename="b.png", shows_people=False
+        )
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -142,6 +168,8 @@ def foreign(app, world):
             "enrolment_id": enrolment.id,
             "consent_id": consent.id,
             "key": preview.key,
+            "concept_id": concept.id,
+            "attachment_id": attachment.id,
         }
         return {
             "from_a": {

@@ -31,6 +31,7 @@ from ..access import (
 )
 from ..ambassadors import services as ambassador_services
 from ..clock import now
+from ..concepts.selectors import cohort_section as concept_section
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, render_error
 from ..extensions import db
@@ -101,6 +102,7 @@ def detail(cohort_id: int):
         missing_only=missing_only,
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
+        **concept_section(current_user, cohort),
     )
 
 

@@ -34,6 +34,7 @@ from ..access import (
     require,
     visible,
 )
+from ..concepts import showcase
 from ..confirm import confirmation_needed
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError, attempt, render_error
@@ -252,8 +253,10 @@ def entry(slug: str):
         other=selectors.counterpart(base, found),
         related=selectors.related(found) if found.is_published else [],
         editable=can_edit_guide_entry(current_user, found),
+        showcase=showcase.public_view(found.concept_id),
     )
-    if not found.is_published:
+    # A best case names and shows people as their consents stand now: never kept in a cache.
+    if not found.is_published or found.concept_id is not None:
         return html
     return _cacheable(html)
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import schema
 from ..access import public
 from ..ambassadors.selectors import ambassador_home
+from ..concepts.selectors import concept_home
 from ..extensions import db
 from ..urls import safe_next
 from . import bp
@@ -20,7 +21,9 @@ from . import bp
 def index():
     """What allin is, for anyone who arrives; a start page for those signed in."""
     if current_user.is_authenticated:
-        return render_template("home/dashboard.html", **ambassador_home(current_user))
+        return render_template(
+            "home/dashboard.html", **ambassador_home(current_user), **concept_home(current_user)
+        )
     return render_template("home/index.html")
 
 

@@ -14,11 +14,13 @@ from .accounts import (
 from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
+from .concepts import Attachment, Concept, ConceptMember, ConceptSeen, ReachFigure, TimelineEntry
 from .guide import GuideEntry, GuideImage, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
 
 __all__ = [
     "Ambassador",
+    "Attachment",
     "AuditEvent",
     "GuideEntry",
     "GuideImage",
@@ -27,6 +29,9 @@ __all__ = [
     "GuideTag",
     "BrowserClaim",
     "Cohort",
+    "Concept",
+    "ConceptMember",
+    "ConceptSeen",
     "CohortImport",
     "Consent",
     "Enrolment",
@@ -38,7 +43,9 @@ __all__ = [
     "Municipality",
     "PasswordReset",
     "PendingSignIn",
+    "ReachFigure",
     "RecoveryCode",
+    "TimelineEntry",
     "User",
     "cohort_lead",
 ]

@@ -53,6 +53,11 @@ class GuideEntry(TimestampMixin, db.Model):
     # Raised by every save, in a conditional UPDATE: the second of two editors is told.
     version: Mapped[int] = mapped_column(default=1)
     published_at: Mapped[datetime | None]
+    # A best case tells about one concept; who may be named or shown is decided when the
+    # page is rendered (concepts/showcase.py), never copied into the entry.
+    concept_id: Mapped[int | None] = mapped_column(
+        ForeignKey("concept.id", ondelete="SET NULL"), index=True
+    )
 
     municipality: Mapped[Municipality | None] = relationship()
     author: Mapped[User | None] = relationship()

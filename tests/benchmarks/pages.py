@@ -26,6 +26,11 @@ PAGES = [
     Page("cohort home", "/cohorts/2", role="youth_worker"),
     Page("cohort home, missing consent", "/cohorts/2?missing=1", role="youth_worker"),
     Page("ambassador's home", "/", role="ambassador"),
+    # Concept 5 is the first municipality's sustained concept (seed-demo seeds the active
+    # cohorts' concepts first), with a full timeline and reach figures.
+    Page("concept board", "/concepts/", role="youth_worker"),
+    Page("concept page", "/concepts/5", role="youth_worker"),
+    Page("concept page (team)", "/concepts/1", role="ambassador"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),

@@ -1,7 +1,7 @@
 """guide images: pictures for guide entries, stored re-encoded under random names
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02 00:09:12.888342
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,454 @@
+"""Concept pages: the staff board, a concept's page, writing it, its stage, its timeline,
+reach figures and files."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..access import (
+    Perm,
+    allowed_stage_moves,
+    can_create_concept_in,
+    can_edit_concept,
+    can_propose_best_case,
+    get_visible_or_404,
+    is_team_member,
+    public,
+    require,
+    reviews,
+)
+from ..confirm import confirmation_needed
+from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
+from ..errors import attempt, render_error
+from ..extensions import db
+from ..models import Attachment, Cohort
+from ..pagination import paginate
+from ..security import accepts_files
+from . import bp, charts, files, selectors, services, showcase
+from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
+
+UPLOAD_ENDPOINT = "concepts.upload"
+
+
+def _forbidden_unless(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _enum_arg(enum_cls, name: str):
+    value = request.args.get(name) or ""
+    return enum_cls(value) if value in enum_cls._value2member_map_ else None
+
+
+# ---- the board ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@require(Perm.REVIEW_CONCEPTS)
+def board():
+    """Every concept of the municipality by stage, filtered by cohort, format and stage."""
+    cohorts = selectors.writable_cohorts(current_user)
+    cohort_id = request.args.get("cohort", type=int)
+    if cohort_id not in {c.id for c in cohorts}:
+        cohort_id = None
+    fmt, stage = _enum_arg(ConceptFormat, "format"), _enum_arg(ConceptStage, "stage")
+    filters = {"cohort_id": cohort_id, "format": fmt}
+    if stage is None:
+        columns, page = selectors.board(current_user, **filters), None
+    else:
+        page = paginate(selectors.board_stage(current_user, stage, **filters))
+        columns = [(stage, page.items, page.total)]
+    return render_template(
+        "concepts/board.html",
+        columns=columns,
+        page=page,
+        cohorts=cohorts,
+        cohort_id=cohort_id,
+        format=fmt,
+        stage=stage,
+        total=sum(total for _stage, _shown, total in columns),
+    )
+
+
+# ---- writing a concept ----------------------------------------------------------------------
+
+
+def _concept_form(cohort: Cohort, concept=None) -> ConceptForm:
+    data = None
+    if concept is not None and request.method == "GET":
+        data = {"members": [m.enrolment_id for m in concept.members], "mentor": concept.mentor_id}
+    return ConceptForm(
+        obj=concept,
+        data=data,
+        members=selectors.team_choices(cohort),
+        mentors=selectors.mentor_choices(cohort.municipality_id),
+    )
+
+
+def _save(form: ConceptForm, cohort: Cohort, concept=None):
+    submit = request.form.get("action") == "submit"
+    data = services.ConceptData(
+        title=form.title.data,
+        challenge=form.challenge.data or "",
+        target_group=form.target_group.data or "",
+        idea=form.idea.data or "",
+        format=ConceptFormat(form.format.data),
+        member_ids=list(form.members.data or []),
+        mentor_id=form.mentor.data,
+    )
+    ok, saved = attempt(
+        services.save_concept,
+        errors=form.form_errors,
+        actor=current_user,
+        cohort=cohort,
+        data=data,
+        concept=concept,
+        submit=submit,
+    )
+    if not ok:
+        return None
+    db.session.commit()
+    if saved.is_draft:
+        flash(_("The draft is saved. Finish it and submit it when you are ready."), "success")
+    else:
+        flash(_("The concept %(title)s is saved.", title=saved.title), "success")
+    return redirect(url_for("concepts.detail", concept_id=saved.id))
+
+
+@bp.route("/new/<int:cohort_id>", methods=["GET", "POST"])
+@require(Perm.WRITE_CONCEPTS)
+def new(cohort_id: int):
+    """A new concept in one of the actor's cohorts; saved as a draft or submitted."""
+    cohort = get_visible_or_404(Cohort, cohort_id, current_user)
+    _forbidden_unless(can_create_concept_in(current_user, cohort))
+    form = _concept_form(cohort)
+    if form.validate_on_submit():
+        done = _save(form, cohort)
+        if done is not None:
+            return done
+    return render_template("concepts/form.html", form=form, cohort=cohort, concept=None)
+
+
+@bp.route("/<int:concept_id>/edit", methods=["GET", "POST"])
+@require(Perm.WRITE_CONCEPTS)
+def edit(concept_id: int):
+    concept = selectors.concept_page(current_user, concept_id)
+    _forbidden_unless(can_edit_concept(current_user, concept))
+    form = _concept_form(concept.cohort, concept)
+    if form.validate_on_submit():
+        done = _save(form, concept.cohort, concept)
+        if done is not None:
+            return done
+    return render_template("concepts/form.html", form=form, cohort=concept.cohort, concept=concept)
+
+
+# ---- a concept's page -----------------------------------------------------------------------
+
+
+@bp.get("/<int:concept_id>")
+@require(Perm.VIEW_CONCEPTS)
+def detail(concept_id: int):
+    """The concept, its files, reach and timeline; opening it reads the team's feedback."""
+    concept = selectors.concept_page(current_user, concept_id)
+    member = is_team_member(current_user, concept)
+    last_seen = selectors.seen_at(current_user, concept) if member else None
+    page = paginate(selectors.timeline(concept), per_page=selectors.TIMELINE_PER_PAGE)
+    figures = selectors.reach(concept)
+    html = render_template(
+        "concepts/detail.html",
+        concept=concept,
+        member=member,
+        last_seen=last_seen,
+        page=page,
+        attachments=selectors.attachments(concept),
+        charts=charts.small_multiples(figures),
+        editable=can_edit_concept(current_user, concept, member=member),
+        moves=allowed_stage_moves(current_user, concept, member=member),
+        staff=reviews(current_user, concept),
+        writes=services.writable_kind(current_user, concept),
+        best_case=showcase.proposed_entry(concept) if reviews(current_user, concept) else None,
+        can_propose=can_propose_best_case(current_user, concept),
+        form=ConfirmForm(),
+    )
+    if member and selectors.has_unseen_feedback(concept, last_seen):
+        services.mark_seen(concept, actor=current_user)
+        db.session.commit()
+    return html
+
+
+# ---- stage ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:concept_id>/stage", methods=["GET", "POST"])
+@require(Perm.WRITE_CONCEPTS, Perm.REVIEW_CONCEPTS)
+def stage(concept_id: int):
+    """Move the concept on (or back, or stop it): a reason where the rule asks for one."""
+    concept = selectors.concept_page(current_user, concept_id)
+    moves = {m.to: m for m in allowed_stage_moves(current_user, concept)}
+    _forbidden_unless(bool(moves))
+    form = StageForm(data={"expected": concept.stage.value, "to": request.args.get("to")})
+    to = form.stage(form.to)
+    move = moves.get(to)
+    if form.validate_on_submit() and move is not None:
+        ok, _none = attempt(
+            services.move_stage,
+            concept,
+            errors=form.form_errors,
+            actor=current_user,
+            to=to,
+            expected=form.stage(form.expected) or concept.stage,
+            reason=form.reason.data or "",
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The concept is now at the stage “%(stage)s”.", stage=to.label), "success")
+            return redirect(url_for("concepts.detail", concept_id=concept.id))
+    elif request.method == "POST" and move is None:
+        form.form_errors.append(_("Choose one of the stages on the page."))
+    if move is None:
+        move = next(iter(moves.values()))
+        form.to.data = move.to.value
+    return render_template("concepts/stage.html", concept=concept, form=form, move=move)
+
+
+# ---- timeline -------------------------------------------------------------------------------
+
+
+@bp.route("/<int:concept_id>/write", methods=["GET", "POST"])
+@require(Perm.WRITE_CONCEPTS, Perm.REVIEW_CONCEPTS)
+def write(concept_id: int):
+    """Staff write feedback; the team a progress update or an answer."""
+    concept = selectors.concept_page(current_user, concept_id)
+    kind = services.writable_kind(current_user, concept)
+    _forbidden_unless(kind is not None)
+    form = TimelineForm()
+    if request.method == "GET" and request.args.get("answer"):
+        form.answer.data = "1"
+    if form.validate_on_submit():
+        ok, entry = attempt(
+            services.add_to_timeline,
+            concept,
+            errors=form.form_errors,
+            actor=current_user,
+            text=form.text.data,
+            answer=bool(form.answer.data),
+        )
+        if ok:
+            db.session.commit()
+            flash(_("Your message is on the timeline."), "success")
+            return redirect(url_for("concepts.detail", concept_id=concept.id))
+    return render_template("concepts/write.html", concept=concept, form=form, kind=kind)
+
+
+# ---- reach ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:concept_id>/reach", methods=["GET", "POST"])
+@require(Perm.WRITE_CONCEPTS)
+def reach(concept_id: int):
+    """Record how many people, events or users the concept has reached by a date."""
+    concept = selectors.concept_page(current_user, concept_id)
+    _forbidden_unless(can_edit_concept(current_user, concept) and not concept.is_draft)
+    form = ReachForm()
+    if form.validate_on_submit():
+        ok, _figure = attempt(
+            services.record_reach,
+            concept,
+            errors=form.form_errors,
+            actor=current_user,
+            kind=ReachKind(form.kind.data),
+            value=form.value.data,
+            measured_on=form.measured_on.data,
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The figure is recorded."), "success")
+            return redirect(url_for("concepts.detail", concept_id=concept.id) + "#reach")
+    return render_template("concepts/reach.html", concept=concept, form=form)
+
+
+# ---- files ----------------------------------------------------------------------------------
+
+
+@bp.url_value_preprocessor
+def _room_for_a_file(endpoint, values):
+    """The upload form carries a file of up to ATTACHMENT_MAX_BYTES plus its form fields."""
+    if endpoint == UPLOAD_ENDPOINT:
+        request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + 64 * 1024
+
+
+def _upload_page(concept, form, status=200):
+    limit_mb = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    page = render_template("concepts/upload.html", concept=concept, form=form, limit_mb=limit_mb)
+    return page, status
+
+
+@bp.route("/<int:concept_id>/files", methods=["GET", "POST"])
+@accepts_files
+@require(Perm.WRITE_CONCEPTS)
+def upload(concept_id: int):
+    """Add a photo or a PDF; images are re-encoded without their metadata."""
+    concept = selectors.concept_page(current_user, concept_id)
+    _forbidden_unless(can_edit_concept(current_user, concept))
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not getattr(upload, "filename", ""):
+            form.file.errors.append(_("Choose a file to upload."))
+        else:
+            ok, _stored = attempt(
+                files.add_attachment,
+                concept,
+                errors=form.file.errors,
+                actor=current_user,
+                data=upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1),
+                filename=upload.filename,
+                shows_people=form.shows_people.data,
+            )
+            if ok:
+                db.session.commit()
+                flash(_("The file is added."), "success")
+                return redirect(url_for("concepts.detail", concept_id=concept.id) + "#files")
+    return _upload_page(concept, form)
+
+
+def _drain_body() -> None:
+    """Read what is left of a refused body (up to a bound), so that the server can send the
+    413 page instead of resetting a connection the browser is still writing to."""
+    stream = request.environ.get("wsgi.input")
+    remaining = min(request.content_length or 0, 4 * current_app.config["ATTACHMENT_MAX_BYTES"])
+    while stream is not None and remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """A file over the limit: say so on the upload page, as a 413."""
+    _drain_body()
+    limit_mb = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+    message = _("The file is larger than %(mb)s MB. Choose a smaller one.", mb=limit_mb)
+    if request.endpoint != UPLOAD_ENDPOINT or not current_user.is_authenticated:
+        return render_error(413, message)
+    concept = selectors.concept_page(current_user, request.view_args["concept_id"])
+    form = AttachmentForm(formdata=None)
+    form.file.errors = [message]
+    return _upload_page(concept, form, 413)
+
+
+def _send(attachment: Attachment):
+    """The stored file: PDFs always as a download, images inline; never sniffed or run."""
+    path = files.file_path(attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        download_name=attachment.original_name,
+        max_age=0,
+        conditional=True,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/files/<int:attachment_id>")
+@require(Perm.VIEW_CONCEPTS)
+def download(attachment_id: int):
+    """A concept's file, for whoever may read the concept."""
+    attachment = get_visible_or_404(Attachment, attachment_id, current_user)
+    response = _send(attachment)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
+            "inline", "attachment", 1
+        )
+    return response
+
+
+@bp.post("/files/<int:attachment_id>/delete")
+@require(Perm.WRITE_CONCEPTS)
+def delete_file(attachment_id: int):
+    attachment = get_visible_or_404(Attachment, attachment_id, current_user)
+    concept = selectors.concept_page(current_user, attachment.concept_id)
+    _forbidden_unless(can_edit_concept(current_user, concept))
+    back = url_for("concepts.detail", concept_id=concept.id) + "#files"
+    page = confirmation_needed(
+        title=_("Remove %(name)s?", name=attachment.original_name),
+        consequence=_("The file is deleted for good."),
+        button=_("Remove the file"),
+        cancel_url=back,
+    )
+    if page is not None:
+        return page
+    errors: list[str] = []
+    ok, _none = attempt(
+        files.delete_attachment, attachment, concept, errors=errors, actor=current_user
+    )
+    if ok:
+        db.session.commit()
+        flash(_("The file is removed."), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(back)
+
+
+@bp.get("/photos/<int:attachment_id>")
+@public
+def public_photo(attachment_id: int):
+    """A photo of a published best case, while the consents that allow it stand."""
+    attachment = showcase.public_photo(attachment_id)
+    if attachment is None:
+        abort(404)
+    return _send(attachment)
+
+
+# ---- best case ------------------------------------------------------------------------------
+
+
+@bp.post("/<int:concept_id>/best-case")
+@require(Perm.REVIEW_CONCEPTS)
+def propose(concept_id: int):
+    """Propose a launched or sustained concept as a best case: a draft guide entry."""
+    concept = selectors.concept_page(current_user, concept_id)
+    _forbidden_unless(can_propose_best_case(current_user, concept))
+    errors: list[str] = []
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        language = Language._value2member_map_.get(current_user.language or "", Language.NB)
+        ok, _entry = attempt(
+            showcase.propose_best_case,
+            concept,
+            errors=errors,
+            actor=current_user,
+            language=language,
+        )
+        if ok:
+            db.session.commit()
+            flash(
+                _("A draft best case is in the guide. A coordinator edits and publishes it."),
+                "success",
+            )
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("concepts.detail", concept_id=concept.id))
+
+
+@bp.app_context_processor
+def _concept_names():
+    return {"ConceptStage": ConceptStage, "ConceptFormat": ConceptFormat}
