@@ -20,6 +20,8 @@ from .enums import CohortStatus, EnrolmentStatus, GuideStatus, Role
 from .extensions import db
 from .models import (
     Ambassador,
+    Attendance,
+    CalendarFeed,
     Cohort,
     CohortImport,
     Consent,
@@ -28,6 +30,7 @@ from .models import (
     Invitation,
     LoginSession,
     Municipality,
+    TrainingSession,
     User,
 )
 
@@ -54,6 +57,12 @@ class Perm(StrEnum):
     MANAGE_COHORTS = auto()  # create and edit cohorts, move a cohort's status back
     # Ambassadors, enrolments, spreadsheet imports, consents and ambassadors' logins:
     ENROL = auto()
+    # Training: schedule, edit and cancel sessions and rotate the calendar address; take the
+    # roll call; read a cohort's progress and early warnings (ambassadors read sessions of
+    # their own cohorts through VIEW_COHORTS).
+    SCHEDULE_SESSIONS = auto()
+    TAKE_ATTENDANCE = auto()
+    VIEW_PROGRESS = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -84,6 +93,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_COHORTS,
             Perm.MANAGE_COHORTS,
             Perm.ENROL,
+            Perm.SCHEDULE_SESSIONS,
+            Perm.TAKE_ATTENDANCE,
+            Perm.VIEW_PROGRESS,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
@@ -94,6 +106,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.USE_TWO_FACTOR,
             Perm.VIEW_COHORTS,
             Perm.ENROL,
+            Perm.SCHEDULE_SESSIONS,
+            Perm.TAKE_ATTENDANCE,
+            Perm.VIEW_PROGRESS,
         }
     ),
     # Network admins get none of the cohort permissions: aggregates only (DESIGN, Decision 7).
@@ -242,6 +257,42 @@ def _cohort_imports(stmt: Select, actor) -> Select:
     )
 
 
+def _my_cohort_ids(actor) -> Select:
+    """The cohorts an ambassador is enrolled in and not withdrawn from."""
+    return select(Enrolment.cohort_id).where(
+        Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
+        Enrolment.status != EnrolmentStatus.WITHDRAWN,
+    )
+
+
+def _training_sessions(stmt: Select, actor) -> Select:
+    """Staff see the sessions of their municipality; an ambassador those of their cohorts."""
+    if can(actor, Perm.TAKE_ATTENDANCE) or can(actor, Perm.SCHEDULE_SESSIONS):
+        return stmt.where(TrainingSession.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        return stmt.where(TrainingSession.cohort_id.in_(_my_cohort_ids(actor)))
+    return stmt.where(false())
+
+
+def _attendance(stmt: Select, actor) -> Select:
+    """Staff see the roll calls of their municipality; an ambassador only their own rows."""
+    if can(actor, Perm.TAKE_ATTENDANCE):
+        return stmt.where(Attendance.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        mine = select(Enrolment.id).where(Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)))
+        return stmt.where(Attendance.enrolment_id.in_(mine))
+    return stmt.where(false())
+
+
+def _calendar_feeds(stmt: Select, actor) -> Select:
+    """A cohort's feed address: its municipality's staff, and the cohort's ambassadors."""
+    if can(actor, Perm.SCHEDULE_SESSIONS):
+        return stmt.where(CalendarFeed.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        return stmt.where(CalendarFeed.cohort_id.in_(_my_cohort_ids(actor)))
+    return stmt.where(false())
+
+
 SCOPES: dict[type, Callable[[Select, object], Select]] = {
     Municipality: _municipalities,
     User: _users,
@@ -253,6 +304,9 @@ SCOPES: dict[type, Callable[[Select, object], Select]] = {
     Enrolment: _municipality_records(Enrolment),
     Consent: _municipality_records(Consent),
     CohortImport: _cohort_imports,
+    TrainingSession: _training_sessions,
+    Attendance: _attendance,
+    CalendarFeed: _calendar_feeds,
 }
 
 
@@ -387,3 +441,30 @@ def can_lead(user, municipality_id: int) -> bool:
 def can_enrol_in(actor, record) -> bool:
     """Enrol, record consent, import, make logins: staff of the record's municipality."""
     return can(actor, Perm.ENROL) and record.municipality_id == actor.municipality_id
+
+
+# ---- training -------------------------------------------------------------------------------
+
+
+def can_schedule_in(actor, record) -> bool:
+    """Create, edit and cancel sessions, apply the programme, rotate the calendar address:
+    staff of the record's (cohort's or session's) municipality."""
+    return can(actor, Perm.SCHEDULE_SESSIONS) and record.municipality_id == actor.municipality_id
+
+
+def can_take_attendance(actor, training_session) -> bool:
+    """Take or correct the roll call: staff of the session's municipality."""
+    return (
+        can(actor, Perm.TAKE_ATTENDANCE)
+        and training_session.municipality_id == actor.municipality_id
+    )
+
+
+def can_follow_progress(actor, cohort) -> bool:
+    """The progress dashboard and early warnings: staff of the cohort's municipality."""
+    return can(actor, Perm.VIEW_PROGRESS) and cohort.municipality_id == actor.municipality_id
+
+
+def can_facilitate(user, municipality_id: int) -> bool:
+    """Sessions are facilitated by active staff of the cohort's municipality."""
+    return can_lead(user, municipality_id)

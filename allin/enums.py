@@ -167,3 +167,12 @@ class ConsentMethod(LabelledEnum):
     PAPER = "paper", _l("Paper form")
     EMAIL = "email", _l("E-mail")
     IN_PERSON = "in_person", _l("In person")
+
+
+class AttendanceValue(LabelledEnum):
+    """What the roll call records for one ambassador at one session."""
+
+    PRESENT = "present", _l("Present")
+    LATE = "late", _l("Late")
+    EXCUSED = "excused", _l("Excused")
+    ABSENT = "absent", _l("Absent")

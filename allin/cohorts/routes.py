@@ -30,6 +30,7 @@ from ..extensions import db
 from ..models import Ambassador
 from ..pagination import paginate
 from ..security import accepts_files
+from ..training.dashboard import cohort_section
 from . import bp, imports, selectors, services
 from .forms import (
     CohortForm,
@@ -92,6 +93,7 @@ def detail(cohort_id: int):
         missing_only=missing_only,
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
+        **cohort_section(current_user, cohort),
     )
 
 

@@ -11,6 +11,7 @@ from .. import schema
 from ..access import public
 from ..ambassadors.selectors import ambassador_home
 from ..extensions import db
+from ..training.dashboard import ambassador_home as training_home
 from ..urls import safe_next
 from . import bp
 
@@ -20,7 +21,11 @@ from . import bp
 def index():
     """What allin is, for anyone who arrives; a start page for those signed in."""
     if current_user.is_authenticated:
-        return render_template("home/dashboard.html", **ambassador_home(current_user))
+        return render_template(
+            "home/dashboard.html",
+            **ambassador_home(current_user),
+            **training_home(current_user),
+        )
     return render_template("home/index.html")
 
 

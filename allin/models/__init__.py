@@ -16,15 +16,18 @@ from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .guide import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
+from .training import Attendance, CalendarFeed, TrainingSession
 
 __all__ = [
     "Ambassador",
+    "Attendance",
     "AuditEvent",
     "GuideEntry",
     "GuideOldSlug",
     "GuideRevision",
     "GuideTag",
     "BrowserClaim",
+    "CalendarFeed",
     "Cohort",
     "CohortImport",
     "Consent",
@@ -38,6 +41,7 @@ __all__ = [
     "PasswordReset",
     "PendingSignIn",
     "RecoveryCode",
+    "TrainingSession",
     "User",
     "cohort_lead",
 ]

@@ -1,0 +1,41 @@
+"""How sessions read on the page: Oslo time in the reader's language, and percentages."""
+
+from __future__ import annotations
+
+from babel import dates, numbers
+
+from ..i18n import format_locale
+from .times import OSLO, local_date
+
+
+def _time(moment) -> str:
+    return dates.format_time(moment, "HH:mm", tzinfo=OSLO, locale=format_locale())
+
+
+def _day(moment, form: str = "full") -> str:
+    return dates.format_date(local_date(moment), form, locale=format_locale())
+
+
+def session_when(session, form: str = "full") -> str:
+    """ "tirsdag 3. mars 2027, 17:00–19:30", or both days when it ends on another one."""
+    start, end = session.starts_at, session.ends_at
+    if local_date(start) == local_date(end):
+        return f"{_day(start, form)}, {_time(start)}–{_time(end)}"
+    return f"{_day(start, form)}, {_time(start)} – {_day(end, form)}, {_time(end)}"
+
+
+def session_day(session) -> str:
+    """A short date for a chart or a table: "3. mars 2027"."""
+    return _day(session.starts_at if hasattr(session, "starts_at") else session, "medium")
+
+
+def format_percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return numbers.format_percent(value, "#,##0 %", locale=format_locale())
+
+
+def init_app(state) -> None:
+    state.app.jinja_env.globals.update(
+        session_when=session_when, session_day=session_day, format_percent=format_percent
+    )
