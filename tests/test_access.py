@@ -20,8 +20,10 @@ from allin.models import (
     Invitation,
     LoginSession,
     Municipality,
+    TrainingSession,
     User,
 )
+from allin.training import services as training_services
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -31,6 +33,7 @@ from tests.factories import (
     make_invitation,
     make_login_session,
 )
+from tests.training_factories import make_attendance, make_session
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -50,6 +53,9 @@ EXPECTED = {
     Perm.RESET_TWO_FACTOR: {N, C},
     Perm.WRITE_GUIDE: {N, C},
     Perm.PUBLISH_GUIDE: {N, C},
+    Perm.SCHEDULE_SESSIONS: {C, Y},
+    Perm.TAKE_ATTENDANCE: {C, Y},
+    Perm.VIEW_PROGRESS: {C, Y},
 }
 
 
@@ -81,6 +87,7 @@ ID_MODELS = {
     "ambassador_id": Ambassador,
     "enrolment_id": Enrolment,
     "consent_id": Consent,
+    "session_id": TrainingSession,
 }
 
 
@@ -117,6 +124,9 @@ def foreign(app, world):
         ambassador = make_ambassador(b)
         enrolment = make_enrolment(cohort, ambassador)
         consent = make_consent(ambassador)
+        session = make_session(cohort, days=0)
+        make_attendance(session, enrolment, "present")
+        training_services.ensure_feed(cohort)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -126,6 +136,7 @@ def foreign(app, world):
             "ambassador_id": ambassador.id,
             "enrolment_id": enrolment.id,
             "consent_id": consent.id,
+            "session_id": session.id,
             "key": preview.key,
         }
         return {

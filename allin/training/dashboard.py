@@ -15,23 +15,29 @@ def cohort_section(actor, cohort) -> dict:
     manage = can_schedule_in(actor, cohort)
     section = {
         "training_upcoming": selectors.upcoming_of(actor, cohort),
-        "training_feed": selectors.feed_of(actor, cohort),
+        "training_feed": None,
         "training_manage": manage,
-        "training_empty": manage and not selectors.has_sessions(cohort),
+        "training_empty": False,
         "training_form": ConfirmForm(),
         "EnrolmentStatus": EnrolmentStatus,
         "progress": None,
     }
-    if can_follow_progress(actor, cohort):
-        bars = progress.session_bars(cohort.id)
-        rows, height = chart.layout(bars)
-        section["progress"] = {
-            "headline": progress.headlines([cohort.id])[cohort.id],
-            "members": progress.members(cohort.id),
-            "bars": bars,
-            "rows": rows,
-            "height": height,
-        }
+    if not can_follow_progress(actor, cohort):
+        # Ambassadors: the subscribe link here; staff find it on the sessions page.
+        section["training_feed"] = selectors.feed_of(actor, cohort)
+        section["training_empty"] = manage and not selectors.has_sessions(cohort)
+        return section
+    headline = progress.headlines([cohort.id])[cohort.id]
+    bars = progress.session_bars(cohort.id)
+    rows, height = chart.layout(bars)
+    section["training_empty"] = manage and headline.sessions.total == 0
+    section["progress"] = {
+        "headline": headline,
+        "members": progress.members(cohort.id),
+        "bars": bars,
+        "rows": rows,
+        "height": height,
+    }
     return section
 
 

@@ -33,6 +33,10 @@ class SessionCounts:
     taken: int = 0  # held, with a roll call
     cancelled: int = 0
 
+    @property
+    def total(self) -> int:
+        return self.planned + self.cancelled
+
 
 @dataclass
 class Rate:
@@ -185,8 +189,8 @@ def members(cohort_id: int) -> list[Member]:
         .order_by(Ambassador.name_key, Enrolment.id)
     )
     return [
-        Member(e_id, a_id, name, EnrolmentStatus(status), Rate(c, att, late, exc), last, bool(w))
-        for e_id, a_id, name, status, c, att, late, exc, last, w in db.session.execute(stmt)
+        Member(e_id, a_id, name, EnrolmentStatus(status), Rate(*map(int, counts)), last, bool(w))
+        for e_id, a_id, name, status, *counts, last, w in db.session.execute(stmt)
     ]
 
 
@@ -233,8 +237,8 @@ def _session_counts(result, cohort_ids, moment) -> None:
         .where(TrainingSession.cohort_id.in_(cohort_ids))
         .group_by(TrainingSession.cohort_id)
     )
-    for cohort_id, planned, held_, taken, cancelled in db.session.execute(stmt):
-        result[cohort_id].sessions = SessionCounts(planned, held_, taken, cancelled)
+    for cohort_id, *counts in db.session.execute(stmt):
+        result[cohort_id].sessions = SessionCounts(*(int(c or 0) for c in counts))
 
 
 def _rates(result, cohort_ids, moment) -> None:
@@ -252,8 +256,9 @@ def _rates(result, cohort_ids, moment) -> None:
         .group_by(Enrolment.cohort_id)
     )
     for cohort_id, counted, attended, late, excused, warnings in db.session.execute(stmt):
-        result[cohort_id].rate = Rate(counted or 0, attended or 0, late or 0, excused or 0)
-        result[cohort_id].warnings = warnings or 0
+        # PostgreSQL sums bigints as numeric: back to int.
+        result[cohort_id].rate = Rate(*(int(v or 0) for v in (counted, attended, late, excused)))
+        result[cohort_id].warnings = int(warnings or 0)
 
 
 @dataclass
