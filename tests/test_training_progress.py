@@ -132,8 +132,8 @@ def test_retention_and_status_counts(cohort):
     person(cohort, "gone", status="withdrawn", withdrawn_at=now())
     figures = progress.headlines([cohort.id])[cohort.id]
     assert figures.ever_enrolled == 5
-    assert figures.retained == 3
-    assert figures.retention == pytest.approx(0.6)
+    assert figures.retained == 4  # all but the withdrawn
+    assert figures.retention == pytest.approx(0.8)
 
 
 def test_headlines_keep_cohorts_apart(cohort, world):

@@ -83,10 +83,8 @@ class Headline:
 
     @property
     def retained(self) -> int:
-        """Still with the programme: active, or graduated from it."""
-        return self.statuses.get(EnrolmentStatus.ACTIVE, 0) + self.statuses.get(
-            EnrolmentStatus.GRADUATED, 0
-        )
+        """Still with the programme: everyone not withdrawn (invited, active, graduated)."""
+        return self.ever_enrolled - self.statuses.get(EnrolmentStatus.WITHDRAWN, 0)
 
     @property
     def retention(self) -> float | None:
