@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from ..enums import AttendanceValue
 from .progress import SessionBar
 
-WIDTH = 640
-LABEL = 120  # the date column on the left
-ROW = 30
-BAR = 20
-GAP = ROW - BAR
+# Drawn at about phone width, so that it scales little on a phone: the date above each bar.
+WIDTH = 360
+LABEL = 18  # the date line above each bar
+BAR = 22
+ROW = LABEL + BAR + 8
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,16 @@ class Row:
 
 
 def layout(bars: list[SessionBar]) -> tuple[list[Row], int]:
-    """Rows scaled to the largest roll call, and the chart's height."""
+    """Rows scaled to the largest roll call (y is the top of each bar), and the height."""
     most = max((bar.total for bar in bars), default=0) or 1
-    scale = (WIDTH - LABEL) / most
+    scale = WIDTH / most
     rows = []
     for index, bar in enumerate(bars):
-        x, segments = float(LABEL), []
+        x, segments = 0.0, []
         for value in AttendanceValue:
             count = bar.counts[value]
             if count:
                 segments.append(Segment(value, count, x, count * scale))
                 x += count * scale
-        rows.append(Row(bar, GAP // 2 + index * ROW, segments))
+        rows.append(Row(bar, index * ROW + LABEL, segments))
     return rows, max(len(bars), 1) * ROW
