@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from babel import dates, numbers
+import functools
 
-from ..i18n import format_locale
+from babel import Locale, dates, numbers
+from flask import current_app
+from flask_babel import get_locale
+
+from ..i18n import FORMAT_LOCALES
 from .times import OSLO, local_date
+
+
+@functools.cache
+def _parsed(language: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(language, language))
+
+
+def format_locale() -> Locale:
+    """allin.i18n.format_locale, parsed once per language (a page formats many dates)."""
+    return _parsed(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
 
 
 def _time(moment) -> str:
