@@ -544,3 +544,66 @@ def test_staff_of_the_cohorts_municipality_only_facilitate(app, world):
         assert not can_facilitate(ambassador, world.municipality_a)
         assert not can_facilitate(inactive, world.municipality_a)
         db.session.rollback()
+
+
+# ---- tenant isolation beyond the id walk (tests/test_access.py) -------------------------------
+
+
+def test_the_overview_lists_only_the_own_municipalitys_cohorts(app, client, world, login):
+    with app.app_context():
+        mine = make_cohort(db.session.get(Municipality, world.municipality_a), name="Vårt kull")
+        make_cohort(db.session.get(Municipality, world.municipality_b), name="Deres kull")
+        make_session(mine, days=-1)
+        db.session.commit()
+    login(world.a["youth_worker"])
+    page = client.get("/cohorts/overview").data.decode()
+    assert "Vårt kull" in page and "Deres kull" not in page
+    client.post("/logout")
+    login(world.a["ambassador"])
+    assert client.get("/cohorts/overview").status_code == 403
+
+
+def test_an_ambassador_sees_no_session_of_a_cohort_they_are_not_in(
+    app, client, world, login, cohort_a
+):
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_a)
+        other = make_cohort(cohort.municipality, name="Et annet kull")
+        make_enrolment(
+            cohort, make_ambassador(cohort.municipality, user_id=world.a["ambassador"].id)
+        )
+        theirs = make_session(other, days=2, title="Ikke din økt")
+        mine = make_session(cohort, days=2, title="Din økt")
+        services_feed(other)
+        db.session.commit()
+        ids = theirs.id, mine.id, other.id
+    login(world.a["ambassador"])
+    assert client.get(f"/sessions/{ids[0]}").status_code == 404
+    assert client.get(f"/sessions/{ids[1]}").status_code == 200
+    assert client.get(f"/cohorts/{ids[2]}/sessions").status_code == 404
+    home = client.get("/").data.decode()
+    assert "Din økt" in home and "Ikke din økt" not in home
+
+
+def services_feed(cohort):
+    from allin.training.services import ensure_feed
+
+    ensure_feed(cohort)
+
+
+def test_staff_writes_are_audited(app, client, world, login, cohort_a):
+    login(world.a["coordinator"])
+    client.post(f"/cohorts/{cohort_a}/sessions/new", data=form())
+    with app.app_context():
+        session_id = db.session.scalar(select(TrainingSession.id))
+    client.post(f"/sessions/{session_id}/edit", data=form(place="Biblioteket"))
+    client.post(f"/sessions/{session_id}/cancel", data=CONFIRMED)
+    client.post(f"/cohorts/{cohort_a}/calendar/rotate", data=CONFIRMED)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert [a for a in actions if a.startswith(("session.", "calendar."))] == [
+        "session.created",
+        "session.updated",
+        "session.cancelled",
+        "calendar.rotated",
+    ]
