@@ -234,6 +234,11 @@ def test_network_admin_sees_staff_but_no_ambassador(client, world, login):
         ("coordinator", "/admin/municipalities/", 403),
         ("youth_worker", "/admin/users/", 200),
         ("network", "/admin/municipalities/", 200),
+        ("anonymous", "/cohorts/overview", 302),
+        ("ambassador", "/cohorts/overview", 403),
+        ("network", "/cohorts/overview", 403),
+        ("youth_worker", "/cohorts/overview", 200),
+        ("coordinator", "/cohorts/overview", 200),
     ],
 )
 def test_pages_by_role(client, world, login, who, url, status):

@@ -160,3 +160,12 @@ def test_chart_bars_count_each_value(cohort):
         "absent": 0,
     }
     assert bars[1].total == 0
+
+
+def test_the_dashboards_totals_match_the_grouped_headline(cohort):
+    ida, ola, per = person(cohort, "Ida"), person(cohort, "Ola"), person(cohort, "Per")
+    held(cohort, 30, {ida: "present", ola: "excused", per: "absent"})
+    held(cohort, 20, {ida: "late", ola: "absent"})
+    _members, total, warnings = progress.members_and_totals(cohort.id)
+    grouped = progress.headlines([cohort.id])[cohort.id]
+    assert total == grouped.rate and warnings == grouped.warnings == 1

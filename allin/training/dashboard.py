@@ -27,13 +27,14 @@ def cohort_section(actor, cohort) -> dict:
         section["training_feed"] = selectors.feed_of(actor, cohort)
         section["training_empty"] = manage and not selectors.has_sessions(cohort)
         return section
-    headline = progress.headlines([cohort.id])[cohort.id]
+    headline = progress.headlines([cohort.id], rates=False)[cohort.id]
+    members, headline.rate, headline.warnings = progress.members_and_totals(cohort.id)
     bars = progress.session_bars(cohort.id)
     rows, height = chart.layout(bars)
     section["training_empty"] = manage and headline.sessions.total == 0
     section["progress"] = {
         "headline": headline,
-        "members": progress.members(cohort.id),
+        "members": members,
         "bars": bars,
         "rows": rows,
         "height": height,

@@ -1,5 +1,6 @@
 """How cohorts are doing, aggregated in SQL: a few GROUP BY / window-function queries per
-page, whatever the number of ambassadors or sessions.
+page, whatever the number of ambassadors or sessions. Callers pass ids of cohorts they read
+through access.visible() and checked with can_follow_progress() (dashboard.py, routes.py).
 
 Rules (tests/test_training_progress.py holds them at their edges):
 - a session is *held* once it has started and is not cancelled; its roll call is *taken*
@@ -167,33 +168,50 @@ def _warning(stats):
 
 def members(cohort_id: int) -> list[Member]:
     """Each ambassador of the cohort (not withdrawn) with their rate, by name (one query)."""
+    return members_and_totals(cohort_id)[0]
+
+
+def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
+    """members(), plus the cohort's rate and early-warning count from the same query (window
+    sums over the member rows), so the dashboard does not aggregate the pairs twice."""
     stats = _per_enrolment([cohort_id], now())
+    counts = [
+        func.coalesce(stats.c.counted, 0),
+        func.coalesce(stats.c.attended, 0),
+        func.coalesce(stats.c.late, 0),
+        func.coalesce(stats.c.excused, 0),
+    ]
+    warning = func.coalesce(_warning(stats), False)
     stmt = (
         select(
             Enrolment.id,
             Ambassador.id,
             Ambassador.name,
             Enrolment.status,
-            func.coalesce(stats.c.counted, 0),
-            func.coalesce(stats.c.attended, 0),
-            func.coalesce(stats.c.late, 0),
-            func.coalesce(stats.c.excused, 0),
+            *counts,
             stats.c.last_attended,
-            func.coalesce(_warning(stats), False),
+            warning,
+            *(func.sum(c).over() for c in counts),
+            func.sum(case((warning, 1), else_=0)).over(),
         )
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .outerjoin(stats, stats.c.enrolment_id == Enrolment.id)
         .where(Enrolment.cohort_id == cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(Ambassador.name_key, Enrolment.id)
     )
-    return [
-        Member(e_id, a_id, name, EnrolmentStatus(status), Rate(*map(int, counts)), last, bool(w))
-        for e_id, a_id, name, status, *counts, last, w in db.session.execute(stmt)
-    ]
+    people, total, warnings = [], Rate(), 0
+    for row in db.session.execute(stmt):
+        e_id, a_id, name, status, *values = row
+        mine, last, warned, totals = values[:4], values[4], values[5], values[6:]
+        rate = Rate(*map(int, mine))
+        people.append(Member(e_id, a_id, name, EnrolmentStatus(status), rate, last, bool(warned)))
+        total, warnings = Rate(*(int(v or 0) for v in totals[:4])), int(totals[4] or 0)
+    return people, total, warnings
 
 
-def headlines(cohort_ids: list[int]) -> dict[int, Headline]:
-    """The headline figures of each cohort, in four grouped queries."""
+def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headline]:
+    """The headline figures of each cohort, in four grouped queries (three without the
+    rates, which the dashboard takes from members_and_totals())."""
     result = {i: Headline() for i in cohort_ids}
     if not cohort_ids:
         return result
@@ -206,7 +224,8 @@ def headlines(cohort_ids: list[int]) -> dict[int, Headline]:
         statuses.group_by(Enrolment.cohort_id, Enrolment.status)
     ):
         result[cohort_id].statuses[EnrolmentStatus(status)] = count
-    _rates(result, cohort_ids, moment)
+    if rates:
+        _rates(result, cohort_ids, moment)
     missing = (
         select(Enrolment.cohort_id, func.count())
         .where(
