@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from .concepts import bp as concepts_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
+    from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(ambassadors_bp)
     app.register_blueprint(concepts_bp)
+    app.register_blueprint(training_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -22,6 +22,8 @@ from .extensions import db
 from .models import (
     Ambassador,
     Attachment,
+    Attendance,
+    CalendarFeed,
     Cohort,
     CohortImport,
     Concept,
@@ -33,6 +35,7 @@ from .models import (
     Invitation,
     LoginSession,
     Municipality,
+    TrainingSession,
     User,
 )
 
@@ -65,6 +68,12 @@ class Perm(StrEnum):
     VIEW_CONCEPTS = auto()
     WRITE_CONCEPTS = auto()
     REVIEW_CONCEPTS = auto()
+    # Training: schedule, edit and cancel sessions and rotate the calendar address; take the
+    # roll call; read a cohort's progress and early warnings (ambassadors read sessions of
+    # their own cohorts through VIEW_COHORTS).
+    SCHEDULE_SESSIONS = auto()
+    TAKE_ATTENDANCE = auto()
+    VIEW_PROGRESS = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -98,6 +107,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_CONCEPTS,
             Perm.WRITE_CONCEPTS,
             Perm.REVIEW_CONCEPTS,
+            Perm.SCHEDULE_SESSIONS,
+            Perm.TAKE_ATTENDANCE,
+            Perm.VIEW_PROGRESS,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
@@ -111,6 +123,9 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_CONCEPTS,
             Perm.WRITE_CONCEPTS,
             Perm.REVIEW_CONCEPTS,
+            Perm.SCHEDULE_SESSIONS,
+            Perm.TAKE_ATTENDANCE,
+            Perm.VIEW_PROGRESS,
         }
     ),
     # Network admins get none of the cohort or concept permissions: aggregates only (DESIGN,
@@ -275,6 +290,14 @@ def _my_enrolment_ids(actor) -> Select:
     )
 
 
+def _my_cohort_ids(actor) -> Select:
+    """The cohorts an ambassador is enrolled in and not withdrawn from."""
+    return select(Enrolment.cohort_id).where(
+        Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
+        Enrolment.status != EnrolmentStatus.WITHDRAWN,
+    )
+
+
 def _my_concept_ids(actor) -> Select:
     """The concepts whose team `actor` is on."""
     return select(ConceptMember.concept_id).where(
@@ -302,6 +325,34 @@ def _attachments(stmt: Select, actor) -> Select:
     return stmt.where(Attachment.concept_id.in_(concept_ids))
 
 
+def _training_sessions(stmt: Select, actor) -> Select:
+    """Staff see the sessions of their municipality; an ambassador those of their cohorts."""
+    if can(actor, Perm.TAKE_ATTENDANCE) or can(actor, Perm.SCHEDULE_SESSIONS):
+        return stmt.where(TrainingSession.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        return stmt.where(TrainingSession.cohort_id.in_(_my_cohort_ids(actor)))
+    return stmt.where(false())
+
+
+def _attendance(stmt: Select, actor) -> Select:
+    """Staff see the roll calls of their municipality; an ambassador only their own rows."""
+    if can(actor, Perm.TAKE_ATTENDANCE):
+        return stmt.where(Attendance.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        mine = select(Enrolment.id).where(Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)))
+        return stmt.where(Attendance.enrolment_id.in_(mine))
+    return stmt.where(false())
+
+
+def _calendar_feeds(stmt: Select, actor) -> Select:
+    """A cohort's feed address: its municipality's staff, and the cohort's ambassadors."""
+    if can(actor, Perm.SCHEDULE_SESSIONS):
+        return stmt.where(CalendarFeed.municipality_id == actor.municipality_id)
+    if can(actor, Perm.VIEW_COHORTS):
+        return stmt.where(CalendarFeed.cohort_id.in_(_my_cohort_ids(actor)))
+    return stmt.where(false())
+
+
 SCOPES: dict[type, Callable[[Select, object], Select]] = {
     Municipality: _municipalities,
     User: _users,
@@ -316,6 +367,9 @@ SCOPES: dict[type, Callable[[Select, object], Select]] = {
     CohortImport: _cohort_imports,
     Concept: _concepts,
     Attachment: _attachments,
+    TrainingSession: _training_sessions,
+    Attendance: _attendance,
+    CalendarFeed: _calendar_feeds,
 }
 
 
@@ -587,3 +641,30 @@ def can_propose_best_case(actor, concept) -> bool:
         ConceptStage.LAUNCHED,
         ConceptStage.SUSTAINED,
     )
+
+
+# ---- training -------------------------------------------------------------------------------
+
+
+def can_schedule_in(actor, record) -> bool:
+    """Create, edit and cancel sessions, apply the programme, rotate the calendar address:
+    staff of the record's (cohort's or session's) municipality."""
+    return can(actor, Perm.SCHEDULE_SESSIONS) and record.municipality_id == actor.municipality_id
+
+
+def can_take_attendance(actor, training_session) -> bool:
+    """Take or correct the roll call: staff of the session's municipality."""
+    return (
+        can(actor, Perm.TAKE_ATTENDANCE)
+        and training_session.municipality_id == actor.municipality_id
+    )
+
+
+def can_follow_progress(actor, cohort) -> bool:
+    """The progress dashboard and early warnings: staff of the cohort's municipality."""
+    return can(actor, Perm.VIEW_PROGRESS) and cohort.municipality_id == actor.municipality_id
+
+
+def can_facilitate(user, municipality_id: int) -> bool:
+    """Sessions are facilitated by active staff of the cohort's municipality."""
+    return can_lead(user, municipality_id)

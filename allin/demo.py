@@ -6,7 +6,7 @@ import random
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -197,14 +197,21 @@ class Programme:
         self.today = now().date()
         self.stamp = now()
         self.usernames = 0
+        from .training.demo import DemoTraining  # the training package imports the app's views
+
+        self.training = DemoTraining(rng, self.stamp)
 
     def fill(self, municipality: Municipality, people: list[User]) -> list[Account]:
         cohort_ids = self._cohorts(municipality, people)
         accounts = []
-        for cohort_id, status in cohort_ids:
+        for cohort_id, status, starts in cohort_ids:
             size = 30 if self.scale >= 10 else self.rng.randint(12, 30)
             ambassadors = self._ambassadors(municipality, size, people[1].id)
-            self._enrol(municipality, cohort_id, status, ambassadors, people[1].id)
+            enrolled_at = datetime.combine(starts - timedelta(days=7), time(12), UTC)
+            enrolments = self._enrol(
+                municipality, cohort_id, status, ambassadors, people[1].id, enrolled_at
+            )
+            self.training.fill(municipality, cohort_id, starts, enrolments, people[1].id)
             self._consents(municipality, ambassadors, people[1].id)
             if status == CohortStatus.ACTIVE and not accounts:
                 accounts = self._logins(municipality, ambassadors)
@@ -238,7 +245,7 @@ class Programme:
             insert(cohort_lead),
             [{"cohort_id": i, "user_id": u.id} for i in ids for u in people],
         )
-        return [(i, status) for i, (status, _n, _s) in zip(ids, plan, strict=True)]
+        return [(i, status, starts) for i, (status, _n, starts) in zip(ids, plan, strict=True)]
 
     def _person(self, municipality_id: int, created_by: int) -> dict:
         rng = self.rng
@@ -271,7 +278,10 @@ class Programme:
             row["id"] = id_
         return rows
 
-    def _enrol(self, municipality, cohort_id, status, ambassadors, enrolled_by) -> None:
+    def _enrol(
+        self, municipality, cohort_id, status, ambassadors, enrolled_by, enrolled_at
+    ) -> list[tuple[int, EnrolmentStatus]]:
+        """Enrol everyone; returns (enrolment id, status) in the order given."""
         final = {
             CohortStatus.COMPLETED: EnrolmentStatus.GRADUATED,
             CohortStatus.ACTIVE: EnrolmentStatus.ACTIVE,
@@ -288,14 +298,15 @@ class Programme:
                     "status": EnrolmentStatus.WITHDRAWN if withdrawn else final,
                     "role": CohortRole.PEER_MENTOR if n == 0 else CohortRole.AMBASSADOR,
                     "enrolled_by_id": enrolled_by,
-                    "enrolled_at": self.stamp,
+                    "enrolled_at": enrolled_at,
                     "withdrawal_reason": WithdrawalReason.NO_TIME if withdrawn else None,
                     "withdrawal_note": None,
                     "withdrawn_at": self.stamp if withdrawn else None,
                     "withdrawn_by_id": enrolled_by if withdrawn else None,
                 }
             )
-        db.session.execute(insert(Enrolment), rows)
+        ids = self._insert(Enrolment, rows)
+        return [(i, row["status"]) for i, row in zip(ids, rows, strict=True)]
 
     def _consents(self, municipality, ambassadors, recorded_by) -> None:
         rows = []

@@ -204,3 +204,12 @@ class ReachKind(LabelledEnum):
     PEOPLE = "people", _l("People reached")
     EVENTS = "events", _l("Events held")
     USERS = "users", _l("Users")
+
+
+class AttendanceValue(LabelledEnum):
+    """What the roll call records for one ambassador at one session."""
+
+    PRESENT = "present", _l("Present")
+    LATE = "late", _l("Late")
+    EXCUSED = "excused", _l("Excused")
+    ABSENT = "absent", _l("Absent")

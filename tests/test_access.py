@@ -24,8 +24,10 @@ from allin.models import (
     Invitation,
     LoginSession,
     Municipality,
+    TrainingSession,
     User,
 )
+from allin.training import services as training_services
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -36,6 +38,7 @@ from tests.factories import (
     make_invitation,
     make_login_session,
 )
+from tests.training_factories import make_attendance, make_session
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
 
@@ -58,6 +61,9 @@ EXPECTED = {
     Perm.VIEW_CONCEPTS: {C, Y, A},
     Perm.WRITE_CONCEPTS: {C, Y, A},
     Perm.REVIEW_CONCEPTS: {C, Y},
+    Perm.SCHEDULE_SESSIONS: {C, Y},
+    Perm.TAKE_ATTENDANCE: {C, Y},
+    Perm.VIEW_PROGRESS: {C, Y},
 }
 
 
@@ -92,6 +98,7 @@ ID_MODELS = {
     "image_id": GuideImage,
     "concept_id": Concept,
     "attachment_id": Attachment,
+    "session_id": TrainingSession,
 }
 
 
@@ -158,6 +165,9 @@ def foreign(app, world):
         attachment = files.add_attachment(
             concept, actor=coordinator_b, data=PNG, filename="b.png", shows_people=False
         )
+        session = make_session(cohort, days=0)
+        make_attendance(session, enrolment, "present")
+        training_services.ensure_feed(cohort)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -167,6 +177,7 @@ def foreign(app, world):
             "ambassador_id": ambassador.id,
             "enrolment_id": enrolment.id,
             "consent_id": consent.id,
+            "session_id": session.id,
             "key": preview.key,
             "concept_id": concept.id,
             "attachment_id": attachment.id,
@@ -268,6 +279,11 @@ def test_network_admin_sees_staff_but_no_ambassador(client, world, login):
         ("coordinator", "/admin/municipalities/", 403),
         ("youth_worker", "/admin/users/", 200),
         ("network", "/admin/municipalities/", 200),
+        ("anonymous", "/cohorts/overview", 302),
+        ("ambassador", "/cohorts/overview", 403),
+        ("network", "/cohorts/overview", 403),
+        ("youth_worker", "/cohorts/overview", 200),
+        ("coordinator", "/cohorts/overview", 200),
     ],
 )
 def test_pages_by_role(client, world, login, who, url, status):

@@ -106,7 +106,9 @@ def test_cohort_detail(app, world, login, assert_constant_queries, missing):
         f"/cohorts/{cohort_id}{missing}", lambda: _cohort_with_members(app, world, 45)
     )
     print(f"cohort detail{missing}: {queries} queries at 5 and at 50")
-    assert queries <= 8
+    # The training section adds its progress dashboard (issue 10): next sessions, the
+    # headline figures (4 grouped queries), the chart's and the per-ambassador query.
+    assert queries <= 14
 
 
 def test_ambassador_home(app, world, login, assert_constant_queries):

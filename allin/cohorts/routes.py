@@ -38,6 +38,7 @@ from ..extensions import db
 from ..models import Ambassador
 from ..pagination import paginate
 from ..security import accepts_files
+from ..training.dashboard import cohort_section
 from ..urls import external_url, is_local_path
 from . import bp, imports, selectors, services
 from .forms import (
@@ -103,6 +104,7 @@ def detail(cohort_id: int):
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
         **concept_section(current_user, cohort),
+        **cohort_section(current_user, cohort),
     )
 
 

@@ -12,6 +12,7 @@ from ..access import public
 from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
+from ..training.dashboard import ambassador_home as training_home
 from ..urls import safe_next
 from . import bp
 
@@ -22,7 +23,10 @@ def index():
     """What allin is, for anyone who arrives; a start page for those signed in."""
     if current_user.is_authenticated:
         return render_template(
-            "home/dashboard.html", **ambassador_home(current_user), **concept_home(current_user)
+            "home/dashboard.html",
+            **ambassador_home(current_user),
+            **training_home(current_user),
+            **concept_home(current_user),
         )
     return render_template("home/index.html")
 

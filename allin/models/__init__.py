@@ -17,10 +17,12 @@ from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .concepts import Attachment, Concept, ConceptMember, ConceptSeen, ReachFigure, TimelineEntry
 from .guide import GuideEntry, GuideImage, GuideOldSlug, GuideRevision, GuideTag
 from .people import Municipality, User
+from .training import Attendance, CalendarFeed, TrainingSession
 
 __all__ = [
     "Ambassador",
     "Attachment",
+    "Attendance",
     "AuditEvent",
     "GuideEntry",
     "GuideImage",
@@ -28,6 +30,7 @@ __all__ = [
     "GuideRevision",
     "GuideTag",
     "BrowserClaim",
+    "CalendarFeed",
     "Cohort",
     "Concept",
     "ConceptMember",
@@ -46,6 +49,7 @@ __all__ = [
     "ReachFigure",
     "RecoveryCode",
     "TimelineEntry",
+    "TrainingSession",
     "User",
     "cohort_lead",
 ]

@@ -173,7 +173,8 @@ def main() -> None:
         for scale, results in zip(args.scales, (small, large), strict=True):
             r = results[name]
             ratio = r["rps"] / results["bare endpoint"]["rps"]
-            growth = large[name]["rps"] / small[name]["rps"] if scale == args.scales[1] else None
+            last = scale == args.scales[1] and small[name]["rps"]
+            growth = large[name]["rps"] / small[name]["rps"] if last else None
             print(
                 f"{name:28} {scale:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
                 f" {ratio:>7.3f}" + (f" {growth:>7.2f}" if growth else "")

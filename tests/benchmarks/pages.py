@@ -31,6 +31,12 @@ PAGES = [
     Page("concept board", "/concepts/", role="youth_worker"),
     Page("concept page", "/concepts/5", role="youth_worker"),
     Page("concept page (team)", "/concepts/1", role="ambassador"),
+    # Training (issue 10): cohort 2's sessions are ids 13-24 (the programme's twelve steps,
+    # inserted after cohort 1's); 13 is its kick-off, in the past, so its roll call is open.
+    Page("cohort dashboard", "/cohorts/2", role="coordinator"),
+    Page("roll call", "/sessions/13/roll-call", role="youth_worker"),
+    Page("municipality overview", "/cohorts/overview", role="coordinator"),
+    Page("session list", "/cohorts/2/sessions", role="youth_worker"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),

@@ -1,7 +1,7 @@
 """concepts: teams, timeline, reach figures, attachments, last seen; best cases link a concept
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 Concepts belong to a cohort (municipality copied for scoping); a stopped concept keeps its
 reason and the stage it was stopped at (a CHECK). Team members are enrolments, unique per
@@ -42,7 +42,7 @@ def _guide_search_triggers():
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

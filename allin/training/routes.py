@@ -1,0 +1,314 @@
+"""Session pages: list, detail, create/edit/cancel, the programme template, the roll call,
+the municipality overview and the calendar feed."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import (
+    Perm,
+    can_schedule_in,
+    can_take_attendance,
+    public,
+    require,
+    visible,
+)
+from ..cohorts import selectors as cohort_selectors
+from ..confirm import confirmation_needed
+from ..enums import AttendanceValue
+from ..errors import attempt
+from ..extensions import db
+from ..markdown import render_markdown
+from ..models import Cohort
+from ..pagination import paginate
+from . import bp, feed, progress, selectors, services, times
+from .forms import AttendanceForm, ConfirmForm, SessionForm
+
+
+def _forbidden_unless(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+# ---- sessions -------------------------------------------------------------------------------
+
+
+@bp.get("/cohorts/<int:cohort_id>/sessions")
+@require(Perm.VIEW_COHORTS)
+def cohort_sessions(cohort_id: int):
+    """The cohort's sessions in time order, upcoming first, then the past ones."""
+    cohort = cohort_selectors.cohort_page(current_user, cohort_id)
+    upcoming, past = selectors.cohort_sessions(current_user, cohort)
+    return render_template(
+        "training/list.html",
+        cohort=cohort,
+        upcoming=upcoming,
+        past=list(reversed(past)),
+        manage=can_schedule_in(current_user, cohort),
+        feed=selectors.feed_of(current_user, cohort),
+        form=ConfirmForm(),
+    )
+
+
+@bp.get("/sessions/<int:session_id>")
+@require(Perm.VIEW_COHORTS)
+def detail(session_id: int):
+    session = selectors.session_page(current_user, session_id)
+    return render_template(
+        "training/detail.html",
+        session=session,
+        cohort=session.cohort,
+        agenda=render_markdown(session.agenda),
+        manage=can_schedule_in(current_user, session),
+        roll_call=can_take_attendance(current_user, session),
+        form=ConfirmForm(),
+    )
+
+
+def _fields(form: SessionForm) -> services.SessionFields:
+    return services.SessionFields(
+        title=form.title.data,
+        phase=form.phase.data,
+        starts=form.starts.data,
+        ends=form.ends.data,
+        place=form.place.data or "",
+        online_url=form.online_url.data or "",
+        agenda=form.agenda.data or "",
+        facilitator_id=form.facilitator.data or None,
+    )
+
+
+def _session_form(cohort, session=None):
+    data = None
+    if session is not None and request.method == "GET":
+        data = {
+            "starts": times.to_local(session.starts_at).replace(tzinfo=None),
+            "ends": times.to_local(session.ends_at).replace(tzinfo=None),
+            "facilitator": session.facilitator_id or 0,
+        }
+    form = SessionForm(
+        obj=session, data=data, facilitators=cohort_selectors.lead_choices(current_user)
+    )
+    if form.validate_on_submit():
+        ok, saved = attempt(
+            services.save_session,
+            errors=form.form_errors,
+            actor=current_user,
+            cohort=cohort,
+            session=session,
+            fields=_fields(form),
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The session %(title)s is saved.", title=saved.title), "success")
+            return redirect(url_for("training.detail", session_id=saved.id))
+    return render_template("training/form.html", form=form, cohort=cohort, session=session)
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@require(Perm.SCHEDULE_SESSIONS)
+def new(cohort_id: int):
+    cohort = cohort_selectors.cohort_page(current_user, cohort_id)
+    _forbidden_unless(can_schedule_in(current_user, cohort))
+    return _session_form(cohort)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@require(Perm.SCHEDULE_SESSIONS)
+def edit(session_id: int):
+    session = selectors.session_page(current_user, session_id)
+    _forbidden_unless(can_schedule_in(current_user, session))
+    return _session_form(session.cohort, session)
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@require(Perm.SCHEDULE_SESSIONS)
+def cancel(session_id: int):
+    session = selectors.session_page(current_user, session_id)
+    _forbidden_unless(can_schedule_in(current_user, session))
+    back = url_for("training.detail", session_id=session.id)
+    page = confirmation_needed(
+        title=_("Cancel %(title)s?", title=session.title),
+        consequence=_(
+            "The session stays in the list, marked as cancelled, and is left out of attendance "
+            "figures. Calendar subscribers see it as cancelled. This cannot be undone."
+        ),
+        button=_("Cancel the session"),
+        cancel_url=back,
+    )
+    if page:
+        return page
+    errors: list[str] = []
+    if ConfirmForm().validate_on_submit():
+        ok, _none = attempt(services.cancel_session, session, errors=errors, actor=current_user)
+        if ok:
+            db.session.commit()
+            flash(_("The session is cancelled."), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(back)
+
+
+@bp.post("/cohorts/<int:cohort_id>/sessions/from-programme")
+@require(Perm.SCHEDULE_SESSIONS)
+def apply_programme(cohort_id: int):
+    """Create the cohort's sessions from the ALL'IN programme (once)."""
+    cohort = cohort_selectors.cohort_page(current_user, cohort_id)
+    _forbidden_unless(can_schedule_in(current_user, cohort))
+    errors: list[str] = []
+    if ConfirmForm().validate_on_submit():
+        ok, made = attempt(
+            services.apply_programme,
+            errors=errors,
+            actor=current_user,
+            cohort=cohort,
+            language=str(get_locale().language),
+        )
+        if ok:
+            db.session.commit()
+            if made:
+                flash(
+                    _("%(count)s sessions are created. Adjust dates and places now.", count=made),
+                    "success",
+                )
+            else:
+                flash(_("The programme's sessions are already there."), "info")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("training.cohort_sessions", cohort_id=cohort.id))
+
+
+# ---- roll call ------------------------------------------------------------------------------
+
+
+def _session_for_roll_call(session_id: int):
+    session = selectors.session_page(current_user, session_id)
+    _forbidden_unless(can_take_attendance(current_user, session))
+    return session
+
+
+@bp.get("/sessions/<int:session_id>/roll-call")
+@require(Perm.TAKE_ATTENDANCE)
+def roll_call(session_id: int):
+    session = _session_for_roll_call(session_id)
+    rows = selectors.roll_call(current_user, session)
+    return render_template(
+        "training/roll_call.html",
+        session=session,
+        cohort=session.cohort,
+        rows=rows,
+        open=services.roll_call_open(session),
+        unmarked=sum(1 for r in rows if r.value is None),
+        values=list(AttendanceValue),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/roll-call/<int:enrolment_id>")
+@require(Perm.TAKE_ATTENDANCE)
+def record(session_id: int, enrolment_id: int):
+    """One tap: saves at once. Without JavaScript, back to the row; with it, JSON."""
+    session = _session_for_roll_call(session_id)
+    form = AttendanceForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        attempt(
+            services.record_attendance,
+            session,
+            errors=errors,
+            actor=current_user,
+            enrolment_id=enrolment_id,
+            value=form.value.data,
+        )
+    else:
+        errors.append(_("Choose present, late, excused or absent."))
+    if not errors:
+        db.session.commit()
+    if _wants_json():
+        if errors:
+            return jsonify(ok=False, error=errors[0]), 422
+        return jsonify(ok=True, value=form.value.data)
+    for error in errors:
+        flash(error, "error")
+    target = url_for("training.roll_call", session_id=session.id)
+    return redirect(f"{target}#row-{enrolment_id}", code=303)
+
+
+@bp.post("/sessions/<int:session_id>/roll-call/rest-absent")
+@require(Perm.TAKE_ATTENDANCE)
+def rest_absent(session_id: int):
+    session = _session_for_roll_call(session_id)
+    errors: list[str] = []
+    if ConfirmForm().validate_on_submit():
+        ok, made = attempt(services.mark_rest_absent, session, errors=errors, actor=current_user)
+        if ok:
+            db.session.commit()
+            flash(_("%(count)s marked as absent.", count=made), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("training.roll_call", session_id=session.id), code=303)
+
+
+# ---- progress -------------------------------------------------------------------------------
+
+
+@bp.get("/cohorts/overview")
+@require(Perm.VIEW_PROGRESS)
+def overview():
+    """Every cohort of the municipality with its headline figures."""
+    stmt = visible(Cohort, current_user).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    page = paginate(stmt)
+    return render_template(
+        "training/overview.html",
+        page=page,
+        figures=progress.headlines([c.id for c in page.items]),
+    )
+
+
+# ---- calendar feed --------------------------------------------------------------------------
+
+
+@bp.post("/cohorts/<int:cohort_id>/calendar/rotate")
+@require(Perm.SCHEDULE_SESSIONS)
+def rotate_feed(cohort_id: int):
+    cohort = cohort_selectors.cohort_page(current_user, cohort_id)
+    _forbidden_unless(can_schedule_in(current_user, cohort))
+    back = url_for("training.cohort_sessions", cohort_id=cohort.id)
+    page = confirmation_needed(
+        title=_("Make a new calendar address?"),
+        consequence=_(
+            "Everyone subscribed with the old address stops getting updates and must subscribe "
+            "again with the new one."
+        ),
+        button=_("Make a new address"),
+        cancel_url=back,
+    )
+    if page:
+        return page
+    if ConfirmForm().validate_on_submit():
+        services.rotate_feed(cohort, actor=current_user)
+        db.session.commit()
+        flash(_("The calendar has a new address. The old one no longer works."), "success")
+    return redirect(back)
+
+
+@bp.get("/calendar/<token>.ics")
+@public
+def calendar_feed(token: str):
+    """The secret address calendar apps subscribe to (no sign-in): unknown -> 404."""
+    cohort = selectors.feed_cohort(token)
+    if cohort is None:
+        abort(404)
+    body = feed.calendar(cohort, selectors.session_feed(cohort))
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"},
+    )

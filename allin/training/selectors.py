@@ -1,0 +1,135 @@
+"""Reads for the training pages; every query starts from visible()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from ..access import visible
+from ..clock import now
+from ..enums import AttendanceValue, EnrolmentStatus
+from ..extensions import db
+from ..models import Ambassador, Attendance, CalendarFeed, Cohort, Enrolment, TrainingSession
+
+UPCOMING_ON_HOME = 5
+MY_ATTENDANCE = 20
+
+
+def session_page(actor, session_id: int) -> TrainingSession:
+    """One visible session with its cohort (and municipality) and facilitator, else 404."""
+    stmt = (
+        visible(TrainingSession, actor)
+        .options(
+            db.joinedload(TrainingSession.cohort).joinedload(Cohort.municipality),
+            db.joinedload(TrainingSession.facilitator),
+        )
+        .where(TrainingSession.id == session_id)
+    )
+    return db.one_or_404(stmt)
+
+
+def cohort_sessions(actor, cohort: Cohort) -> tuple[list, list]:
+    """The cohort's sessions in time order, split into (upcoming, past) by their end."""
+    stmt = (
+        visible(TrainingSession, actor)
+        .where(TrainingSession.cohort_id == cohort.id)
+        .options(db.joinedload(TrainingSession.facilitator))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    )
+    moment = now()
+    sessions = list(db.session.scalars(stmt))
+    upcoming = [s for s in sessions if s.ends_at > moment]
+    past = [s for s in sessions if s.ends_at <= moment]
+    return upcoming, past
+
+
+def has_sessions(cohort: Cohort) -> bool:
+    stmt = select(TrainingSession.id).where(TrainingSession.cohort_id == cohort.id).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
+def upcoming_of(actor, cohort: Cohort, limit: int = 3) -> list[TrainingSession]:
+    stmt = (
+        visible(TrainingSession, actor)
+        .where(
+            TrainingSession.cohort_id == cohort.id,
+            TrainingSession.cancelled_at.is_(None),
+            TrainingSession.ends_at > now(),
+        )
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def feed_of(actor, cohort: Cohort) -> CalendarFeed | None:
+    return db.session.scalar(
+        visible(CalendarFeed, actor).where(CalendarFeed.cohort_id == cohort.id)
+    )
+
+
+@dataclass(frozen=True)
+class RollCallRow:
+    enrolment_id: int
+    ambassador_id: int
+    name: str
+    value: AttendanceValue | None
+
+
+def roll_call(actor, session: TrainingSession) -> list[RollCallRow]:
+    """Every active member of the session's cohort with what is recorded, by name."""
+    stmt = (
+        visible(Enrolment, actor)
+        .with_only_columns(Enrolment.id, Ambassador.id, Ambassador.name, Attendance.value)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .outerjoin(
+            Attendance,
+            and_(Attendance.session_id == session.id, Attendance.enrolment_id == Enrolment.id),
+        )
+        .where(Enrolment.cohort_id == session.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        .order_by(Ambassador.name_key, Enrolment.id)
+    )
+    return [
+        RollCallRow(e, a, name, AttendanceValue(v) if v else None)
+        for e, a, name, v in db.session.execute(stmt)
+    ]
+
+
+def session_feed(cohort: Cohort) -> list[TrainingSession]:
+    """All of a cohort's sessions for its calendar feed (the token was the access check)."""
+    stmt = (
+        select(TrainingSession)
+        .where(TrainingSession.cohort_id == cohort.id)
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def feed_cohort(token: str) -> Cohort | None:
+    stmt = select(Cohort).join(CalendarFeed, CalendarFeed.cohort_id == Cohort.id)
+    return db.session.scalar(stmt.where(CalendarFeed.token == token))
+
+
+def my_upcoming(actor) -> list[TrainingSession]:
+    """An ambassador's next sessions across their cohorts (cancelled ones shown as such)."""
+    stmt = (
+        visible(TrainingSession, actor)
+        .where(TrainingSession.ends_at > now())
+        .options(db.joinedload(TrainingSession.cohort))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(UPCOMING_ON_HOME)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def my_attendance(actor) -> list[Attendance]:
+    """An ambassador's own recorded attendance, newest session first."""
+    stmt = (
+        visible(Attendance, actor)
+        .join(Attendance.session)
+        .options(db.contains_eager(Attendance.session))
+        .order_by(TrainingSession.starts_at.desc(), Attendance.id.desc())
+        .limit(MY_ATTENDANCE)
+    )
+    return list(db.session.scalars(stmt))

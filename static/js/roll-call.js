@@ -1,0 +1,118 @@
+// Roll call in the background: each tap posts its row's form with fetch and shows "saved" on
+// the row. Taps that fail (no connection, server error) stay queued and are sent again – on a
+// timer and when the browser comes back online – never dropped; one request per row at a time,
+// so the last tap is the one that counts. Without JavaScript the same forms post normally.
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-roll-call]");
+  if (!list || !window.fetch || !window.FormData) return;
+  var text = list.dataset;
+  var rows = new Map();
+  var timer = null;
+  var delay = 1000;
+
+  function show(form, message, state) {
+    form.querySelector("[data-status]").textContent = message;
+    form.parentNode.setAttribute("data-state", state);
+  }
+
+  function press(form, value) {
+    form.querySelectorAll("button[name=value]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.value === value));
+    });
+  }
+
+  function summary() {
+    var target = document.querySelector("[data-roll-summary]");
+    if (!target) return;
+    var forms = list.querySelectorAll("form");
+    var open = 0;
+    forms.forEach(function (form) {
+      if (!form.querySelector("button[aria-pressed=true]")) open += 1;
+    });
+    target.textContent = target.textContent.replace(/^\d+/, String(open));
+  }
+
+  function post(form, job) {
+    var data = new FormData(form);
+    data.set("value", job.value);
+    return fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      return response.json().then(
+        function (body) { return { response: response, body: body }; },
+        function () { return { response: response, body: null }; }
+      );
+    }).then(function (result) {
+      var status = result.response.status;
+      if (result.response.ok && result.body && result.body.ok) return { outcome: "saved" };
+      if (status >= 500 || status === 408 || status === 429) return { outcome: "failed" };
+      var reason = (result.body && result.body.error) || String(status);
+      return { outcome: "refused", reason: reason };
+    }, function () {
+      return { outcome: "failed" };
+    });
+  }
+
+  function pump(form) {
+    var state = rows.get(form);
+    if (!state || state.inflight || !state.pending) return;
+    var job = state.pending;
+    state.pending = null;
+    state.inflight = true;
+    show(form, text.saving, "saving");
+    post(form, job).then(function (result) {
+      state.inflight = false;
+      if (result.outcome === "failed") {
+        if (!state.pending) state.pending = job;
+        show(form, text.failed, "failed");
+        retryLater();
+        return;
+      }
+      if (result.outcome === "refused") {
+        show(form, text.refused + " " + result.reason, "refused");
+      } else if (!state.pending) {
+        delay = 1000;
+        show(form, text.saved.replace("{value}", job.label), "saved");
+      }
+      pump(form);
+    });
+  }
+
+  function retryAll() {
+    timer = null;
+    rows.forEach(function (state, form) { pump(form); });
+  }
+
+  function retryLater() {
+    if (timer) return;
+    timer = window.setTimeout(retryAll, delay);
+    delay = Math.min(delay * 2, 15000);
+  }
+
+  list.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || button.name !== "value") return;
+    event.preventDefault();
+    var form = event.target;
+    var state = rows.get(form) || { inflight: false, pending: null };
+    rows.set(form, state);
+    state.pending = { value: button.value, label: button.textContent.trim() };
+    press(form, button.value);
+    summary();
+    pump(form);
+  });
+
+  window.addEventListener("online", retryAll);
+  window.addEventListener("beforeunload", function (event) {
+    var waiting = false;
+    rows.forEach(function (state) { waiting = waiting || state.inflight || !!state.pending; });
+    if (waiting) {
+      event.preventDefault();
+      event.returnValue = text.pending;
+    }
+  });
+})();
