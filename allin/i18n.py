@@ -11,6 +11,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from .enums import Language
 from .extensions import babel
 from .fields import country_name
 
@@ -37,6 +38,12 @@ def select_locale() -> str:
     if best in NORWEGIAN_ALIASES:
         return "nb"
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def reader_language() -> Language:
+    """The interface language as the language of content (guide entries)."""
+    language = str(get_locale() or "nb")[:2]
+    return Language(language) if language in Language._value2member_map_ else Language.NB
 
 
 def format_locale() -> Locale:

@@ -607,3 +607,29 @@ def test_staff_writes_are_audited(app, client, world, login, cohort_a):
         "session.cancelled",
         "calendar.rotated",
     ]
+
+
+def test_a_session_links_the_guides_tools_for_its_phase(app, client, world, login, cohort_a):
+    """Training sessions link to guide tools (issue 12): published tools and recommendations
+    of the session's phase in the reader's language; never drafts or other phases."""
+    from tests.factories import make_guide_entry
+
+    with app.app_context():
+        session = make_session(db.session.get(Cohort, cohort_a), phase="create")
+        make_guide_entry(title="Prototyp på en dag", phase="create", status="published")
+        make_guide_entry(title="Hemmelig utkast", phase="create", status="draft")
+        make_guide_entry(title="Annen fase", phase="launch", status="published")
+        make_guide_entry(
+            title="Prototype in a day", phase="create", status="published", language="en"
+        )
+        make_guide_entry(
+            title="Et godt eksempel", phase="create", status="published", kind="best_case"
+        )
+        db.session.commit()
+        session_id = session.id
+    login(world.a["youth_worker"])
+    page = client.get(f"/sessions/{session_id}").data.decode()
+    assert "Prototyp på en dag" in page
+    for absent in ("Hemmelig utkast", "Annen fase", "Prototype in a day", "Et godt eksempel"):
+        assert absent not in page
+    assert "/guide/?phase=create" in page

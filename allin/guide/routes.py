@@ -19,7 +19,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,6 +39,7 @@ from ..confirm import confirmation_needed
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError, attempt, render_error
 from ..extensions import db
+from ..i18n import reader_language
 from ..markdown import render_markdown
 from ..models import GuideEntry, GuideImage
 from ..pagination import paginate
@@ -51,11 +52,6 @@ FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def reader_language() -> Language:
-    language = str(get_locale() or "nb")[:2]
-    return Language(language) if language in Language._value2member_map_ else Language.NB
 
 
 def _enum_arg(enum_cls, name: str):

@@ -158,3 +158,12 @@ def latest_revision_number(entry: GuideEntry) -> int:
         )
         or 0
     )
+
+
+def for_phase(phase: Phase, language: Language, limit: int = 5) -> list[GuideEntry]:
+    """The guide's tools and recommendations for one programme phase, in the reader's
+    language: what a training session of that phase links to."""
+    stmt = filtered(published(), language=language, phase=phase).where(
+        GuideEntry.kind.in_((GuideKind.TOOL, GuideKind.RECOMMENDATION))
+    )
+    return list(db.session.scalars(in_programme_order(stmt, group="kind").limit(limit)))

@@ -21,6 +21,8 @@ from ..confirm import confirmation_needed
 from ..enums import AttendanceValue
 from ..errors import attempt
 from ..extensions import db
+from ..guide import selectors as guide_selectors
+from ..i18n import reader_language
 from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
@@ -69,6 +71,7 @@ def detail(session_id: int):
         manage=can_schedule_in(current_user, session),
         roll_call=can_take_attendance(current_user, session),
         form=ConfirmForm(),
+        guide_entries=guide_selectors.for_phase(session.phase, reader_language()),
     )
 
 
