@@ -91,6 +91,8 @@ def _handle_http(error: HTTPException):
     if request.path.startswith("/static/"):
         return error
     code = error.code or 500
+    if code == 413:
+        drain_refused_body()
     if code >= 500:
         db.session.rollback()
     return render_error(code)
@@ -108,6 +110,21 @@ def _handle_unexpected(error: Exception):
     except Exception:  # the page itself failed: answer plainly rather than with a traceback
         current_app.logger.exception("error page failed, reference %s", reference)
         return f"Internal server error. Reference: {reference}", 500, {"Content-Type": "text/plain"}
+
+
+def drain_refused_body() -> None:
+    """Read what is left of a body refused as too large (up to a bound), so that the server
+    sends the 413 page instead of resetting a connection the browser is still writing to
+    (gunicorn closes a connection whose request was not read). Every 413 handler calls it."""
+    stream = request.environ.get("wsgi.input")
+    config = current_app.config
+    limit = max(config["MAX_CONTENT_LENGTH"] or 0, config.get("ATTACHMENT_MAX_BYTES", 0))
+    remaining = min(request.content_length or 0, 4 * limit)
+    while stream is not None and remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        remaining -= len(chunk)
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,7 @@ def _seed(instance) -> tuple[str, int]:
         upgrade(directory=schema.MIGRATIONS_DIR)
         municipality = make_municipality("Larvik")
         staff = make_user(Role.YOUTH_WORKER, municipality, password=PASSWORD)
+        make_user(Role.COORDINATOR, municipality, password=PASSWORD, email="coord@larvik.no")
         concept = make_concept(make_cohort(municipality))
         db.session.commit()
         login, concept_id = staff.login, concept.id
@@ -56,15 +57,7 @@ def test_oversize_upload_gets_the_413_page_from_gunicorn(tmp_path):
         cookie = sign_in(base, login)
         boundary = "b0undary"
         payload = b"%PDF-" + b"0" * (11 * 1024 * 1024)
-        body = (
-            (
-                f"--{boundary}\r\n"
-                'Content-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
-                "Content-Type: application/pdf\r\n\r\n"
-            ).encode()
-            + payload
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
+        body = _multipart(boundary, "file", "big.pdf", payload)
         headers = {
             "Cookie": cookie,
             "Content-Type": f"multipart/form-data; boundary={boundary}",
@@ -77,3 +70,23 @@ def test_oversize_upload_gets_the_413_page_from_gunicorn(tmp_path):
         # Signed out, the same body gets the plain 413 page, also without a reset.
         status, page = _post(base, f"/concepts/{concept_id}/files", body, headers | {"Cookie": ""})
         assert status == 413 and "10 MB" in page
+
+        # The other upload forms answer the same way: the guide's pictures and a class import.
+        coordinator = sign_in(base, "coord@larvik.no")
+        picture = _multipart(boundary, "picture", "big.jpg", b"\xff\xd8" + payload)
+        status, page = _post(
+            base, "/guide/manage/images/", picture, headers | {"Cookie": coordinator}
+        )
+        assert status == 413 and "The picture is larger than 10 MB" in page
+        spreadsheet = _multipart(boundary, "spreadsheet", "big.csv", payload)
+        status, page = _post(base, "/cohorts/1/import", spreadsheet, headers)
+        assert status == 413 and "larger than 10 MB" in page
+
+
+def _multipart(boundary: str, field: str, filename: str, payload: bytes) -> bytes:
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    return head.encode() + payload + f"\r\n--{boundary}--\r\n".encode()

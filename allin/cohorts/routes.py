@@ -33,7 +33,7 @@ from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..concepts.selectors import cohort_section as concept_section
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
-from ..errors import attempt, render_error
+from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
 from ..models import Ambassador
 from ..pagination import paginate
@@ -353,6 +353,7 @@ def _limits() -> dict:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     """An upload over the size limit: say so on the import page rather than a bare 413."""
+    drain_refused_body()
     if request.endpoint != "cohorts.import_upload" or not current_user.is_authenticated:
         return render_error(413)
     cohort = selectors.cohort_page(current_user, request.view_args["cohort_id"])

@@ -31,7 +31,7 @@ from ..access import (
 )
 from ..confirm import confirmation_needed
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
-from ..errors import attempt, render_error
+from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
 from ..models import Attachment, Cohort
 from ..pagination import paginate
@@ -324,22 +324,10 @@ def upload(concept_id: int):
     return _upload_page(concept, form)
 
 
-def _drain_body() -> None:
-    """Read what is left of a refused body (up to a bound), so that the server can send the
-    413 page instead of resetting a connection the browser is still writing to."""
-    stream = request.environ.get("wsgi.input")
-    remaining = min(request.content_length or 0, 4 * current_app.config["ATTACHMENT_MAX_BYTES"])
-    while stream is not None and remaining > 0:
-        chunk = stream.read(min(remaining, 64 * 1024))
-        if not chunk:
-            break
-        remaining -= len(chunk)
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     """A file over the limit: say so on the upload page, as a 413."""
-    _drain_body()
+    drain_refused_body()
     limit_mb = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
     message = _("The file is larger than %(mb)s MB. Choose a smaller one.", mb=limit_mb)
     if request.endpoint != UPLOAD_ENDPOINT or not current_user.is_authenticated:

@@ -37,7 +37,7 @@ from ..access import (
 from ..concepts import showcase
 from ..confirm import confirmation_needed
 from ..enums import GuideKind, GuideStatus, Language, Phase
-from ..errors import DomainError, attempt, render_error
+from ..errors import DomainError, attempt, drain_refused_body, render_error
 from ..extensions import db
 from ..i18n import reader_language
 from ..markdown import render_markdown
@@ -111,7 +111,8 @@ def _allow_long_texts(endpoint, values):
 
 @bp.errorhandler(413)
 def _too_large(error):
-    if request.endpoint == "guide.images" and current_user.is_authenticated:
+    drain_refused_body()
+    if request.endpoint == "guide.images" and can(current_user, Perm.WRITE_GUIDE):
         return _image_too_large()
     limit = current_app.config["GUIDE_MAX_BODY_CHARS"]
     return render_error(
