@@ -1,10 +1,9 @@
 """Attachments (SECURITY 20-22): check the type from the content, re-encode images, store
 under a random name in the instance folder, and keep files and rows in step.
 
-* Images (JPEG, PNG, WebP) are opened by Pillow with a pixel cap (a decompression bomb is
-  refused), verified, decoded in full (a truncated file is refused), turned upright from their
-  EXIF orientation and saved again without any metadata: no EXIF, XMP, GPS, ICC or text
-  chunks. The bytes that arrived are never written anywhere.
+* Images (JPEG, PNG, WebP) are cleaned by allin/images.py, as the guide's pictures are: a
+  pixel cap, verified, decoded in full, turned upright and saved again without any metadata.
+  The bytes that arrived are never written anywhere.
 * PDFs are recognised by their ``%PDF-`` header and stored as sent; they are only ever
   downloaded (Content-Disposition: attachment), never shown inline.
 * Anything else (SVG, HTML, a renamed file) is refused with a message.
@@ -15,17 +14,15 @@ back; a deleted attachment's file is removed only after the deleting transaction
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -34,14 +31,10 @@ from ..access import can_edit_concept
 from ..errors import DomainError
 from ..extensions import db
 from ..fields import CONTROL
+from ..images import UnknownFormat, clean_image
 from ..models import Attachment, Concept, User
 from ..models.concepts import FILENAME_LENGTH
 
-FORMATS = {
-    "JPEG": ("image/jpeg", ".jpg"),
-    "PNG": ("image/png", ".png"),
-    "WEBP": ("image/webp", ".webp"),
-}
 PDF = ("application/pdf", ".pdf")
 NEW_FILES = "allin_new_files"
 DOOMED_FILES = "allin_doomed_files"
@@ -83,70 +76,18 @@ def _looks_like_markup(data: bytes) -> bool:
     return head.startswith((b"<", b"\xef\xbb\xbf<")) or b"<svg" in head or b"<html" in head
 
 
-def _open_image(data: bytes, max_side: int) -> Image.Image:
-    """The decoded image, or UploadRefused: not an image we take, too many pixels, broken."""
-    limit = current_app.config["IMAGE_MAX_PIXELS"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt = probe.format
-                width, height = probe.size
-                if fmt in FORMATS and width * height <= limit:
-                    probe.verify()
-            if fmt not in FORMATS:
-                raise UploadRefused(_l("Upload a JPEG, PNG or WebP image, or a PDF."))
-            if width * height > limit:
-                raise _too_many_pixels(limit)
-            image = Image.open(io.BytesIO(data))
-            if fmt == "JPEG" and max(width, height) > max_side:
-                # Decode a large photo at a reduced scale (JPEG's DCT scaling, halving at
-                # most down to 3/4 of the largest side we keep): it is made smaller anyway,
-                # and this is several times faster. 4000 x 3000 is decoded as 2000 x 1500.
-                factor = max_side * 3 / 4 / max(width, height)
-                image.draft("RGB", (int(width * factor), int(height * factor)))
-            image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels(limit) from None
-        except UnidentifiedImageError:
-            raise UploadRefused(_l("Upload a JPEG, PNG or WebP image, or a PDF.")) from None
-        except (OSError, SyntaxError, ValueError):
-            raise UploadRefused(
-                _l("The image is damaged or incomplete. Save it again and upload it once more.")
-            ) from None
-    return image
-
-
-def _too_many_pixels(limit: int) -> UploadRefused:
-    return UploadRefused(
-        _l(
-            "The image has too many pixels (at most %(mp)s megapixels). Make it smaller first.",
-            mp=limit // 1_000_000,
-        )
-    )
-
-
 def reencode(data: bytes) -> Prepared:
     """A new file with only the pixels of the upload: upright, no metadata at all."""
-    side = current_app.config["IMAGE_MAX_SIDE"]
-    image = _open_image(data, side)
-    fmt = image.format
-    upright = ImageOps.exif_transpose(image)
-    if max(upright.size) > side:
-        upright.thumbnail((side, side), Image.Resampling.LANCZOS)
-    if fmt == "JPEG":
-        pixels = upright.convert("RGB") if upright.mode not in ("RGB", "L") else upright
-    else:
-        keep = ("RGB", "RGBA", "L", "LA")
-        pixels = upright if upright.mode in keep else upright.convert("RGBA")
-    # Nothing of the upload's info dict (EXIF, XMP, ICC profile, text chunks) is written:
-    # it is emptied, and save() is given no metadata. The tests read the result back.
-    pixels.info = {}
-    out = io.BytesIO()
-    options = {"JPEG": {"quality": 85}, "WEBP": {"quality": 85}}.get(fmt, {})
-    pixels.save(out, format=fmt, **options)
-    content_type, extension = FORMATS[fmt]
-    return Prepared(out.getvalue(), content_type, extension)
+    config = current_app.config
+    try:
+        clean = clean_image(
+            data, max_pixels=config["IMAGE_MAX_PIXELS"], max_side=config["IMAGE_MAX_SIDE"]
+        )
+    except UnknownFormat:
+        raise UploadRefused(_l("Upload a JPEG, PNG or WebP image, or a PDF.")) from None
+    except DomainError as exc:
+        raise UploadRefused(str(exc)) from None
+    return Prepared(clean.data, clean.mime, "." + clean.extension)
 
 
 def prepare(data: bytes) -> Prepared:
