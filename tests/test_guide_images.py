@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from allin import files
 from allin.extensions import db
@@ -235,3 +235,31 @@ def test_entries_show_the_guides_own_pictures_and_no_others():
     assert "track" in html  # the refused picture's text stays
     for odd in (own + "?x=1", own.replace(".png", ".svg"), "//evil.example" + own):
         assert "<img" not in str(render_markdown(f"![x]({odd})"))
+
+
+def test_the_pictures_page_sends_as_many_queries_for_3_as_for_30(
+    app, world, login, assert_constant_queries
+):
+    login(world.a["coordinator"])
+
+    def add(count):
+        with app.app_context():
+            start = db.session.scalar(select(func.count()).select_from(GuideImage))
+            for n in range(start, start + count):
+                db.session.add(
+                    GuideImage(
+                        name=f"{n + 100:032x}.png",
+                        original_name=f"{n}.png",
+                        mime="image/png",
+                        width=1,
+                        height=1,
+                        size=1,
+                        municipality_id=world.municipality_a,
+                    )
+                )
+            db.session.commit()
+
+    add(3)
+    queries = assert_constant_queries("/guide/manage/images/", lambda: add(27))
+    assert queries <= 5, queries
+    print(f"pictures page: {queries} queries at 3 and at 30 pictures")
