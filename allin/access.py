@@ -320,9 +320,15 @@ def _concepts(stmt: Select, actor) -> Select:
 
 
 def _attachments(stmt: Select, actor) -> Select:
-    """A concept's files follow the concept."""
+    """A concept's files follow the concept, except that photos showing people are for its
+    team and the municipality's staff only (SECURITY 24-25), not for other cohort members."""
     concept_ids = _concepts(select(Concept.id), actor)
-    return stmt.where(Attachment.concept_id.in_(concept_ids))
+    stmt = stmt.where(Attachment.concept_id.in_(concept_ids))
+    if can(actor, Perm.REVIEW_CONCEPTS):
+        return stmt
+    return stmt.where(
+        Attachment.shows_people.is_(False) | Attachment.concept_id.in_(_my_concept_ids(actor))
+    )
 
 
 def _training_sessions(stmt: Select, actor) -> Select:

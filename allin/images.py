@@ -25,6 +25,9 @@ FORMATS = {
     "PNG": ("image/png", "png", {}),
     "WEBP": ("image/webp", "webp", {"quality": 85}),
 }
+# Phones' HDR and depth photos are JPEGs with more images inside (Pillow says "MPO"): the
+# first image is the photo, kept as a plain JPEG.
+ALIASES = {"MPO": "JPEG"}
 
 
 class UnknownFormat(DomainError):
@@ -45,18 +48,19 @@ def clean_image(data: bytes, *, max_pixels: int, max_side: int | None = None) ->
     if not data:
         raise DomainError(_l("The file is empty."))
     image = _open(data, max_pixels, max_side)
-    mime, extension, options = FORMATS[image.format]
+    fmt = ALIASES.get(image.format, image.format)
+    mime, extension, options = FORMATS[fmt]
     upright = ImageOps.exif_transpose(image)
     if max_side and max(upright.size) > max_side:
         upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    if image.format == "JPEG":
+    if fmt == "JPEG":
         pixels = upright if upright.mode in ("RGB", "L") else upright.convert("RGB")
     else:
         keep = ("RGB", "RGBA", "L", "LA")
         pixels = upright if upright.mode in keep else upright.convert("RGBA")
     pixels.info = {}  # nothing of the upload's EXIF, XMP, ICC or text chunks goes along
     out = io.BytesIO()
-    pixels.save(out, format=image.format, **options)
+    pixels.save(out, format=fmt, **options)
     return CleanImage(out.getvalue(), mime, extension, pixels.width, pixels.height)
 
 
@@ -66,7 +70,7 @@ def _open(data: bytes, max_pixels: int, max_side: int | None) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data)) as probe:
-                fmt, (width, height) = probe.format, probe.size
+                fmt, (width, height) = ALIASES.get(probe.format, probe.format), probe.size
                 if fmt not in FORMATS:
                     raise UnknownFormat(_l("This is not a JPEG, PNG or WebP picture."))
                 if width * height > max_pixels:

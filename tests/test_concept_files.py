@@ -246,7 +246,7 @@ def test_file_of_another_municipality_is_404(app, client, world, team, login):
 
 def test_readers_download_but_do_not_upload(app, client, world, team, login):
     login(team.member)
-    upload(client, team.concept_id, png(), "plan.png")
+    upload(client, team.concept_id, png(), "plan.png", shows_people="")  # shows nobody
     [attachment] = stored(app)
     client.post("/logout")
     login(team.reader)
@@ -379,3 +379,31 @@ def test_a_concept_has_at_most_so_many_files(app, client, world, team, login):
     response = upload(client, team.concept_id, png(), "p3.png")
     assert response.status_code == 200 and "at most 2 files" in response.data.decode()
     assert len(stored(app)) == 2 and len(files_on_disk(app)) == 2
+
+
+def test_photos_of_people_are_for_the_team_and_staff_not_the_whole_cohort(
+    app, client, world, team, login
+):
+    """SECURITY 24-25: another ambassador of the cohort reads the concept and its other
+    files, but not a photo that shows people."""
+    from allin.models import Concept
+
+    with app.app_context():
+        concept = db.session.get(Concept, team.concept_id)
+        concept.submitted_at = concept.submitted_at or concept.created_at
+        actor = db.session.get(User, team.member.id)
+        people = files.add_attachment(concept, actor=actor, data=png(), filename="oss.png")
+        poster = files.add_attachment(
+            concept, actor=actor, data=png(), filename="plakat.png", shows_people=False
+        )
+        db.session.commit()
+        people_id, poster_id = people.id, poster.id
+    login(team.reader)
+    assert client.get(f"/concepts/files/{poster_id}").status_code == 200
+    assert client.get(f"/concepts/files/{people_id}").status_code == 404
+    client.post("/logout")
+    login(team.teammate)
+    assert client.get(f"/concepts/files/{people_id}").status_code == 200
+    client.post("/logout")
+    login(world.a["youth_worker"])
+    assert client.get(f"/concepts/files/{people_id}").status_code == 200

@@ -174,3 +174,43 @@ def test_a_draft_best_case_is_not_public(app, client, world, team, login):
         )
         slug = entry.slug
     assert client.get(f"/guide/{slug}").status_code == 404
+
+
+def test_a_member_who_left_still_counts_for_photos_and_names_the_file_neutrally(
+    app, client, best_case
+):
+    """SECURITY 24: a young person who left the team may still be in its photos, so the
+    photo needs their consent too; and the public photo never carries the uploaded name."""
+    from allin.enums import EnrolmentStatus
+    from allin.models import ConceptMember, Enrolment
+
+    with app.app_context():
+        for name in TEAM_NAMES:
+            make_consent(ambassador(name), "photo")
+        db.session.commit()
+    response = client.get(f"/concepts/photos/{best_case['photo_id']}")
+    assert response.status_code == 200
+    assert "us.png" not in response.headers["Content-Disposition"]
+    assert f"photo-{best_case['photo_id']}.png" in response.headers["Content-Disposition"]
+    with app.app_context():
+        concept_id = db.session.scalar(select(Concept.id))
+        leaver = make_ambassador_in_team(concept_id)
+        left = db.session.scalar(
+            select(Enrolment).join(ConceptMember).where(Enrolment.ambassador_id == leaver)
+        )
+        left.status, left.withdrawn_at = EnrolmentStatus.WITHDRAWN, now()
+        db.session.commit()
+    assert client.get(f"/concepts/photos/{best_case['photo_id']}").status_code == 404
+
+
+def make_ambassador_in_team(concept_id: int) -> int:
+    """A third member without photo consent; returns the ambassador's id."""
+    from allin.models import ConceptMember
+    from tests.factories import make_ambassador, make_enrolment
+
+    concept = db.session.get(Concept, concept_id)
+    person = make_ambassador(concept.cohort.municipality, name="Leaver Nordmann")
+    enrolment = make_enrolment(concept.cohort, person)
+    db.session.add(ConceptMember(concept_id=concept.id, enrolment_id=enrolment.id))
+    db.session.flush()
+    return person.id

@@ -263,3 +263,14 @@ def test_the_pictures_page_sends_as_many_queries_for_3_as_for_30(
     queries = assert_constant_queries("/guide/manage/images/", lambda: add(27))
     assert queries <= 5, queries
     print(f"pictures page: {queries} queries at 3 and at 30 pictures")
+
+
+def test_a_phones_multi_picture_jpeg_is_kept_as_a_plain_jpeg():
+    """HDR and depth photos from phones are MPO files (a JPEG with more images inside)."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (60, 40), "red"), Image.new("RGB", (60, 40), "blue")
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    clean = clean_image(out.getvalue(), max_pixels=40_000_000)
+    assert clean.mime == "image/jpeg" and clean.extension == "jpg"
+    assert Image.open(io.BytesIO(clean.data)).format == "JPEG"

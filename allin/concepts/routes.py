@@ -3,6 +3,8 @@ reach figures and files."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from flask import (
     abort,
     current_app,
@@ -172,7 +174,7 @@ def detail(concept_id: int):
         member=member,
         last_seen=last_seen,
         page=page,
-        attachments=selectors.attachments(concept),
+        attachments=selectors.attachments(current_user, concept),
         charts=charts.small_multiples(figures),
         editable=can_edit_concept(current_user, concept, member=member),
         moves=allowed_stage_moves(current_user, concept, member=member),
@@ -338,7 +340,7 @@ def _too_large(error):
     return _upload_page(concept, form, 413)
 
 
-def _send(attachment: Attachment):
+def _send(attachment: Attachment, name: str | None = None):
     """The stored file: PDFs always as a download, images inline; never sniffed or run."""
     path = files.file_path(attachment)
     if not path.is_file():
@@ -347,7 +349,7 @@ def _send(attachment: Attachment):
         path,
         mimetype=attachment.content_type,
         as_attachment=not attachment.is_image,
-        download_name=attachment.original_name,
+        download_name=name or attachment.original_name,
         max_age=0,
         conditional=True,
     )
@@ -403,7 +405,9 @@ def public_photo(attachment_id: int):
     attachment = showcase.public_photo(attachment_id)
     if attachment is None:
         abort(404)
-    return _send(attachment)
+    # Not the uploaded name: "Ida_og_Ola_14.jpg" would publish names without their consent.
+    suffix = PurePath(attachment.stored_name).suffix
+    return _send(attachment, name=f"photo-{attachment.id}{suffix}")
 
 
 # ---- best case ------------------------------------------------------------------------------

@@ -57,9 +57,11 @@ def timeline(concept: Concept) -> Select:
     )
 
 
-def attachments(concept: Concept) -> list[Attachment]:
+def attachments(actor, concept: Concept) -> list[Attachment]:
+    """The concept's files that `actor` may open (access.py: photos of people stay with the
+    team and staff)."""
     stmt = (
-        select(Attachment)
+        visible(Attachment, actor)
         .where(Attachment.concept_id == concept.id)
         .order_by(Attachment.created_at.desc(), Attachment.id.desc())
     )

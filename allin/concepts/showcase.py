@@ -117,19 +117,22 @@ def public_view(concept_id: int | None) -> Showcase | None:
     """Names and photos of a best case's concept that may be public right now (two queries)."""
     if concept_id is None:
         return None
-    rows = db.session.execute(
+    # Every member who was ever on the team: one who has left may still be in the photos.
+    everyone = db.session.execute(
         select(
-            Ambassador.name, _consent(ConsentPurpose.PUBLISH_NAME), _consent(ConsentPurpose.PHOTO)
+            Ambassador.name,
+            _consent(ConsentPurpose.PUBLISH_NAME),
+            _consent(ConsentPurpose.PHOTO),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
         )
         .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
         .join(ConceptMember, ConceptMember.enrolment_id == Enrolment.id)
-        .where(
-            ConceptMember.concept_id == concept_id, Enrolment.status != EnrolmentStatus.WITHDRAWN
-        )
+        .where(ConceptMember.concept_id == concept_id)
         .order_by(Ambassador.name, Ambassador.id)
     ).all()
+    rows = [row for row in everyone if row[3]]  # names: the current team only
     names = [row[0] for row in rows if row[1]]
-    everyone_photo = bool(rows) and all(row[2] for row in rows)
+    everyone_photo = bool(everyone) and all(row[2] for row in everyone)
     condition = Attachment.content_type.like("image/%")
     if not everyone_photo:
         condition = and_(condition, Attachment.shows_people.is_(False))
