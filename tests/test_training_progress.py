@@ -169,3 +169,18 @@ def test_the_dashboards_totals_match_the_grouped_headline(cohort):
     _members, total, warnings = progress.members_and_totals(cohort.id)
     grouped = progress.headlines([cohort.id])[cohort.id]
     assert total == grouped.rate and warnings == grouped.warnings == 1
+
+
+def test_someone_not_active_is_not_missed_in_a_roll_call_that_could_not_list_them(cohort):
+    """The roll call lists active enrolments only: an invited person (not yet started) or a
+    graduate who is not marked has not missed anything."""
+    ida = person(cohort, "Ida")
+    person(cohort, "Invited", status="invited")
+    graduate = person(cohort, "Graduate", status="graduated")
+    held(cohort, 30, {ida: "present", graduate: "present"})
+    held(cohort, 20, {ida: "present"})
+    held(cohort, 10, {ida: "present"})
+    members = by_name(cohort)
+    assert members["Invited"].rate.counted == 0 and not members["Invited"].warning
+    assert (members["Graduate"].rate.counted, members["Graduate"].rate.rate) == (1, 1.0)
+    assert progress.headlines([cohort.id])[cohort.id].rate.rate == 1.0

@@ -135,7 +135,13 @@ def _pairs(cohort_ids, moment):
             Attendance,
             and_(Attendance.session_id == s.c.id, Attendance.enrolment_id == Enrolment.id),
         )
-        .where(Enrolment.cohort_id.in_(cohort_ids), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(
+            Enrolment.cohort_id.in_(cohort_ids),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            # The roll call lists only active enrolments: an invited or graduated person who
+            # was not marked could not have been, so that session does not count for them.
+            or_(Attendance.value.is_not(None), Enrolment.status == EnrolmentStatus.ACTIVE),
+        )
         .subquery("pairs")
     )
 
