@@ -22,6 +22,11 @@
     });
   }
 
+  function recorded(form) {
+    var pressed = form.querySelector("button[name=value][aria-pressed=true]");
+    return pressed ? pressed.value : null;
+  }
+
   function summary() {
     var target = document.querySelector("[data-roll-summary]");
     if (!target) return;
@@ -50,7 +55,8 @@
       var status = result.response.status;
       if (result.response.ok && result.body && result.body.ok) return { outcome: "saved" };
       if (status >= 500 || status === 408 || status === 429) return { outcome: "failed" };
-      var reason = (result.body && result.body.error) || String(status);
+      // No answer of ours (a sign-in page after a time-out, an expired form): say what to do.
+      var reason = (result.body && result.body.error) || text.reload;
       return { outcome: "refused", reason: reason };
     }, function () {
       return { outcome: "failed" };
@@ -73,10 +79,18 @@
         return;
       }
       if (result.outcome === "refused") {
+        // The row shows again what is really recorded, so nothing looks saved that is not.
+        if (!state.pending) {
+          press(form, state.saved);
+          summary();
+        }
         show(form, text.refused + " " + result.reason, "refused");
-      } else if (!state.pending) {
-        delay = 1000;
-        show(form, text.saved.replace("{value}", job.label), "saved");
+      } else {
+        state.saved = job.value;
+        if (!state.pending) {
+          delay = 1000;
+          show(form, text.saved.replace("{value}", job.label), "saved");
+        }
       }
       pump(form);
     });
@@ -98,7 +112,7 @@
     if (!button || button.name !== "value") return;
     event.preventDefault();
     var form = event.target;
-    var state = rows.get(form) || { inflight: false, pending: null };
+    var state = rows.get(form) || { inflight: false, pending: null, saved: recorded(form) };
     rows.set(form, state);
     state.pending = { value: button.value, label: button.textContent.trim() };
     press(form, button.value);
