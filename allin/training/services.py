@@ -210,7 +210,8 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
     a value recorded meanwhile is kept). Returns how many."""
     _refuse_unless_open(actor, session)
     stamp = now()
-    unmarked = select(Enrolment.municipality_id, Enrolment.id).where(
+    unmarked = visible(Enrolment, actor).with_only_columns(Enrolment.municipality_id, Enrolment.id)
+    unmarked = unmarked.where(
         Enrolment.cohort_id == session.cohort_id,
         Enrolment.status == EnrolmentStatus.ACTIVE,
         ~select(Attendance.id)
