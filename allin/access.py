@@ -170,6 +170,12 @@ def require(*perms: Perm) -> Callable:
     return decorator
 
 
+def forbid_unless(allowed: bool) -> None:
+    """403 unless an object rule allowed the action (after the route's own @require)."""
+    if not allowed:
+        abort(403)
+
+
 def public(view):
     """Mark a view as open to everyone, signed in or not (the url_map test checks for this)."""
     view.allin_permission = "public"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,6 +17,7 @@ from ..access import (
     can_manage_user,
     can_reset_two_factor,
     chooses_municipality,
+    forbid_unless,
     get_visible_or_404,
     invitable_roles,
     require,
@@ -32,12 +33,6 @@ from ..pagination import paginate
 from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
-
-
-def _forbidden_unless(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
-
 
 # ---- people ---------------------------------------------------------------------------------
 
@@ -77,7 +72,7 @@ def user_detail(user_id: int):
 
 def _load_manageable(user_id: int) -> User:
     user = get_visible_or_404(User, user_id, current_user)
-    _forbidden_unless(can_manage_user(current_user, user))
+    forbid_unless(can_manage_user(current_user, user))
     return user
 
 
@@ -121,7 +116,7 @@ def reactivate(user_id: int):
 def change_role(user_id: int):
     user = _load_manageable(user_id)
     roles = assignable_roles(current_user, user)
-    _forbidden_unless(bool(roles))
+    forbid_unless(bool(roles))
     form = RoleForm(roles=roles)
     if form.validate_on_submit():
         errors: list[str] = []
@@ -172,7 +167,7 @@ def end_sessions(user_id: int):
 def reset_link(user_id: int):
     """A reset link for an ambassador without e-mail, to hand over in person."""
     user = get_visible_or_404(User, user_id, current_user)
-    _forbidden_unless(can_hand_over_reset_link(current_user, user))
+    forbid_unless(can_hand_over_reset_link(current_user, user))
     token = create_reset(user, created_by=current_user)
     _keep_link(ClaimKind.SHOW_RESET_LINK, user.id, external_url("auth.reset_link", token=token))
     db.session.commit()
@@ -184,7 +179,7 @@ def reset_link(user_id: int):
 def reset_two_factor(user_id: int):
     """Turn off someone's two-factor sign-in when they lost their phone and recovery codes."""
     user = get_visible_or_404(User, user_id, current_user)
-    _forbidden_unless(can_reset_two_factor(current_user, user) and user.two_factor_enabled)
+    forbid_unless(can_reset_two_factor(current_user, user) and user.two_factor_enabled)
     if page := confirmation_needed(
         title=_("Reset two-factor sign-in for %(name)s?", name=user.name),
         consequence=_(
@@ -230,7 +225,7 @@ def _pop_link(kind: ClaimKind, object_id: int) -> str | None:
 def invite():
     """Invite someone into a role I may grant; the link is shown to copy and e-mailed."""
     roles = invitable_roles(current_user)
-    _forbidden_unless(bool(roles))
+    forbid_unless(bool(roles))
     network = chooses_municipality(current_user)
     form = InviteForm(
         actor=current_user,
@@ -295,7 +290,7 @@ def invitation_detail(invitation_id: int):
 
 def _load_invitation(invitation_id: int) -> Invitation:
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
-    _forbidden_unless(can_manage_invitation(current_user, invitation))
+    forbid_unless(can_manage_invitation(current_user, invitation))
     return invitation
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Perm, can_enrol_in, require
+from ..access import Perm, can_enrol_in, forbid_unless, require
 from ..clock import now
 from ..confirm import confirmation_needed
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
@@ -19,14 +19,9 @@ from .forms import AmbassadorForm, ConsentForm
 LINK_KEY = "new_login_link"
 
 
-def _forbidden_unless(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
-
-
 def _load(ambassador_id: int):
     ambassador = selectors.ambassador_page(current_user, ambassador_id)
-    _forbidden_unless(can_enrol_in(current_user, ambassador))
+    forbid_unless(can_enrol_in(current_user, ambassador))
     return ambassador
 
 
@@ -133,7 +128,7 @@ def withdraw_consent(consent_id: int):
     """Effective at once once confirmed (like every destructive action); the grant stays in
     the history."""
     consent = selectors.consent_page(current_user, consent_id)
-    _forbidden_unless(can_enrol_in(current_user, consent))
+    forbid_unless(can_enrol_in(current_user, consent))
     name = consent.ambassador.first_name
     if page := confirmation_needed(
         title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),

@@ -26,6 +26,7 @@ from ..access import (
     can_enrol_in,
     cohort_status_moves,
     enrolment_status_moves,
+    forbid_unless,
     get_visible_or_404,
     require,
 )
@@ -51,11 +52,6 @@ from .forms import (
     StatusForm,
     WithdrawEnrolmentForm,
 )
-
-
-def _forbidden_unless(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 def _status_filter() -> CohortStatus | None:
@@ -150,7 +146,7 @@ def _cohort_form(cohort):
 def change_status(cohort_id: int):
     """Start, complete or (coordinators) reopen a cohort."""
     cohort = selectors.cohort_page(current_user, cohort_id)
-    _forbidden_unless(bool(cohort_status_moves(current_user, cohort)))
+    forbid_unless(bool(cohort_status_moves(current_user, cohort)))
     form = StatusForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -172,7 +168,7 @@ def change_status(cohort_id: int):
 
 def _cohort_to_enrol_in(cohort_id: int):
     cohort = selectors.cohort_page(current_user, cohort_id)
-    _forbidden_unless(can_enrol_in(current_user, cohort))
+    forbid_unless(can_enrol_in(current_user, cohort))
     return cohort
 
 
@@ -254,7 +250,7 @@ def move_enrolment(enrolment_id: int):
     """Invited -> active -> graduated (a coordinator also one step back), from the member list
     or the ambassador's page; back to the page it came from."""
     enrolment = selectors.enrolment_page(current_user, enrolment_id)
-    _forbidden_unless(bool(enrolment_status_moves(current_user, enrolment)))
+    forbid_unless(bool(enrolment_status_moves(current_user, enrolment)))
     form = EnrolmentStatusForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -291,7 +287,7 @@ def move_enrolment(enrolment_id: int):
 def withdraw(enrolment_id: int):
     """Withdraw someone from a cohort, with a reason (the page is the confirmation step)."""
     enrolment = selectors.enrolment_page(current_user, enrolment_id)
-    _forbidden_unless(can_enrol_in(current_user, enrolment))
+    forbid_unless(can_enrol_in(current_user, enrolment))
     form = WithdrawEnrolmentForm()
     if form.validate_on_submit():
         ok, _none = attempt(

@@ -25,6 +25,7 @@ from ..access import (
     can_create_concept_in,
     can_edit_concept,
     can_propose_best_case,
+    forbid_unless,
     get_visible_or_404,
     is_team_member,
     public,
@@ -42,11 +43,6 @@ from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
 
 UPLOAD_ENDPOINT = "concepts.upload"
-
-
-def _forbidden_unless(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 def _enum_arg(enum_cls, name: str):
@@ -134,7 +130,7 @@ def _save(form: ConceptForm, cohort: Cohort, concept=None):
 def new(cohort_id: int):
     """A new concept in one of the actor's cohorts; saved as a draft or submitted."""
     cohort = get_visible_or_404(Cohort, cohort_id, current_user)
-    _forbidden_unless(can_create_concept_in(current_user, cohort))
+    forbid_unless(can_create_concept_in(current_user, cohort))
     form = _concept_form(cohort)
     if form.validate_on_submit():
         done = _save(form, cohort)
@@ -147,7 +143,7 @@ def new(cohort_id: int):
 @require(Perm.WRITE_CONCEPTS)
 def edit(concept_id: int):
     concept = selectors.concept_page(current_user, concept_id)
-    _forbidden_unless(can_edit_concept(current_user, concept))
+    forbid_unless(can_edit_concept(current_user, concept))
     form = _concept_form(concept.cohort, concept)
     if form.validate_on_submit():
         done = _save(form, concept.cohort, concept)
@@ -199,7 +195,7 @@ def stage(concept_id: int):
     """Move the concept on (or back, or stop it): a reason where the rule asks for one."""
     concept = selectors.concept_page(current_user, concept_id)
     moves = {m.to: m for m in allowed_stage_moves(current_user, concept)}
-    _forbidden_unless(bool(moves))
+    forbid_unless(bool(moves))
     form = StageForm(data={"expected": concept.stage.value, "to": request.args.get("to")})
     to = form.stage(form.to)
     move = moves.get(to)
@@ -234,7 +230,7 @@ def write(concept_id: int):
     """Staff write feedback; the team a progress update or an answer."""
     concept = selectors.concept_page(current_user, concept_id)
     kind = services.writable_kind(current_user, concept)
-    _forbidden_unless(kind is not None)
+    forbid_unless(kind is not None)
     form = TimelineForm()
     if request.method == "GET" and request.args.get("answer"):
         form.answer.data = "1"
@@ -262,7 +258,7 @@ def write(concept_id: int):
 def reach(concept_id: int):
     """Record how many people, events or users the concept has reached by a date."""
     concept = selectors.concept_page(current_user, concept_id)
-    _forbidden_unless(can_edit_concept(current_user, concept) and not concept.is_draft)
+    forbid_unless(can_edit_concept(current_user, concept) and not concept.is_draft)
     form = ReachForm()
     if form.validate_on_submit():
         ok, _figure = attempt(
@@ -303,7 +299,7 @@ def _upload_page(concept, form, status=200):
 def upload(concept_id: int):
     """Add a photo or a PDF; images are re-encoded without their metadata."""
     concept = selectors.concept_page(current_user, concept_id)
-    _forbidden_unless(can_edit_concept(current_user, concept))
+    forbid_unless(can_edit_concept(current_user, concept))
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -376,7 +372,7 @@ def download(attachment_id: int):
 def delete_file(attachment_id: int):
     attachment = get_visible_or_404(Attachment, attachment_id, current_user)
     concept = selectors.concept_page(current_user, attachment.concept_id)
-    _forbidden_unless(can_edit_concept(current_user, concept))
+    forbid_unless(can_edit_concept(current_user, concept))
     back = url_for("concepts.detail", concept_id=concept.id) + "#files"
     page = confirmation_needed(
         title=_("Remove %(name)s?", name=attachment.original_name),
@@ -418,7 +414,7 @@ def public_photo(attachment_id: int):
 def propose(concept_id: int):
     """Propose a launched or sustained concept as a best case: a draft guide entry."""
     concept = selectors.concept_page(current_user, concept_id)
-    _forbidden_unless(can_propose_best_case(current_user, concept))
+    forbid_unless(can_propose_best_case(current_user, concept))
     errors: list[str] = []
     form = ConfirmForm()
     if form.validate_on_submit():

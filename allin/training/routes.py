@@ -12,6 +12,7 @@ from ..access import (
     Perm,
     can_schedule_in,
     can_take_attendance,
+    forbid_unless,
     public,
     require,
     visible,
@@ -28,11 +29,6 @@ from ..models import Cohort
 from ..pagination import paginate
 from . import bp, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
-
-
-def _forbidden_unless(allowed: bool) -> None:
-    if not allowed:
-        abort(403)
 
 
 def _wants_json() -> bool:
@@ -119,7 +115,7 @@ def _session_form(cohort, session=None):
 @require(Perm.SCHEDULE_SESSIONS)
 def new(cohort_id: int):
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
-    _forbidden_unless(can_schedule_in(current_user, cohort))
+    forbid_unless(can_schedule_in(current_user, cohort))
     return _session_form(cohort)
 
 
@@ -127,7 +123,7 @@ def new(cohort_id: int):
 @require(Perm.SCHEDULE_SESSIONS)
 def edit(session_id: int):
     session = selectors.session_page(current_user, session_id)
-    _forbidden_unless(can_schedule_in(current_user, session))
+    forbid_unless(can_schedule_in(current_user, session))
     return _session_form(session.cohort, session)
 
 
@@ -135,7 +131,7 @@ def edit(session_id: int):
 @require(Perm.SCHEDULE_SESSIONS)
 def cancel(session_id: int):
     session = selectors.session_page(current_user, session_id)
-    _forbidden_unless(can_schedule_in(current_user, session))
+    forbid_unless(can_schedule_in(current_user, session))
     back = url_for("training.detail", session_id=session.id)
     page = confirmation_needed(
         title=_("Cancel %(title)s?", title=session.title),
@@ -164,7 +160,7 @@ def cancel(session_id: int):
 def apply_programme(cohort_id: int):
     """Create the cohort's sessions from the ALL'IN programme (once)."""
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
-    _forbidden_unless(can_schedule_in(current_user, cohort))
+    forbid_unless(can_schedule_in(current_user, cohort))
     errors: list[str] = []
     if ConfirmForm().validate_on_submit():
         ok, made = attempt(
@@ -193,7 +189,7 @@ def apply_programme(cohort_id: int):
 
 def _session_for_roll_call(session_id: int):
     session = selectors.session_page(current_user, session_id)
-    _forbidden_unless(can_take_attendance(current_user, session))
+    forbid_unless(can_take_attendance(current_user, session))
     return session
 
 
@@ -282,7 +278,7 @@ def overview():
 @require(Perm.SCHEDULE_SESSIONS)
 def rotate_feed(cohort_id: int):
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
-    _forbidden_unless(can_schedule_in(current_user, cohort))
+    forbid_unless(can_schedule_in(current_user, cohort))
     back = url_for("training.cohort_sessions", cohort_id=cohort.id)
     page = confirmation_needed(
         title=_("Make a new calendar address?"),
