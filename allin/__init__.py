@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     sqlite.prepare_database_file(app)
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)

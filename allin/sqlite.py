@@ -1,26 +1,43 @@
 """Settings every SQLite connection gets (SECURITY 33): WAL, foreign keys, a busy timeout, and
-transactions that take the write lock when they begin.
+transactions that take the write lock when they begin - unless the request only reads.
 
 Python's sqlite3 driver normally sends BEGIN itself, late (before the first INSERT, UPDATE or
 DELETE) and deferred. A deferred transaction that has read and then writes must upgrade its
 lock; when another connection wrote in between, SQLite cannot wait for that (the snapshot is
 stale) and answers "database is locked" at once, mid-transaction, whatever the busy timeout.
-So the driver's own transaction handling is switched off (isolation_level = None) and every
-transaction starts with BEGIN IMMEDIATE: it takes the write lock first, waiting up to the busy
-timeout, so concurrent writers queue instead of failing. The price is that transactions which
-only read queue behind writers too; each request's transaction is short, WAL lets other
-readers (backups, the sqlite3 shell) read meanwhile, and a server database is the answer for
-more traffic than that (tests/test_sqlite_concurrency.py measures both).
+So the driver's own transaction handling is switched off (isolation_level = None) and we send
+BEGIN ourselves:
+
+- BEGIN IMMEDIATE for every transaction that may write: it takes the write lock first,
+  waiting up to the busy timeout, so concurrent writers queue instead of failing;
+- a plain (deferred) BEGIN while a GET or HEAD request reads: WAL lets any number of readers
+  run beside the one writer, so pages do not queue behind each other or behind writes.
+
+A read transaction never writes: a write statement in one is refused at once (`ReadOnlyWrite`)
+instead of failing now and then under load. The few GETs that must write (a session's last
+activity, a concept's feedback marked read) do it in `write_apart()`, or declare the whole
+request a writer with `writes_on_get`. tests/test_sqlite_concurrency.py measures both paths.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+
+from .extensions import db
+
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class ReadOnlyWrite(RuntimeError):
+    """A write statement inside a transaction that began as a reader (a GET request's)."""
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -40,11 +57,64 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def _reads_only() -> bool:
+    """True while a GET or HEAD request reads, outside `write_apart()` and `writes_on_get`."""
+    return (
+        has_request_context()
+        and request.method in READING_METHODS
+        and not g.get("sqlite_writes", False)
+    )
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(connection: Connection) -> None:
-    """Every SQLite transaction takes the write lock at its start."""
+def _sqlite_begin(connection: Connection) -> None:
+    """A transaction that may write takes the write lock at its start; a reader does not."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads_only = _reads_only()
+        connection.info["reads_only"] = reads_only
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _no_write_in_a_reader(conn, cursor, statement, parameters, context, executemany) -> None:
+    if conn.info.get("reads_only") and statement.lstrip()[:7].upper().startswith(_WRITES):
+        raise ReadOnlyWrite(
+            "a GET request writes inside its read transaction; "
+            f"use sqlite.write_apart() or @writes_on_get: {statement[:60]}"
+        )
+
+
+@contextmanager
+def write_apart() -> Iterator[None]:
+    """A small write while a GET request reads: what was read ends (nothing to commit), the
+    write gets a transaction of its own that takes the write lock first, and is committed."""
+    db.session.commit()
+    before, g.sqlite_writes = g.get("sqlite_writes", False), True
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.sqlite_writes = before
+
+
+def writes_on_get(view):
+    """Mark a view whose GET writes (it trades a link for a claim, say): all its transactions
+    take the write lock first, as a POST's do (set before the request's first query)."""
+    view.writes_on_get = True
+    return view
+
+
+def _note_writing_view() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "writes_on_get", False):
+        g.sqlite_writes = True
+
+
+def init_app(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_writing_view)
 
 
 def prepare_database_file(app: Flask) -> None:

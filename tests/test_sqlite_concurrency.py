@@ -1,9 +1,11 @@
 """SQLite write path (SECURITY 33): concurrent read-then-write transactions from several
-processes queue for the write lock instead of failing with "database is locked"."""
+processes queue for the write lock instead of failing with "database is locked"; pages that
+only read do not queue at all, and never write inside their read transaction."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,9 +14,10 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from allin import schema
+from allin import audit, schema
 from allin.extensions import db
 from allin.models import AuditEvent
+from allin.sqlite import write_apart, writes_on_get
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_user
 
@@ -142,3 +145,66 @@ def test_a_write_transaction_takes_the_lock_when_it_begins(make_app, tmp_path):
             first.rollback()
             second.exec_driver_sql("SELECT 1")  # free again
         db.engine.dispose()
+
+
+def _migrated(make_app, tmp_path, name):
+    url = f"sqlite:///{tmp_path / name}"
+    app = make_app(url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        make_user()  # an account exists, so "/" is the start page rather than /setup
+        db.session.commit()
+    return app, tmp_path / name
+
+
+def test_a_page_that_only_reads_does_not_queue_behind_a_writer(make_app, tmp_path):
+    app, path = _migrated(make_app, tmp_path, "readers.sqlite")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # someone holds the write lock (a long import, say)
+    try:
+        began = time.perf_counter()
+        assert app.test_client().get("/").status_code == 200
+        assert time.perf_counter() - began < 2  # the busy timeout is 5 s: it never waited
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_a_get_writes_only_in_a_transaction_of_its_own(make_app, tmp_path):
+    app, _path = _migrated(make_app, tmp_path, "get-writes.sqlite")
+
+    def add_event(kind):
+        audit.record(kind)
+        db.session.flush()
+
+    @app.get("/_writes_inside_its_reads")
+    def inside():
+        db.session.scalar(select(func.count()).select_from(AuditEvent))
+        add_event("test.inside")
+        db.session.commit()
+        return "written"
+
+    @app.get("/_writes_apart")
+    def apart():
+        seen = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        with write_apart():
+            add_event("test.apart")
+        return str(seen)
+
+    @app.get("/_declared_writer")
+    @writes_on_get
+    def declared():
+        add_event("test.declared")
+        db.session.commit()
+        return "written"
+
+    client = app.test_client()
+    assert client.get("/_writes_inside_its_reads").status_code == 500  # ReadOnlyWrite, logged
+    assert client.get("/_writes_apart").status_code == 200
+    assert client.get("/_declared_writer").status_code == 200
+    with app.app_context():
+        kinds = db.session.scalars(select(AuditEvent.action)).all()
+        db.session.remove()
+    assert sorted(k for k in kinds if k.startswith("test.")) == ["test.apart", "test.declared"]

@@ -30,6 +30,7 @@ from ..errors import attempt
 from ..extensions import db
 from ..models import Invitation, Municipality, User
 from ..pagination import paginate
+from ..sqlite import write_apart
 from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
@@ -57,7 +58,6 @@ def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     roles = assignable_roles(current_user, user)
     reset_link = _pop_link(ClaimKind.SHOW_RESET_LINK, user.id)
-    db.session.commit()
     return render_template(
         "admin/users/detail.html",
         user=user,
@@ -211,12 +211,13 @@ def _keep_link(kind: ClaimKind, object_id: int, link: str) -> None:
 
 
 def _pop_link(kind: ClaimKind, object_id: int) -> str | None:
-    """The link kept for this page, once; the caller commits (the claim ends)."""
+    """The link kept for this page, once: the claim ends in a write of its own."""
     claim, _state = claims.held(kind, touch=False)
     if claim is None or claim.object_id != object_id:
         return None
     link = claims.reveal(claim)
-    claims.release(kind)
+    with write_apart():
+        claims.release(kind)
     return link
 
 
@@ -279,7 +280,6 @@ def invitation_list():
 def invitation_detail(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
     link = _pop_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id)
-    db.session.commit()
     return render_template(
         "admin/invitations/detail.html",
         invitation=invitation,

@@ -24,6 +24,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
 from ..single_use import spend
+from ..sqlite import write_apart
 from .passwords import password_problem
 from .selectors import find_user_by_login, needs_setup, normalise_login
 
@@ -354,16 +355,16 @@ def load_session_user(token: str) -> User | None:
         return None
     login_session, user = row
     if not user.active or _expired(login_session, user):
-        db.session.delete(login_session)
-        db.session.commit()
+        with write_apart():
+            db.session.execute(delete(LoginSession).where(LoginSession.id == login_session.id))
         return None
     if now() - login_session.last_seen_at > timedelta(minutes=1):
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == login_session.id)
-            .values(last_seen_at=now())
-        )
-        db.session.commit()
+        with write_apart():
+            db.session.execute(
+                update(LoginSession)
+                .where(LoginSession.id == login_session.id)
+                .values(last_seen_at=now())
+            )
     g.login_session_id = login_session.id
     g.login_token = token
     return user

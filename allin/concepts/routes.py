@@ -39,6 +39,7 @@ from ..extensions import db
 from ..models import Attachment, Cohort
 from ..pagination import paginate
 from ..security import accepts_files
+from ..sqlite import write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
 
@@ -181,8 +182,8 @@ def detail(concept_id: int):
         form=ConfirmForm(),
     )
     if member and selectors.has_unseen_feedback(concept, last_seen):
-        services.mark_seen(concept, actor=current_user)
-        db.session.commit()
+        with write_apart():
+            services.mark_seen(concept, actor=current_user)
     return html
 
 
