@@ -121,6 +121,7 @@ def test_a_coordinator_uploads_a_picture_that_is_served_clean(app, client, world
     assert served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["Cache-Control"] == "public, max-age=3600"
     assert dict(Image.open(io.BytesIO(served.data)).getexif()) == {}
     # Outside static/: the file is not reachable there, and the folder is private.
     assert client.get(f"/static/{image.name}").status_code == 404

@@ -443,6 +443,7 @@ def test_the_calendar_feed_parses_back_without_names(app, client, world, login, 
     response = client.get(f"/calendar/{token}.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "private, max-age=300"
     body = response.data.decode()
     assert "Kari" not in body and facilitator not in body
     calendar = Calendar.from_ical(response.data)

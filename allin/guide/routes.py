@@ -508,7 +508,10 @@ def image(name: str):
     path = files.path_of(pictures.FOLDER, name)
     if found is None or path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=found.mime, max_age=86400, conditional=True)
+    # A name is never reused, so a browser may keep the picture - for an hour only, so that a
+    # picture deleted (a withdrawn consent) soon stops showing from caches too.
+    response = send_file(path, mimetype=found.mime, max_age=3600, conditional=True)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    g.public_cache = True  # security._headers leaves these headers alone
     return response

@@ -3,7 +3,7 @@ the municipality overview and the calendar feed."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -306,6 +306,7 @@ def calendar_feed(token: str):
     if cohort is None:
         abort(404)
     body = feed.calendar(cohort, selectors.session_feed(cohort))
+    g.public_cache = True  # its own Cache-Control: the calendar app may keep it 5 minutes
     return Response(
         body,
         mimetype="text/calendar",
