@@ -362,7 +362,11 @@ def test_mark_the_rest_absent_keeps_what_is_recorded(app, client, world, login, 
     login(world.a["youth_worker"])
     first, *rest = roll["members"]
     client.post(f"/sessions/{roll['session']}/roll-call/{first}", data={"value": "late"})
-    client.post(f"/sessions/{roll['session']}/roll-call/rest-absent")
+    asked = client.post(f"/sessions/{roll['session']}/roll-call/rest-absent").data.decode()
+    assert f"Registrere {len(rest)} ambassadører som fraværende?" in asked
+    with app.app_context():
+        assert attendance_rows() == [(first, AttendanceValue.LATE)]  # nothing before the yes
+    client.post(f"/sessions/{roll['session']}/roll-call/rest-absent", data=CONFIRMED)
     with app.app_context():
         assert attendance_rows() == [(first, AttendanceValue.LATE)] + [
             (r, AttendanceValue.ABSENT) for r in rest

@@ -4,7 +4,7 @@ the municipality overview and the calendar feed."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -244,6 +244,22 @@ def record(session_id: int, enrolment_id: int):
 @require(Perm.TAKE_ATTENDANCE)
 def rest_absent(session_id: int):
     session = _session_for_roll_call(session_id)
+    back = url_for("training.roll_call", session_id=session.id)
+    count = selectors.unmarked_count(current_user, session)
+    if count and (
+        page := confirmation_needed(
+            title=ngettext(
+                "Mark %(num)s ambassador as absent?", "Mark %(num)s ambassadors as absent?", count
+            ),
+            consequence=_(
+                "Everyone not yet marked on this roll call is recorded as absent. You can still "
+                "change each of them afterwards."
+            ),
+            button=_("Mark as absent"),
+            cancel_url=back,
+        )
+    ):
+        return page
     errors: list[str] = []
     if ConfirmForm().validate_on_submit():
         ok, made = attempt(services.mark_rest_absent, session, errors=errors, actor=current_user)
@@ -252,7 +268,7 @@ def rest_absent(session_id: int):
             flash(_("%(count)s marked as absent.", count=made), "success")
     for error in errors:
         flash(error, "error")
-    return redirect(url_for("training.roll_call", session_id=session.id), code=303)
+    return redirect(back, code=303)
 
 
 # ---- progress -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, func, select
 
 from ..access import visible
 from ..clock import now
@@ -133,3 +133,22 @@ def my_attendance(actor) -> list[Attendance]:
         .limit(MY_ATTENDANCE)
     )
     return list(db.session.scalars(stmt))
+
+
+def unmarked(actor, session: TrainingSession) -> Select:
+    """(municipality_id, enrolment id) of everyone active in the cohort without a value yet."""
+    return (
+        visible(Enrolment, actor)
+        .with_only_columns(Enrolment.municipality_id, Enrolment.id)
+        .where(
+            Enrolment.cohort_id == session.cohort_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            ~select(Attendance.id)
+            .where(Attendance.session_id == session.id, Attendance.enrolment_id == Enrolment.id)
+            .exists(),
+        )
+    )
+
+
+def unmarked_count(actor, session: TrainingSession) -> int:
+    return db.session.scalar(select(func.count()).select_from(unmarked(actor, session).subquery()))

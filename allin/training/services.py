@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
@@ -17,7 +17,7 @@ from ..enums import AttendanceValue, EnrolmentStatus, Phase
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Attendance, CalendarFeed, Cohort, Enrolment, TrainingSession, User
-from . import programme, times
+from . import programme, selectors, times
 
 
 @dataclass(frozen=True)
@@ -210,14 +210,6 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
     a value recorded meanwhile is kept). Returns how many."""
     _refuse_unless_open(actor, session)
     stamp = now()
-    unmarked = visible(Enrolment, actor).with_only_columns(Enrolment.municipality_id, Enrolment.id)
-    unmarked = unmarked.where(
-        Enrolment.cohort_id == session.cohort_id,
-        Enrolment.status == EnrolmentStatus.ACTIVE,
-        ~select(Attendance.id)
-        .where(and_(Attendance.session_id == session.id, Attendance.enrolment_id == Enrolment.id))
-        .exists(),
-    )
     rows = [
         {
             "municipality_id": municipality_id,
@@ -227,7 +219,7 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
             "recorded_by_id": actor.id,
             "recorded_at": stamp,
         }
-        for municipality_id, enrolment_id in db.session.execute(unmarked)
+        for municipality_id, enrolment_id in db.session.execute(selectors.unmarked(actor, session))
     ]
     made = _insert_ignoring_duplicates(Attendance, rows, ["session_id", "enrolment_id"])
     if made:

@@ -187,6 +187,13 @@ def test_youth_worker_takes_the_roll_call_of_25_on_a_phone(checked, town, live_s
     page.unroute("**/roll-call/*")
 
     page.locator("main form[action$='/rest-absent'] button").click()
+    expect(page.locator("h1")).to_contain_text(
+        {"nb": "Registrere 1 ambassadør som fraværende?", "en": "Mark 1 ambassador as absent?"}[
+            lang(checked)
+        ]
+    )
+    checked.check("roll-call-rest-absent-confirm")
+    page.locator("main .confirm__actions button").click()
     expect(page.locator(".flash--success")).to_be_visible()
     checked.check("roll-call-done")
     last = page.locator(".roll-row").nth(24)
@@ -234,6 +241,8 @@ def test_roll_call_works_without_javascript(checked, town, live_server):
         "aria-pressed", "true"
     )
     page.locator("main form[action$='/rest-absent'] button").click()
+    checked.check("roll-call-no-js-rest-absent-confirm")
+    page.locator("main .confirm__actions button").click()
     expect(page.locator(".flash--success")).to_be_visible()
     checked.check("roll-call-no-js-done")
     _assert_rows(live_server, town, expected=25, first="present")
