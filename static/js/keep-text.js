@@ -2,9 +2,14 @@
 // sessionStorage, so that an expired sign-in or a lost connection never loses it: after
 // signing in again the form comes back with the text. A page that confirms the form was saved
 // carries data-keep-text-clear="key ..." and the kept copy is dropped there.
+// Kept text belongs to the person who typed it (<body data-keep-owner>): when someone else
+// signs in in the same tab - a shared computer at the youth club - it is dropped unread.
 (function () {
   "use strict";
-  var PREFIX = "allin-keep:";
+  var owner = document.body.getAttribute("data-keep-owner");
+  if (!owner) { return; }
+  var ROOT = "allin-keep:";
+  var PREFIX = ROOT + owner + ":";
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text")) && el.name;
@@ -15,6 +20,10 @@
   }
   var storage = store();
   if (!storage) { return; }
+  for (var i = storage.length - 1; i >= 0; i--) {
+    var name = storage.key(i);
+    if (name && name.indexOf(ROOT) === 0 && name.indexOf(PREFIX) !== 0) { storage.removeItem(name); }
+  }
   document.querySelectorAll("[data-keep-text-clear]").forEach(function (el) {
     el.getAttribute("data-keep-text-clear").split(" ").forEach(function (key) {
       if (key) { storage.removeItem(PREFIX + key); }

@@ -203,6 +203,41 @@ def test_a_long_text_survives_an_expired_sign_in(checked, team):
     checked.check("concept-new-empty")
 
 
+@pytest.mark.parametrize("checked", [("phone", "nb-NO")], indirect=True)
+def test_kept_text_is_never_shown_to_someone_else(checked, team, live_server):
+    """A shared computer: Tuva's sign-in runs out while she writes, and Sander signs in in the
+    same tab. He gets an empty form - what she typed is dropped, not restored for him."""
+    from allin.enums import Role
+    from allin.extensions import db
+    from allin.models import Cohort
+    from tests.factories import make_ambassador, make_enrolment, make_user
+
+    with live_server.app.app_context():
+        cohort = db.session.get(Cohort, team.cohort_id)
+        user = make_user(
+            Role.AMBASSADOR, cohort.municipality, name="Sander Berg", username="sander"
+        )
+        sander = make_ambassador(cohort.municipality, name="Sander Berg", user_id=user.id)
+        make_enrolment(cohort, sander)
+        db.session.commit()
+    page = checked.page
+    sign_in(checked, team.ambassador)
+    page.goto(f"/concepts/new/{team.cohort_id}")
+    page.fill("#idea", "Tuvas tanker om kullet. " * 20)
+    page.context.clear_cookies()
+    page.locator("main button[value=submit]").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    checked.check("login-someone-else")
+    page.fill("#login", "sander")
+    page.fill("#password", PASSWORD)
+    submit(page)
+    expect(page).to_have_url(re.compile(rf"/concepts/new/{team.cohort_id}$"))
+    expect(page.locator("#idea")).to_have_value("")
+    expect(page.locator("main form .notice")).to_have_count(0)
+    assert "Tuvas" not in page.evaluate("JSON.stringify(sessionStorage)")
+    checked.check("concept-new-other-person")
+
+
 @pytest.mark.parametrize("checked", [("desktop", "en-GB")], indirect=True)
 def test_the_board_on_a_desktop(checked, team, live_server):
     """Columns by stage on a wide screen; a concept page with reach figures beside their chart."""
