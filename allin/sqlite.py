@@ -16,7 +16,9 @@ BEGIN ourselves:
 A read transaction never writes: a write statement in one is refused at once (`ReadOnlyWrite`)
 instead of failing now and then under load. The few GETs that must write (a session's last
 activity, a concept's feedback marked read) do it in `write_apart()`, or declare the whole
-request a writer with `writes_on_get`. tests/test_sqlite_concurrency.py measures both paths.
+request a writer with `writes_on_get`. Uploads decode first and then write apart
+(`reads_first`), so that no one waits for the write lock while a photo is decoded.
+tests/test_sqlite_concurrency.py measures both paths.
 """
 
 from __future__ import annotations
@@ -58,12 +60,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def _reads_only() -> bool:
-    """True while a GET or HEAD request reads, outside `write_apart()` and `writes_on_get`."""
-    return (
-        has_request_context()
-        and request.method in READING_METHODS
-        and not g.get("sqlite_writes", False)
-    )
+    """True while a GET or HEAD request (or a `reads_first` view) reads, outside
+    `write_apart()` and `writes_on_get`."""
+    if not has_request_context() or g.get("sqlite_writes", False):
+        return False
+    return request.method in READING_METHODS or g.get("sqlite_reads_first", False)
 
 
 @event.listens_for(Engine, "begin")
@@ -79,7 +80,7 @@ def _sqlite_begin(connection: Connection) -> None:
 def _no_write_in_a_reader(conn, cursor, statement, parameters, context, executemany) -> None:
     if conn.info.get("reads_only") and statement.lstrip()[:7].upper().startswith(_WRITES):
         raise ReadOnlyWrite(
-            "a GET request writes inside its read transaction; "
+            "a request writes inside its read transaction; "
             f"use sqlite.write_apart() or @writes_on_get: {statement[:60]}"
         )
 
@@ -107,10 +108,20 @@ def writes_on_get(view):
     return view
 
 
+def reads_first(view):
+    """Mark a view that does slow work before it writes (decoding an uploaded photo): its
+    POST reads like a GET, and writes in `write_apart()`, so the write lock is not held while
+    the slow part runs and the roll call next door is not kept waiting."""
+    view.reads_first = True
+    return view
+
+
 def _note_writing_view() -> None:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if getattr(view, "writes_on_get", False):
         g.sqlite_writes = True
+    if getattr(view, "reads_first", False):
+        g.sqlite_reads_first = True
 
 
 def init_app(app: Flask) -> None:

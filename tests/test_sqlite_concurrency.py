@@ -4,6 +4,7 @@ only read do not queue at all, and never write inside their read transaction."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -11,13 +12,18 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from allin import audit, schema
+from allin import audit, images, schema
+from allin.concepts import files as concept_files
 from allin.extensions import db
-from allin.models import AuditEvent
+from allin.guide import pictures
+from allin.models import Attachment, AuditEvent, GuideImage
 from allin.sqlite import write_apart, writes_on_get
+from tests.concept_fixtures import team as _team  # noqa: F401 (the fixture `team`)
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_user
 
@@ -208,3 +214,50 @@ def test_a_get_writes_only_in_a_transaction_of_its_own(make_app, tmp_path):
         kinds = db.session.scalars(select(AuditEvent.action)).all()
         db.session.remove()
     assert sorted(k for k in kinds if k.startswith("test.")) == ["test.apart", "test.declared"]
+
+
+@pytest.fixture
+def lock_probe(app, monkeypatch):
+    """Wraps the real picture decoder: while it runs, another connection tries to take the
+    write lock without waiting. Returns what each try found."""
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    found = []
+    real = images.clean_image
+
+    def decode_and_probe(data, **limits):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            found.append("free")
+        except sqlite3.OperationalError as exc:
+            found.append(str(exc))
+        finally:
+            other.close()
+        return real(data, **limits)
+
+    monkeypatch.setattr(pictures, "clean_image", decode_and_probe)
+    monkeypatch.setattr(concept_files, "clean_image", decode_and_probe)
+    return found
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_nobody_waits_for_the_database_while_a_photo_is_decoded(
+    app, client, world, team, login, lock_probe
+):
+    login(world.a["coordinator"])
+    picture = {"picture": (io.BytesIO(_jpeg()), "bilde.jpg"), "consent": "y"}
+    response = client.post("/guide/manage/images/", data=picture)
+    assert response.status_code == 302
+    login(team.member)
+    photo = {"file": (io.BytesIO(_jpeg()), "oss.jpg"), "shows_people": "y"}
+    assert client.post(f"/concepts/{team.concept_id}/files", data=photo).status_code == 302
+    assert lock_probe == ["free", "free"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GuideImage)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1

@@ -106,9 +106,15 @@ def prepare(data: bytes) -> Prepared:
 
 
 def add_attachment(
-    concept: Concept, *, actor: User, data: bytes, filename: str, shows_people: bool = True
+    concept: Concept,
+    *,
+    actor: User,
+    data: bytes | Prepared,
+    filename: str,
+    shows_people: bool = True,
 ) -> Attachment:
-    """Check, re-encode and store an upload for the concept (its editors only)."""
+    """Check, re-encode (unless `prepare` did already) and store an upload for the concept
+    (its editors only)."""
     if not can_edit_concept(actor, concept):
         raise DomainError(_l("You cannot add files to this concept."))
     limit = current_app.config["ATTACHMENTS_PER_CONCEPT"]
@@ -119,7 +125,7 @@ def add_attachment(
         raise UploadRefused(
             _l("A concept can have at most %(count)s files. Remove one first.", count=limit)
         )
-    prepared = prepare(data)
+    prepared = data if isinstance(data, Prepared) else prepare(data)
     stored_name = secrets.token_hex(16) + prepared.extension
     _write_new(stored_name, prepared.data)
     attachment = Attachment(

@@ -39,7 +39,7 @@ from ..extensions import db
 from ..models import Attachment, Cohort
 from ..pagination import paginate
 from ..security import accepts_files
-from ..sqlite import write_apart
+from ..sqlite import reads_first, write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
 
@@ -297,8 +297,10 @@ def _upload_page(concept, form, status=200):
 @bp.route("/<int:concept_id>/files", methods=["GET", "POST"])
 @accepts_files
 @require(Perm.WRITE_CONCEPTS)
+@reads_first
 def upload(concept_id: int):
-    """Add a photo or a PDF; images are re-encoded without their metadata."""
+    """Add a photo or a PDF; images are re-encoded without their metadata (before the write,
+    so that nobody waits for the database while a photo is decoded)."""
     concept = selectors.concept_page(current_user, concept_id)
     forbid_unless(can_edit_concept(current_user, concept))
     form = AttachmentForm()
@@ -307,17 +309,20 @@ def upload(concept_id: int):
         if not upload or not getattr(upload, "filename", ""):
             form.file.errors.append(_("Choose a file to upload."))
         else:
-            ok, _stored = attempt(
-                files.add_attachment,
-                concept,
-                errors=form.file.errors,
-                actor=current_user,
-                data=upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1),
-                filename=upload.filename,
-                shows_people=form.shows_people.data,
-            )
+            data = upload.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1)
+            ok, prepared = attempt(files.prepare, data, errors=form.file.errors)
             if ok:
-                db.session.commit()
+                with write_apart():
+                    ok, _stored = attempt(
+                        files.add_attachment,
+                        concept,
+                        errors=form.file.errors,
+                        actor=current_user,
+                        data=prepared,
+                        filename=upload.filename,
+                        shows_people=form.shows_people.data,
+                    )
+            if ok:
                 flash(_("The file is added."), "success")
                 return redirect(url_for("concepts.detail", concept_id=concept.id) + "#files")
     return _upload_page(concept, form)

@@ -16,16 +16,20 @@ from sqlalchemy import func, select
 from .. import audit, files
 from ..errors import DomainError
 from ..extensions import db
-from ..images import clean_image
+from ..images import CleanImage, clean_image
 from ..models import GuideImage
 from ..models.guide import ORIGINAL_NAME_LENGTH
 
 FOLDER = "guide"
 
 
-def upload(actor, *, data: bytes, filename: str) -> GuideImage:
-    """Store a cleaned copy of the picture for the actor's part of the guide."""
-    clean = clean_image(data, max_pixels=current_app.config["IMAGE_MAX_PIXELS"])
+def clean(data: bytes) -> CleanImage:
+    """The picture decoded and re-encoded without metadata (slow: before any write)."""
+    return clean_image(data, max_pixels=current_app.config["IMAGE_MAX_PIXELS"])
+
+
+def store(actor, clean: CleanImage, *, filename: str) -> GuideImage:
+    """Store the cleaned picture for the actor's part of the guide."""
     _within_quota(actor, len(clean.data))
     image = GuideImage(
         name=files.save(FOLDER, clean.data, clean.extension),

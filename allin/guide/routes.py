@@ -44,6 +44,7 @@ from ..markdown import render_markdown
 from ..models import GuideEntry, GuideImage
 from ..pagination import paginate
 from ..security import accepts_files
+from ..sqlite import reads_first, write_apart
 from ..urls import safe_next
 from . import bp, history, pictures, search, selectors, services
 from .forms import EntryForm, ImageForm, PreviewForm
@@ -434,6 +435,7 @@ def restore(entry_id: int, revision_id: int):
 @bp.route("/manage/images/", methods=["GET", "POST"])
 @accepts_files
 @require(Perm.WRITE_GUIDE)
+@reads_first
 def images():
     """Upload a picture; the pictures of my part of the guide, newest first."""
     form = ImageForm()
@@ -442,15 +444,17 @@ def images():
         if not picture or not getattr(picture, "filename", ""):
             form.picture.errors.append(_("Choose a picture to upload."))
         else:
-            ok, image = attempt(
-                pictures.upload,
-                current_user,
-                errors=form.picture.errors,
-                data=picture.read(),
-                filename=picture.filename,
-            )
+            ok, clean = attempt(pictures.clean, picture.read(), errors=form.picture.errors)
             if ok:
-                db.session.commit()
+                with write_apart():
+                    ok, image = attempt(
+                        pictures.store,
+                        current_user,
+                        clean,
+                        errors=form.picture.errors,
+                        filename=picture.filename,
+                    )
+            if ok:
                 flash(
                     _("The picture is uploaded. Copy its Markdown line into an entry."), "success"
                 )
