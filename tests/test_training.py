@@ -462,6 +462,18 @@ def test_the_calendar_feed_parses_back_without_names(app, client, world, login, 
     assert calendar.walk("VTIMEZONE")[0]["tzid"] == "Europe/Oslo"
 
 
+@pytest.mark.parametrize("config_overrides", [{"BASE_URL": "https://allin.example.no"}])
+def test_the_feed_address_comes_from_the_base_url_not_the_request(app):
+    """Behind a proxy that speaks plain HTTP to the app, the address to copy is still https."""
+    from types import SimpleNamespace
+
+    from allin.training.display import calendar_address
+
+    with app.test_request_context("/", base_url="http://allin.example.no"):
+        address = calendar_address(SimpleNamespace(token="abc"))
+    assert address == "https://allin.example.no/calendar/abc.ics"
+
+
 def test_a_rotated_feed_token_answers_404(app, client, world, login, cohort_a):
     login(world.a["coordinator"])
     client.post(f"/cohorts/{cohort_a}/sessions/new", data=form())

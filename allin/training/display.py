@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import get_locale
 
 from ..i18n import FORMAT_LOCALES
+from ..urls import external_url
 from .times import OSLO, local_date
 
 
@@ -56,7 +57,15 @@ def format_percent(value: float | None) -> str:
     return f"{whole}\u00a0%" if _language() == "nb" else f"{whole}%"
 
 
+def calendar_address(feed) -> str:
+    """The feed's address to subscribe to, from ALLIN_BASE_URL (never the request's Host)."""
+    return external_url("training.calendar_feed", token=feed.token)
+
+
 def init_app(state) -> None:
     state.app.jinja_env.globals.update(
-        session_when=session_when, session_day=session_day, format_percent=format_percent
+        session_when=session_when,
+        session_day=session_day,
+        format_percent=format_percent,
+        calendar_address=calendar_address,
     )
