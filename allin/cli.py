@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import demo, outbox
+from . import demo, outbox, sweep
 from .auth.passwords import password_problem
 from .enums import Role
 from .errors import DomainError
@@ -84,8 +84,22 @@ def send_mail_command() -> None:
         raise SystemExit(1)
 
 
+@click.command("sweep-files")
+@click.option(
+    "--grace-minutes",
+    default=sweep.GRACE_SECONDS // 60,
+    show_default=True,
+    help="Leave files younger than this: an upload may still be on its way.",
+)
+@with_appcontext
+def sweep_files_command(grace_minutes: int) -> None:
+    """Delete uploaded files no record refers to, left by a crash mid-upload (run it daily)."""
+    click.echo(f"files no record refers to, removed: {sweep.sweep(grace_minutes * 60)}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(sweep_files_command)
