@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, workers: int = 2):
+def gunicorn(app: str, env: dict, workers: int = 2, log=None):
     port = free_port()
     process = subprocess.Popen(
         [
@@ -56,6 +56,7 @@ def gunicorn(app: str, env: dict, workers: int = 2):
         ],
         cwd=ROOT,
         env=env,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
