@@ -9,6 +9,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from allin import audit, images, schema
+from allin import audit, images, schema, sqlite
 from allin.concepts import files as concept_files
 from allin.extensions import db
 from allin.guide import pictures
@@ -135,21 +136,41 @@ def test_concurrent_writers_queue_instead_of_failing(make_app, tmp_path):
     assert reads["statuses"] == [200] and reads["count"] > 0
 
 
-def test_a_write_transaction_takes_the_lock_when_it_begins(make_app, tmp_path):
+def test_a_write_transaction_takes_the_lock_when_it_begins(make_app, tmp_path, monkeypatch):
     """While one transaction is open, another cannot begin at all (it waits, then gives up),
     rather than beginning, reading, and failing later at its first write."""
+    monkeypatch.setattr(sqlite, "WRITE_WAIT_SECONDS", 0.2)
     url = f"sqlite:///{tmp_path / 'lock.sqlite'}"
     app = make_app(url)
     with app.app_context():
         with db.engine.connect() as first, db.engine.connect() as second:
-            for connection in (first, second):  # on the driver: no transaction begins
-                connection.connection.driver_connection.execute("PRAGMA busy_timeout=100")
             first.exec_driver_sql("SELECT 1")  # begins first's transaction
+            began = time.perf_counter()
             with pytest.raises(OperationalError) as refused:
                 second.exec_driver_sql("SELECT 1")
+            assert 0.2 <= time.perf_counter() - began < 2  # it waited, then gave up
             assert "BEGIN IMMEDIATE" in str(refused.value)
             first.rollback()
             second.exec_driver_sql("SELECT 1")  # free again
+        db.engine.dispose()
+
+
+def test_a_waiting_writer_begins_as_soon_as_the_lock_is_free(make_app, tmp_path):
+    """No sleeping in SQLite's growing steps: a writer queued behind a short transaction
+    begins within milliseconds of its end."""
+    url = f"sqlite:///{tmp_path / 'handover.sqlite'}"
+    app = make_app(url)
+    with app.app_context():
+        with db.engine.connect() as first, db.engine.connect() as second:
+            first.exec_driver_sql("SELECT 1")  # holds the write lock
+            released = []
+            timer = threading.Timer(0.25, lambda: (first.rollback(), released.append(time.time())))
+            timer.start()
+            second.exec_driver_sql("SELECT 1")  # waits for first
+            began = time.time()
+            timer.join()
+            assert began - released[0] < 0.02
+            second.rollback()
         db.engine.dispose()
 
 

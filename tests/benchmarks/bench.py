@@ -110,8 +110,9 @@ def prepare(scale: int, database: str | None) -> tuple[dict, dict[str, str]]:
         "ALLIN_REQUIRE_STAFF_2FA": "false",
         "ALLIN_LOG_LEVEL": "WARNING",
     }
-    if database:
+    if database:  # a server database wants the site's address; wrk calls it on loopback
         env["DATABASE_URL"] = database
+        env["ALLIN_BASE_URL"] = "http://127.0.0.1"
         reset_postgres(database)
     flask = [sys.executable, "-m", "flask", "--app", "allin"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
