@@ -9,7 +9,7 @@ So the driver's own transaction handling is switched off (isolation_level = None
 BEGIN ourselves:
 
 - BEGIN IMMEDIATE for every transaction that may write: it takes the write lock first,
-  waiting up to the busy timeout, so concurrent writers queue instead of failing;
+  waiting up to WRITE_WAIT_SECONDS, so concurrent writers queue instead of failing;
 - a plain (deferred) BEGIN while a GET or HEAD request reads: WAL lets any number of readers
   run beside the one writer, so pages do not queue behind each other or behind writes.
 
@@ -119,8 +119,9 @@ def _no_write_in_a_reader(conn, cursor, statement, parameters, context, executem
 
 @contextmanager
 def write_apart() -> Iterator[None]:
-    """A small write while a GET request reads: what was read ends (nothing to commit), the
-    write gets a transaction of its own that takes the write lock first, and is committed."""
+    """A small write while a GET request (or a `reads_first` view) reads: what was read ends
+    (nothing to commit), the write gets a transaction of its own that takes the write lock
+    first, and is committed. Not for a POST that has written already: it would commit that."""
     db.session.commit()
     before, g.sqlite_writes = g.get("sqlite_writes", False), True
     try:
