@@ -34,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     from .auth import login
     from .concepts import files as concept_files
     from .extensions import csrf, db, limiter, migrate
+    from .guide import kept as guide_kept
 
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     pagination.init_app(app)
     handover.init_app(app)
     concept_files.init_app(app)
+    guide_kept.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

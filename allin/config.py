@@ -93,6 +93,9 @@ class Defaults:
     # The guide: the longest entry text, and how long browsers and proxies may keep public pages.
     GUIDE_MAX_BODY_CHARS = 1_000_000
     GUIDE_CACHE_SECONDS = 300
+    # Public guide pages each worker keeps for visitors until the guide changes (guide/kept.py);
+    # 0 renders every page anew.
+    GUIDE_KEPT_PAGES = 500
 
     PER_PAGE = 25
     MAX_PER_PAGE = 100

@@ -712,6 +712,11 @@ def _add_entries(app, n, **fields):
         db.session.commit()
 
 
+# Rendering is measured here: pages kept for visitors (guide/kept.py) are tested on their own.
+RENDER_EVERY_PAGE = pytest.mark.parametrize("config_overrides", [{"GUIDE_KEPT_PAGES": 0}])
+
+
+@RENDER_EVERY_PAGE
 def test_index_sends_a_constant_number_of_queries(app, world, assert_constant_queries):
     _add_entries(app, 5)
     queries = assert_constant_queries("/guide/", lambda: _add_entries(app, 45))
@@ -719,6 +724,7 @@ def test_index_sends_a_constant_number_of_queries(app, world, assert_constant_qu
     assert queries <= 6
 
 
+@RENDER_EVERY_PAGE
 def test_entry_page_sends_a_constant_number_of_queries(app, world, assert_constant_queries):
     with app.app_context():
         make_guide_entry(title="Målet", slug="malet", status="published", tags=["leir"])

@@ -48,6 +48,7 @@ from ..sqlite import reads_first, write_apart
 from ..urls import safe_next
 from . import bp, history, pictures, search, selectors, services
 from .forms import EntryForm, ImageForm, PreviewForm
+from .kept import kept_for_visitors, public_page
 
 FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
 
@@ -68,22 +69,7 @@ def _reading_base():
 
 
 def _cacheable(html: str):
-    """Let a browser or proxy keep an anonymous view of published pages for a few minutes.
-
-    Only when nobody is signed in and the page touched no session (no form token, no
-    message): such a page is the same for every visitor with the same language. The ETag is
-    the page's own hash, so a 304 is never stale.
-    """
-    response = make_response(html)
-    if current_user.is_authenticated or session.modified:
-        return response
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["GUIDE_CACHE_SECONDS"]
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
-    response.add_etag()
-    g.public_cache = True  # security._headers leaves these headers alone
-    return response.make_conditional(request)
+    return public_page(make_response(html))
 
 
 def _grouped(entries, attribute: str) -> list[tuple[object, list[GuideEntry]]]:
@@ -131,6 +117,7 @@ def _too_large(error):
 
 @bp.get("/")
 @public
+@kept_for_visitors
 def index():
     """Published entries in the reader's language, grouped by phase (or kind), filtered."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -159,6 +146,7 @@ def index():
 
 @bp.get("/start")
 @public
+@kept_for_visitors
 def start():
     """ "Start here": every phase in programme order, with its entries."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -176,6 +164,7 @@ def start():
 
 @bp.get("/search")
 @public
+@kept_for_visitors
 def search_page():
     """Full-text search in the reader's language, title matches first."""
     text = (request.args.get("q") or "")[:200]
@@ -203,6 +192,7 @@ def search_page():
 
 @bp.get("/print")
 @public
+@kept_for_visitors
 def print_guide():
     """The whole guide (or one phase) as one document, for paper or PDF."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -233,6 +223,7 @@ def language():
 
 @bp.get("/<slug>")
 @public
+@kept_for_visitors
 def entry(slug: str):
     """One entry, its other-language version and related entries; drafts only in scope."""
     if not services.SLUG.match(slug) or len(slug) > 120:

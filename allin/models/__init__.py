@@ -15,7 +15,14 @@ from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .concepts import Attachment, Concept, ConceptMember, ConceptSeen, ReachFigure, TimelineEntry
-from .guide import GuideEntry, GuideImage, GuideOldSlug, GuideRevision, GuideTag
+from .guide import (
+    GuideEdition,
+    GuideEntry,
+    GuideImage,
+    GuideOldSlug,
+    GuideRevision,
+    GuideTag,
+)
 from .people import Municipality, User
 from .training import Attendance, CalendarFeed, TrainingSession
 
@@ -24,6 +31,7 @@ __all__ = [
     "Attachment",
     "Attendance",
     "AuditEvent",
+    "GuideEdition",
     "GuideEntry",
     "GuideImage",
     "GuideOldSlug",

@@ -3,7 +3,8 @@
     python -m tests.benchmarks.bench                      # SQLite, --scale 1 and 10
     python -m tests.benchmarks.bench --database postgresql+psycopg://postgres@127.0.0.1/allin_bench
 
-Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N`, served by
+Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N` and N x 200
+generated guide entries (tests/benchmarks/guide_entries.py), served by
 gunicorn (2 sync workers) on loopback and loaded with wrk; the bare app is served the same way
 in the same run. The table gives the ratio to the bare app and the 10x/1x ratio. Needs wrk
 (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a unit test.
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from . import guide_entries
 from .pages import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,6 +128,9 @@ def prepare(scale: int, database: str | None) -> tuple[dict, dict[str, str]]:
         text=True,
     )
     print(f"seed-demo --scale {scale}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    entries = scale * guide_entries.PER_SCALE
+    generate = [sys.executable, "-m", "tests.benchmarks.guide_entries", str(entries)]
+    subprocess.run(generate, cwd=ROOT, env=env, check=True, capture_output=True)
     logins: dict[str, str] = {}
     for line in seeded.stdout.splitlines():
         role, _municipality, login = line.split("\t")
