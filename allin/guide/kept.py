@@ -7,11 +7,13 @@ which names people as their consents stand at that moment). Rendering one costs 
 queries and a few milliseconds; serving a kept one costs one query, for the guide's edition
 number (models/guide.py::GuideEdition).
 
-Every flush that adds, changes or deletes an entry, its tags or old addresses, a picture or a
-municipality (its name is on its entries), and every INSERT, UPDATE or DELETE statement on
-those tables, raises the number in the same transaction: once a change has committed, no page
-rendered before it is served. The number is read before the page's own queries, so a page is
-never kept under a number newer than what it shows.
+Every flush that adds, changes or deletes anything in `WATCHED`, and every INSERT, UPDATE or
+DELETE statement on those tables, raises the number in the same transaction: once a change has
+committed, no page rendered before it is served. The number is read before the page's own
+queries, so a page is never kept under a number newer than what it shows. (What the database
+changes by itself, ON DELETE CASCADE or SET NULL, is not seen: of such paths, a cohort's
+deletion would remove its sessions, but nothing deletes cohorts; a concept's deletion turns its
+best case into a plain entry, which was never kept.)
 """
 
 from __future__ import annotations
@@ -28,9 +30,28 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import GuideEdition, GuideEntry, GuideImage, GuideOldSlug, GuideTag, Municipality
+from ..models import (
+    GuideEdition,
+    GuideEntry,
+    GuideImage,
+    GuideOldSlug,
+    GuideTag,
+    Municipality,
+    SessionTool,
+    TrainingSession,
+)
 
-WATCHED = (GuideEntry, GuideTag, GuideOldSlug, GuideImage, Municipality)
+# What public guide pages show: entries, their tags and old addresses, pictures, the owning
+# municipality's name, and on a tool's page how many (not cancelled) sessions list it.
+WATCHED = (
+    GuideEntry,
+    GuideTag,
+    GuideOldSlug,
+    GuideImage,
+    Municipality,
+    SessionTool,
+    TrainingSession,
+)
 _WATCHED_TABLES = frozenset(model.__tablename__ for model in WATCHED)
 
 _edition = GuideEdition.__table__

@@ -243,6 +243,7 @@ def entry(slug: str):
         related=selectors.related(found) if found.is_published else [],
         editable=can_edit_guide_entry(current_user, found),
         showcase=showcase.public_view(found.concept_id),
+        used_in=selectors.sessions_using(found) if found.kind == GuideKind.TOOL else None,
     )
     # A best case names and shows people as their consents stand now: never kept in a cache.
     if not found.is_published or found.concept_id is not None:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, case, func, or_, select
 from ..access import visible
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..extensions import db
-from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag
+from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, SessionTool, TrainingSession
 
 PHASE_ORDER = case(
     {phase.value: index for index, phase in enumerate(Phase)}, value=GuideEntry.phase
@@ -167,3 +167,34 @@ def for_phase(phase: Phase, language: Language, limit: int = 5) -> list[GuideEnt
         GuideEntry.kind.in_((GuideKind.TOOL, GuideKind.RECOMMENDATION))
     )
     return list(db.session.scalars(in_programme_order(stmt, group="kind").limit(limit)))
+
+
+TOOL_CHOICES = 200
+
+
+def tools(language: Language) -> list[GuideEntry]:
+    """The published tools a training session can list, in the reader's language."""
+    stmt = filtered(published(), language=language).where(GuideEntry.kind == GuideKind.TOOL)
+    return list(db.session.scalars(in_programme_order(stmt).limit(TOOL_CHOICES)))
+
+
+def in_language(pair_keys: list[str], language: Language) -> list[GuideEntry]:
+    """The published entries of these pairs, each in `language` when it has that version."""
+    if not pair_keys:
+        return []
+    chosen: dict[str, GuideEntry] = {}
+    for entry in db.session.scalars(published().where(GuideEntry.pair_key.in_(pair_keys))):
+        if entry.pair_key not in chosen or entry.language == language:
+            chosen[entry.pair_key] = entry
+    return sorted(chosen.values(), key=lambda entry: entry.title.casefold())
+
+
+def sessions_using(entry: GuideEntry) -> int:
+    """How many training sessions across the network list this tool (in either language);
+    cancelled ones are left out. A count only: never which sessions or whose."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SessionTool)
+        .join(TrainingSession, TrainingSession.id == SessionTool.session_id)
+        .where(SessionTool.pair_key == entry.pair_key, TrainingSession.cancelled_at.is_(None))
+    )

@@ -24,7 +24,7 @@ from .guide import (
     GuideTag,
 )
 from .people import Municipality, User
-from .training import Attendance, CalendarFeed, TrainingSession
+from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
 __all__ = [
     "Ambassador",
@@ -57,6 +57,7 @@ __all__ = [
     "ReachFigure",
     "RecoveryCode",
     "TimelineEntry",
+    "SessionTool",
     "TrainingSession",
     "User",
     "cohort_lead",

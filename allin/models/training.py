@@ -48,6 +48,18 @@ class TrainingSession(TimestampMixin, db.Model):
         return f"<TrainingSession {self.id} {self.title!r}>"
 
 
+class SessionTool(db.Model):
+    """A guide tool a session uses, by its entries' pair key: the same tool in nb and en, and
+    still the same tool when one language version is rewritten or re-created."""
+
+    __tablename__ = "session_tool"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    pair_key: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
 class Attendance(db.Model):
     """One ambassador (enrolment) at one session: the last recorded value wins."""
 

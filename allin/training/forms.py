@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..cohorts.forms import clean_text
+from ..cohorts.forms import MultiCheckboxField, clean_text
 from ..enums import AttendanceValue, Phase
 from ..fields import clean, enum_choices, no_control_characters
 
@@ -73,10 +73,21 @@ class SessionForm(FlaskForm):
         render_kw={"rows": 6},
     )
     facilitator = SelectField(_l("Facilitator (optional)"), coerce=int, validate_choice=False)
+    tools = MultiCheckboxField(
+        _l("Tools from the guide (optional)"),
+        description=_l(
+            "Listed on the session page. A tool's page in the guide counts the sessions "
+            "that use it."
+        ),
+        validators=[Optional()],
+    )
 
-    def __init__(self, *args, facilitators=(), **kwargs):
+    def __init__(self, *args, facilitators=(), tools=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.facilitator.choices = [(0, _l("Nobody yet"))] + [(u.id, u.name) for u in facilitators]
+        self.tools.choices = [(entry.pair_key, entry.title) for entry in tools]
+        if not tools:  # nothing to choose from: no empty box on the form
+            del self.tools
 
     def validate_ends(self, field):
         if self.starts.data and field.data and field.data <= self.starts.data:

@@ -68,6 +68,7 @@ def detail(session_id: int):
         roll_call=can_take_attendance(current_user, session),
         form=ConfirmForm(),
         guide_entries=guide_selectors.for_phase(session.phase, reader_language()),
+        tools=guide_selectors.in_language(selectors.tool_keys(session), reader_language()),
     )
 
 
@@ -81,6 +82,7 @@ def _fields(form: SessionForm) -> services.SessionFields:
         online_url=form.online_url.data or "",
         agenda=form.agenda.data or "",
         facilitator_id=form.facilitator.data or None,
+        tools=tuple(form.tools.data or ()) if "tools" in form else (),
     )
 
 
@@ -91,9 +93,13 @@ def _session_form(cohort, session=None):
             "starts": times.to_local(session.starts_at).replace(tzinfo=None),
             "ends": times.to_local(session.ends_at).replace(tzinfo=None),
             "facilitator": session.facilitator_id or 0,
+            "tools": selectors.tool_keys(session),
         }
     form = SessionForm(
-        obj=session, data=data, facilitators=cohort_selectors.lead_choices(current_user)
+        obj=session,
+        data=data,
+        facilitators=cohort_selectors.lead_choices(current_user),
+        tools=guide_selectors.tools(reader_language()),
     )
     if form.validate_on_submit():
         ok, saved = attempt(

@@ -10,7 +10,15 @@ from ..access import visible
 from ..clock import now
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
-from ..models import Ambassador, Attendance, CalendarFeed, Cohort, Enrolment, TrainingSession
+from ..models import (
+    Ambassador,
+    Attendance,
+    CalendarFeed,
+    Cohort,
+    Enrolment,
+    SessionTool,
+    TrainingSession,
+)
 
 UPCOMING_ON_HOME = 5
 MY_ATTENDANCE = 20
@@ -152,3 +160,9 @@ def unmarked(actor, session: TrainingSession) -> Select:
 
 def unmarked_count(actor, session: TrainingSession) -> int:
     return db.session.scalar(select(func.count()).select_from(unmarked(actor, session).subquery()))
+
+
+def tool_keys(session: TrainingSession) -> list[str]:
+    """The pair keys of the guide tools this (visible) session lists."""
+    stmt = select(SessionTool.pair_key).where(SessionTool.session_id == session.id)
+    return list(db.session.scalars(stmt.order_by(SessionTool.pair_key)))

@@ -7,16 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..access import can_facilitate, can_schedule_in, can_take_attendance, visible
 from ..clock import now
-from ..enums import AttendanceValue, EnrolmentStatus, Phase
+from ..enums import AttendanceValue, EnrolmentStatus, GuideKind, GuideStatus, Phase
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Attendance, CalendarFeed, Cohort, Enrolment, TrainingSession, User
+from ..models import (
+    Attendance,
+    CalendarFeed,
+    Cohort,
+    Enrolment,
+    GuideEntry,
+    SessionTool,
+    TrainingSession,
+    User,
+)
 from . import programme, selectors, times
 
 
@@ -32,6 +41,7 @@ class SessionFields:
     online_url: str = ""
     agenda: str = ""
     facilitator_id: int | None = None
+    tools: tuple[str, ...] = ()  # pair keys of published guide tools
 
 
 def _facilitator(actor: User, cohort: Cohort, user_id: int | None) -> int | None:
@@ -41,6 +51,21 @@ def _facilitator(actor: User, cohort: Cohort, user_id: int | None) -> int | None
     if user is None or not can_facilitate(user, cohort.municipality_id):
         raise DomainError(_l("Choose the facilitator among the staff of your municipality."))
     return user.id
+
+
+def _set_tools(session: TrainingSession, keys: set[str]) -> None:
+    """List exactly these guide tools; each must be a published tool (in either language)."""
+    published = select(GuideEntry.pair_key).where(
+        GuideEntry.pair_key.in_(keys),
+        GuideEntry.kind == GuideKind.TOOL,
+        GuideEntry.status == GuideStatus.PUBLISHED,
+    )
+    if keys and set(db.session.scalars(published)) != keys:
+        raise DomainError(_l("Choose the tools among the guide's published tools."))
+    if keys == set(selectors.tool_keys(session)):
+        return
+    db.session.execute(delete(SessionTool).where(SessionTool.session_id == session.id))
+    db.session.add_all(SessionTool(session_id=session.id, pair_key=key) for key in sorted(keys))
 
 
 def _refuse_unless_scheduler(actor: User, record) -> None:
@@ -68,6 +93,7 @@ def save_session(
     session.place, session.online_url = fields.place or "", fields.online_url or ""
     session.agenda, session.facilitator_id = fields.agenda or "", facilitator_id
     db.session.flush()
+    _set_tools(session, set(fields.tools))
     ensure_feed(cohort)
     audit.record(
         "session.created" if created else "session.updated",

@@ -1,0 +1,139 @@
+"""Guide tools a training session lists (issue 12's link to the programme): chosen on the session
+form, shown on the session page in the reader's language, counted on the tool's guide page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from allin.enums import Phase
+from allin.errors import DomainError
+from allin.extensions import db
+from allin.models import Cohort, Municipality, SessionTool, TrainingSession, User
+from allin.training import services
+from tests.factories import CONFIRMED, make_cohort, make_guide_entry
+from tests.test_training import form
+
+
+@pytest.fixture
+def cohort_a(app, world):
+    with app.app_context():
+        cohort = make_cohort(db.session.get(Municipality, world.municipality_a), status="active")
+        db.session.commit()
+        return cohort.id
+
+
+def _tool(app, title, language="nb", pair_key="pair:kart", **fields):
+    with app.app_context():
+        entry = make_guide_entry(
+            title=title,
+            language=language,
+            kind=fields.pop("kind", "tool"),
+            status=fields.pop("status", "published"),
+            pair_key=pair_key,
+            **fields,
+        )
+        db.session.commit()
+        return entry.slug
+
+
+def _links(app) -> list[tuple[int, str]]:
+    with app.app_context():
+        return db.session.execute(select(SessionTool.session_id, SessionTool.pair_key)).all()
+
+
+def test_a_session_lists_tools_shown_in_the_readers_language_and_counted(
+    app, client, world, login, cohort_a
+):
+    nb = _tool(app, "Kartleggingsvandring")
+    en = _tool(app, "Challenge mapping walk", language="en")
+    login(world.a["coordinator"])
+    new = client.get(f"/cohorts/{cohort_a}/sessions/new").data.decode()
+    assert 'value="pair:kart"' in new and "Kartleggingsvandring" in new
+    assert "Ikke brukt i noen økt ennå." in client.get(f"/guide/{nb}").data.decode()
+    response = client.post(f"/cohorts/{cohort_a}/sessions/new", data=form(tools="pair:kart"))
+    assert response.status_code == 302
+    [(session_id, key)] = _links(app)
+    assert key == "pair:kart"
+    page = client.get(f"/sessions/{session_id}").data.decode()
+    assert f'href="/guide/{nb}"' in page and "Kartleggingsvandring" in page
+    client.post("/language", data={"lang": "en"})
+    english = client.get(f"/sessions/{session_id}").data.decode()
+    assert f'href="/guide/{en}"' in english and "Challenge mapping walk" in english
+    # Both language versions count the session; a visitor sees the count, never which.
+    visitor = app.test_client()
+    assert "Brukt i 1 økt i nettverket." in visitor.get(f"/guide/{nb}").data.decode()
+    page = visitor.get(f"/guide/{en}", headers={"Accept-Language": "en"}).data.decode()
+    assert "Used in 1 training session across the network." in page
+    assert "Idéverksted" not in page
+
+
+def test_editing_keeps_or_replaces_the_tools_and_a_cancelled_session_is_not_counted(
+    app, client, world, login, cohort_a
+):
+    nb = _tool(app, "Kartleggingsvandring")
+    _tool(app, "Pitsjtrening", pair_key="pair:pitch")
+    login(world.a["coordinator"])
+    client.post(f"/cohorts/{cohort_a}/sessions/new", data=form(tools=["pair:kart", "pair:pitch"]))
+    [(session_id, _), _] = _links(app)
+    edit = client.get(f"/sessions/{session_id}/edit").data.decode()
+    assert edit.count("checked") == 2
+    client.post(f"/sessions/{session_id}/edit", data=form(tools="pair:pitch"))
+    assert _links(app) == [(session_id, "pair:pitch")]
+    client.post(f"/sessions/{session_id}/edit", data=form(tools="pair:kart"))
+    client.post("/logout")
+    assert "Brukt i 1 økt" in client.get(f"/guide/{nb}").data.decode()  # kept now
+    login(world.a["coordinator"])
+    client.post(f"/sessions/{session_id}/cancel", data=CONFIRMED)
+    with app.app_context():
+        assert db.session.get(TrainingSession, session_id).cancelled_at is not None
+    client.post("/logout")
+    assert "Ikke brukt i noen økt ennå." in client.get(f"/guide/{nb}").data.decode()
+
+
+def test_only_published_tools_can_be_listed(app, client, world, login, cohort_a):
+    _tool(app, "Utkast", status="draft", pair_key="pair:draft")
+    _tool(app, "Et råd", kind="recommendation", pair_key="pair:advice")
+    _tool(app, "Kartleggingsvandring")  # one to choose, so the form asks
+    login(world.a["coordinator"])
+    page = client.get(f"/cohorts/{cohort_a}/sessions/new").data.decode()
+    assert "pair:draft" not in page and "pair:advice" not in page
+    for key in ("pair:draft", "pair:advice", "pair:nothing"):
+        response = client.post(
+            f"/cohorts/{cohort_a}/sessions/new", data=form(title="Mitt utkast", tools=key)
+        )
+        assert response.status_code == 200
+        assert 'value="Mitt utkast"' in response.data.decode()  # what was typed is kept
+    assert _links(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(TrainingSession)) is None
+
+
+def test_without_tools_in_the_guide_the_form_has_no_empty_box(app, client, world, login, cohort_a):
+    login(world.a["coordinator"])
+    page = client.get(f"/cohorts/{cohort_a}/sessions/new").data.decode()
+    assert 'name="tools"' not in page
+    assert client.post(f"/cohorts/{cohort_a}/sessions/new", data=form()).status_code == 302
+
+
+def test_the_service_refuses_what_is_not_a_published_tool(app, world, cohort_a):
+    """The form offers only published tools; the service checks again (a stale form, a draft
+    since, a hand-made post)."""
+    _tool(app, "Utkast", status="draft", pair_key="pair:draft")
+    with app.app_context():
+        actor = db.session.get(User, world.a["coordinator"].id)
+        fields = services.SessionFields(
+            title="Økt",
+            phase=Phase.CREATE,
+            starts=datetime(2026, 10, 1, 17),
+            ends=datetime(2026, 10, 1, 19),
+            tools=("pair:draft",),
+        )
+        with pytest.raises(DomainError):
+            services.save_session(
+                actor=actor, cohort=db.session.get(Cohort, cohort_a), fields=fields
+            )
+        db.session.rollback()
+    assert _links(app) == []
