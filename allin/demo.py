@@ -25,7 +25,16 @@ from .enums import (
 )
 from .errors import DomainError
 from .extensions import db
-from .models import Ambassador, Cohort, Consent, Enrolment, Municipality, User, cohort_lead
+from .models import (
+    Ambassador,
+    Cohort,
+    Consent,
+    Enrolment,
+    Municipality,
+    TrainingSession,
+    User,
+    cohort_lead,
+)
 from .models.ambassadors import name_key
 
 # Members of the Nordic Safe Cities network in Norway first, then Nordic neighbours.
@@ -161,9 +170,14 @@ def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> l
         accounts.extend(programme.fill(municipality, people))
     from .concepts.demo import seed_concepts
     from .guide.seed import load_starter_guide
+    from .training.services import link_programme_tools
 
     seed_concepts(rng, scale)
     load_starter_guide()
+    programme_sessions = select(TrainingSession.id, TrainingSession.template_key).where(
+        TrainingSession.template_key.is_not(None)
+    )
+    link_programme_tools(db.session.execute(programme_sessions).all())
     return accounts
 
 

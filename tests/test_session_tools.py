@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from allin.enums import Phase
+from allin.enums import GuideStatus, Phase
 from allin.errors import DomainError
 from allin.extensions import db
-from allin.models import Cohort, Municipality, SessionTool, TrainingSession, User
-from allin.training import services
+from allin.guide.seed import load_starter_guide
+from allin.models import Cohort, GuideEntry, Municipality, SessionTool, TrainingSession, User
+from allin.training import programme, services
 from tests.factories import CONFIRMED, make_cohort, make_guide_entry
 from tests.test_training import form
 
@@ -137,3 +138,29 @@ def test_the_service_refuses_what_is_not_a_published_tool(app, world, cohort_a):
             )
         db.session.rollback()
     assert _links(app) == []
+
+
+def test_the_programme_lists_the_tools_it_names_where_the_guide_has_them(
+    app, client, world, login, cohort_a
+):
+    with app.app_context():
+        load_starter_guide()
+        db.session.execute(
+            update(GuideEntry)
+            .where(GuideEntry.pair_key == "starter:pitch-canvas")
+            .values(status=GuideStatus.DRAFT)
+        )
+        db.session.commit()
+    login(world.a["coordinator"])
+    client.post(f"/cohorts/{cohort_a}/sessions/from-programme")
+    with app.app_context():
+        listed = db.session.execute(
+            select(TrainingSession.template_key, SessionTool.pair_key).join(
+                SessionTool, SessionTool.session_id == TrainingSession.id
+            )
+        ).all()
+    named = {(step.key, key) for step in programme.steps() for key in step.tools}
+    assert ("kick_off_camp", "starter:icebreakers-teens") in named
+    assert set(listed) == named - {("pitch_rehearsal", "starter:pitch-canvas")}  # a draft now
+    client.post(f"/cohorts/{cohort_a}/sessions/from-programme")  # again: nothing twice
+    assert len(_links(app)) == len(listed)

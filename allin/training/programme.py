@@ -22,6 +22,7 @@ class Step:
     minutes: int
     title: dict[str, str]
     agenda: dict[str, str]
+    tools: tuple[str, ...] = ()  # pair keys of the guide's tools (starter content)
 
     def wall_times(self, cohort_start: date) -> tuple[datetime, datetime]:
         """Naive Oslo wall-clock start and end for a cohort starting on `cohort_start`."""
@@ -46,6 +47,7 @@ def steps() -> tuple[Step, ...]:
             minutes=int(item["minutes"]),
             title=dict(item["title"]),
             agenda=dict(item["agenda"]),
+            tools=tuple(item.get("tools", ())),
         )
         for item in data["step"]
     )

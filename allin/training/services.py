@@ -145,11 +145,42 @@ def apply_programme(*, actor: User, cohort: Cohort, language: str) -> int:
                 "updated_at": stamp,
             }
         )
-    made = _insert_ignoring_duplicates(TrainingSession, rows, ["cohort_id", "template_key"])
+    stmt = _dialect_insert(TrainingSession).on_conflict_do_nothing(
+        index_elements=["cohort_id", "template_key"]
+    )
+    made = db.session.execute(
+        stmt.returning(TrainingSession.id, TrainingSession.template_key), rows
+    ).all()
     if made:
+        link_programme_tools(made)
         ensure_feed(cohort)
-        audit.record("session.programme_applied", actor=actor, target=cohort, sessions=made)
-    return made
+        audit.record("session.programme_applied", actor=actor, target=cohort, sessions=len(made))
+    return len(made)
+
+
+def link_programme_tools(sessions) -> None:
+    """List on each (session id, programme step key) the guide tools the step names
+    (programme.toml), those the guide has published."""
+    named = {step.key: step.tools for step in programme.steps()}
+    wanted = {key for _id, step in sessions for key in named.get(step, ())}
+    published = set(
+        db.session.scalars(
+            select(GuideEntry.pair_key).where(
+                GuideEntry.pair_key.in_(wanted),
+                GuideEntry.kind == GuideKind.TOOL,
+                GuideEntry.status == GuideStatus.PUBLISHED,
+            )
+        )
+    )
+    rows = [
+        {"session_id": session_id, "pair_key": key}
+        for session_id, step in sessions
+        for key in named.get(step, ())
+        if key in published
+    ]
+    if rows:
+        stmt = _dialect_insert(SessionTool).on_conflict_do_nothing()
+        db.session.execute(stmt, rows)
 
 
 def _dialect_insert(model):

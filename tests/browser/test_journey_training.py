@@ -20,8 +20,18 @@ pytestmark = pytest.mark.browser
 PHONE = [("phone", "nb-NO"), ("phone", "en-GB")]
 BOTH = [("phone", "nb-NO"), ("desktop", "en-GB")]
 TEXT = {
-    "nb": {"saved": "Lagret", "failed": "Ikke lagret ennå", "absent": "Fraværende"},
-    "en": {"saved": "Saved", "failed": "Not saved yet", "absent": "Absent"},
+    "nb": {
+        "saved": "Lagret",
+        "failed": "Ikke lagret ennå",
+        "absent": "Fraværende",
+        "used": "Brukt i 1 økt i nettverket.",
+    },
+    "en": {
+        "saved": "Saved",
+        "failed": "Not saved yet",
+        "absent": "Absent",
+        "used": "Used in 1 training session across the network.",
+    },
 }
 
 
@@ -42,6 +52,7 @@ def town(live_server) -> Town:
     from allin.clock import now
     from allin.enums import Role
     from allin.extensions import db
+    from allin.guide.seed import load_starter_guide
     from allin.training.services import ensure_feed
     from tests.factories import (
         make_ambassador,
@@ -94,6 +105,7 @@ def town(live_server) -> Town:
             agenda="- Gruppene pitcher\n- **Feiring**",
         )
         ensure_feed(cohort)
+        load_starter_guide()  # the programme's sessions list its tools
         db.session.commit()
         warned = enrolments[2].ambassador
         return Town(
@@ -126,9 +138,12 @@ def test_coordinator_creates_sessions_from_the_programme_and_moves_one(checked, 
 
     page.locator(".session-card__title a").first.click()
     expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
+    expect(page.locator(".session-tools a")).to_have_count(2)  # the kick-off camp's tools
     checked.check("session-detail")
     page.locator("main a[href$='/edit']").click()
     checked.check("session-edit")
+    expect(page.locator("input[name=tools]:checked")).to_have_count(2)
+    page.locator("input[name=tools]:checked").first.uncheck()
     expect(page.locator("#starts")).to_have_value("2027-08-23T10:00")
     page.fill("#starts", "2027-08-27T10:00")
     page.fill("#ends", "2027-08-26T16:00")  # a mistake first: the end before the start
@@ -141,7 +156,11 @@ def test_coordinator_creates_sessions_from_the_programme_and_moves_one(checked, 
     expect(page).to_have_url(re.compile(r"/sessions/\d+$"))
     expect(page.locator("main .facts")).to_contain_text("Stavern leirsted")
     expect(page.locator("main .facts")).to_contain_text("10:00")
+    expect(page.locator(".session-tools a")).to_have_count(1)
     checked.check("session-moved")
+    page.locator(".session-tools a").click()
+    expect(page.locator(".guide-entry__used")).to_have_text(TEXT[lang(checked)]["used"])
+    checked.check("guide-tool-used")
 
 
 @pytest.mark.parametrize("checked", PHONE, indirect=True)
