@@ -140,19 +140,20 @@ def matching(stmt: Select, query: Query, dialect: str) -> Select:
             GuideEntry.id,
         )
     expression = _fts5_expression(query)
-    in_title = (
-        select(_fts.c.rowid)
-        .where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
-        .scalar_subquery()
-    )
-    return (
-        stmt.join(_fts, _fts.c.rowid == GuideEntry.id)
+    # The matches (and their rank) first, materialised: joined directly, SQLite may drive the
+    # join from guide_entry and run the MATCH once per entry, which made the page's count take
+    # 400 ms at 2,000 entries instead of 3 ms.
+    hits = (
+        select(_fts.c.rowid, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
         .where(_FTS.op("MATCH")(literal(expression)))
-        .order_by(
-            case((GuideEntry.id.in_(in_title), 0), else_=1),
-            func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0),
-            GuideEntry.id,
-        )
+        .cte("guide_hits")
+        .prefix_with("MATERIALIZED")
+    )
+    in_title = select(_fts.c.rowid).where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
+    return stmt.join(hits, hits.c.rowid == GuideEntry.id).order_by(
+        case((GuideEntry.id.in_(in_title), 0), else_=1),
+        hits.c.rank,
+        GuideEntry.id,
     )
 
 
