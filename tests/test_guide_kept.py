@@ -120,3 +120,13 @@ def test_a_change_that_rolls_back_keeps_the_edition(app, client, world, count_qu
     with count_queries() as queries:
         assert "Kart over byen" in client.get("/guide/kart").data.decode()
     assert _reads(queries) == ["guide_edition"]
+
+
+def test_a_visitor_who_holds_a_form_token_gets_none_in_a_kept_page(app, client, world):
+    """The sign-in page puts a token in the session; a guide page rendered for that visitor
+    afterwards, and kept, must not carry it to the next visitor."""
+    _entry(app)
+    assert 'name="csrf_token"' in client.get("/login").data.decode()
+    for url in PAGES:
+        assert 'name="csrf_token"' not in client.get(url).data.decode(), url
+        assert 'name="csrf_token"' not in app.test_client().get(url).data.decode(), url

@@ -58,6 +58,7 @@ _edition = GuideEdition.__table__
 _READ = select(_edition.c.number).where(_edition.c.id == 1)
 _RAISE = update(_edition).where(_edition.c.id == 1).values(number=_edition.c.number + 1)
 _FIRST = insert(_edition).values(id=1, number=1)
+TOKEN = b'name="csrf_token"'
 
 
 class KeptPages:
@@ -121,7 +122,7 @@ def kept_for_visitors(view):
         edition = key = None
         if pages is not None and not current_user.is_authenticated and "_flashes" not in session:
             edition = db.session.connection().scalar(_READ)
-            key = (request.host, str(get_locale()), request.full_path)
+            key = (request.url, str(get_locale()))
         if edition is not None and (kept := pages.get(edition, key)) is not None:
             body, etag = kept
             response = current_app.response_class(body, mimetype="text/html")
@@ -130,7 +131,9 @@ def kept_for_visitors(view):
         else:
             response = current_app.make_response(view(**kwargs))
             if edition is not None and g.get("public_cache") and response.status_code == 200:
-                pages.put(edition, key, (response.get_data(), response.get_etag()[0]))
+                body = response.get_data()
+                if TOKEN not in body:  # never hand one visitor's form token to the next
+                    pages.put(edition, key, (body, response.get_etag()[0]))
         if g.get("public_cache"):
             return response.make_conditional(request)
         return response
