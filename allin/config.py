@@ -62,6 +62,10 @@ class Defaults:
     # 2560 x 1920): enough for any screen, and a fraction of the size.
     IMAGE_MAX_SIDE = 2560
     ATTACHMENTS_PER_CONCEPT = 50
+    # Room for concept files (SECURITY 20): what one person may upload in all, and what one
+    # municipality's concepts may hold together, in MB.
+    ATTACHMENTS_USER_MAX_MB = 200
+    ATTACHMENTS_MUNICIPALITY_MAX_MB = 5000
     UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves

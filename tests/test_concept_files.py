@@ -407,3 +407,33 @@ def test_photos_of_people_are_for_the_team_and_staff_not_the_whole_cohort(
     client.post("/logout")
     login(world.a["youth_worker"])
     assert client.get(f"/concepts/files/{people_id}").status_code == 200
+
+
+def test_one_persons_uploads_have_a_limit(app, client, world, team, login):
+    """SECURITY 20: a per-user quota, refused with a clear message and nothing written."""
+    pdf = b"%PDF-1.4\n" + b"0" * 40_000
+    app.config["ATTACHMENTS_USER_MAX_MB"] = 0.1  # about 105 kB: two of these fit
+    login(team.member)
+    for n in range(2):
+        assert upload(client, team.concept_id, pdf, f"plan{n}.pdf").status_code == 302
+    refused = upload(client, team.concept_id, pdf, "plan3.pdf")
+    assert refused.status_code == 200
+    assert "your uploads may take 0.1 MB together" in refused.data.decode()
+    assert len(stored(app)) == 2 and len(files_on_disk(app)) == 2
+    client.post("/logout")
+    login(team.teammate)  # someone else on the team still has room
+    assert upload(client, team.concept_id, pdf, "plan3.pdf").status_code == 302
+
+
+def test_one_municipalitys_concept_files_have_a_limit(app, client, world, team, login):
+    pdf = b"%PDF-1.4\n" + b"0" * 40_000
+    app.config["ATTACHMENTS_MUNICIPALITY_MAX_MB"] = 0.1
+    login(team.member)
+    upload(client, team.concept_id, pdf, "plan1.pdf")
+    client.post("/logout")
+    login(team.teammate)
+    upload(client, team.concept_id, pdf, "plan2.pdf")
+    refused = upload(client, team.concept_id, pdf, "plan3.pdf")
+    assert refused.status_code == 200
+    assert "Your municipality has no room for more concept files" in refused.data.decode()
+    assert len(stored(app)) == 2 and len(files_on_disk(app)) == 2

@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -126,6 +126,7 @@ def add_attachment(
             _l("A concept can have at most %(count)s files. Remove one first.", count=limit)
         )
     prepared = data if isinstance(data, Prepared) else prepare(data)
+    _within_quota(actor, concept.municipality_id, len(prepared.data))
     stored_name = secrets.token_hex(16) + prepared.extension
     _write_new(stored_name, prepared.data)
     attachment = Attachment(
@@ -142,6 +143,37 @@ def add_attachment(
     audit.record("concept.file_added", actor=actor, target=concept)
     db.session.flush()
     return attachment
+
+
+def _within_quota(actor: User, municipality_id: int, size: int) -> None:
+    """One person's uploads, and one municipality's concept files, each have a limit."""
+    config = current_app.config
+    by_actor, in_municipality = db.session.execute(
+        select(
+            func.coalesce(
+                func.sum(case((Attachment.uploaded_by_id == actor.id, Attachment.size), else_=0)),
+                0,
+            ),
+            func.coalesce(func.sum(Attachment.size), 0),
+        ).where(Attachment.municipality_id == municipality_id)
+    ).one()
+    mb = 1024 * 1024
+    if by_actor + size > config["ATTACHMENTS_USER_MAX_MB"] * mb:
+        raise UploadRefused(
+            _l(
+                "You have no room for more files: your uploads may take %(mb)s MB together. "
+                "Remove files you no longer need first.",
+                mb=config["ATTACHMENTS_USER_MAX_MB"],
+            )
+        )
+    if in_municipality + size > config["ATTACHMENTS_MUNICIPALITY_MAX_MB"] * mb:
+        raise UploadRefused(
+            _l(
+                "Your municipality has no room for more concept files: together they may take "
+                "%(mb)s MB. Ask a coordinator to remove files that are no longer needed.",
+                mb=config["ATTACHMENTS_MUNICIPALITY_MAX_MB"],
+            )
+        )
 
 
 def delete_attachment(attachment: Attachment, concept: Concept, *, actor: User) -> None:
