@@ -357,11 +357,10 @@ def _attendance(stmt: Select, actor) -> Select:
 
 
 def _calendar_feeds(stmt: Select, actor) -> Select:
-    """A cohort's feed address: its municipality's staff, and the cohort's ambassadors."""
+    """A cohort's shared feed address: its municipality's staff only. Ambassadors each have
+    an address of their own (Enrolment.feed_token), which ends when they withdraw."""
     if can(actor, Perm.SCHEDULE_SESSIONS):
         return stmt.where(CalendarFeed.municipality_id == actor.municipality_id)
-    if can(actor, Perm.VIEW_COHORTS):
-        return stmt.where(CalendarFeed.cohort_id.in_(_my_cohort_ids(actor)))
     return stmt.where(false())
 
 

@@ -85,3 +85,34 @@ def test_two_workers_starting_together_both_migrate_safely(tmp_path):
             schema.head_revisions()
         )
     engine.dispose()
+
+
+def test_0012_gives_every_enrolment_there_is_its_own_calendar_address(empty_database_url, make_app):
+    rows = [
+        "INSERT INTO municipality (id, name, slug, country, digital_consent_age, "
+        "photo_consent_age, created_at, updated_at) VALUES (1, 'Larvik', 'larvik', 'NO', 13, 15, "
+        ":at, :at)",
+        "INSERT INTO cohort (id, municipality_id, name, starts_on, ends_on, status, description, "
+        "created_at, updated_at) VALUES (1, 1, 'Kull', :day, :day, 'active', '', :at, :at)",
+        *(
+            f"INSERT INTO ambassador (id, municipality_id, name, name_key, birth_year, "
+            f"created_at, updated_at) VALUES ({n}, 1, 'A{n}', 'a{n}', 2010, :at, :at)"
+            for n in (1, 2)
+        ),
+        *(
+            f"INSERT INTO enrolment (id, municipality_id, cohort_id, ambassador_id, status, role, "
+            f"enrolled_at) VALUES ({n}, 1, 1, {n}, 'active', 'ambassador', :at)"
+            for n in (1, 2)
+        ),
+    ]
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=schema.MIGRATIONS_DIR, revision="0011")
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.execute(text(row), {"at": "2026-01-01 00:00:00", "day": "2026-01-01"})
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        with db.engine.connect() as connection:
+            tokens = connection.execute(text("SELECT feed_token FROM enrolment")).scalars().all()
+            assert connection.execute(text("SELECT number FROM guide_edition")).scalar() == 0
+    assert len(set(tokens)) == 2 and all(len(token) == 43 for token in tokens)

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from allin.clock import now
-from allin.enums import AttendanceValue
+from allin.enums import AttendanceValue, EnrolmentStatus, Role
 from allin.extensions import db
 from allin.models import (
     Attendance,
@@ -504,13 +504,56 @@ def test_ambassadors_see_the_subscribe_link_of_their_cohort(app, client, world, 
         me = make_ambassador(cohort.municipality, user_id=world.a["ambassador"].id)
         make_enrolment(cohort, me)
         db.session.commit()
-        token = feed_token(cohort_a)
+        cohort_token = feed_token(cohort_a)
+        own = db.session.scalar(select(Enrolment.feed_token))
     login(world.a["ambassador"])
     page = client.get(f"/cohorts/{cohort_a}").data.decode()
-    assert f"/calendar/{token}.ics" in page
+    assert f"/calendar/{own}.ics" in page and cohort_token not in page  # their own address
     assert "Idéverksted" in page
+    assert f"/calendar/{own}.ics" in client.get(f"/cohorts/{cohort_a}/sessions").data.decode()
     home = client.get("/").data.decode()
     assert "Idéverksted" in home and "Bli kjent" in home
+    assert "Idéverksted" in client.get(f"/calendar/{own}.ics").data.decode()
+
+
+def test_an_ambassadors_own_calendar_address_ends_when_they_withdraw(
+    app, client, world, login, cohort_a
+):
+    """The cohort's shared address stays with its staff; each ambassador has one of their own,
+    so a withdrawn ambassador (or one whose login is closed) no longer sees where and when
+    the group meets."""
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_a)
+        make_session(cohort, days=3, title="Idéverksted")
+        services_feed(cohort)
+        leaving = make_enrolment(cohort, make_ambassador(cohort.municipality, name="Går ut"))
+        closed = make_enrolment(cohort, make_ambassador(cohort.municipality, name="Stengt"))
+        staying = make_enrolment(cohort, make_ambassador(cohort.municipality, name="Blir"))
+        for enrolment in (leaving, closed, staying):
+            enrolment.ambassador.user_id = make_user(Role.AMBASSADOR, cohort.municipality).id
+        db.session.commit()
+        tokens = [e.feed_token for e in (leaving, closed, staying)]
+        shared = feed_token(cohort_a)
+    for token in (*tokens, shared):
+        assert client.get(f"/calendar/{token}.ics").status_code == 200
+    with app.app_context():
+        leaving = db.session.get(Enrolment, leaving.id)
+        leaving.status, leaving.withdrawn_at = EnrolmentStatus.WITHDRAWN, now()
+        db.session.get(Enrolment, closed.id).ambassador.user.active = False
+        db.session.commit()
+    assert client.get(f"/calendar/{tokens[0]}.ics").status_code == 404
+    assert client.get(f"/calendar/{tokens[1]}.ics").status_code == 404
+    assert client.get(f"/calendar/{tokens[2]}.ics").status_code == 200
+    assert client.get(f"/calendar/{shared}.ics").status_code == 200
+    # A new address for the cohort renews every address of it, the ambassadors' too.
+    login(world.a["coordinator"])
+    client.post(f"/cohorts/{cohort_a}/calendar/rotate", data=CONFIRMED)
+    assert client.get(f"/calendar/{tokens[2]}.ics").status_code == 404
+    assert client.get(f"/calendar/{shared}.ics").status_code == 404
+    with app.app_context():
+        renewed = db.session.get(Enrolment, staying.id).feed_token
+    assert renewed != tokens[2]
+    assert client.get(f"/calendar/{renewed}.ics").status_code == 200
 
 
 def test_an_ambassador_sees_only_their_own_attendance(app, client, world, login, cohort_a):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +55,10 @@ class Cohort(TimestampMixin, db.Model):
         return f"<Cohort {self.id} {self.name!r}>"
 
 
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits, 43 characters
+
+
 class Enrolment(db.Model):
     """An ambassador in a cohort (once per cohort)."""
 
@@ -71,6 +76,9 @@ class Enrolment(db.Model):
     withdrawal_note: Mapped[str | None] = mapped_column(String(200))
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The ambassador's own secret address of the cohort's calendar: it stops working when they
+    # withdraw (staff share the cohort's address, models/training.py::CalendarFeed).
+    feed_token: Mapped[str | None] = mapped_column(String(43), unique=True, default=new_feed_token)
 
     cohort: Mapped[Cohort] = relationship()
     ambassador: Mapped[Ambassador] = relationship()

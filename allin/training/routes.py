@@ -305,8 +305,8 @@ def rotate_feed(cohort_id: int):
     page = confirmation_needed(
         title=_("Make a new calendar address?"),
         consequence=_(
-            "Everyone subscribed with the old address stops getting updates and must subscribe "
-            "again with the new one."
+            "Every address of this calendar is renewed, the staff's and each ambassador's "
+            "own: everyone subscribed stops getting updates and must subscribe again."
         ),
         button=_("Make a new address"),
         cancel_url=back,

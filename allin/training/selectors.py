@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select
 
-from ..access import visible
+from ..access import Perm, can, visible
 from ..clock import now
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
@@ -18,6 +18,7 @@ from ..models import (
     Enrolment,
     SessionTool,
     TrainingSession,
+    User,
 )
 
 UPCOMING_ON_HOME = 5
@@ -71,10 +72,34 @@ def upcoming_of(actor, cohort: Cohort, limit: int = 3) -> list[TrainingSession]:
     return list(db.session.scalars(stmt))
 
 
-def feed_of(actor, cohort: Cohort) -> CalendarFeed | None:
-    return db.session.scalar(
-        visible(CalendarFeed, actor).where(CalendarFeed.cohort_id == cohort.id)
+@dataclass(frozen=True)
+class PersonalFeed:
+    """An ambassador's own address of their cohort's calendar."""
+
+    cohort_id: int
+    token: str
+
+
+def feed_of(actor, cohort: Cohort) -> CalendarFeed | PersonalFeed | None:
+    """The calendar address `actor` may subscribe to, once the cohort has sessions: the
+    cohort's own for its staff, and for an ambassador their personal one, which stops working
+    when they withdraw."""
+    if can(actor, Perm.SCHEDULE_SESSIONS):
+        return db.session.scalar(
+            visible(CalendarFeed, actor).where(CalendarFeed.cohort_id == cohort.id)
+        )
+    token = db.session.scalar(
+        visible(Enrolment, actor)
+        .with_only_columns(Enrolment.feed_token)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .join(CalendarFeed, CalendarFeed.cohort_id == Enrolment.cohort_id)
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Ambassador.user_id == actor.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        )
     )
+    return PersonalFeed(cohort.id, token) if token else None
 
 
 @dataclass(frozen=True)
@@ -115,8 +140,22 @@ def session_feed(cohort: Cohort) -> list[TrainingSession]:
 
 
 def feed_cohort(token: str) -> Cohort | None:
-    stmt = select(Cohort).join(CalendarFeed, CalendarFeed.cohort_id == Cohort.id)
-    return db.session.scalar(stmt.where(CalendarFeed.token == token))
+    """The cohort whose calendar `token` opens: the cohort's own address, or the personal one
+    of an ambassador who has not withdrawn and whose login is active."""
+    with_feed = select(Cohort).join(CalendarFeed, CalendarFeed.cohort_id == Cohort.id)
+    cohort = db.session.scalar(with_feed.where(CalendarFeed.token == token))
+    if cohort is not None:
+        return cohort
+    return db.session.scalar(
+        with_feed.join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .join(User, User.id == Ambassador.user_id)
+        .where(
+            Enrolment.feed_token == token,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            User.active.is_(True),
+        )
+    )
 
 
 def my_upcoming(actor) -> list[TrainingSession]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from ..models import (
     TrainingSession,
     User,
 )
+from ..models.cohorts import new_feed_token
 from . import programme, selectors, times
 
 
@@ -288,7 +288,7 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
 
 
 def _new_token() -> str:
-    return secrets.token_urlsafe(32)  # 256 bits, 43 characters
+    return new_feed_token()
 
 
 def ensure_feed(cohort: Cohort) -> None:
@@ -317,4 +317,6 @@ def rotate_feed(cohort: Cohort, *, actor: User) -> None:
         .values(token=_new_token(), created_at=now())
         .execution_options(synchronize_session=False)
     )
+    for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)):
+        enrolment.feed_token = new_feed_token()  # each ambassador's own address too
     audit.record("calendar.rotated", actor=actor, target=cohort)
