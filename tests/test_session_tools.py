@@ -3,7 +3,7 @@ form, shown on the session page in the reader's language, counted on the tool's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -164,3 +164,34 @@ def test_the_programme_lists_the_tools_it_names_where_the_guide_has_them(
     assert set(listed) == named - {("pitch_rehearsal", "starter:pitch-canvas")}  # a draft now
     client.post(f"/cohorts/{cohort_a}/sessions/from-programme")  # again: nothing twice
     assert len(_links(app)) == len(listed)
+
+
+def test_the_session_page_and_form_send_as_many_queries_for_3_tools_as_for_30(
+    app, client, world, login, cohort_a, assert_constant_queries
+):
+    with app.app_context():
+        session = TrainingSession(
+            municipality_id=world.municipality_a,
+            cohort_id=cohort_a,
+            title="Økt",
+            phase=Phase.CREATE,
+            starts_at=datetime(2026, 10, 1, 15, tzinfo=UTC),
+            ends_at=datetime(2026, 10, 1, 17, tzinfo=UTC),
+        )
+        db.session.add(session)
+        db.session.commit()
+        session_id = session.id
+
+    def tools(n):
+        with app.app_context():
+            for _ in range(n):
+                key = make_guide_entry(status="published", kind="tool").pair_key
+                db.session.add(SessionTool(session_id=session_id, pair_key=key))
+            db.session.commit()
+
+    tools(3)
+    login(world.a["coordinator"])
+    page = assert_constant_queries(f"/sessions/{session_id}", lambda: tools(27))
+    form = assert_constant_queries(f"/sessions/{session_id}/edit", lambda: tools(27))
+    print(f"session page: {page} queries, its form: {form}, with 3 and with 30 tools")
+    assert client.get(f"/sessions/{session_id}").data.decode().count("/guide/") >= 57
