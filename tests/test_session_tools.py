@@ -195,3 +195,27 @@ def test_the_session_page_and_form_send_as_many_queries_for_3_tools_as_for_30(
     form = assert_constant_queries(f"/sessions/{session_id}/edit", lambda: tools(27))
     print(f"session page: {page} queries, its form: {form}, with 3 and with 30 tools")
     assert client.get(f"/sessions/{session_id}").data.decode().count("/guide/") >= 57
+
+
+def test_saving_keeps_the_tools_this_form_did_not_offer(app, client, world, login, cohort_a):
+    """A tool only in English, or one unpublished since, is not on a Norwegian form: saving
+    the session must neither drop it nor fail over it."""
+    _tool(app, "Kartleggingsvandring")
+    _tool(app, "Only in English", language="en", pair_key="pair:english")
+    _tool(app, "Pitsjtrening", pair_key="pair:pitch")
+    login(world.a["coordinator"])
+    client.post(f"/cohorts/{cohort_a}/sessions/new", data=form(tools=["pair:kart", "pair:pitch"]))
+    [(session_id, _), _] = _links(app)
+    with app.app_context():
+        db.session.add(SessionTool(session_id=session_id, pair_key="pair:english"))
+        db.session.execute(
+            update(GuideEntry)
+            .where(GuideEntry.pair_key == "pair:pitch")
+            .values(status=GuideStatus.DRAFT)
+        )
+        db.session.commit()
+    edit = client.get(f"/sessions/{session_id}/edit").data.decode()
+    assert "pair:english" not in edit and "pair:pitch" not in edit
+    saved = client.post(f"/sessions/{session_id}/edit", data=form(title="Nytt navn"))
+    assert saved.status_code == 302  # "pair:kart" unticked, the other two not on the form
+    assert {key for _id, key in _links(app)} == {"pair:english", "pair:pitch"}

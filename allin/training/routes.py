@@ -72,7 +72,11 @@ def detail(session_id: int):
     )
 
 
-def _fields(form: SessionForm) -> services.SessionFields:
+def _fields(form: SessionForm, listed=()) -> services.SessionFields:
+    """What the form sends; of the tools listed before, those this form did not offer (not
+    published, or only in the other language) stay listed."""
+    offered = {key for key, _title in form.tools.choices} if "tools" in form else set()
+    chosen = set(form.tools.data or ()) if "tools" in form else set()
     return services.SessionFields(
         title=form.title.data,
         phase=form.phase.data,
@@ -82,18 +86,19 @@ def _fields(form: SessionForm) -> services.SessionFields:
         online_url=form.online_url.data or "",
         agenda=form.agenda.data or "",
         facilitator_id=form.facilitator.data or None,
-        tools=tuple(form.tools.data or ()) if "tools" in form else (),
+        tools=tuple(sorted(chosen | (set(listed) - offered))),
     )
 
 
 def _session_form(cohort, session=None):
     data = None
+    listed = selectors.tool_keys(session) if session is not None else []
     if session is not None and request.method == "GET":
         data = {
             "starts": times.to_local(session.starts_at).replace(tzinfo=None),
             "ends": times.to_local(session.ends_at).replace(tzinfo=None),
             "facilitator": session.facilitator_id or 0,
-            "tools": selectors.tool_keys(session),
+            "tools": listed,
         }
     form = SessionForm(
         obj=session,
@@ -108,7 +113,7 @@ def _session_form(cohort, session=None):
             actor=current_user,
             cohort=cohort,
             session=session,
-            fields=_fields(form),
+            fields=_fields(form, listed),
         )
         if ok:
             db.session.commit()

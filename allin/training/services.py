@@ -54,16 +54,20 @@ def _facilitator(actor: User, cohort: Cohort, user_id: int | None) -> int | None
 
 
 def _set_tools(session: TrainingSession, keys: set[str]) -> None:
-    """List exactly these guide tools; each must be a published tool (in either language)."""
+    """List exactly these guide tools. Each one added must be a published tool (in either
+    language); one listed before stays even when it is no longer published (pages show only
+    published ones), so saving a session never fails over a tool someone else unpublished."""
+    current = set(selectors.tool_keys(session))
+    if keys == current:
+        return
+    added = keys - current
     published = select(GuideEntry.pair_key).where(
-        GuideEntry.pair_key.in_(keys),
+        GuideEntry.pair_key.in_(added),
         GuideEntry.kind == GuideKind.TOOL,
         GuideEntry.status == GuideStatus.PUBLISHED,
     )
-    if keys and set(db.session.scalars(published)) != keys:
+    if added and set(db.session.scalars(published)) != added:
         raise DomainError(_l("Choose the tools among the guide's published tools."))
-    if keys == set(selectors.tool_keys(session)):
-        return
     db.session.execute(delete(SessionTool).where(SessionTool.session_id == session.id))
     db.session.add_all(SessionTool(session_id=session.id, pair_key=key) for key in sorted(keys))
 
