@@ -1,6 +1,7 @@
-"""guide edition, session tools, personal calendar addresses: a number raised by every change to
-the public guide (for the pages kept for visitors), the guide tools each training session lists,
-and each enrolment's own calendar address
+"""guide edition, session tools, personal calendar addresses
+
+A number raised by every change to the public guide (for the pages kept for visitors), the
+guide tools each training session lists, and each enrolment's own calendar address.
 
 Revision ID: 0012
 Revises: 0011
