@@ -4,10 +4,13 @@
     python -m tests.benchmarks.bench --database postgresql+psycopg://postgres@127.0.0.1/allin_bench
 
 Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N` and N x 200
-generated guide entries (tests/benchmarks/guide_entries.py), served by
-gunicorn (2 sync workers) on loopback and loaded with wrk; the bare app is served the same way
-in the same run. The table gives the ratio to the bare app and the 10x/1x ratio. Needs wrk
-(`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a unit test.
+generated guide entries (tests/benchmarks/guide_entries.py), served by gunicorn (2 sync
+workers) on loopback and loaded with wrk. Both scales are served at once and each page is
+measured at one scale right after the other, so the 10x/1x ratio does not drift with the
+machine; on PostgreSQL the larger scale goes into a sibling database ("<name>_10x"). The bare
+app is served the same way in the same run, measured first and last; the ratios use the mean.
+Needs wrk (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a
+unit test.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -148,19 +151,50 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def measure(scale: int, database: str | None, seconds: int, only: str = "") -> dict[str, dict]:
-    env, logins = prepare(scale, database)
-    results = {}
-    with gunicorn("tests.benchmarks.bare:app", env) as bare_url:
-        results["bare endpoint"] = wrk(bare_url, None, seconds)
-    with gunicorn("wsgi:app", env) as url:
-        cookies = {role: sign_in(url, login) for role, login in logins.items()}
+def sibling_database(url: str, scale: int) -> str:
+    """A second database on the same server for the larger scale (made when missing), so
+    that both scales are served at once."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{make_url(url).database}_{scale}x"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if found.first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def measure(scales, database: str | None, seconds: int, only: str = "") -> dict:
+    """Both scales are served side by side and each page is measured at one scale right after
+    the other, so the 10x/1x ratio is not skewed by the machine drifting between them; the bare
+    app is measured first and last, and the ratios use the mean."""
+    prepared = [
+        prepare(scale, database if n == 0 or not database else sibling_database(database, scale))
+        for n, scale in enumerate(scales)
+    ]
+    results: dict = {scale: {} for scale in scales}
+    with ExitStack() as stack:
+        bare_url = stack.enter_context(gunicorn("tests.benchmarks.bare:app", prepared[0][0]))
+        served = []
+        for scale, (env, logins) in zip(scales, prepared, strict=True):
+            url = stack.enter_context(gunicorn("wsgi:app", env))
+            cookies = {role: sign_in(url, login) for role, login in logins.items()}
+            served.append((scale, url, cookies))
+        bare = [wrk(bare_url, None, seconds)]
         for page in PAGES:
             if only not in page.name:
                 continue
-            cookie = cookies[page.role] if page.role else None
-            wrk(url + page.path, cookie, 1)  # warm up
-            results[page.name] = wrk(url + page.path, cookie, seconds)
+            for scale, url, cookies in served:
+                cookie = cookies[page.role] if page.role else None
+                wrk(url + page.path, cookie, 1)  # warm up
+                results[scale][page.name] = wrk(url + page.path, cookie, seconds)
+        bare.append(wrk(bare_url, None, seconds))
+    results["bare"] = bare
     return results
 
 
@@ -171,20 +205,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--pages", default="", help="only the pages whose name contains this")
     args = parser.parse_args()
-    small, large = (measure(s, args.database, args.seconds, args.pages) for s in args.scales)
+    results = measure(args.scales, args.database, args.seconds, args.pages)
+    small, large = (results[scale] for scale in args.scales)
+    bare = sum(r["rps"] for r in results["bare"]) / 2
     engine = "PostgreSQL" if args.database else "SQLite"
     print(f"\n{engine}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
     header = f"{'page':28} {'scale':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
     print(header + f" {'10x/1x':>7}")
+    labels = ("bare endpoint, first", "bare endpoint, last")
+    for label, r in zip(labels, results["bare"], strict=True):
+        print(f"{label:28} {'':>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}")
     for name in small:
-        for scale, results in zip(args.scales, (small, large), strict=True):
-            r = results[name]
-            ratio = r["rps"] / results["bare endpoint"]["rps"]
-            last = scale == args.scales[1] and small[name]["rps"]
-            growth = large[name]["rps"] / small[name]["rps"] if last else None
+        for scale, r in zip(args.scales, (small[name], large[name]), strict=True):
+            growth = f" {large[name]['rps'] / small[name]['rps']:>7.2f}" if r is large[name] else ""
             print(
                 f"{name:28} {scale:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
-                f" {ratio:>7.3f}" + (f" {growth:>7.2f}" if growth else "")
+                f" {r['rps'] / bare:>7.3f}" + growth
             )
 
 
