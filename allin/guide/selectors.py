@@ -184,6 +184,18 @@ def tools(language: Language) -> list[GuideEntry]:
     return list(db.session.scalars(in_programme_order(stmt).limit(TOOL_CHOICES)))
 
 
+def published_tool_keys(pair_keys) -> set[str]:
+    """Those of `pair_keys` that name a published tool (in either language)."""
+    if not pair_keys:
+        return set()
+    stmt = (
+        published()
+        .with_only_columns(GuideEntry.pair_key)
+        .where(GuideEntry.pair_key.in_(pair_keys), GuideEntry.kind == GuideKind.TOOL)
+    )
+    return set(db.session.scalars(stmt))
+
+
 def in_language(pair_keys: list[str], language: Language) -> list[GuideEntry]:
     """The published entries of these pairs, each in `language` when it has that version."""
     if not pair_keys:

@@ -75,8 +75,10 @@ def detail(session_id: int):
 def _fields(form: SessionForm, listed=()) -> services.SessionFields:
     """What the form sends; of the tools listed before, those this form did not offer (not
     published, or only in the other language) stay listed."""
-    offered = {key for key, _title in form.tools.choices} if "tools" in form else set()
-    chosen = set(form.tools.data or ()) if "tools" in form else set()
+    offered = chosen = set()
+    if "tools" in form:
+        offered = {key for key, _title in form.tools.choices}
+        chosen = set(form.tools.data or ())
     return services.SessionFields(
         title=form.title.data,
         phase=form.phase.data,

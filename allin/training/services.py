@@ -12,15 +12,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .. import audit
 from ..access import can_facilitate, can_schedule_in, can_take_attendance, visible
 from ..clock import now
-from ..enums import AttendanceValue, EnrolmentStatus, GuideKind, GuideStatus, Phase
+from ..enums import AttendanceValue, EnrolmentStatus, Phase
 from ..errors import DomainError
 from ..extensions import db
+from ..guide import selectors as guide_selectors
 from ..models import (
     Attendance,
     CalendarFeed,
     Cohort,
     Enrolment,
-    GuideEntry,
     SessionTool,
     TrainingSession,
     User,
@@ -61,12 +61,7 @@ def _set_tools(session: TrainingSession, keys: set[str]) -> None:
     if keys == current:
         return
     added = keys - current
-    published = select(GuideEntry.pair_key).where(
-        GuideEntry.pair_key.in_(added),
-        GuideEntry.kind == GuideKind.TOOL,
-        GuideEntry.status == GuideStatus.PUBLISHED,
-    )
-    if added and set(db.session.scalars(published)) != added:
+    if guide_selectors.published_tool_keys(added) != added:
         raise DomainError(_l("Choose the tools among the guide's published tools."))
     db.session.execute(delete(SessionTool).where(SessionTool.session_id == session.id))
     db.session.add_all(SessionTool(session_id=session.id, pair_key=key) for key in sorted(keys))
@@ -167,15 +162,7 @@ def link_programme_tools(sessions) -> None:
     (programme.toml), those the guide has published."""
     named = {step.key: step.tools for step in programme.steps()}
     wanted = {key for _id, step in sessions for key in named.get(step, ())}
-    published = set(
-        db.session.scalars(
-            select(GuideEntry.pair_key).where(
-                GuideEntry.pair_key.in_(wanted),
-                GuideEntry.kind == GuideKind.TOOL,
-                GuideEntry.status == GuideStatus.PUBLISHED,
-            )
-        )
-    )
+    published = guide_selectors.published_tool_keys(wanted)
     rows = [
         {"session_id": session_id, "pair_key": key}
         for session_id, step in sessions
@@ -291,10 +278,6 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
 # ---- calendar feed --------------------------------------------------------------------------
 
 
-def _new_token() -> str:
-    return new_feed_token()
-
-
 def ensure_feed(cohort: Cohort) -> None:
     """Give the cohort its calendar address once it has sessions (no-op when it has one)."""
     stmt = _dialect_insert(CalendarFeed).on_conflict_do_nothing(index_elements=["cohort_id"])
@@ -304,7 +287,7 @@ def ensure_feed(cohort: Cohort) -> None:
             {
                 "municipality_id": cohort.municipality_id,
                 "cohort_id": cohort.id,
-                "token": _new_token(),
+                "token": new_feed_token(),
                 "created_at": now(),
             }
         ],
@@ -318,7 +301,7 @@ def rotate_feed(cohort: Cohort, *, actor: User) -> None:
     db.session.execute(
         update(CalendarFeed)
         .where(CalendarFeed.cohort_id == cohort.id)
-        .values(token=_new_token(), created_at=now())
+        .values(token=new_feed_token(), created_at=now())
         .execution_options(synchronize_session=False)
     )
     for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)):
