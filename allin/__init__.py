@@ -30,7 +30,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import handover, i18n, models, nav, pagination, schema, schema_gate, security, sqlite  # noqa: F401
+    from . import (  # noqa: F401
+        handover,
+        i18n,
+        kept,
+        models,
+        nav,
+        pagination,
+        schema,
+        schema_gate,
+        security,
+        sqlite,
+    )
     from .auth import login
     from .concepts import files as concept_files
     from .extensions import csrf, db, limiter, migrate
@@ -56,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     pagination.init_app(app)
     handover.init_app(app)
     concept_files.init_app(app)
+    kept.init_app(app)
     guide_kept.init_app(app)
 
 

@@ -100,6 +100,10 @@ class Defaults:
     # Public guide pages each worker keeps for visitors until the guide changes (guide/kept.py);
     # 0 renders every page anew.
     GUIDE_KEPT_PAGES = 500
+    # Pages each worker keeps for signed-in readers until the data changes (kept.py); what
+    # they show because of the time is at most KEPT_PAGE_SECONDS late. 0 pages: render anew.
+    KEPT_PAGES = 500
+    KEPT_PAGE_SECONDS = 60
 
     PER_PAGE = 25
     MAX_PER_PAGE = 100

@@ -1,5 +1,5 @@
 """Public guide pages kept for visitors (allin/guide/kept.py): served from the worker's memory
-with one query, and never once a change to what they show has committed."""
+with one query (the data edition, allin/kept.py), and never once a change has committed."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_a_visitor_gets_the_kept_page_with_one_query(app, client, world, count_q
         with count_queries() as queries:
             again = client.get(url)
         assert again.status_code == 200 and again.data == first.data, url
-        assert _reads(queries) == ["guide_edition"], url
+        assert _reads(queries) == ["data_edition"], url
         assert again.headers["ETag"] == first.headers["ETag"], url
         assert again.headers["Cache-Control"] == "public, max-age=300", url
         assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
@@ -119,7 +119,7 @@ def test_a_change_that_rolls_back_keeps_the_edition(app, client, world, count_qu
         db.session.rollback()
     with count_queries() as queries:
         assert "Kart over byen" in client.get("/guide/kart").data.decode()
-    assert _reads(queries) == ["guide_edition"]
+    assert _reads(queries) == ["data_edition"]
 
 
 def test_a_visitor_who_holds_a_form_token_gets_none_in_a_kept_page(app, client, world):

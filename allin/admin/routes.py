@@ -28,6 +28,7 @@ from ..confirm import confirmation_needed
 from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db
+from ..kept import kept_for_reader
 from ..models import Invitation, Municipality, User
 from ..pagination import paginate
 from ..sqlite import write_apart
@@ -40,6 +41,7 @@ from .forms import InviteForm, MunicipalityForm, RoleForm
 
 @bp.get("/users/")
 @require(Perm.VIEW_PEOPLE)
+@kept_for_reader
 def users():
     """People in my scope, by name; search by name."""
     query = (request.args.get("q") or "").strip()[:100]

@@ -36,6 +36,7 @@ from ..concepts.selectors import cohort_section as concept_section
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
+from ..kept import kept_for_reader
 from ..models import Ambassador
 from ..pagination import paginate
 from ..security import accepts_files
@@ -61,6 +62,7 @@ def _status_filter() -> CohortStatus | None:
 
 @bp.get("/")
 @require(Perm.VIEW_COHORTS)
+@kept_for_reader
 def index():
     """Active cohorts first, then the newest; by status, and "cohorts I lead"."""
     staff = can(current_user, Perm.ENROL)
@@ -81,6 +83,7 @@ def index():
 
 @bp.get("/<int:cohort_id>")
 @require(Perm.VIEW_COHORTS)
+@kept_for_reader
 def detail(cohort_id: int):
     """A cohort's home: its facts, its people and the consents they lack (staff only)."""
     cohort = selectors.cohort_page(current_user, cohort_id)

@@ -117,9 +117,14 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        # allin/kept.py raises the data edition when a transaction that wrote commits; a
+        # migration's table may not exist yet (and workers restart after migrating anyway).
+        connection.info["data_edition_skip"] = True
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.info.pop("data_edition_skip", None)
 
 
 if context.is_offline_mode():

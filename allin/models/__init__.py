@@ -15,8 +15,8 @@ from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .concepts import Attachment, Concept, ConceptMember, ConceptSeen, ReachFigure, TimelineEntry
+from .edition import DataEdition
 from .guide import (
-    GuideEdition,
     GuideEntry,
     GuideImage,
     GuideOldSlug,
@@ -31,7 +31,6 @@ __all__ = [
     "Attachment",
     "Attendance",
     "AuditEvent",
-    "GuideEdition",
     "GuideEntry",
     "GuideImage",
     "GuideOldSlug",
@@ -44,6 +43,7 @@ __all__ = [
     "ConceptMember",
     "ConceptSeen",
     "CohortImport",
+    "DataEdition",
     "Consent",
     "Enrolment",
     "Installation",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -174,13 +174,3 @@ class GuideImage(db.Model):
     def path(self) -> str:
         return f"/guide/images/{self.name}"
 
-
-class GuideEdition(db.Model):
-    """One row: a number raised in the same transaction as every change to what the guide's
-    public pages show (allin/guide/kept.py), so a page kept for visitors is never served after
-    a change has committed."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(default=0)
-
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
