@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from threading import Lock
 
@@ -51,7 +52,7 @@ _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\
 _READ = select(DataEdition.number).where(DataEdition.id == 1)
 _RAISE = "UPDATE data_edition SET number = number + 1 WHERE id = 1"
 _FIRST = "INSERT INTO data_edition (id, number) VALUES (1, 1)"
-_TOKEN = b"\x00csrf-token\x00"
+_TOKEN = "\x00csrf-token\x00"  # where the reader's own form token goes
 
 
 class KeptPages:
@@ -62,10 +63,10 @@ class KeptPages:
         self.size = size
         self.seconds = seconds
         self.edition: int | None = None
-        self.pages: OrderedDict[tuple, tuple[float, tuple]] = OrderedDict()
+        self.pages: OrderedDict[tuple, tuple[datetime, object]] = OrderedDict()
         self.lock = Lock()  # the development server serves in threads
 
-    def get(self, edition: int, key: tuple) -> tuple | None:
+    def get(self, edition: int, key: tuple):
         with self.lock:
             if edition != self.edition:  # the data has changed: what is kept is outdated
                 self.pages.clear()
@@ -81,7 +82,7 @@ class KeptPages:
             self.pages.move_to_end(key)
             return kept[1]
 
-    def put(self, edition: int, key: tuple, page: tuple) -> None:
+    def put(self, edition: int, key: tuple, page) -> None:
         with self.lock:
             if edition != self.edition:
                 return
@@ -130,13 +131,12 @@ def kept_for_reader(view):
         key = (current_user.id, request.full_path, str(get_locale()))
         kept = pages.get(number, key)
         if kept is not None:
-            return kept[0].replace(_TOKEN, generate_csrf().encode()).decode()
+            return kept.replace(_TOKEN, generate_csrf())
         g.wrote_data = False
         html = view(**kwargs)
         if isinstance(html, str) and not session.modified and not g.wrote_data:
-            body = html.encode()
             token = g.get("csrf_token")
-            pages.put(number, key, (body.replace(token.encode(), _TOKEN) if token else body,))
+            pages.put(number, key, html.replace(token, _TOKEN) if token else html)
         return html
 
     return serve
