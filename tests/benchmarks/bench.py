@@ -34,6 +34,9 @@ from .pages import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "benchmark password 2026"
+# wrk and the sign-in send the same browser name: Flask-Login's session protection would
+# otherwise see a cookie move to another browser and mark the session on every request.
+USER_AGENT = "allin-benchmark"
 
 
 def free_port() -> int:
@@ -78,7 +81,8 @@ def gunicorn(app: str, env: dict, workers: int = 2, log=None):
 
 
 def wrk(url: str, cookie: str | None, seconds: int) -> dict:
-    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", url]
+    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command.append(url)
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -98,6 +102,7 @@ def sign_in(base: str, login: str) -> str:
     """A signed-in cookie for `login`, through the real form (CSRF token and all)."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"login": login, "password": PASSWORD, "csrf_token": token})

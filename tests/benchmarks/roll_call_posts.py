@@ -18,7 +18,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from .bench import gunicorn, prepare, sign_in
+from .bench import USER_AGENT, gunicorn, prepare, sign_in
 
 SESSION = 13
 LUA = """
@@ -32,6 +32,7 @@ request = function()
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",
     ["Cookie"] = "%(cookie)s",
+    ["User-Agent"] = "%(agent)s",
   }, body)
 end
 """
@@ -49,14 +50,21 @@ def main() -> None:
     with open(log_path, "w") as log, gunicorn("wsgi:app", env, args.workers, log) as url:
         cookie = sign_in(url, logins["youth_worker"])
         request = urllib.request.Request(
-            f"{url}/sessions/{SESSION}/roll-call", headers={"Cookie": cookie}
+            f"{url}/sessions/{SESSION}/roll-call",
+            headers={"Cookie": cookie, "User-Agent": USER_AGENT},
         )
         page = urllib.request.urlopen(request).read().decode()
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         paths = sorted(set(re.findall(rf'action="(/sessions/{SESSION}/roll-call/\d+)"', page)))
         script = folder / "taps.lua"
         script.write_text(
-            LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "token": token, "cookie": cookie}
+            LUA
+            % {
+                "paths": ", ".join(f'"{p}"' for p in paths),
+                "token": token,
+                "cookie": cookie,
+                "agent": USER_AGENT,
+            }
         )
         command = ["wrk", "-t2", "-c8", f"-d{args.seconds}s", "--latency", "-s", str(script)]
         out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
