@@ -206,7 +206,7 @@ def _refuse_unless_open(actor: User, session: TrainingSession) -> None:
 
 def record_attendance(
     session: TrainingSession, *, actor: User, enrolment_id: int, value: AttendanceValue
-) -> Attendance:
+) -> None:
     """Record one ambassador's attendance; the last write wins (one upsert, no duplicate row
     when two youth workers tap at once). A changed value is audited as a correction."""
     _refuse_unless_open(actor, session)
@@ -214,23 +214,22 @@ def record_attendance(
         value = AttendanceValue(value)
     except ValueError:
         raise DomainError(_l("Choose present, late, excused or absent.")) from None
-    enrolment = db.session.scalar(
-        visible(Enrolment, actor).where(
+    recorded = (Attendance.enrolment_id == Enrolment.id) & (Attendance.session_id == session.id)
+    found = db.session.execute(  # the member and what was recorded for them, in one query
+        visible(Enrolment, actor)
+        .outerjoin(Attendance, recorded)
+        .add_columns(Attendance.value)
+        .where(
             Enrolment.id == enrolment_id,
             Enrolment.cohort_id == session.cohort_id,
             Enrolment.status == EnrolmentStatus.ACTIVE,
         )
-    )
-    if enrolment is None:
+    ).first()
+    if found is None:
         raise DomainError(_l("This person is not an active member of the session's cohort."))
-    before = db.session.scalar(
-        select(Attendance.value).where(
-            Attendance.session_id == session.id, Attendance.enrolment_id == enrolment.id
-        )
-    )
-    stamp = now()
-    values = {"value": value, "recorded_by_id": actor.id, "recorded_at": stamp}
-    stmt = (
+    enrolment, before = found
+    values = {"value": value, "recorded_by_id": actor.id, "recorded_at": now()}
+    db.session.execute(
         _dialect_insert(Attendance)
         .values(
             municipality_id=session.municipality_id,
@@ -239,9 +238,7 @@ def record_attendance(
             **values,
         )
         .on_conflict_do_update(index_elements=["session_id", "enrolment_id"], set_=values)
-        .returning(Attendance.id)
     )
-    attendance_id = db.session.execute(stmt).scalar_one()
     if before is not None and before != value:
         audit.record(
             "attendance.corrected",
@@ -250,7 +247,6 @@ def record_attendance(
             enrolment_id=enrolment.id,
             **{"from": str(before), "to": str(value)},
         )
-    return db.session.get(Attendance, attendance_id, populate_existing=True)
 
 
 def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:

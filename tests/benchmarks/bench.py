@@ -6,9 +6,10 @@
 Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N` and N x 200
 generated guide entries (tests/benchmarks/guide_entries.py), served by gunicorn (2 sync
 workers) on loopback and loaded with wrk. Both scales are served at once and each page is
-measured at one scale right after the other, so the 10x/1x ratio does not drift with the
-machine; on PostgreSQL the larger scale goes into a sibling database ("<name>_10x"). The bare
-app is served the same way in the same run, measured first and last; the ratios use the mean.
+measured at 1x, 10x, 10x, 1x (half the time each, averaged), so the 10x/1x ratio does not
+drift with the machine; on PostgreSQL the larger scale goes into a sibling database
+("<name>_10x"). The bare app is served the same way in the same run, measured first and last;
+the ratios use the mean.
 Needs wrk (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a
 unit test.
 """
@@ -175,9 +176,9 @@ def sibling_database(url: str, scale: int) -> str:
 
 
 def measure(scales, database: str | None, seconds: int, only: str = "") -> dict:
-    """Both scales are served side by side and each page is measured at one scale right after
-    the other, so the 10x/1x ratio is not skewed by the machine drifting between them; the bare
-    app is measured first and last, and the ratios use the mean."""
+    """Both scales are served side by side and each page is measured at 1x, 10x, 10x, 1x (half
+    the time each) and averaged, so the 10x/1x ratio is not skewed by the machine drifting
+    between them; the bare app is measured first and last, and the ratios use the mean."""
     prepared = [
         prepare(scale, database if n == 0 or not database else sibling_database(database, scale))
         for n, scale in enumerate(scales)
@@ -194,10 +195,16 @@ def measure(scales, database: str | None, seconds: int, only: str = "") -> dict:
         for page in PAGES:
             if only not in page.name:
                 continue
-            for scale, url, cookies in served:
+            runs: dict = {scale: [] for scale in scales}
+            for _scale, url, cookies in served:  # warm up
+                wrk(url + page.path, cookies[page.role] if page.role else None, 1)
+            for scale, url, cookies in [*served, *reversed(served)]:  # 1x, 10x, 10x, 1x
                 cookie = cookies[page.role] if page.role else None
-                wrk(url + page.path, cookie, 1)  # warm up
-                results[scale][page.name] = wrk(url + page.path, cookie, seconds)
+                runs[scale].append(wrk(url + page.path, cookie, max(1, seconds // 2)))
+            for scale, measured in runs.items():
+                results[scale][page.name] = {
+                    key: sum(run[key] for run in measured) / len(measured) for key in measured[0]
+                }
         bare.append(wrk(bare_url, None, seconds))
     results["bare"] = bare
     return results
