@@ -121,8 +121,15 @@ def _no_write_in_a_reader(conn, cursor, statement, parameters, context, executem
 def write_apart() -> Iterator[None]:
     """A small write while a GET request (or a `reads_first` view) reads: what was read ends
     (nothing to commit), the write gets a transaction of its own that takes the write lock
-    first, and is committed. Not for a POST that has written already: it would commit that."""
-    db.session.commit()
+    first, and is committed. Not for a POST that has written already: it would commit that.
+    What was read stays loaded (ending a read changes nothing), so the write does not wait
+    on the lock while the signed-in user and the page's objects are read again."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
     before, g.sqlite_writes = g.get("sqlite_writes", False), True
     try:
         yield

@@ -28,6 +28,7 @@ from ..kept import kept_for_reader
 from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
+from ..sqlite import reads_first, write_apart
 from . import bp, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
 
@@ -229,24 +230,26 @@ def roll_call(session_id: int):
 
 @bp.post("/sessions/<int:session_id>/roll-call/<int:enrolment_id>")
 @require(Perm.TAKE_ATTENDANCE)
+@reads_first
 def record(session_id: int, enrolment_id: int):
-    """One tap: saves at once. Without JavaScript, back to the row; with it, JSON."""
+    """One tap: saves at once. Without JavaScript, back to the row; with it, JSON. Signing in,
+    the session and the form are read first; only the upsert holds SQLite's write lock, so a
+    room full of taps queues on the write alone."""
     session = _session_for_roll_call(session_id)
     form = AttendanceForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        attempt(
-            services.record_attendance,
-            session,
-            errors=errors,
-            actor=current_user,
-            enrolment_id=enrolment_id,
-            value=form.value.data,
-        )
+        with write_apart():
+            attempt(
+                services.record_attendance,
+                session,
+                errors=errors,
+                actor=current_user,
+                enrolment_id=enrolment_id,
+                value=form.value.data,
+            )
     else:
         errors.append(_("Choose present, late, excused or absent."))
-    if not errors:
-        db.session.commit()
     if _wants_json():
         if errors:
             return jsonify(ok=False, error=errors[0]), 422
