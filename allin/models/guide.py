@@ -173,4 +173,3 @@ class GuideImage(db.Model):
     @property
     def path(self) -> str:
         return f"/guide/images/{self.name}"
-
