@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
         models,
         nav,
         pagination,
+        postgres,
         schema,
         schema_gate,
         security,
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     sqlite.prepare_database_file(app)
     db.init_app(app)
     sqlite.init_app(app)
+    postgres.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)

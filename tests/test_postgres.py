@@ -1,0 +1,126 @@
+"""PostgreSQL (allin/postgres.py): plain reads run outside a transaction; the first statement
+that writes or locks begins one, and everything after it until the commit is one transaction."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from allin.extensions import db
+from allin.models import Municipality
+from allin.postgres import plain_read
+from tests.conftest import TEST_DATABASE_URL, is_postgres
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["SELECT 1", '  select "user".id FROM "user"', "SELECT a FROM t WHERE a = %(a)s"],
+)
+def test_plain_reads(statement):
+    assert plain_read(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO t VALUES (1)",
+        "UPDATE t SET a = 1",
+        "DELETE FROM t",
+        "SELECT a FROM t FOR UPDATE",
+        "SELECT a FROM t FOR NO KEY UPDATE SKIP LOCKED",
+        "SELECT a FROM t\nFOR SHARE",
+        "SELECT pg_advisory_xact_lock(1)",
+        "SELECT nextval('t_id_seq')",
+        "SAVEPOINT sa_savepoint_1",
+        "SET LOCAL session_replication_role = replica",
+        "WITH x AS (DELETE FROM t RETURNING a) SELECT a FROM x",
+        "CREATE TABLE t (a int)",
+    ],
+)
+def test_everything_else_begins_a_transaction(statement):
+    assert not plain_read(statement)
+
+
+postgres_only = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL's transactions")
+
+
+def _status(connection) -> TransactionStatus:
+    return connection.connection.dbapi_connection.info.transaction_status
+
+
+@pytest.fixture
+def municipality_id(app, world) -> int:
+    return world.municipality_a
+
+
+@pytest.fixture
+def other():
+    """A second connection, as another worker's."""
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _name(connection, municipality_id) -> str:
+    statement = select(Municipality.name).where(Municipality.id == municipality_id)
+    name = connection.scalar(statement)
+    connection.rollback()
+    return name
+
+
+@postgres_only
+def test_a_read_leaves_no_transaction_open(app, municipality_id):
+    with app.app_context():
+        db.session.get(Municipality, municipality_id)
+        assert _status(db.session.connection()) == TransactionStatus.IDLE
+
+
+@postgres_only
+def test_a_write_and_what_follows_it_are_one_transaction(app, municipality_id, other):
+    with app.app_context():
+        before = db.session.get(Municipality, municipality_id).name
+        db.session.execute(
+            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
+        )
+        connection = db.session.connection()
+        assert _status(connection) == TransactionStatus.INTRANS
+        assert (
+            db.session.scalar(select(Municipality.name).where(Municipality.id == municipality_id))
+            == "Ny"
+        )
+        assert _name(other, municipality_id) == before  # not committed: nobody else sees it
+        db.session.rollback()
+        assert _name(other, municipality_id) == before  # and the rollback undid it
+        db.session.execute(
+            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
+        )
+        db.session.commit()
+    assert _name(other, municipality_id) == "Ny"
+
+
+@postgres_only
+def test_a_row_locked_for_update_stays_locked_until_the_commit(app, municipality_id, other):
+    lock = text("SELECT id FROM municipality WHERE id = :id FOR UPDATE NOWAIT")
+    with app.app_context():
+        db.session.scalar(
+            select(Municipality).where(Municipality.id == municipality_id).with_for_update()
+        )
+        with pytest.raises(OperationalError, match="could not obtain lock"):
+            other.execute(lock, {"id": municipality_id})
+        other.rollback()
+        db.session.commit()
+    assert other.scalar(lock, {"id": municipality_id}) == municipality_id
+
+
+@postgres_only
+def test_after_a_commit_the_next_read_is_outside_a_transaction_again(app, municipality_id):
+    with app.app_context():
+        db.session.execute(
+            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
+        )
+        db.session.commit()
+        db.session.get(Municipality, municipality_id)
+        assert _status(db.session.connection()) == TransactionStatus.IDLE
