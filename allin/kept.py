@@ -50,6 +50,8 @@ SKIP = "data_edition_skip"  # connection.info key: migrations set it
 _CHANGED = "data_changed"
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
 _READ = select(DataEdition.number).where(DataEdition.id == 1)
+# The sign-in query reads the number along (one round trip fewer for a signed-in reader).
+EDITION = _READ.scalar_subquery().label("data_edition")
 _RAISE = "UPDATE data_edition SET number = number + 1 WHERE id = 1"
 _FIRST = "INSERT INTO data_edition (id, number) VALUES (1, 1)"
 _TOKEN = "\x00csrf-token\x00"  # where the reader's own form token goes
@@ -97,9 +99,18 @@ def init_app(app) -> None:
     app.extensions["kept_pages"] = KeptPages(size, seconds) if size > 0 else None
 
 
+def read_along(number: int | None) -> None:
+    """Note the data edition that the request's first query (the sign-in) read along."""
+    g.data_edition = number or 0
+
+
 def edition() -> int:
-    """The data edition, read in the request's transaction (0 before the first change)."""
-    return db.session.connection().scalar(_READ) or 0
+    """The data edition, as the request's first query read it (once), or read now; 0 before
+    the first change. Read before the page's own queries, never after."""
+    number = g.pop("data_edition", None)
+    if number is None:
+        number = db.session.connection().scalar(_READ) or 0
+    return number
 
 
 @contextmanager

@@ -25,10 +25,6 @@ def cohort_id(app, world) -> int:
         return cohort.id
 
 
-def _tables(queries) -> list[str]:
-    return [s.split("FROM ")[1].split()[0] for s in queries.statements if s != "BEGIN"]
-
-
 def _keep(client, url: str) -> bytes:
     """View twice: the first view of a cohort writes (its calendar feed), the second is kept."""
     client.get(url)
@@ -41,7 +37,7 @@ def _write(app, statement, **params):
         db.session.commit()
 
 
-def test_a_repeat_view_reads_only_the_sign_in_and_the_edition(
+def test_a_repeat_view_sends_only_the_sign_in_query_with_the_edition_read_along(
     client, world, login, cohort_id, count_queries
 ):
     login(world.a["youth_worker"])
@@ -50,7 +46,8 @@ def test_a_repeat_view_reads_only_the_sign_in_and_the_edition(
         again = client.get(f"/cohorts/{cohort_id}")
     assert again.status_code == 200 and again.data == first
     assert "Kari Nordmann" in again.data.decode()
-    assert sorted(_tables(queries)) == ["data_edition", "login_session"]
+    (statement,) = [s for s in queries.statements if s != "BEGIN"]
+    assert "FROM data_edition" in statement and "FROM login_session" in statement
 
 
 def test_every_committed_change_is_seen_at_once(app, client, world, login, cohort_id):

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit, outbox
+from .. import audit, kept, outbox
 from ..clock import now
 from ..demo import create_demo_network
 from ..enums import FailureKind, MailKind, Role
@@ -335,9 +335,10 @@ def _expired(login_session: LoginSession, user: User) -> bool:
 @cache
 def _session_by_token() -> Select:
     """Built once: every request runs it, and building a statement costs more than running it.
-    The municipality comes with the user: pages show it, and a template must never lazy-load."""
+    The municipality comes with the user: pages show it, and a template must never lazy-load.
+    The data edition comes along for kept pages (allin/kept.py)."""
     return (
-        select(LoginSession, User)
+        select(LoginSession, User, kept.EDITION)
         .join(User, LoginSession.user_id == User.id)
         .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
         .where(LoginSession.token_hash == bindparam("token_hash"))
@@ -353,7 +354,8 @@ def load_session_user(token: str) -> User | None:
     row = db.session.execute(_session_by_token(), {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
-    login_session, user = row
+    login_session, user, number = row
+    kept.read_along(number)
     if not user.active or _expired(login_session, user):
         with write_apart():
             db.session.execute(delete(LoginSession).where(LoginSession.id == login_session.id))
