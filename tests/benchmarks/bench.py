@@ -2,14 +2,17 @@
 
     python -m tests.benchmarks.bench                      # SQLite, --scale 1 and 10
     python -m tests.benchmarks.bench --database postgresql+psycopg://postgres@127.0.0.1/allin_bench
+    python -m tests.benchmarks.bench --database postgresql+psycopg://… --versus-sqlite
 
 Each scale gets a new instance seeded with `flask --app allin seed-demo --scale N` and N x 200
 generated guide entries (tests/benchmarks/guide_entries.py), served by gunicorn (2 sync
 workers) on loopback and loaded with wrk. Both scales are served at once and each page is
 measured at 1x, 10x, 10x, 1x (half the time each, averaged), so the 10x/1x ratio does not
 drift with the machine; on PostgreSQL the larger scale goes into a sibling database
-("<name>_10x"). The bare app is served the same way in the same run, measured first and last;
-the ratios use the mean.
+("<name>_10x"). With --versus-sqlite, scale 1 is served on SQLite and on PostgreSQL at once
+instead, measured SQLite, PostgreSQL, PostgreSQL, SQLite, and the last column is SQLite's
+req/s over PostgreSQL's (the engine target: within 1.5). The bare app is served the same way
+in the same run, measured first and last; the ratios use the mean.
 Needs wrk (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a
 unit test.
 """
@@ -175,39 +178,48 @@ def sibling_database(url: str, scale: int) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def measure(scales, database: str | None, seconds: int, only: str = "") -> dict:
-    """Both scales are served side by side and each page is measured at 1x, 10x, 10x, 1x (half
-    the time each) and averaged, so the 10x/1x ratio is not skewed by the machine drifting
-    between them; the bare app is measured first and last, and the ratios use the mean."""
-    prepared = [
-        prepare(scale, database if n == 0 or not database else sibling_database(database, scale))
-        for n, scale in enumerate(scales)
-    ]
-    results: dict = {scale: {} for scale in scales}
+def measure(instances, seconds: int, only: str = "") -> dict:
+    """Every instance (label, scale, database URL or None for SQLite) is served at once and
+    each page is measured on them in order and back again (half the time each) and averaged,
+    so a ratio between two instances is not skewed by the machine drifting between them; the
+    bare app is measured first and last, and the ratios use the mean."""
+    prepared = [prepare(scale, database) for _label, scale, database in instances]
+    labels = [label for label, _scale, _database in instances]
+    results: dict = {label: {} for label in labels}
     with ExitStack() as stack:
         bare_url = stack.enter_context(gunicorn("tests.benchmarks.bare:app", prepared[0][0]))
         served = []
-        for scale, (env, logins) in zip(scales, prepared, strict=True):
+        for label, (env, logins) in zip(labels, prepared, strict=True):
             url = stack.enter_context(gunicorn("wsgi:app", env))
             cookies = {role: sign_in(url, login) for role, login in logins.items()}
-            served.append((scale, url, cookies))
+            served.append((label, url, cookies))
         bare = [wrk(bare_url, None, seconds)]
         for page in PAGES:
             if only not in page.name:
                 continue
-            runs: dict = {scale: [] for scale in scales}
-            for _scale, url, cookies in served:  # warm up
+            runs: dict = {label: [] for label in labels}
+            for _label, url, cookies in served:  # warm up
                 wrk(url + page.path, cookies[page.role] if page.role else None, 1)
-            for scale, url, cookies in [*served, *reversed(served)]:  # 1x, 10x, 10x, 1x
+            for label, url, cookies in [*served, *reversed(served)]:  # there and back
                 cookie = cookies[page.role] if page.role else None
-                runs[scale].append(wrk(url + page.path, cookie, max(1, seconds // 2)))
-            for scale, measured in runs.items():
-                results[scale][page.name] = {
+                runs[label].append(wrk(url + page.path, cookie, max(1, seconds // 2)))
+            for label, measured in runs.items():
+                results[label][page.name] = {
                     key: sum(run[key] for run in measured) / len(measured) for key in measured[0]
                 }
         bare.append(wrk(bare_url, None, seconds))
     results["bare"] = bare
     return results
+
+
+def instances_for(args) -> list[tuple[str, int, str | None]]:
+    """Two scales on one engine, or (--versus-sqlite) scale 1 on SQLite and on PostgreSQL.
+    On PostgreSQL a second instance goes into a sibling database ("<name>_10x")."""
+    if args.versus_sqlite:
+        return [("SQLite", args.scales[0], None), ("PostgreSQL", args.scales[0], args.database)]
+    small, large = args.scales
+    second = sibling_database(args.database, large) if args.database else None
+    return [(f"{small}x", small, args.database), (f"{large}x", large, second)]
 
 
 def main() -> None:
@@ -216,23 +228,36 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs=2, default=[1, 10])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--pages", default="", help="only the pages whose name contains this")
+    parser.add_argument(
+        "--versus-sqlite",
+        action="store_true",
+        help="with --database: the first scale on SQLite and on PostgreSQL, side by side",
+    )
     args = parser.parse_args()
-    results = measure(args.scales, args.database, args.seconds, args.pages)
-    small, large = (results[scale] for scale in args.scales)
+    if args.versus_sqlite and not args.database:
+        parser.error("--versus-sqlite compares with the PostgreSQL of --database")
+    instances = instances_for(args)
+    results = measure(instances, args.seconds, args.pages)
+    first, second = (results[label] for label, _scale, _database in instances)
     bare = sum(r["rps"] for r in results["bare"]) / 2
-    engine = "PostgreSQL" if args.database else "SQLite"
-    print(f"\n{engine}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
-    header = f"{'page':28} {'scale':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
-    print(header + f" {'10x/1x':>7}")
+    if args.versus_sqlite:
+        heading, ratio = f"SQLite and PostgreSQL, --scale {args.scales[0]}", "SQL÷PG"
+    else:
+        heading, ratio = "PostgreSQL" if args.database else "SQLite", "10x/1x"
+    print(f"\n{heading}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
+    header = f"{'page':28} {'on':>10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
+    print(header + f" {ratio:>7}")
     labels = ("bare endpoint, first", "bare endpoint, last")
     for label, r in zip(labels, results["bare"], strict=True):
-        print(f"{label:28} {'':>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}")
-    for name in small:
-        for scale, r in zip(args.scales, (small[name], large[name]), strict=True):
-            growth = f" {large[name]['rps'] / small[name]['rps']:>7.2f}" if r is large[name] else ""
+        print(f"{label:28} {'':>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}")
+    for name in first:
+        for (label, _scale, _db), r in zip(instances, (first[name], second[name]), strict=True):
+            # --versus-sqlite: SQLite's req/s over PostgreSQL's (1.5 = PostgreSQL 1.5x slower)
+            growth = r["rps"] / first[name]["rps"]
+            shown = f" {(1 / growth if args.versus_sqlite else growth):>7.2f}"
             print(
-                f"{name:28} {scale:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
-                f" {r['rps'] / bare:>7.3f}" + growth
+                f"{name:28} {label:>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+                f" {r['rps'] / bare:>7.3f}" + (shown if r is second[name] else "")
             )
 
 
