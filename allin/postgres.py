@@ -1,9 +1,9 @@
 """PostgreSQL: a transaction begins at the first statement that writes or locks.
 
 The driver normally sends BEGIN before a request's first query and the pool sends ROLLBACK
-when the request ends. For a page that only reads, those are two of its round trips (of
-three, when it is served kept: sign-in and data edition), and the ROLLBACK also makes psycopg
-forget the statements it had prepared. So connections leave the pool in autocommit, and
+when the request ends. For a page that only reads, those are two round trips more than its
+queries (a kept page has one: the sign-in), and the ROLLBACK also makes psycopg forget the
+statements it had prepared. So connections leave the pool in autocommit, and
 plain SELECTs run on their own. Under READ COMMITTED (PostgreSQL's default, and ours) every
 statement reads its own snapshot inside a transaction too, so they see the same rows either
 way; Django runs reads like this by default.
