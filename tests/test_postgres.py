@@ -51,7 +51,7 @@ def _status(connection) -> TransactionStatus:
 
 
 @pytest.fixture
-def municipality_id(app, world) -> int:
+def municipality_id(world) -> int:
     return world.municipality_a
 
 
@@ -78,25 +78,26 @@ def test_a_read_leaves_no_transaction_open(app, municipality_id):
         assert _status(db.session.connection()) == TransactionStatus.IDLE
 
 
+def _rename(municipality_id) -> None:
+    db.session.execute(
+        update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
+    )
+
+
 @postgres_only
 def test_a_write_and_what_follows_it_are_one_transaction(app, municipality_id, other):
     with app.app_context():
         before = db.session.get(Municipality, municipality_id).name
-        db.session.execute(
-            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
+        _rename(municipality_id)
+        assert _status(db.session.connection()) == TransactionStatus.INTRANS
+        mine = db.session.scalar(
+            select(Municipality.name).where(Municipality.id == municipality_id)
         )
-        connection = db.session.connection()
-        assert _status(connection) == TransactionStatus.INTRANS
-        assert (
-            db.session.scalar(select(Municipality.name).where(Municipality.id == municipality_id))
-            == "Ny"
-        )
+        assert mine == "Ny"  # read back from the server: the transaction sees its own write
         assert _name(other, municipality_id) == before  # not committed: nobody else sees it
         db.session.rollback()
         assert _name(other, municipality_id) == before  # and the rollback undid it
-        db.session.execute(
-            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
-        )
+        _rename(municipality_id)
         db.session.commit()
     assert _name(other, municipality_id) == "Ny"
 
@@ -118,9 +119,7 @@ def test_a_row_locked_for_update_stays_locked_until_the_commit(app, municipality
 @postgres_only
 def test_after_a_commit_the_next_read_is_outside_a_transaction_again(app, municipality_id):
     with app.app_context():
-        db.session.execute(
-            update(Municipality).where(Municipality.id == municipality_id).values(name="Ny")
-        )
+        _rename(municipality_id)
         db.session.commit()
         db.session.get(Municipality, municipality_id)
         assert _status(db.session.connection()) == TransactionStatus.IDLE

@@ -251,13 +251,13 @@ def main() -> None:
     for label, r in zip(labels, results["bare"], strict=True):
         print(f"{label:28} {'':>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}")
     for name in first:
+        # 10x over 1x; --versus-sqlite: SQLite over PostgreSQL (1.5 = PostgreSQL 1.5x slower)
+        growth = second[name]["rps"] / first[name]["rps"]
+        last = f" {(1 / growth if args.versus_sqlite else growth):>7.2f}"
         for (label, _scale, _db), r in zip(instances, (first[name], second[name]), strict=True):
-            # --versus-sqlite: SQLite's req/s over PostgreSQL's (1.5 = PostgreSQL 1.5x slower)
-            growth = r["rps"] / first[name]["rps"]
-            shown = f" {(1 / growth if args.versus_sqlite else growth):>7.2f}"
             print(
                 f"{name:28} {label:>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
-                f" {r['rps'] / bare:>7.3f}" + (shown if r is second[name] else "")
+                f" {r['rps'] / bare:>7.3f}" + (last if r is second[name] else "")
             )
 
 
