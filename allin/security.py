@@ -40,10 +40,15 @@ def _refuse_unknown_host():
 
 
 def _refuse_nul():
-    """No text we store may hold a NUL character (PostgreSQL refuses it); no person types one."""
+    """No text we store or look up may hold a NUL character (PostgreSQL refuses it with an
+    error); no person types one. The query string, the form and the address's own text parts
+    (a token, a slug, a picture's name) are checked."""
     for source in (request.args, request.form):
         if any("\x00" in value for _key, values in source.lists() for value in values):
             return render_error(400)
+    path_values = (request.view_args or {}).values()
+    if any(isinstance(value, str) and "\x00" in value for value in path_values):
+        return render_error(400)
     return None
 
 
