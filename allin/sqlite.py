@@ -34,6 +34,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from . import collation
 from .extensions import db
 
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -52,7 +53,8 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL, enforced foreign keys and a busy timeout on every SQLite connection; BEGIN is ours."""
+    """WAL, enforced foreign keys, a busy timeout and the Norwegian collation on every SQLite
+    connection; BEGIN is ours."""
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None  # the driver no longer sends BEGIN (see above)
         cursor = dbapi_connection.cursor()
@@ -61,6 +63,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        collation.register(dbapi_connection)  # ORDER BY name COLLATE nb: Æ, Ø, Å after Z
 
 
 def _reads_only() -> bool:

@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, select
 
 from ..access import visible
 from ..clock import now
+from ..collation import nb_order
 from ..extensions import db
 from ..models import Invitation, LoginSession, Municipality, User
 
@@ -15,7 +16,7 @@ def people(actor, *, name_contains: str = "") -> Select:
     stmt = visible(User, actor).options(db.joinedload(User.municipality))
     if name_contains:
         stmt = stmt.where(func.lower(User.name).contains(name_contains.lower(), autoescape=True))
-    return stmt.order_by(func.lower(User.name), User.id)
+    return stmt.order_by(nb_order(User.name), User.id)
 
 
 def _open(stmt: Select) -> Select:

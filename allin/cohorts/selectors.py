@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, select
 from ..access import GRANTS, Perm, visible
 from ..ambassadors import rules
 from ..ambassadors.services import standing_consents
+from ..collation import nb_order
 from ..enums import CohortStatus, ConsentPurpose, EnrolmentStatus
 from ..extensions import db
 from ..models import Ambassador, Cohort, Consent, Enrolment, Municipality, User, cohort_lead
@@ -65,7 +66,7 @@ def members(actor, cohort: Cohort, *, missing_consent: bool = False) -> Select:
     if missing_consent:
         stmt = stmt.where(_missing_consent(), Enrolment.status != EnrolmentStatus.WITHDRAWN)
     withdrawn_last = case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)
-    return stmt.order_by(withdrawn_last, Ambassador.name_key, Enrolment.id)
+    return stmt.order_by(withdrawn_last, nb_order(Ambassador.name), Enrolment.id)
 
 
 def missing_by_ambassador(enrolments, municipality) -> dict[int, list[ConsentPurpose]]:
@@ -92,7 +93,7 @@ def lead_choices(actor) -> list[User]:
     """People who may lead a cohort: active youth workers and coordinators of my municipality."""
     roles = [role for role, perms in GRANTS.items() if Perm.ENROL in perms]
     stmt = visible(User, actor).where(User.active.is_(True), User.role.in_(roles))
-    return list(db.session.scalars(stmt.order_by(func.lower(User.name), User.id)))
+    return list(db.session.scalars(stmt.order_by(nb_order(User.name), User.id)))
 
 
 def cohort_page(actor, cohort_id: int) -> Cohort:
@@ -151,6 +152,6 @@ def without_login(actor, cohort: Cohort) -> list[Ambassador]:
             Enrolment.status != EnrolmentStatus.WITHDRAWN,
             Ambassador.user_id.is_(None),
         )
-        .order_by(Ambassador.name_key, Ambassador.id)
+        .order_by(nb_order(Ambassador.name), Ambassador.id)
     )
     return list(db.session.scalars(stmt))

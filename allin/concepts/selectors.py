@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy import Select, and_, func, select
 
 from ..access import can_lead, visible
+from ..collation import nb_order
 from ..enums import ConceptStage, EnrolmentStatus, Role, TimelineKind
 from ..extensions import db
 from ..models import (
@@ -103,7 +104,7 @@ def team_choices(cohort: Cohort) -> list[tuple[int, str]]:
         select(Enrolment.id, Ambassador.name)
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        .order_by(Ambassador.name, Enrolment.id)
+        .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
     return [(row.id, row.name) for row in db.session.execute(stmt)]
 
@@ -117,7 +118,7 @@ def mentor_choices(municipality_id: int) -> list[tuple[int, str]]:
             User.active.is_(True),
             User.role.in_((Role.YOUTH_WORKER, Role.COORDINATOR)),
         )
-        .order_by(User.name, User.id)
+        .order_by(nb_order(User.name), User.id)
     )
     return [(u.id, u.name) for u in db.session.scalars(stmt) if can_lead(u, municipality_id)]
 

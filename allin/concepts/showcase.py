@@ -18,6 +18,7 @@ from sqlalchemy import and_, select
 from .. import audit
 from ..access import can_propose_best_case
 from ..ambassadors.rules import counts_in_sql
+from ..collation import nb_order
 from ..enums import ConsentPurpose, EnrolmentStatus, GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError
 from ..extensions import db
@@ -128,7 +129,7 @@ def public_view(concept_id: int | None) -> Showcase | None:
         .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
         .join(ConceptMember, ConceptMember.enrolment_id == Enrolment.id)
         .where(ConceptMember.concept_id == concept_id)
-        .order_by(Ambassador.name, Ambassador.id)
+        .order_by(nb_order(Ambassador.name), Ambassador.id)
     ).all()
     rows = [row for row in everyone if row[3]]  # names: the current team only
     names = [row[0] for row in rows if row[1]]

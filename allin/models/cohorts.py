@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
+from ..collation import nb_order
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..extensions import db
 from .ambassadors import Ambassador
@@ -44,7 +45,9 @@ class Cohort(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
 
     municipality: Mapped[Municipality] = relationship()
-    leads: Mapped[list[User]] = relationship(secondary=cohort_lead, order_by="User.name")
+    leads: Mapped[list[User]] = relationship(
+        secondary=cohort_lead, order_by=lambda: nb_order(User.name)
+    )
 
     __table_args__ = (
         UniqueConstraint("municipality_id", "name"),

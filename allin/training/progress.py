@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from ..clock import now
 from ..cohorts.selectors import _missing_consent
+from ..collation import nb_order
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
 from ..models import Ambassador, Attendance, Enrolment, TrainingSession
@@ -203,7 +204,7 @@ def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .outerjoin(stats, stats.c.enrolment_id == Enrolment.id)
         .where(Enrolment.cohort_id == cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        .order_by(Ambassador.name_key, Enrolment.id)
+        .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
     people, total, warnings = [], Rate(), 0
     for row in db.session.execute(stmt):

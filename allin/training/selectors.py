@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, func, select
 
 from ..access import Perm, can, visible
 from ..clock import now
+from ..collation import nb_order
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
 from ..models import (
@@ -121,7 +122,7 @@ def roll_call(actor, session: TrainingSession) -> list[RollCallRow]:
             and_(Attendance.session_id == session.id, Attendance.enrolment_id == Enrolment.id),
         )
         .where(Enrolment.cohort_id == session.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
-        .order_by(Ambassador.name_key, Enrolment.id)
+        .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
     return [
         RollCallRow(e, a, name, AttendanceValue(v) if v else None)
