@@ -184,6 +184,41 @@ def test_recovery_code_signs_in_once(app, client, coordinator, enrolled, login):
         assert codes[1] not in repr(detail)
 
 
+# Digits other than 0-9 (Arabic-Indic, fullwidth) count as digits for str.isdigit(): a code
+# typed in them is told apart at the field, never compared with the app's code (a 500).
+OTHER_DIGITS = [
+    str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+    str.maketrans("0123456789", "０１２３４５６７８９"),
+]
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS, ids=["arabic-indic", "fullwidth"])
+def test_a_code_in_other_digits_gets_a_message_at_the_field(
+    app, client, coordinator, enrolled, login, digits
+):
+    secret, _codes = enrolled
+    login(coordinator)
+    response = client.post("/login/code", data={"code": code_for(secret, 30).translate(digits)})
+    assert response.status_code == 200 and b'id="code-error"' in response.data
+    assert not signed_in(client)
+    assert client.post("/login/code", data={"code": code_for(secret, 30)}).status_code == 302
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS, ids=["arabic-indic", "fullwidth"])
+def test_a_first_code_in_other_digits_gets_a_message_at_the_field(
+    app, client, coordinator, login, digits
+):
+    login(coordinator)
+    client.post("/account/two-factor/setup", data={"setup-current": PASSWORD})
+    with app.app_context():
+        secret = two_factor.pending_secret(db.session.get(User, coordinator.id))
+    typed = code_for(secret).translate(digits)
+    response = client.post("/account/two-factor/confirm", data={"code": typed})
+    assert response.status_code == 200 and b'id="code-error"' in response.data
+    with app.app_context():
+        assert not db.session.get(User, coordinator.id).two_factor_enabled
+
+
 def test_the_second_step_expires(client, coordinator, enrolled, login, frozen):
     secret, _codes = enrolled
     login(coordinator)

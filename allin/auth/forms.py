@@ -18,6 +18,7 @@ from ..fields import (
 )
 from .passwords import MAX_LENGTH, password_problem
 from .selectors import email_taken, username_taken
+from .two_factor import app_code, is_recovery_code
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
@@ -177,6 +178,10 @@ class FirstCodeForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
+    def validate_code(self, field) -> None:
+        if app_code(field.data) is None:
+            raise ValidationError(_l("The code is the 6 digits 0–9 that the app shows."))
+
 
 class SignInCodeForm(FlaskForm):
     code = StringField(
@@ -192,3 +197,9 @@ class SignInCodeForm(FlaskForm):
             "spellcheck": "false",
         },
     )
+
+    def validate_code(self, field) -> None:
+        if app_code(field.data) is None and not is_recovery_code(field.data):
+            raise ValidationError(
+                _l("Type the 6 digits 0–9 from the app, or one of your recovery codes.")
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -49,6 +50,9 @@ RECOVERY_CODE_COUNT = 10
 # 31 characters without look-alikes (no i, l, o, 0, 1): 12 of them carry 59 bits.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 12
+# The app's code: six digits 0-9. Not str.isdigit() or \d, which take every script's digits
+# ("١٢٣٤٥٦", fullwidth "１２３４５６"): hmac.compare_digest refuses those with a TypeError.
+APP_CODE = re.compile(r"[0-9]{6}")
 
 
 # ---- who ------------------------------------------------------------------------------------
@@ -140,6 +144,12 @@ def _decrypt(stored: str | None) -> str | None:
 # ---- codes from the app ---------------------------------------------------------------------
 
 
+def app_code(typed: str) -> str | None:
+    """`typed` as a code from the app (spaces left out), or None when it is not 6 digits 0-9."""
+    code = "".join(typed.split())
+    return code if APP_CODE.fullmatch(code) else None
+
+
 def matched_step(secret: str, code: str, at: datetime) -> int | None:
     """The time step (30 s) around `at` whose code is `code`: one step of clock drift either
     way, as pyotp's verify(valid_window=1) allows; compared in constant time."""
@@ -188,7 +198,7 @@ def _recovery_hashes(code: str) -> list[str]:
 
 
 def _normalise_recovery(code: str) -> str:
-    return "".join(c for c in code.lower() if c not in " -")
+    return "".join(code.lower().split()).replace("-", "")
 
 
 def new_recovery_codes(user: User) -> list[str]:
@@ -202,11 +212,17 @@ def new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def is_recovery_code(typed: str) -> bool:
+    """`typed` has the shape of a recovery code (any case, spaces and dashes left out)."""
+    code = _normalise_recovery(typed)
+    return len(code) == RECOVERY_LENGTH and not set(code) - set(RECOVERY_ALPHABET)
+
+
 def _use_recovery_code(user: User, code: str) -> bool:
     """Spend one unused recovery code of `user` (one conditional UPDATE: only once)."""
-    code = _normalise_recovery(code)
-    if len(code) != RECOVERY_LENGTH or set(code) - set(RECOVERY_ALPHABET):
+    if not is_recovery_code(code):
         return False
+    code = _normalise_recovery(code)
     row_id = db.session.scalar(
         select(RecoveryCode.id).where(
             RecoveryCode.user_id == user.id,
@@ -251,7 +267,8 @@ def confirm_enrolment(user: User, *, code: str) -> list[str]:
     secret = pending_secret(user)
     if secret is None:
         raise DomainError(_l("Start the set-up again."))
-    if not _use_totp(user, secret, code.replace(" ", "")):
+    code = app_code(code)
+    if code is None or not _use_totp(user, secret, code):
         raise DomainError(
             _l("That code is not right. Check the clock on your phone and try the newest code.")
         )
@@ -372,10 +389,9 @@ def finish_second_step(pending: PendingSignIn, *, code: str, address: str) -> Us
 
 def _check_code(user: User, code: str) -> str | None:
     """Which kind of right code `code` is ("totp" or "recovery"), or None."""
-    code = "".join(code.split())
-    if len(code) == 6 and code.isdigit():
-        return "totp" if _use_totp(user, _decrypt(user.totp_secret), code) else None
-    return "recovery" if _use_recovery_code(user, code) else None
+    if (digits := app_code(code)) is not None:
+        return "totp" if _use_totp(user, _decrypt(user.totp_secret), digits) else None
+    return "recovery" if _use_recovery_code(user, "".join(code.split())) else None
 
 
 def _count_wrong_code(pending: PendingSignIn, key: str, address: str) -> None:
