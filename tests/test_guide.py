@@ -486,6 +486,33 @@ def test_counterpart_links_the_two_languages(app, client, world, login):
     assert 'href="/guide/leir"' in client.get("/guide/camp").data.decode()
 
 
+@pytest.mark.parametrize(
+    "counterpart", ["9223372036854775808", "2147483648", "0", "-1", "abc", "١٢", "²"]
+)
+def test_a_counterpart_that_is_no_id_is_a_404(app, client, world, login, counterpart):
+    """The counterpart comes from the address (and the form posts it back): a number the
+    database cannot hold is no entry, as in a path (converters.IdConverter)."""
+    login(world.a["coordinator"])
+    assert client.get(f"/guide/new?counterpart={counterpart}").status_code == 404
+    form = entry_form(title="Camp", language="en", counterpart=counterpart, status="published")
+    assert client.post("/guide/new", data=form).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(GuideEntry)) == 0
+
+
+@pytest.mark.parametrize("version", ["9223372036854775808", "²", "١"])
+def test_an_odd_version_on_the_edit_form_asks_for_a_reload(app, client, world, login, version):
+    with app.app_context():
+        entry = make_guide_entry(municipality_id=world.municipality_a, title="Leir")
+        db.session.commit()
+        entry_id, data = entry.id, edit_form(entry, title="Camp", version=version)
+    login(world.a["coordinator"])
+    response = client.post(f"/guide/entries/{entry_id}/edit", data=data)
+    assert response.status_code == 200 and "Last inn siden på nytt" in response.data.decode()
+    with app.app_context():
+        assert db.session.get(GuideEntry, entry_id).title == "Leir"
+
+
 # ---- history --------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..converters import whole_number
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..fields import clean, no_control_characters
 from ..models.guide import SLUG_LENGTH, SUMMARY_LENGTH, TITLE_LENGTH
@@ -130,8 +131,16 @@ class EntryForm(FlaskForm):
         if problem:
             raise ValidationError(problem)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # A hidden field has no place on the page for its message: it goes above the form.
+        for field in (self.version, self.counterpart):
+            if field is not None:
+                self.form_errors.extend(field.errors)
+        return valid
+
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if whole_number(field.data) is None:
             raise ValidationError(_l("Reload the page and try again."))
 
 

@@ -36,6 +36,7 @@ from ..access import (
 )
 from ..concepts import showcase
 from ..confirm import confirmation_needed
+from ..converters import id_arg
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError, attempt, drain_refused_body, render_error
 from ..extensions import db
@@ -296,16 +297,26 @@ def manage():
     return render_template("guide/manage.html", page=paginate(stmt))
 
 
+def _counterpart() -> GuideEntry | None:
+    """The entry a new one translates (?counterpart=<id>, which the form posts back), if any:
+    an id as in a path, so a number the database cannot hold is a 404 like a missing entry."""
+    given = request.values.get("counterpart")
+    if not given:
+        return None
+    counterpart_id = id_arg(given)
+    if counterpart_id is None:
+        abort(404)
+    counterpart = get_visible_or_404(GuideEntry, counterpart_id, current_user)
+    if not can_edit_guide_entry(current_user, counterpart):
+        abort(403)
+    return counterpart
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(Perm.WRITE_GUIDE)
 def new():
     """Write a new entry, or the other-language version of one (?counterpart=<id>)."""
-    counterpart_id = request.values.get("counterpart", type=int)
-    counterpart = (
-        get_visible_or_404(GuideEntry, counterpart_id, current_user) if counterpart_id else None
-    )
-    if counterpart is not None and not can_edit_guide_entry(current_user, counterpart):
-        abort(403)
+    counterpart = _counterpart()
     form = EntryForm(statuses=_statuses(current_user), editing=False)
     if request.method == "GET":
         form.language.data = reader_language()
