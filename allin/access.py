@@ -305,9 +305,10 @@ def _my_cohort_ids(actor) -> Select:
 
 
 def _my_concept_ids(actor) -> Select:
-    """The concepts whose team `actor` is on."""
+    """The concepts whose team `actor` is on (now: not those they left)."""
     return select(ConceptMember.concept_id).where(
-        ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor))
+        ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor)),
+        ConceptMember.left_at.is_(None),
     )
 
 
@@ -552,6 +553,7 @@ def is_team_member(actor, concept) -> bool:
         select(ConceptMember.id).where(
             ConceptMember.concept_id == concept.id,
             ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor)),
+            ConceptMember.left_at.is_(None),
         )
     )
     return found is not None

@@ -121,10 +121,10 @@ def edit(cohort_id: int):
 
 
 def _cohort_form(cohort):
-    data = None
+    form = CohortForm(obj=cohort, leads=selectors.lead_choices(current_user))
     if cohort is not None and request.method == "GET":
-        data = {"leads": [u.id for u in cohort.leads]}
-    form = CohortForm(obj=cohort, data=data, leads=selectors.lead_choices(current_user))
+        # obj= fills `leads` with the users themselves (and wins over data=): use their ids.
+        form.leads.data = [u.id for u in cohort.leads]
     if form.validate_on_submit():
         ok, saved = attempt(
             services.save_cohort,

@@ -32,7 +32,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..fields import CONTROL
 from ..images import UnknownFormat, clean_image
-from ..models import Attachment, Concept, User
+from ..models import Attachment, AttachmentSubject, Concept, ConceptMember, Enrolment, User
 from ..models.concepts import FILENAME_LENGTH
 
 PDF = ("application/pdf", ".pdf")
@@ -140,9 +140,25 @@ def add_attachment(
         uploaded_by_id=actor.id,
     )
     db.session.add(attachment)
+    db.session.flush()
+    _record_team(attachment)
     audit.record("concept.file_added", actor=actor, target=concept)
     db.session.flush()
     return attachment
+
+
+def _record_team(attachment: Attachment) -> None:
+    """Who is on the team now may be in the file: its public gate needs their consent."""
+    team = select(Enrolment.ambassador_id).join(
+        ConceptMember, ConceptMember.enrolment_id == Enrolment.id
+    )
+    team = team.where(
+        ConceptMember.concept_id == attachment.concept_id, ConceptMember.left_at.is_(None)
+    )
+    db.session.add_all(
+        AttachmentSubject(attachment_id=attachment.id, ambassador_id=ambassador_id)
+        for ambassador_id in set(db.session.scalars(team))
+    )
 
 
 def _within_quota(actor: User, municipality_id: int, size: int) -> None:

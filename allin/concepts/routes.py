@@ -87,15 +87,17 @@ def board():
 
 
 def _concept_form(cohort: Cohort, concept=None) -> ConceptForm:
-    data = None
-    if concept is not None and request.method == "GET":
-        data = {"members": [m.enrolment_id for m in concept.members], "mentor": concept.mentor_id}
-    return ConceptForm(
+    form = ConceptForm(
         obj=concept,
-        data=data,
         members=selectors.team_choices(cohort),
         mentors=selectors.mentor_choices(cohort.municipality_id),
     )
+    if concept is not None and request.method == "GET":
+        # obj= fills these from the relationships of the same name (rows, not ids), and
+        # would win over data=: set them from the ids, or saving the page drops the team.
+        form.members.data = [m.enrolment_id for m in concept.members]
+        form.mentor.data = concept.mentor_id
+    return form
 
 
 def _save(form: ConceptForm, cohort: Cohort, concept=None):

@@ -193,7 +193,11 @@ def my_concepts(actor) -> list[tuple[Concept, bool]]:
         select(ConceptMember.concept_id)
         .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
-        .where(Ambassador.user_id == actor.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(
+            Ambassador.user_id == actor.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            ConceptMember.left_at.is_(None),
+        )
     )
     unread = (
         select(func.count(TimelineEntry.id))

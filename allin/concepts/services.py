@@ -145,14 +145,31 @@ def save_concept(
 
 
 def _set_team(concept: Concept, team: list[Enrolment]) -> None:
+    """Make `team` the current team. Who leaves keeps their row with `left_at` set (a photo
+    of them may be on the concept); who comes back gets the same row again. A member since
+    withdrawn from the cohort is not on the form, so saving it leaves them as they are."""
     wanted = {e.id for e in team}
-    for member in list(concept.members):
-        if member.enrolment_id not in wanted:
-            concept.members.remove(member)
-    have = {m.enrolment_id for m in concept.members}
-    for enrolment_id in sorted(wanted - have):
-        concept.members.append(ConceptMember(enrolment_id=enrolment_id))
+    rows = {m.enrolment_id: m for m in concept.team_history}
+    withdrawn = _withdrawn(set(rows) - wanted)
+    stamp = now()
+    for enrolment_id, member in rows.items():
+        if enrolment_id in wanted:
+            member.left_at = None
+        elif member.left_at is None and enrolment_id not in withdrawn:
+            member.left_at = stamp
+    for enrolment_id in sorted(wanted - set(rows)):
+        concept.team_history.append(ConceptMember(enrolment_id=enrolment_id))
     db.session.flush()
+    db.session.expire(concept, ["members"])
+
+
+def _withdrawn(enrolment_ids: set[int]) -> set[int]:
+    if not enrolment_ids:
+        return set()
+    stmt = select(Enrolment.id).where(
+        Enrolment.id.in_(enrolment_ids), Enrolment.status == EnrolmentStatus.WITHDRAWN
+    )
+    return set(db.session.scalars(stmt))
 
 
 def _add_entry(concept, actor, kind, text, *, from_stage=None, to_stage=None) -> TimelineEntry:

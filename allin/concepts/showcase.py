@@ -1,9 +1,10 @@
 """Best cases: a launched concept proposed for the guide, and what of it may be public.
 
 SECURITY decision 6: a team member's name is public only with a publish_name consent that
-counts today, a photo showing ambassadors only when every team member has a photo consent
-that counts today; otherwise "an ALL'IN ambassador" and no photo. Computed on every render
-from the consents as they stand, never copied into the entry, so a withdrawal shows at once.
+counts today, a photo showing ambassadors only when everyone who was ever on the team, and
+everyone on it when the photo was uploaded, has a photo consent that counts today; otherwise
+"an ALL'IN ambassador" and no photo. Computed on every render from the consents as they
+stand, never copied into the entry, so a withdrawal shows at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from .. import audit
 from ..access import can_propose_best_case
@@ -26,6 +27,7 @@ from ..markdown import render_markdown
 from ..models import (
     Ambassador,
     Attachment,
+    AttachmentSubject,
     Concept,
     ConceptMember,
     Consent,
@@ -114,6 +116,22 @@ class Showcase:
     anonymous_count: int
 
 
+def _may_show_people(everyone: list) -> ColumnElement[bool]:
+    """A photo showing people may be public when everyone who was ever on the team has a
+    photo consent that counts (that covers who joined after the upload, and who left), and so
+    has everyone recorded on the photo as on the team when it was uploaded."""
+    if not everyone or not all(row.photo for row in everyone):
+        return false()
+    unconsented_subject = (
+        select(AttachmentSubject.ambassador_id)
+        .join(Ambassador, Ambassador.id == AttachmentSubject.ambassador_id)
+        .where(AttachmentSubject.attachment_id == Attachment.id, ~_consent(ConsentPurpose.PHOTO))
+        .correlate(Attachment)
+        .exists()
+    )
+    return ~unconsented_subject
+
+
 def public_view(concept_id: int | None) -> Showcase | None:
     """Names and photos of a best case's concept that may be public right now (two queries)."""
     if concept_id is None:
@@ -122,21 +140,23 @@ def public_view(concept_id: int | None) -> Showcase | None:
     everyone = db.session.execute(
         select(
             Ambassador.name,
-            _consent(ConsentPurpose.PUBLISH_NAME),
-            _consent(ConsentPurpose.PHOTO),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            _consent(ConsentPurpose.PUBLISH_NAME).label("publish_name"),
+            _consent(ConsentPurpose.PHOTO).label("photo"),
+            and_(
+                Enrolment.status != EnrolmentStatus.WITHDRAWN, ConceptMember.left_at.is_(None)
+            ).label("current"),
         )
         .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
         .join(ConceptMember, ConceptMember.enrolment_id == Enrolment.id)
         .where(ConceptMember.concept_id == concept_id)
         .order_by(nb_order(Ambassador.name), Ambassador.id)
     ).all()
-    rows = [row for row in everyone if row[3]]  # names: the current team only
-    names = [row[0] for row in rows if row[1]]
-    everyone_photo = bool(everyone) and all(row[2] for row in everyone)
-    condition = Attachment.content_type.like("image/%")
-    if not everyone_photo:
-        condition = and_(condition, Attachment.shows_people.is_(False))
+    rows = [row for row in everyone if row.current]  # names: the current team only
+    names = [row.name for row in rows if row.publish_name]
+    condition = and_(
+        Attachment.content_type.like("image/%"),
+        or_(Attachment.shows_people.is_(False), _may_show_people(everyone)),
+    )
     photos = list(
         db.session.scalars(
             select(Attachment)

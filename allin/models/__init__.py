@@ -14,7 +14,15 @@ from .accounts import (
 from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
-from .concepts import Attachment, Concept, ConceptMember, ConceptSeen, ReachFigure, TimelineEntry
+from .concepts import (
+    Attachment,
+    AttachmentSubject,
+    Concept,
+    ConceptMember,
+    ConceptSeen,
+    ReachFigure,
+    TimelineEntry,
+)
 from .edition import DataEdition
 from .guide import (
     GuideEntry,
@@ -29,6 +37,7 @@ from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 __all__ = [
     "Ambassador",
     "Attachment",
+    "AttachmentSubject",
     "Attendance",
     "AuditEvent",
     "GuideEntry",

@@ -56,7 +56,14 @@ class Concept(TimestampMixin, db.Model):
 
     cohort: Mapped[Cohort] = relationship()
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    # The team as it is now; `team_history` also holds those who left (never deleted: a
+    # photo taken while they were on the team stays private without their consent).
     members: Mapped[list[ConceptMember]] = relationship(
+        primaryjoin="and_(ConceptMember.concept_id == Concept.id, ConceptMember.left_at.is_(None))",
+        order_by="ConceptMember.id",
+        viewonly=True,
+    )
+    team_history: Mapped[list[ConceptMember]] = relationship(
         back_populates="concept", cascade="all, delete-orphan", order_by="ConceptMember.id"
     )
 
@@ -76,7 +83,8 @@ class Concept(TimestampMixin, db.Model):
 
 
 class ConceptMember(db.Model):
-    """An enrolment of the concept's cohort on its team."""
+    """An enrolment of the concept's cohort on its team; one who left keeps the row with
+    `left_at` set (and comes back on the same row)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     concept_id: Mapped[int] = mapped_column(
@@ -85,8 +93,9 @@ class ConceptMember(db.Model):
     enrolment_id: Mapped[int] = mapped_column(
         ForeignKey("enrolment.id", ondelete="CASCADE"), index=True
     )
+    left_at: Mapped[datetime | None]
 
-    concept: Mapped[Concept] = relationship(back_populates="members")
+    concept: Mapped[Concept] = relationship(back_populates="team_history")
     enrolment: Mapped[Enrolment] = relationship()
 
     __table_args__ = (UniqueConstraint("concept_id", "enrolment_id"),)
@@ -154,6 +163,19 @@ class Attachment(db.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class AttachmentSubject(db.Model):
+    """Someone on the concept's team when the file was uploaded: they may be in the photo,
+    so it is public only with their photo consent, whether or not they are on the team now.
+    An ambassador with such a row cannot be deleted (RESTRICT) before the photo is."""
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    ambassador_id: Mapped[int] = mapped_column(
+        ForeignKey("ambassador.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
 
 
 class ConceptSeen(db.Model):

@@ -108,10 +108,13 @@ def _session_form(cohort, session=None):
         }
     form = SessionForm(
         obj=session,
-        data=data,
         facilitators=cohort_selectors.lead_choices(current_user),
         tools=guide_selectors.tools(reader_language()),
     )
+    # obj= wins over data= (it would fill `facilitator` with the user, not the id): set after.
+    for name, value in (data or {}).items():
+        if name in form:
+            form[name].data = value
     if form.validate_on_submit():
         ok, saved = attempt(
             services.save_session,
