@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,6 +20,7 @@ from tests.factories import (
     make_cohort,
     make_consent,
     make_enrolment,
+    make_invitation,
     make_municipality,
 )
 
@@ -372,8 +374,11 @@ def test_hand_out_cards_for_everyone_without_a_login(app, client, world, login):
     page = client.post(f"/cohorts/{cohort_id}/hand-out").data.decode()
     cards = page.split('class="hand-out__card"')[1:]
     assert len(cards) == 1
-    assert "Sigrid" in cards[0] and "Brekke" not in page and "9B Larvik" not in page
-    assert 'aria-label="Sign-in QR code for Sigrid"' in cards[0] and "/invitation/" in cards[0]
+    # First name, the last name's initial and the class: enough to tell two Sigrids apart.
+    assert '<p class="hand-out__name">Sigrid B., 9B Larvik</p>' in cards[0]
+    assert "Brekke" not in page
+    assert 'aria-label="Sign-in QR code for Sigrid B., 9B Larvik"' in cards[0]
+    assert "/invitation/" in cards[0]
     assert "Aksel is under 13" in page
     with app.app_context():
         assert count(Invitation) == 1
@@ -406,7 +411,7 @@ def test_each_card_is_the_shared_hand_over_whose_qr_decodes_to_a_working_link(
     [card] = page.split('class="hand-out__card"')[1:]
     link = re.search(r'<p class="hand-out__link">([^<]+)</p>', card).group(1)
     assert re.fullmatch(r"http://localhost/invitation/[A-Za-z0-9_-]{40,}", link), link
-    assert str(qr_svg(link, "Sign-in QR code for Sigrid")) in card
+    assert str(qr_svg(link, "Sign-in QR code for Sigrid B.")) in card
     png = io.BytesIO()
     segno.make(link, error="m").save(png, kind="png", scale=6, border=4)
     png.seek(0)
@@ -432,3 +437,95 @@ def test_racing_withdrawals_stamp_once(app, world, minor):
         with pytest.raises(DomainError):
             services.withdraw_consent(stale, actor=actor)
         db.session.rollback()
+
+
+# ---- telling people apart; the link kept off the cookie (issue 19, points 11 and 8) ---------
+
+
+def cookie_contents(app, client) -> str:
+    """The session cookie decoded: signed, not encrypted, so anyone holding it can read it."""
+    value = client.get_cookie("allin_session").value
+    return repr(app.session_interface.get_signing_serializer(app).loads(value))
+
+
+def test_the_new_login_link_never_sits_in_the_cookie(app, client, world, login, minor):
+    with app.app_context():
+        make_consent(db.session.get(Ambassador, minor), "participation")
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    assert client.post(f"/ambassadors/{minor}/login").status_code == 302
+    held = cookie_contents(app, client)
+    assert "/invitation/" not in held and "new_login_link" not in held
+    page = client.get(f"/ambassadors/{minor}").text
+    token = re.search(r'id="login-link">http://localhost/invitation/([A-Za-z0-9_-]+)<', page)[1]
+    assert token not in held
+    assert token not in cookie_contents(app, client)
+    assert 'id="login-link"' not in client.get(f"/ambassadors/{minor}").text  # shown once
+    # Another ambassador's page never shows it.
+    with app.app_context():
+        other = make_ambassador(db.session.get(Municipality, world.municipality_a), age=16)
+        db.session.commit()
+        other_id = other.id
+    client.post(f"/ambassadors/{minor}/login")
+    assert "/invitation/" not in client.get(f"/ambassadors/{other_id}").text
+    assert "/invitation/" in client.get(f"/ambassadors/{minor}").text
+
+
+def test_two_livs_get_cards_that_tell_them_apart(app, client, world, login):
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off")
+        for name, school in (("Liv Nilsen", "8B"), ("Liv Marie Berg", "9A"), ("Liv", None)):
+            make_enrolment(cohort, make_ambassador(a, age=16, name=name, school=school))
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["youth_worker"])
+    page = client.post(f"/cohorts/{cohort_id}/hand-out").text
+    names = re.findall(r'<p class="hand-out__name">([^<]+)</p>', page)
+    assert sorted(names) == ["Liv", "Liv B., 9A", "Liv N., 8B"]
+
+
+def open_card(app, client, world, login, **person) -> tuple[int, str]:
+    """Staff make a sign-in link for a 16-year-old; returns the ambassador id and the link."""
+    with app.app_context():
+        ambassador = make_ambassador(db.session.get(Municipality, world.municipality_a), **person)
+        db.session.commit()
+        ambassador_id = ambassador.id
+    login(world.a["youth_worker"])
+    client.post(f"/ambassadors/{ambassador_id}/login")
+    page = client.get(f"/ambassadors/{ambassador_id}").text
+    link = re.search(r'id="login-link">http://localhost(/invitation/[A-Za-z0-9_-]+)<', page)[1]
+    client.post("/logout")
+    return ambassador_id, link
+
+
+def test_the_link_page_asks_is_this_you_with_a_way_out(app, client, world, login):
+    _id, link = open_card(app, client, world, login, age=16, name="Liv Nilsen", school="8B")
+    kid = app.test_client()
+    kid.post("/language", data={"lang": "en"})
+    kid.get(link)
+    page = kid.get("/invitation").text
+    assert "Is this you? Liv N., 8B" in page
+    assert 'action="/invitation/not-me"' in page and "This is not me" in page
+    answer = kid.post("/invitation/not-me")
+    assert answer.status_code == 200
+    assert "give the card back" in answer.text.lower() and "Nilsen" not in answer.text
+    assert kid.get("/invitation").status_code == 404  # this browser let go of the link
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert invitation.status == "pending" and count(User, User.username.is_not(None)) == 2
+    # The right Liv can still use it.
+    right = app.test_client()
+    right.get(link)
+    assert "Is this you? Liv N., 8B" in right.get("/invitation").text
+
+
+def test_a_staff_invitation_does_not_ask_is_this_you(app, world):
+    with app.app_context():
+        _invitation, token = make_invitation(db.session.get(User, world.a["coordinator"].id))
+        db.session.commit()
+    browser = app.test_client()
+    browser.get(f"/invitation/{token}")
+    page = browser.get("/invitation", headers={"Accept-Language": "en"}).text
+    assert "Create your account" in page and "Is this you?" not in page

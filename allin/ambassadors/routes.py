@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Perm, can_enrol_in, forbid_unless, require
+from ..auth import claims
 from ..clock import now
 from ..confirm import confirmation_needed
-from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
+from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
 from ..urls import external_url
 from . import bp, rules, selectors, services
 from .forms import AmbassadorForm, ConsentForm
-
-LINK_KEY = "new_login_link"
 
 
 def _load(ambassador_id: int):
@@ -26,12 +25,12 @@ def _load(ambassador_id: int):
 
 
 def _pop_link(ambassador_id: int) -> str | None:
-    """The login link made on the previous request, shown once (redirect-after-POST)."""
-    stored = session.get(LINK_KEY)
-    if stored and stored[0] == ambassador_id:
-        session.pop(LINK_KEY)
-        return stored[1]
-    return None
+    """The login link made on the previous request, shown once (redirect-after-POST); kept on
+    the server under its invitation, never in the cookie."""
+    return claims.pop_link(
+        ClaimKind.SHOW_INVITATION_LINK,
+        lambda invitation_id: selectors.invitation_is_for(invitation_id, ambassador_id),
+    )
 
 
 @bp.get("/<int:ambassador_id>")
@@ -41,18 +40,20 @@ def detail(ambassador_id: int):
     history = selectors.consent_history(current_user, ambassador)
     standing = [c for c in history if c.withdrawn_at is None]
     link = _pop_link(ambassador.id)
+    municipality = ambassador.municipality
     return render_template(
         "ambassadors/detail.html",
         ambassador=ambassador,
         enrolments=selectors.enrolments_of(current_user, ambassador),
         history=history,
-        missing=rules.missing_purposes(ambassador, standing, ambassador.municipality),
+        missing=rules.missing_purposes(ambassador, standing, municipality),
         guardian_needed={
-            p: rules.needs_guardian(ambassador.birth_year, p, ambassador.municipality)
-            for p in ConsentPurpose
+            p: rules.needs_guardian(ambassador.birth_year, p, municipality) for p in ConsentPurpose
         },
         age=rules.conservative_age(ambassador.birth_year),
         refusal=services.login_refusal(ambassador, standing),
+        paused=ambassador.user is not None
+        and not rules.may_have_login(ambassador.birth_year, municipality, standing),
         link=link,
     )
 
@@ -142,13 +143,31 @@ def withdraw_consent(consent_id: int):
     ):
         return page
     errors: list[str] = []
-    ok, _none = attempt(services.withdraw_consent, consent, errors=errors, actor=current_user)
+    ok, stopped = attempt(services.withdraw_consent, consent, errors=errors, actor=current_user)
     if ok:
         db.session.commit()
         flash(_("The consent is withdrawn."), "success")
+        if stopped is not None:
+            flash(_login_stopped_message(name, stopped), "info")
     for error in errors:
         flash(error, "error")
     return redirect(url_for("ambassadors.detail", ambassador_id=consent.ambassador_id))
+
+
+def _login_stopped_message(name: str, stopped: services.LoginStopped) -> str:
+    """What the withdrawal ended, for the staff member who withdrew."""
+    said = [
+        _(
+            "%(name)s can no longer sign in until a guardian's consent to participation is "
+            "recorded.",
+            name=name,
+        )
+    ]
+    if stopped.sessions:
+        said.append(_("%(name)s is signed out everywhere.", name=name))
+    if stopped.links:
+        said.append(_("The sign-in link for %(name)s no longer works.", name=name))
+    return " ".join(said)
 
 
 @bp.post("/<int:ambassador_id>/login")
@@ -160,9 +179,9 @@ def create_login(ambassador_id: int):
     ok, made = attempt(services.create_login, ambassador, errors=errors, actor=current_user)
     if ok:
         invitation, token = made
-        db.session.commit()
         link = external_url("auth.invitation_link", token=token)
-        session[LINK_KEY] = [ambassador.id, link]
+        claims.keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
+        db.session.commit()
     for error in errors:
         flash(error, "error")
     return redirect(url_for("ambassadors.detail", ambassador_id=ambassador_id))

@@ -4,16 +4,23 @@ A birth year leaves two possible ages; we always take the younger one, so nobody
 as old enough to consent alone before they certainly are. The municipality's thresholds
 decide: below `digital_consent_age` a guardian gives the participation consent (and so an own
 login); below `photo_consent_age` a guardian gives consent to photos and published names.
+
+`may_have_login()` is the rule of an ambassador's own login. It is checked where access is
+decided, not only where a link is made: when staff make a sign-in link, inside the transaction
+that accepts it (auth/invitations.py), at sign-in and in the sign-in query of every request
+(auth/login.py, through `login_refused_in_sql()`); withdrawing a consent it needs ends the
+login sessions and the pending links at once (ambassadors/services.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import and_, case, exists, or_, select
 
 from ..clock import now
 from ..enums import ConsentGiver, ConsentPurpose
+from ..extensions import db
 from ..models import Ambassador, Consent, Municipality
 
 ADULT_AGE = 18
@@ -86,3 +93,48 @@ def missing_purposes(ambassador: Ambassador, standing: list[Consent], municipali
     """The purposes without a consent that counts, in declaration order."""
     covered = {c.purpose for c in standing if counts(c, ambassador.birth_year, municipality, on)}
     return [p for p in ConsentPurpose if p not in covered]
+
+
+def may_have_login(birth_year: int, municipality, standing: list[Consent], on=None) -> bool:
+    """May this ambassador have (and go on using) their own login now? From the digital-consent
+    age on, yes; below it only while a guardian's participation consent stands."""
+    if not needs_guardian(birth_year, ConsentPurpose.PARTICIPATION, municipality, on):
+        return True
+    return any(
+        c.purpose == ConsentPurpose.PARTICIPATION
+        and c.given_by == ConsentGiver.GUARDIAN
+        and c.withdrawn_at is None
+        for c in standing
+    )
+
+
+def login_refused_in_sql(which, year):
+    """`not may_have_login()` as a SQL condition: EXISTS an ambassador matching `which` (say
+    `Ambassador.user_id == User.id`, correlated to the enclosing query) who is below the
+    digital-consent age in `year` (a number, or a bind parameter for a statement built once)
+    without a standing guardian's participation consent. Indexed all the way: the unique
+    ambassador.user_id, consent.ambassador_id and the municipality's key. Tests keep it in step
+    with the Python rule."""
+    guardian_consent = exists().where(
+        Consent.ambassador_id == Ambassador.id,
+        Consent.purpose == ConsentPurpose.PARTICIPATION,
+        Consent.given_by == ConsentGiver.GUARDIAN,
+        Consent.withdrawn_at.is_(None),
+    )
+    return (
+        select(Ambassador.id)
+        .join(Municipality, Municipality.id == Ambassador.municipality_id)
+        .where(
+            which,
+            # conservative age < limit  <=>  year - birth_year - 1 < limit
+            Ambassador.birth_year > year - 1 - Municipality.digital_consent_age,
+            ~guardian_consent,
+        )
+        .exists()
+    )
+
+
+def login_refused(which) -> bool:
+    """Does the rule refuse the ambassador matching `which` a login now? One query; False
+    when no ambassador record matches (staff, or an ambassador account without a record)."""
+    return bool(db.session.scalar(select(login_refused_in_sql(which, today().year))))

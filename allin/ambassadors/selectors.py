@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from ..access import Perm, can, visible
 from ..enums import EnrolmentStatus
 from ..extensions import db
-from ..models import Ambassador, Cohort, Consent, Enrolment
+from ..models import Ambassador, Cohort, Consent, Enrolment, Invitation
 from . import rules
 
 
@@ -86,3 +86,11 @@ def ambassador_home(actor) -> dict:
         "my_consents": history,
         "my_missing": rules.missing_purposes(record, standing, record.municipality),
     }
+
+
+def invitation_is_for(invitation_id: int, ambassador_id: int) -> bool:
+    """Is this invitation the sign-in link of this ambassador? (For a link shown once.)"""
+    stmt = select(Invitation.id).where(
+        Invitation.id == invitation_id, Invitation.ambassador_id == ambassador_id
+    )
+    return db.session.scalar(stmt) is not None

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from .. import audit
 from ..access import Perm, can, can_enrol_in, visible
 from ..auth import invitations
+from ..auth.services import end_sessions
+from ..clock import now
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
 from ..errors import DomainError
 from ..extensions import db
@@ -156,8 +158,17 @@ def record_consent(
     return consent
 
 
-def withdraw_consent(consent: Consent, *, actor: User) -> None:
-    """Withdraw at once; of two clicks exactly one stamps the row (single_use.spend)."""
+@dataclass(frozen=True)
+class LoginStopped:
+    """What a withdrawal ended: the ambassador's login sessions and their pending links."""
+
+    sessions: int
+    links: int
+
+
+def withdraw_consent(consent: Consent, *, actor: User) -> LoginStopped | None:
+    """Withdraw at once; of two clicks exactly one stamps the row (single_use.spend). When the
+    login rule needed this consent, the ambassador's login stops at once too."""
     if not can_enrol_in(actor, consent):
         raise DomainError(_l("You cannot change this consent."))
     stamp = spend(Consent, consent.id, "withdrawn_at")
@@ -167,6 +178,40 @@ def withdraw_consent(consent: Consent, *, actor: User) -> None:
     consent.withdrawn_by_id = actor.id
     db.session.flush()
     audit.record("consent.withdrawn", actor=actor, target=consent, purpose=str(consent.purpose))
+    if consent.purpose != ConsentPurpose.PARTICIPATION:
+        return None
+    return stop_login_if_refused(consent.ambassador, actor=actor)
+
+
+def stop_login_if_refused(ambassador: Ambassador, *, actor: User) -> LoginStopped | None:
+    """When the login rule no longer allows this ambassador a login: every pending sign-in
+    link of theirs is revoked and every login session ends, now, with an audit event. (A
+    session that a racing acceptance starts after this is refused by its next request's
+    sign-in query: the rule is checked there too.)"""
+    if not rules.login_refused(Ambassador.id == ambassador.id):
+        return None
+    pending = db.session.scalars(
+        select(Invitation).where(
+            Invitation.ambassador_id == ambassador.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    ).all()
+    for invitation in pending:
+        invitation.revoked_at = now()
+        audit.record("invitation.revoked", actor=actor, target=invitation, reason="consent")
+    sessions = 0
+    if ambassador.user is not None:
+        sessions = end_sessions(ambassador.user, actor=actor, reason="consent_withdrawn")
+    stopped = LoginStopped(sessions=sessions, links=len(pending))
+    audit.record(
+        "ambassador.login_stopped",
+        actor=actor,
+        target=ambassador,
+        sessions=sessions,
+        links=len(pending),
+    )
+    return stopped
 
 
 # ---- logins ---------------------------------------------------------------------------------
@@ -179,15 +224,10 @@ def login_refusal(ambassador: Ambassador, standing: list[Consent] | None = None)
     if ambassador.user_id is not None:
         return _("%(name)s already has a login.", name=ambassador.first_name)
     municipality = ambassador.municipality
-    if not rules.needs_guardian(ambassador.birth_year, ConsentPurpose.PARTICIPATION, municipality):
-        return None
     if standing is None:
         standing = standing_consents([ambassador.id])
-    if any(
-        c.purpose == ConsentPurpose.PARTICIPATION and c.given_by == ConsentGiver.GUARDIAN
-        for c in standing
-        if c.ambassador_id == ambassador.id
-    ):
+    own = [c for c in standing if c.ambassador_id == ambassador.id]
+    if rules.may_have_login(ambassador.birth_year, municipality, own):
         return None
     return _(
         "%(name)s is under %(age)s, so a guardian's consent to participation must be recorded "

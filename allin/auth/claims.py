@@ -21,6 +21,7 @@ from ..clock import now
 from ..enums import ClaimKind
 from ..extensions import db
 from ..models import BrowserClaim
+from ..sqlite import write_apart
 from .services import hash_token
 
 
@@ -109,3 +110,22 @@ def release(kind: ClaimKind) -> None:
         db.session.execute(
             delete(BrowserClaim).where(BrowserClaim.handle_hash == hash_token(handle))
         )
+
+
+def keep_link(kind: ClaimKind, object_id: int, link: str) -> None:
+    """Show a new link on the next page only (redirect-after-POST without losing it), kept on
+    the server and sealed with a handle only this browser's cookie holds: never in the cookie
+    itself (issue 19.8). Flushed with the request."""
+    hold(kind, object_id=object_id, secret=link)
+
+
+def pop_link(kind: ClaimKind, belongs) -> str | None:
+    """The link kept for this page, once, when `belongs(object_id)` says it is this page's;
+    the claim ends in a write of its own (the page is a GET)."""
+    claim, _state = held(kind, touch=False)
+    if claim is None or claim.object_id is None or not belongs(claim.object_id):
+        return None
+    link = reveal(claim)
+    with write_apart():
+        release(kind)
+    return link

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import Role, can_manage_invitation, chooses_municipality, invitable_roles
+from ..ambassadors import names, rules
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db
@@ -109,6 +110,23 @@ def find_by_hash(token_hash: str | None) -> tuple[Invitation | None, str]:
     return invitation, status
 
 
+def refused(invitation: Invitation) -> bool:
+    """Does the consent rule refuse the ambassador this link is for a login now (the age or
+    the consents changed after the link was made)? False for staff invitations."""
+    return invitation.ambassador_id is not None and rules.login_refused(
+        Ambassador.id == invitation.ambassador_id
+    )
+
+
+def told_apart(invitation: Invitation) -> str | None:
+    """ "Liv N., 8B" for the link of an ambassador's login (so two Livs can tell whose link it
+    is), None for other invitations."""
+    if invitation.ambassador_id is None:
+        return None
+    ambassador = db.session.get(Ambassador, invitation.ambassador_id)
+    return names.told_apart(ambassador) if ambassador is not None else None
+
+
 def _spend(invitation: Invitation) -> None:
     """Mark the invitation used; of two racing acceptances exactly one gets through (the other
     finds no pending row and gets DomainError)."""
@@ -147,7 +165,8 @@ def _add_account(user: User) -> None:
 def accept(
     invitation: Invitation, *, name: str, email: str | None, username: str | None, password: str
 ) -> User:
-    """Create the invited account and spend the invitation."""
+    """Create the invited account and spend the invitation; an ambassador's only while the
+    consent rule allows them a login."""
     problem = password_problem(
         password, personal=(name, (email or "").split("@")[0], username or "")
     )
@@ -161,6 +180,15 @@ def accept(
         username=username or None,
     )
     user.set_password(password)
+    # The consent rule again, in this transaction: a link made while it allowed a login is
+    # refused once it no longer does (a withdrawal also revokes the link, which _spend sees).
+    if refused(invitation):
+        raise DomainError(
+            _l(
+                "You cannot get a login now: a guardian's consent is needed first. "
+                "Ask the youth worker."
+            )
+        )
     _spend(invitation)
     _add_account(user)
     invitation.user_id = user.id

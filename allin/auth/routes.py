@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from .. import demo
+from .. import audit, demo
 from ..access import Perm, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind
@@ -38,6 +38,7 @@ from .forms import (
     SetupForm,
     SignInCodeForm,
 )
+from .login import refusal_page, refused_by_consent
 
 # ---- first run ------------------------------------------------------------------------------
 
@@ -110,8 +111,22 @@ def login():
                 _("The e-mail address, username or password is wrong. Check them and try again.")
             )
         else:
-            return _password_accepted(user) or redirect(safe_next(request.args.get("next")))
+            return (
+                _refused(user)
+                or _password_accepted(user)
+                or redirect(safe_next(request.args.get("next")))
+            )
     return render_template("auth/login.html", form=form)
+
+
+def _refused(user):
+    """The refusal page when the consent rule refuses this ambassador a login now (the
+    password was right: only then is anything told), else None."""
+    if not refused_by_consent(user):
+        return None
+    audit.record("login.refused", target=user, reason="consent")
+    db.session.commit()
+    return refusal_page(user.municipality)
 
 
 def _password_accepted(user):
@@ -205,6 +220,8 @@ def accept_invitation():
         return _invalid_link("invitation", status)
     if current_user.is_authenticated:
         return render_template("auth/signed_in_already.html"), 409
+    if invitations.refused(invitation):
+        return refusal_page(invitation.municipality)
     form = AcceptInvitationForm.for_invitation(
         invitation,
         data=None
@@ -228,7 +245,19 @@ def accept_invitation():
             _sign_in(user)  # also drops the invitation token from the cookie session
             flash(_("Your account is ready, and you are signed in."), "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/accept.html", form=form, invitation=invitation)
+    return render_template(
+        "auth/accept.html", form=form, invitation=invitation, who=invitations.told_apart(invitation)
+    )
+
+
+@bp.post("/invitation/not-me")
+@public
+def not_me():
+    """The way out of "Is this you?": this browser lets go of the link, which stays valid for
+    the person it was made for."""
+    claims.release(ClaimKind.INVITATION)
+    db.session.commit()
+    return render_template("auth/not_me.html")
 
 
 def _invalid_link(kind: str, status: str):
@@ -288,15 +317,23 @@ def reset_password():
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
-            # Every other session of the account has ended; this one starts now (after the
-            # code, for staff who use two-factor sign-in: a reset link is not a second factor).
-            code_step = _password_accepted(user)  # also drops the reset token from the cookie
-            if code_step is not None:
-                flash(_("Your password is changed. Enter a code to sign in."), "success")
-                return code_step
-            flash(_("Your password is changed, and you are signed in."), "success")
-            return redirect(url_for("home.index"))
+            return _sign_in_after_reset(user)
     return render_template("auth/reset.html", form=form, user=reset.user)
+
+
+def _sign_in_after_reset(user):
+    """Every other session of the account has ended; this one starts now (after the code, for
+    staff who use two-factor sign-in: a reset link is not a second factor), unless the consent
+    rule refuses the ambassador a login."""
+    if (refusal := _refused(user)) is not None:
+        _fresh_cookie_session()  # the reset link's claim goes too
+        return refusal
+    code_step = _password_accepted(user)  # also drops the reset token from the cookie
+    if code_step is not None:
+        flash(_("Your password is changed. Enter a code to sign in."), "success")
+        return code_step
+    flash(_("Your password is changed, and you are signed in."), "success")
+    return redirect(url_for("home.index"))
 
 
 # ---- one's own account ----------------------------------------------------------------------

@@ -12,11 +12,11 @@ from functools import cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit, kept, outbox
+from .. import audit, outbox
 from ..clock import now
 from ..demo import create_demo_network
 from ..enums import FailureKind, MailKind, Role
@@ -24,7 +24,6 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Installation, LoginFailure, LoginSession, Municipality, PasswordReset, User
 from ..single_use import spend
-from ..sqlite import write_apart
 from .passwords import password_problem
 from .selectors import find_user_by_login, needs_setup, normalise_login
 
@@ -319,7 +318,8 @@ def start_session(user: User, *, user_agent: str) -> str:
     return token
 
 
-def _expired(login_session: LoginSession, user: User) -> bool:
+def session_expired(login_session: LoginSession, user: User) -> bool:
+    """Idle too long (ambassadors may idle longer than staff), or older than the absolute limit."""
     config = current_app.config
     idle_minutes = (
         config["SESSION_IDLE_MINUTES_AMBASSADOR"]
@@ -330,46 +330,6 @@ def _expired(login_session: LoginSession, user: User) -> bool:
     return current - login_session.last_seen_at > timedelta(
         minutes=idle_minutes
     ) or current - login_session.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
-
-
-@cache
-def _session_by_token() -> Select:
-    """Built once: every request runs it, and building a statement costs more than running it.
-    The municipality comes with the user: pages show it, and a template must never lazy-load.
-    The data edition comes along for kept pages (allin/kept.py)."""
-    return (
-        select(LoginSession, User, kept.EDITION)
-        .join(User, LoginSession.user_id == User.id)
-        .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
-        .where(LoginSession.token_hash == bindparam("token_hash"))
-    )
-
-
-def load_session_user(token: str) -> User | None:
-    """The active user behind a session token, or None when it was ended, expired or is unknown.
-
-    Touches last_seen at most once a minute, in its own small commit, so that reading pages
-    does not turn every request into a write.
-    """
-    row = db.session.execute(_session_by_token(), {"token_hash": hash_token(token)}).first()
-    if row is None:
-        return None
-    login_session, user, number = row
-    kept.read_along(number)
-    if not user.active or _expired(login_session, user):
-        with write_apart():
-            db.session.execute(delete(LoginSession).where(LoginSession.id == login_session.id))
-        return None
-    if now() - login_session.last_seen_at > timedelta(minutes=1):
-        with write_apart():
-            db.session.execute(
-                update(LoginSession)
-                .where(LoginSession.id == login_session.id)
-                .values(last_seen_at=now())
-            )
-    g.login_session_id = login_session.id
-    g.login_token = token
-    return user
 
 
 def end_session(login_session: LoginSession, *, actor: User) -> None:

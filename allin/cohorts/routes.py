@@ -31,6 +31,7 @@ from ..access import (
     require,
 )
 from ..ambassadors import services as ambassador_services
+from ..ambassadors.names import told_apart
 from ..clock import now
 from ..concepts.selectors import cohort_section as concept_section
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
@@ -436,7 +437,7 @@ def hand_out(cohort_id: int):
     made, refused = ambassador_services.hand_out_logins(people, actor=current_user)
     db.session.commit()
     cards = [
-        (ambassador.first_name, external_url("auth.invitation_link", token=token))
+        (told_apart(ambassador), external_url("auth.invitation_link", token=token))
         for ambassador, token in made
     ]
     return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)
