@@ -97,9 +97,10 @@ class Defaults:
     # The guide: the longest entry text, and how long browsers and proxies may keep public pages.
     GUIDE_MAX_BODY_CHARS = 1_000_000
     GUIDE_CACHE_SECONDS = 300
-    # Public guide pages each worker keeps for visitors until the guide changes (guide/kept.py);
-    # 0 renders every page anew.
+    # Public guide pages each worker keeps for visitors until the guide changes (guide/kept.py):
+    # at most this many, of at most this many bytes together; 0 renders every page anew.
     GUIDE_KEPT_PAGES = 500
+    GUIDE_KEPT_BYTES = 8 * 1024 * 1024
     # Pages each worker keeps for signed-in readers until the data changes (kept.py); what
     # they show because of the time is at most KEPT_PAGE_SECONDS late. 0 pages: render anew.
     KEPT_PAGES = 500

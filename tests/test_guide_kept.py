@@ -3,9 +3,11 @@ with one query (the data edition, allin/kept.py), and never once a change has co
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from allin.extensions import db
+from allin.guide import kept as guide_kept
 from allin.models import GuideEntry, Municipality
 from tests.factories import make_guide_entry
 
@@ -130,3 +132,70 @@ def test_a_visitor_who_holds_a_form_token_gets_none_in_a_kept_page(app, client, 
     for url in PAGES:
         assert 'name="csrf_token"' not in client.get(url).data.decode(), url
         assert 'name="csrf_token"' not in app.test_client().get(url).data.decode(), url
+
+
+# ---- what is kept, and how much -------------------------------------------------------------
+
+
+def _kept(app):
+    return app.extensions["guide_kept_pages"]
+
+
+def test_a_page_is_kept_once_whatever_else_its_address_carries(app, client, world):
+    """Keyed by what the view reads: 300 campaign tags in the address are one page, not 300
+    copies of it in every worker; the page shows its own address without them."""
+    _entry(app)
+    first = client.get("/guide/print?utm=0")
+    for n in range(1, 300):
+        again = client.get(f"/guide/print?utm={n}")
+        assert again.status_code == 200 and again.data == first.data, n
+    assert len(_kept(app).pages) == 1
+    assert 'property="og:url" content="http://localhost/guide/print"' in first.data.decode()
+    # What the view does read is part of the key, in any order.
+    client.get("/guide/?phase=prepare&kind=tool&utm=1")
+    client.get("/guide/?kind=tool&phase=prepare&utm=2")
+    client.get("/guide/?kind=tool")
+    assert len(_kept(app).pages) == 3
+
+
+def test_a_filter_the_view_reads_still_has_its_own_page(app, client, world):
+    _entry(app, phase="prepare")
+    assert "Kartlegging" in client.get("/guide/print").data.decode()
+    assert "Kartlegging" not in client.get("/guide/print?phase=pitch&utm=1").data.decode()
+    assert "Kartlegging" not in client.get("/guide/print?utm=2&phase=pitch").data.decode()
+    assert "Kartlegging" in client.get("/guide/print?utm=3").data.decode()
+
+
+@pytest.mark.parametrize("config_overrides", [{"GUIDE_KEPT_BYTES": 20_000}])
+def test_the_kept_pages_stay_under_their_size_in_bytes(app, client, world):
+    _entry(app)
+    searches = [f"/guide/search?q=kart{n}" for n in range(12)]
+    for url in searches:
+        client.get(url)
+        assert 0 < _kept(app).bytes <= 20_000
+    kept = _kept(app).pages
+    assert 1 < len(kept) < len(searches)  # the least recently served went first
+    assert [key[2] for key in kept] == [f"q=kart{n}" for n in range(12 - len(kept), 12)]
+
+
+def test_the_least_recently_served_page_goes_first():
+    pages = guide_kept.KeptPublicPages(max_pages=10, max_bytes=1000)
+    assert pages.get(1, ("a",)) is None  # the first request of edition 1
+    for name in "abc":
+        pages.put(1, (name,), b"x" * 300, "etag")
+    assert pages.get(1, ("a",)) == (b"x" * 300, "etag")  # served: now the most recent
+    pages.put(1, ("d",), b"y" * 300, "etag")
+    assert list(pages.pages) == [("c",), ("a",), ("d",)]
+    assert pages.bytes <= 1000
+    pages.put(1, ("huge",), b"z" * 2000, "etag")  # larger than everything: not kept
+    assert pages.get(1, ("huge",)) is None and len(pages.pages) == 3
+    assert pages.get(2, ("a",)) is None  # a new edition: nothing kept is served
+    assert pages.bytes == 0 and not pages.pages
+
+
+def test_at_most_so_many_pages_are_kept():
+    pages = guide_kept.KeptPublicPages(max_pages=2, max_bytes=10_000)
+    pages.get(7, ("a",))
+    for name in "abc":
+        pages.put(7, (name,), b"page", "etag")
+    assert list(pages.pages) == [("b",), ("c",)]

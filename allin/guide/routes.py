@@ -118,7 +118,7 @@ def _too_large(error):
 
 @bp.get("/")
 @public
-@kept_for_visitors
+@kept_for_visitors("lang", "phase", "kind", "tag", "group", "page")
 def index():
     """Published entries in the reader's language, grouped by phase (or kind), filtered."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -147,7 +147,7 @@ def index():
 
 @bp.get("/start")
 @public
-@kept_for_visitors
+@kept_for_visitors("lang", "page")
 def start():
     """ "Start here": every phase in programme order, with its entries."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -165,7 +165,7 @@ def start():
 
 @bp.get("/search")
 @public
-@kept_for_visitors
+@kept_for_visitors("q", "lang", "phase", "kind", "page")
 def search_page():
     """Full-text search in the reader's language, title matches first."""
     text = (request.args.get("q") or "")[:200]
@@ -193,7 +193,7 @@ def search_page():
 
 @bp.get("/print")
 @public
-@kept_for_visitors
+@kept_for_visitors("lang", "phase", "page")
 def print_guide():
     """The whole guide (or one phase) as one document, for paper or PDF."""
     language = _enum_arg(Language, "lang") or reader_language()
@@ -224,7 +224,7 @@ def language():
 
 @bp.get("/<slug>")
 @public
-@kept_for_visitors
+@kept_for_visitors()
 def entry(slug: str):
     """One entry, its other-language version and related entries; drafts only in scope."""
     if not services.SLUG.match(slug) or len(slug) > 120:
