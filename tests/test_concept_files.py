@@ -437,3 +437,55 @@ def test_one_municipalitys_concept_files_have_a_limit(app, client, world, team, 
     assert refused.status_code == 200
     assert "Your municipality has no room for more concept files" in refused.data.decode()
     assert len(stored(app)) == 2 and len(files_on_disk(app)) == 2
+
+
+# ---- quotas under parallel uploads ----------------------------------------------------------
+
+PARALLEL = 8
+
+
+@pytest.mark.parametrize("config_overrides", [{"ATTACHMENTS_PER_CONCEPT": 3}])
+def test_parallel_uploads_keep_to_the_limit(app, world, team):
+    """Eight uploads at once, each with a connection of its own, against a limit of three:
+    exactly three files. On PostgreSQL each upload counts outside any lock unless it takes
+    one (two transactions both see two files and both add a third); on SQLite writers
+    queue for the database's single write lock anyway, so there this checks the same rule
+    without a race to lose."""
+    import threading
+
+    from allin.extensions import db as database
+
+    start = threading.Barrier(PARALLEL)
+    outcomes: list[str] = []
+    data = png()
+
+    def upload(n: int) -> None:
+        with app.app_context():
+            concept = database.session.get(Concept, team.concept_id)
+            actor = database.session.get(User, team.member.id)
+            database.session.commit()  # SQLite: no transaction (and its lock) while waiting
+            start.wait(timeout=30)
+            try:
+                files.add_attachment(concept, actor=actor, data=data, filename=f"{n}.png")
+                database.session.commit()
+                outcomes.append("stored")
+            except files.UploadRefused:
+                database.session.rollback()
+                outcomes.append("refused")
+            except Exception as exc:  # noqa: BLE001 - shown by the assertion below
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == PARALLEL
+    assert outcomes.count("stored") == 3, outcomes
+    with app.app_context():
+        stored = database.session.scalar(
+            select(func.count()).where(Attachment.concept_id == team.concept_id)
+        )
+        assert stored == 3
+        on_disk = list(files.upload_folder().iterdir())
+        assert len(on_disk) == 3  # the refused ones left no file behind

@@ -32,7 +32,15 @@ from ..errors import DomainError
 from ..extensions import db
 from ..fields import CONTROL
 from ..images import UnknownFormat, clean_image
-from ..models import Attachment, AttachmentSubject, Concept, ConceptMember, Enrolment, User
+from ..models import (
+    Attachment,
+    AttachmentSubject,
+    Concept,
+    ConceptMember,
+    Enrolment,
+    Municipality,
+    User,
+)
 from ..models.concepts import FILENAME_LENGTH
 
 PDF = ("application/pdf", ".pdf")
@@ -117,6 +125,7 @@ def add_attachment(
     (its editors only)."""
     if not can_edit_concept(actor, concept):
         raise DomainError(_l("You cannot add files to this concept."))
+    _lock_quotas(concept.municipality_id)
     limit = current_app.config["ATTACHMENTS_PER_CONCEPT"]
     have = db.session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.concept_id == concept.id)
@@ -158,6 +167,21 @@ def _record_team(attachment: Attachment) -> None:
     db.session.add_all(
         AttachmentSubject(attachment_id=attachment.id, ambassador_id=ambassador_id)
         for ambassador_id in set(db.session.scalars(team))
+    )
+
+
+def _lock_quotas(municipality_id: int) -> None:
+    """Uploads of one municipality count and add one after another: the concept's file
+    count, the uploader's and the municipality's totals are all counted under this lock.
+
+    PostgreSQL: a row lock on the municipality, held to the end of the transaction; two
+    uploads that counted at once would otherwise both find room for one more. FOR NO KEY
+    UPDATE does not block inserts that merely refer to the municipality. SQLite has no row
+    locks (the clause is left out): its writers hold the one write lock from BEGIN IMMEDIATE."""
+    db.session.execute(
+        select(Municipality.id)
+        .where(Municipality.id == municipality_id)
+        .with_for_update(key_share=True)
     )
 
 
