@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from enum import StrEnum, auto
 from typing import NamedTuple
 
@@ -17,6 +18,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
+from .clock import now
 from .enums import CohortStatus, ConceptStage, EnrolmentStatus, GuideStatus, Role
 from .extensions import db
 from .models import (
@@ -519,27 +521,41 @@ def can_enrol_in(actor, record) -> bool:
 
 
 # An enrolment moves like its cohort: invited -> active -> graduated, one step forward by the
-# staff who enrol; a step back (a graduation clicked by mistake) only by a coordinator, as for
-# cohorts. Withdrawal is its own action with a reason (cohorts.withdraw); a withdrawn
-# enrolment does not move again.
+# staff who enrol; a step back only by a coordinator, as for cohorts - except that whoever
+# enrols may step a graduation back within UNDO_GRADUATION of it (a graduation clicked by
+# mistake), `graduated_at` being when it happened (cohorts.selectors.graduation_times).
+# Withdrawal is its own action with a reason (cohorts.withdraw); a withdrawn enrolment does
+# not move again.
 ENROLMENT_ORDER = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentStatus.GRADUATED)
+UNDO_GRADUATION = timedelta(days=1)
 
 
-def can_move_enrolment(actor, enrolment, to: EnrolmentStatus) -> bool:
-    """One step forward for staff of the municipality; one step back only for coordinators."""
+def can_move_enrolment(actor, enrolment, to: EnrolmentStatus, graduated_at=None) -> bool:
+    """One step forward for staff of the municipality; one step back for coordinators, and
+    from graduated for staff too within a day of the graduation."""
     if enrolment.status not in ENROLMENT_ORDER or to not in ENROLMENT_ORDER:
         return False
     if not can_enrol_in(actor, enrolment):
         return False
     step = ENROLMENT_ORDER.index(to) - ENROLMENT_ORDER.index(enrolment.status)
     if step == -1:
-        return can(actor, Perm.MANAGE_COHORTS)
+        return can(actor, Perm.MANAGE_COHORTS) or _just_graduated(enrolment, graduated_at)
     return step == 1
 
 
-def enrolment_status_moves(actor, enrolment) -> tuple[EnrolmentStatus, ...]:
+def _just_graduated(enrolment, graduated_at) -> bool:
+    return (
+        enrolment.status == EnrolmentStatus.GRADUATED
+        and graduated_at is not None
+        and now() < graduated_at + UNDO_GRADUATION
+    )
+
+
+def enrolment_status_moves(actor, enrolment, graduated_at=None) -> tuple[EnrolmentStatus, ...]:
     """The statuses `actor` may move `enrolment` to, in programme order."""
-    return tuple(s for s in ENROLMENT_ORDER if can_move_enrolment(actor, enrolment, s))
+    return tuple(
+        s for s in ENROLMENT_ORDER if can_move_enrolment(actor, enrolment, s, graduated_at)
+    )
 
 
 # ---- concepts -------------------------------------------------------------------------------

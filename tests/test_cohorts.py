@@ -184,6 +184,27 @@ def test_status_moves_forward_for_youth_workers_and_back_only_for_coordinators(
         assert db.session.get(Cohort, cohort_a).status == CohortStatus.PLANNED
 
 
+def test_completing_a_cohort_asks_first(app, client, world, login, cohort_a):
+    """Completing closes the cohort for good as far as a youth worker is concerned (only a
+    coordinator reopens it): it asks first, like withdrawing a consent (issue 19, point 12)."""
+    with app.app_context():
+        db.session.get(Cohort, cohort_a).status = CohortStatus.ACTIVE
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = client.post(f"/cohorts/{cohort_a}/status", data={"status": "completed"})
+    assert response.status_code == 200
+    assert "Complete the cohort “Vår 2027”?" in response.text
+    assert 'name="status" value="completed"' in response.text
+    assert f'href="/cohorts/{cohort_a}"' in response.text  # the way back
+    with app.app_context():
+        assert db.session.get(Cohort, cohort_a).status == CohortStatus.ACTIVE
+
+    client.post(f"/cohorts/{cohort_a}/status", data={"status": "completed", "confirmed": "yes"})
+    with app.app_context():
+        assert db.session.get(Cohort, cohort_a).status == CohortStatus.COMPLETED
+
+
 # ---- list and detail ------------------------------------------------------------------------
 
 

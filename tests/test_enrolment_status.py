@@ -55,7 +55,7 @@ def test_youth_worker_moves_invited_to_active_to_graduated(app, client, world, l
     assert response.status_code == 302
     assert response.headers["Location"] == f"/cohorts/{cohort_id}"
     assert status_of(app, enrolment_id) == ACTIVE
-    assert move(client, enrolment_id, GRADUATED, ACTIVE).status_code == 302
+    assert move(client, enrolment_id, GRADUATED, ACTIVE, confirmed="yes").status_code == 302
     assert status_of(app, enrolment_id) == GRADUATED
     with app.app_context():
         events = db.session.scalars(
@@ -146,7 +146,7 @@ def test_nobody_graduates_from_a_cohort_that_has_not_started(app, client, world,
         db.session.commit()
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    response = move(client, enrolment_id, GRADUATED, ACTIVE)
+    response = move(client, enrolment_id, GRADUATED, ACTIVE, confirmed="yes")
     assert "has not started" in client.get(response.headers["Location"]).text
     assert status_of(app, enrolment_id) == ACTIVE
 
@@ -180,7 +180,9 @@ def test_the_ambassador_page_moves_and_comes_back(app, client, world, login, mem
     assert response.headers["Location"] == f"/ambassadors/{ambassador_id}"
     assert status_of(app, enrolment_id) == ACTIVE
     # Somewhere else is not a place to go back to.
-    response = move(client, enrolment_id, GRADUATED, ACTIVE, next="//evil.example/")
+    response = move(
+        client, enrolment_id, GRADUATED, ACTIVE, next="//evil.example/", confirmed="yes"
+    )
     assert response.headers["Location"].startswith("/cohorts/")
 
 
@@ -190,3 +192,86 @@ def test_people_who_do_not_enrol_cannot_move_anyone(app, client, world, login, m
     login(world.admin if who == "network" else world.a[who])
     assert move(client, enrolment_id, ACTIVE, INVITED).status_code == 403
     assert status_of(app, enrolment_id) == INVITED
+
+
+# ---- issue 19, point 12: graduation asks first; a youth worker undoes it within a day ----------
+
+
+def graduate(client, enrolment_id):
+    return move(client, enrolment_id, GRADUATED, ACTIVE, confirmed="yes")
+
+
+def test_graduation_asks_first_and_changes_nothing_until_confirmed(
+    app, client, world, login, member
+):
+    cohort_id, enrolment_id = member
+    with app.app_context():
+        db.session.get(Enrolment, enrolment_id).status = ACTIVE
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    response = move(client, enrolment_id, GRADUATED, ACTIVE, next=f"/cohorts/{cohort_id}")
+    assert response.status_code == 200
+    page = response.text
+    assert "Mark Sigrid Brekke as graduated?" in page
+    assert 'name="confirmed" value="yes"' in page
+    for name, value in [("status", "graduated"), ("seen", "active"), ("next", "/cohorts/")]:
+        assert f'name="{name}" value="{value}' in page
+    assert status_of(app, enrolment_id) == ACTIVE
+
+    response = graduate(client, enrolment_id)
+    assert response.status_code == 302
+    assert status_of(app, enrolment_id) == GRADUATED
+
+
+def test_a_youth_worker_steps_a_graduation_back_within_a_day(
+    app, client, world, login, member, frozen
+):
+    cohort_id, enrolment_id = member
+    with app.app_context():
+        db.session.get(Enrolment, enrolment_id).status = ACTIVE
+        db.session.commit()
+    login(world.a["youth_worker"])
+    graduate(client, enrolment_id)
+    frozen.advance(hours=23)
+    login(world.a["youth_worker"])  # staff sessions idle out after 30 minutes
+    page = client.get(f"/cohorts/{cohort_id}").text
+    assert "Tilbake til «Aktiv»" in page
+
+    assert move(client, enrolment_id, ACTIVE, GRADUATED).status_code == 302
+    assert status_of(app, enrolment_id) == ACTIVE
+
+
+def test_after_a_day_only_a_coordinator_steps_a_graduation_back(
+    app, client, world, login, member, frozen
+):
+    cohort_id, enrolment_id = member
+    with app.app_context():
+        db.session.get(Enrolment, enrolment_id).status = ACTIVE
+        db.session.commit()
+    login(world.a["youth_worker"])
+    graduate(client, enrolment_id)
+    frozen.advance(hours=24, minutes=1)
+    login(world.a["youth_worker"])
+    assert "Tilbake til «Aktiv»" not in client.get(f"/cohorts/{cohort_id}").text
+    move(client, enrolment_id, ACTIVE, GRADUATED)
+    assert status_of(app, enrolment_id) == GRADUATED
+
+    client.post("/logout")
+    login(world.a["coordinator"])
+    move(client, enrolment_id, ACTIVE, GRADUATED)
+    assert status_of(app, enrolment_id) == ACTIVE
+
+
+def test_a_graduation_set_without_a_record_of_when_is_not_undone_by_a_youth_worker(
+    app, client, world, login, member
+):
+    """No audit event says when it happened (a graduation from before this rule): not within
+    a day as far as anyone can tell, so only a coordinator moves it back."""
+    _cohort_id, enrolment_id = member
+    with app.app_context():
+        db.session.get(Enrolment, enrolment_id).status = GRADUATED
+        db.session.commit()
+    login(world.a["youth_worker"])
+    move(client, enrolment_id, ACTIVE, GRADUATED)
+    assert status_of(app, enrolment_id) == GRADUATED

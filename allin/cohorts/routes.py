@@ -34,6 +34,7 @@ from ..ambassadors import services as ambassador_services
 from ..ambassadors.names import told_apart
 from ..clock import now
 from ..concepts.selectors import cohort_section as concept_section
+from ..confirm import confirmation_needed
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
@@ -90,16 +91,20 @@ def detail(cohort_id: int):
     cohort = selectors.cohort_page(current_user, cohort_id)
     staff = can_enrol_in(current_user, cohort)
     missing_only = request.args.get("missing") == "1"
-    page = missing = None
+    page = missing = graduated = namesakes = None
     if staff:
+        namesakes = selectors.namesakes(current_user, cohort)
         page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
         missing = selectors.missing_by_ambassador(page.items, cohort.municipality)
+        graduated = selectors.graduation_times(page.items)
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
         staff=staff,
         page=page,
         missing=missing,
+        graduated=graduated,
+        namesakes=namesakes,
         missing_only=missing_only,
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
@@ -150,9 +155,12 @@ def _cohort_form(cohort):
 def change_status(cohort_id: int):
     """Start, complete or (coordinators) reopen a cohort."""
     cohort = selectors.cohort_page(current_user, cohort_id)
-    forbid_unless(bool(cohort_status_moves(current_user, cohort)))
+    moves = cohort_status_moves(current_user, cohort)
+    forbid_unless(bool(moves))
     form = StatusForm()
     errors: list[str] = []
+    if form.validate_on_submit() and (page := _confirm_completion(cohort, form, moves)):
+        return page
     if form.validate_on_submit():
         ok, _none = attempt(
             services.change_status, cohort, errors=errors, actor=current_user, to=form.status.data
@@ -165,6 +173,22 @@ def change_status(cohort_id: int):
     for error in errors:
         flash(error, "error")
     return redirect(url_for("cohorts.detail", cohort_id=cohort_id))
+
+
+def _confirm_completion(cohort, form, moves):
+    """Completing closes the cohort for everyone but a coordinator: ask first."""
+    to = CohortStatus(form.status.data)
+    if to != CohortStatus.COMPLETED or to not in moves:
+        return None
+    return confirmation_needed(
+        title=_("Complete the cohort “%(name)s”?", name=cohort.name),
+        consequence=_(
+            "Nobody can be enrolled in it any more, and only a coordinator can reopen it."
+        ),
+        button=_("Complete the cohort"),
+        cancel_url=url_for("cohorts.detail", cohort_id=cohort.id),
+        keep=("status",),
+    )
 
 
 # ---- enrolment ------------------------------------------------------------------------------
@@ -254,9 +278,13 @@ def move_enrolment(enrolment_id: int):
     """Invited -> active -> graduated (a coordinator also one step back), from the member list
     or the ambassador's page; back to the page it came from."""
     enrolment = selectors.enrolment_page(current_user, enrolment_id)
-    forbid_unless(bool(enrolment_status_moves(current_user, enrolment)))
+    graduated_at = selectors.graduation_times([enrolment]).get(enrolment.id)
+    moves = enrolment_status_moves(current_user, enrolment, graduated_at)
+    forbid_unless(bool(moves))
     form = EnrolmentStatusForm()
     errors: list[str] = []
+    if form.validate_on_submit() and (page := _confirm_graduation(enrolment, form, moves)):
+        return page
     if form.validate_on_submit():
         ok, _none = attempt(
             services.move_enrolment,
@@ -284,6 +312,29 @@ def move_enrolment(enrolment_id: int):
     if not is_local_path(back):
         back = url_for("cohorts.detail", cohort_id=enrolment.cohort_id)
     return redirect(back)
+
+
+def _confirm_graduation(enrolment, form, moves):
+    """Graduating is one tap that a youth worker cannot take back after a day: ask first."""
+    to = EnrolmentStatus(form.status.data)
+    if to != EnrolmentStatus.GRADUATED or to not in moves or form.seen.data != enrolment.status:
+        return None
+    back = request.form.get("next")
+    if not is_local_path(back):
+        back = url_for("cohorts.detail", cohort_id=enrolment.cohort_id)
+    return confirmation_needed(
+        title=_("Mark %(name)s as graduated?", name=enrolment.ambassador.name),
+        consequence=_(
+            "%(name)s will be listed as having completed %(cohort)s and no longer take part "
+            "in its sessions. You can undo this within a day; after that only a coordinator "
+            "can.",
+            name=enrolment.ambassador.name,
+            cohort=enrolment.cohort.name,
+        ),
+        button=_("Mark as graduated"),
+        cancel_url=back,
+        keep=("status", "seen", "next"),
+    )
 
 
 @bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["GET", "POST"])

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import Select, case, func, select
 
-from ..access import GRANTS, Perm, visible
+from ..access import GRANTS, UNDO_GRADUATION, Perm, visible
 from ..ambassadors import rules
 from ..ambassadors.services import standing_consents
+from ..clock import now
 from ..collation import nb_order
 from ..enums import CohortStatus, ConsentPurpose, EnrolmentStatus
 from ..extensions import db
-from ..models import Ambassador, Cohort, Consent, Enrolment, Municipality, User, cohort_lead
+from ..models import (
+    Ambassador,
+    AuditEvent,
+    Cohort,
+    Consent,
+    Enrolment,
+    Municipality,
+    User,
+    cohort_lead,
+)
+from ..namesakes import Namesakes
 
 
 def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False) -> Select:
@@ -67,6 +79,40 @@ def members(actor, cohort: Cohort, *, missing_consent: bool = False) -> Select:
         stmt = stmt.where(_missing_consent(), Enrolment.status != EnrolmentStatus.WITHDRAWN)
     withdrawn_last = case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)
     return stmt.order_by(withdrawn_last, nb_order(Ambassador.name), Enrolment.id)
+
+
+def namesakes(actor, cohort: Cohort) -> Namesakes:
+    """Who shares a first name among the cohort's people (all of them, not one page's)."""
+    stmt = (
+        visible(Enrolment, actor)
+        .with_only_columns(Ambassador.name)
+        .select_from(Enrolment)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .where(Enrolment.cohort_id == cohort.id)
+    )
+    return Namesakes(db.session.scalars(stmt))
+
+
+def graduation_times(enrolments) -> dict[int, datetime]:
+    """When each graduated enrolment of these (already visible) ones graduated, if that was
+    within the undo window (access.UNDO_GRADUATION): one query over the audit trail, which
+    is never changed, from its created_at index; none when nobody here is graduated."""
+    graduated = [e for e in enrolments if e.status == EnrolmentStatus.GRADUATED]
+    if not graduated:
+        return {}
+    stmt = (
+        select(AuditEvent.object_id, func.max(AuditEvent.created_at))
+        .where(
+            AuditEvent.created_at > now() - UNDO_GRADUATION,
+            AuditEvent.action == "enrolment.status_changed",
+            AuditEvent.object_type == "enrolment",
+            AuditEvent.object_id.in_([e.id for e in graduated]),
+            AuditEvent.municipality_id.in_({e.municipality_id for e in graduated}),
+            AuditEvent.detail["to"].as_string() == str(EnrolmentStatus.GRADUATED),
+        )
+        .group_by(AuditEvent.object_id)
+    )
+    return {enrolment_id: at for enrolment_id, at in db.session.execute(stmt)}
 
 
 def missing_by_ambassador(enrolments, municipality) -> dict[int, list[ConsentPurpose]]:

@@ -23,6 +23,7 @@ from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Ambassador, Cohort, Enrolment, User
+from .selectors import graduation_times
 
 
 def _leads(actor: User, lead_ids: list[int]) -> list[User]:
@@ -159,12 +160,14 @@ def withdraw_enrolment(
 def move_enrolment(
     enrolment: Enrolment, *, actor: User, to: EnrolmentStatus, seen: EnrolmentStatus
 ) -> None:
-    """Invited -> active -> graduated, one step (back only by a coordinator), from the status
-    the actor saw: one conditional UPDATE, so of two stale pages exactly one moves the row."""
+    """Invited -> active -> graduated, one step (back only by a coordinator, or within a day of
+    a graduation), from the status the actor saw: one conditional UPDATE, so of two stale
+    pages exactly one moves the row."""
     to, seen = EnrolmentStatus(to), EnrolmentStatus(seen)
     if enrolment.status != seen:
         raise DomainError(_l("Someone changed this enrolment meanwhile. Look again and retry."))
-    if not can_move_enrolment(actor, enrolment, to):
+    graduated_at = graduation_times([enrolment]).get(enrolment.id)
+    if not can_move_enrolment(actor, enrolment, to, graduated_at):
         raise DomainError(_l("You cannot move this enrolment to that status."))
     if to == EnrolmentStatus.GRADUATED and enrolment.cohort.status == CohortStatus.PLANNED:
         raise DomainError(_l("Nobody graduates from a cohort that has not started."))
