@@ -30,6 +30,7 @@ from ..errors import attempt
 from ..extensions import db
 from ..kept import kept_for_reader
 from ..models import Invitation, Municipality, User
+from ..namesakes import Namesakes
 from ..pagination import paginate
 from ..sqlite import write_apart
 from ..urls import external_url
@@ -45,9 +46,11 @@ from .forms import InviteForm, MunicipalityForm, RoleForm
 def users():
     """People in my scope, by name; search by name."""
     query = (request.args.get("q") or "").strip()[:100]
+    page = paginate(selectors.people(current_user, name_contains=query))
     return render_template(
         "admin/users/index.html",
-        page=paginate(selectors.people(current_user, name_contains=query)),
+        page=page,
+        namesakes=Namesakes(user.name for user in page.items),
         query=query,
         pending=selectors.waiting_invitation_count(current_user),
         network=chooses_municipality(current_user),

@@ -21,6 +21,7 @@ from ..models import (
     TrainingSession,
     User,
 )
+from ..namesakes import Namesakes
 
 UPCOMING_ON_HOME = 5
 MY_ATTENDANCE = 20
@@ -109,13 +110,25 @@ class RollCallRow:
     ambassador_id: int
     name: str
     value: AttendanceValue | None
+    # Shown where someone else on the list has the same first name (issue 19, point 11).
+    birth_year: int
+    school: str | None
+    namesake: bool = False
 
 
 def roll_call(actor, session: TrainingSession) -> list[RollCallRow]:
-    """Every active member of the session's cohort with what is recorded, by name."""
+    """Every active member of the session's cohort with what is recorded, by name; people who
+    share a first name are marked, so the page can tell them apart."""
     stmt = (
         visible(Enrolment, actor)
-        .with_only_columns(Enrolment.id, Ambassador.id, Ambassador.name, Attendance.value)
+        .with_only_columns(
+            Enrolment.id,
+            Ambassador.id,
+            Ambassador.name,
+            Attendance.value,
+            Ambassador.birth_year,
+            Ambassador.school,
+        )
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .outerjoin(
             Attendance,
@@ -124,9 +137,19 @@ def roll_call(actor, session: TrainingSession) -> list[RollCallRow]:
         .where(Enrolment.cohort_id == session.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
         .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
+    rows = db.session.execute(stmt).all()
+    namesakes = Namesakes(row.name for row in rows)
     return [
-        RollCallRow(e, a, name, AttendanceValue(v) if v else None)
-        for e, a, name, v in db.session.execute(stmt)
+        RollCallRow(
+            e,
+            a,
+            name,
+            AttendanceValue(v) if v else None,
+            year,
+            school,
+            namesakes.shares_first_name(name),
+        )
+        for e, a, name, v, year, school in rows
     ]
 
 
