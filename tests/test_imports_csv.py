@@ -177,7 +177,7 @@ def test_no_file_chosen(app, client, world, login, cohort_id):
 
 def test_2001_rows_are_too_many(app, upload):
     response = upload(csv_text(kids(2001)).encode())
-    assert "The file has 2,001 rows; at most 2,000" in response.data.decode()
+    assert "The file has more than 2,000 rows; at most 2,000" in response.data.decode()
     with app.app_context():
         assert count(CohortImport) == 0
 
@@ -254,3 +254,84 @@ def test_racing_confirmations_write_once(app, world, cohort_id):
             imports.confirm(stale, actor=actor, cohort=cohort)
         db.session.rollback()
         assert count(Ambassador) == 0
+
+
+# ---- a file cannot tie up a worker (issue 19, point 6) ----------------------------------
+
+
+def one_character_rows(megabytes: int = 10) -> bytes:
+    """A header, then one-character rows up to the upload limit: millions of rows."""
+    header = "Navn;Fødselsår\n".encode()
+    return header + b"a\n" * ((megabytes * 1024 * 1024 - len(header) - 1024) // 2)
+
+
+def test_a_file_of_millions_of_rows_is_refused_after_reading_limit_plus_one(
+    app, client, upload, cohort_id
+):
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    # Encoded here in memory: the test client would spool 10 MB to a file it never closes.
+    file = FileStorage(io.BytesIO(one_character_rows()), filename="x.csv")
+    boundary, body = encode_multipart({"spreadsheet": file})
+    response = client.post(
+        f"/cohorts/{cohort_id}/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert "The file has more than 2,000 rows; at most 2,000" in page
+    with app.app_context():
+        assert count(CohortImport) == 0
+
+
+def test_reading_stops_at_limit_plus_one_rows(app):
+    """The reader does not go to the end of a long file: it stops after IMPORT_MAX_ROWS + 1."""
+    from allin.cohorts import imports
+
+    text = one_character_rows().decode()
+    stream = io.StringIO(text, newline="")
+    with app.test_request_context(), pytest.raises(imports.ImportProblem) as refused:
+        imports.read_table(stream, ";", limit=2000)
+    assert re.search(r"more than 2.000 rows", str(refused.value))
+    header_and_rows = len("Navn;Fødselsår\n") + 2 * 2001
+    assert stream.tell() <= header_and_rows < len(text) // 1000
+
+
+def test_blank_rows_do_not_count_and_the_limit_itself_is_fine(app, client, upload):
+    rows = kids(2000)
+    data = csv_text(rows).replace("\r\n", "\r\n;\r\n\r\n").encode()
+    assert "Enrol 2000 people" in client.get(preview_url(upload(data))).data.decode()
+
+
+@pytest.mark.parametrize("length", [1001, 131_072, 131_073, 400_000])
+def test_a_huge_field_gets_a_message_never_a_500(app, upload, length):
+    data = f"Navn;Fødselsår;Skole\r\nKari Li;{MINOR};{'x' * length}\r\n".encode()
+    response = upload(data)
+    assert response.status_code == 200
+    assert "Row 2 has a cell longer than 1,000 characters" in response.data.decode()
+    with app.app_context():
+        assert count(CohortImport) == 0
+
+
+def test_a_huge_quoted_field_spanning_lines_gets_a_message(app, upload):
+    lines = "x\n" * 70_000  # 140,000 characters in one quoted cell: past csv's own limit
+    data = f'Navn;Fødselsår\r\n"{lines}";{MINOR}\r\n'.encode()
+    response = upload(data)
+    assert response.status_code == 200
+    assert "Row 2 has a cell longer than 1,000 characters" in response.data.decode()
+
+
+def test_too_many_columns_get_a_message(app, upload):
+    header = ";".join(["Navn", "Fødselsår"] + [f"Ekstra {i}" for i in range(49)])
+    response = upload(f"{header}\r\nKari Li;{MINOR}\r\n".encode())
+    assert response.status_code == 200
+    assert "Row 1 has 51 columns; at most 50 can be read" in response.data.decode()
+    wide_row = f"Navn;Fødselsår\r\nKari Li;{MINOR}" + ";x" * 60 + "\r\n"
+    assert "Row 2 has 62 columns" in upload(wide_row.encode()).data.decode()
+
+
+def test_empty_trailing_columns_are_not_counted(app, client, upload):
+    data = f"Navn;Fødselsår{';' * 80}\r\nKari Li;{MINOR}{';' * 80}\r\n".encode()
+    assert "Kari Li" in client.get(preview_url(upload(data))).data.decode()

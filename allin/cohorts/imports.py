@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -89,6 +92,10 @@ LABELS = {
     "guardian_phone": _l("guardian phone"),
     "guardian_email": _l("guardian e-mail"),
 }
+# A spreadsheet of people has a handful of columns of short cells; a file with more is not
+# one, and is refused before it costs a worker its time (issue 19).
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 1000
 LENGTHS = {"name": 120, "school": 120, "guardian_name": 120, "phone": 30, "guardian_phone": 30}
 
 
@@ -104,6 +111,10 @@ HEADER_FIELDS = {
         *(headers[FIELDS.index(name)] for headers in TEMPLATE_HEADERS.values()),
     )
 }
+
+
+# CONTROL without tab, line feed and carriage return: characters no CSV file contains.
+BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 class ImportProblem(DomainError):
@@ -141,7 +152,7 @@ def decode(data: bytes) -> str:
             raise ImportProblem(
                 _l("We cannot read the characters in this file. Save it again as “CSV UTF-8”.")
             ) from None
-    if CONTROL.search(text.replace("\r", "").replace("\n", "").replace("\t", "")):
+    if BINARY.search(text):
         raise ImportProblem(_l("This is not a CSV file (it contains binary data)."))
     return text
 
@@ -149,12 +160,71 @@ def decode(data: bytes) -> str:
 def delimiter(text: str) -> str:
     """Semicolon or comma, whichever the header line uses more (the csv Sniffer guesses
     wrong on short files)."""
-    header = text.lstrip().split("\n", 1)[0]
+    header, start = "", 0
+    while not header.strip() and start < len(text):  # the first line with something on it
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        header, start = text[start:end], end + 1
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def records(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text)))
+def _records(stream: TextIO, sep: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row as it is read, numbered as the spreadsheet shows it, with at most
+    MAX_COLUMNS columns (empty ones at the end do not count) of at most MAX_CELL_CHARS."""
+    reader = csv.reader(stream, delimiter=sep)
+    for number in itertools.count(1):
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # the csv module's own limit: a cell of over 131,072 characters
+            raise ImportProblem(_too_long(number)) from None
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise ImportProblem(
+                _l(
+                    "Row %(row)s has %(count)s columns; at most %(max)s can be read. "
+                    "Is this the right file?",
+                    row=number,
+                    count=format_decimal(len(cells)),
+                    max=MAX_COLUMNS,
+                )
+            )
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise ImportProblem(_too_long(number))
+        yield number, cells
+
+
+def _too_long(row: int):
+    return _l(
+        "Row %(row)s has a cell longer than %(max)s characters. Is this the right file?",
+        row=row,
+        max=format_decimal(MAX_CELL_CHARS),
+    )
+
+
+def read_table(
+    stream: TextIO, sep: str, *, limit: int
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the rows with something in them, read lazily: reading stops at the
+    first row over `limit`, so a file of millions of rows costs no more than a full one."""
+    filled = ((n, cells) for n, cells in _records(stream, sep) if any(c.strip() for c in cells))
+    header = next(filled, None)
+    if header is None:
+        raise ImportProblem(_l("The file is empty."))
+    body = list(itertools.islice(filled, limit + 1))
+    if not body:
+        raise ImportProblem(_l("The file has headings but no people in it."))
+    if len(body) > limit:
+        raise ImportProblem(
+            _l(
+                "The file has more than %(limit)s rows; at most %(limit)s can be imported at "
+                "a time. Split it into smaller files.",
+                limit=format_decimal(limit),
+            )
+        )
+    return header[1], body
 
 
 def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
@@ -294,28 +364,12 @@ def preview(*, actor: User, cohort: Cohort, data: bytes, filename: str) -> Cohor
     """Read the file and keep what it would do, for the actor only, for an hour."""
     if not can_enrol_in(actor, cohort) or cohort.status == CohortStatus.COMPLETED:
         raise DomainError(_l("You cannot import into this cohort."))
-    table = records(decode(data))
-    while table and not any(cell.strip() for cell in table[0]):
-        table.pop(0)
-    if not table:
-        raise ImportProblem(_l("The file is empty."))
-    columns, ignored = map_header(table[0])
-    titles = [clean(t) for t in table[0]]
-    body = [
-        (n, cells) for n, cells in enumerate(table[1:], start=2) if any(c.strip() for c in cells)
-    ]
-    limit = current_app.config["IMPORT_MAX_ROWS"]
-    if not body:
-        raise ImportProblem(_l("The file has headings but no people in it."))
-    if len(body) > limit:
-        raise ImportProblem(
-            _l(
-                "The file has %(count)s rows; at most %(limit)s can be imported at a time. "
-                "Split it into smaller files.",
-                count=format_decimal(len(body)),
-                limit=format_decimal(limit),
-            )
-        )
+    text = decode(data)
+    header, body = read_table(
+        io.StringIO(text, newline=""), delimiter(text), limit=current_app.config["IMPORT_MAX_ROWS"]
+    )
+    columns, ignored = map_header(header)
+    titles = [clean(t) for t in header]
     rows = [check_row(n, cells, columns, titles) for n, cells in body]
     match(rows, actor=actor, cohort=cohort)
     stored = CohortImport(
