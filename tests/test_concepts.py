@@ -104,6 +104,40 @@ def test_a_draft_is_saved_and_finished_later(app, client, world, team, login):
     assert client.get(f"/concepts/{concept_id}").status_code == 200
 
 
+def test_a_draft_is_submitted_from_its_page_as_it_stands(app, client, world, team, login):
+    """The concept page has its own "submit" button: the draft goes in with its team and
+    mentor untouched (no edit form to empty them), once only."""
+    with app.app_context():
+        concept = db.session.get(Concept, team.concept_id)
+        concept.submitted_at, concept.mentor_id = None, world.a["youth_worker"].id
+        db.session.commit()
+    login(team.teammate)
+    page = client.get(f"/concepts/{team.concept_id}").get_data(as_text=True)
+    assert f'action="/concepts/{team.concept_id}/submit"' in page
+    response = client.post(f"/concepts/{team.concept_id}/submit")
+    assert response.status_code == 302
+    with app.app_context():
+        concept = db.session.get(Concept, team.concept_id)
+        assert not concept.is_draft
+        assert concept.mentor_id == world.a["youth_worker"].id
+        team_now = {m.enrolment_id for m in concept.members}
+        assert team_now == {team.member_enrolment_id, team.teammate_enrolment_id}
+        entries = db.session.scalar(
+            select(func.count()).where(TimelineEntry.concept_id == team.concept_id)
+        )
+    page = client.get(f"/concepts/{team.concept_id}").get_data(as_text=True)
+    assert f'action="/concepts/{team.concept_id}/submit"' not in page
+    client.post(f"/concepts/{team.concept_id}/submit")  # a second time: nothing more happens
+    with app.app_context():
+        again = db.session.scalar(
+            select(func.count()).where(TimelineEntry.concept_id == team.concept_id)
+        )
+        assert again == entries == 1
+    client.post("/logout")
+    login(team.reader)  # in the cohort, not on the team
+    assert client.post(f"/concepts/{team.concept_id}/submit").status_code in (403, 404)
+
+
 def test_staff_create_a_concept_on_a_teams_behalf(app, client, world, team, login):
     login(world.a["youth_worker"])
     data = form(team, members=[team.member_enrolment_id], mentor=world.a["youth_worker"].id)

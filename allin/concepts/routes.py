@@ -157,6 +157,23 @@ def edit(concept_id: int):
     return render_template("concepts/form.html", form=form, cohort=concept.cohort, concept=concept)
 
 
+@bp.post("/<int:concept_id>/submit")
+@require(Perm.WRITE_CONCEPTS)
+def submit(concept_id: int):
+    """Submit a draft as it stands, from its page (no form that could change the team)."""
+    concept = selectors.concept_page(current_user, concept_id)
+    forbid_unless(can_edit_concept(current_user, concept))
+    errors: list[str] = []
+    if ConfirmForm().validate_on_submit():
+        ok, _none = attempt(services.submit_concept, concept, errors=errors, actor=current_user)
+        if ok:
+            db.session.commit()
+            flash(_("The concept %(title)s is submitted.", title=concept.title), "success")
+    for error in errors:
+        flash(error, "error")
+    return redirect(url_for("concepts.detail", concept_id=concept.id))
+
+
 # ---- a concept's page -----------------------------------------------------------------------
 
 

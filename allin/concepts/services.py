@@ -39,6 +39,7 @@ from ..models import (
     User,
 )
 from ..models.concepts import REASON_LENGTH, TEXT_LENGTH
+from ..single_use import spend
 
 
 class StageConflict(DomainError):
@@ -142,6 +143,21 @@ def save_concept(
     audit.record("concept.created" if created else "concept.saved", actor=actor, target=concept)
     db.session.flush()
     return concept
+
+
+def submit_concept(concept: Concept, *, actor: User) -> None:
+    """End the draft as it stands, from the concept's page: its team and mentor stay as they
+    are. Decided by the database (a second press, or two team members at once, find it
+    already submitted)."""
+    if not can_edit_concept(actor, concept):
+        raise DomainError(_l("You cannot change this concept."))
+    if not concept.members:
+        raise DomainError(_l("Add at least one team member first (Edit)."))
+    if spend(Concept, concept.id, "submitted_at") is None:
+        raise DomainError(_l("The concept is already submitted."))
+    _add_entry(concept, actor, TimelineKind.STAGE_CHANGE, "", to_stage=concept.stage)
+    audit.record("concept.submitted", actor=actor, target=concept)
+    db.session.flush()
 
 
 def _set_team(concept: Concept, team: list[Enrolment]) -> None:
