@@ -3,6 +3,7 @@ unread feedback, reach figures, the board and who sees what."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -632,3 +633,36 @@ def test_a_long_stage_column_links_to_its_paginated_list(app, client, world, tea
     assert listed.count('class="board__card"') == 25 and 'rel="next"' in listed
     second = client.get("/concepts/?stage=pitched&page=2").data.decode()
     assert second.count('class="board__card"') == 10
+
+
+# ---- telling namesakes apart ----------------------------------------------------------------
+
+
+def test_the_team_picker_tells_people_with_the_same_first_name_apart(app, client, world, login):
+    """Two Livs: each with her last name and her class, or her birth year without one; a
+    name nobody shares stays as it is."""
+    year = now().year
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(municipality, status="active")
+        people = [
+            make_ambassador(municipality, name="Liv Nilsen", school="8B"),
+            make_ambassador(municipality, name="Liv Berg", birth_year=year - 14),
+            make_ambassador(municipality, name="Liv Nilsen", school="8B", birth_year=year - 15),
+            make_ambassador(municipality, name="Ola Dahl", school="9A"),
+        ]
+        for person in people:
+            make_enrolment(cohort, person)
+        db.session.commit()
+        cohort_id, default_year = cohort.id, people[0].birth_year
+    login(world.a["youth_worker"])
+    page = client.get(f"/concepts/new/{cohort_id}").get_data(as_text=True)
+    labels = re.findall(r'name="members"[^>]*>\s*<label[^>]*>([^<]*)</label>', page)
+    assert sorted(labels) == sorted(
+        [
+            f"Liv Berg, born {year - 14}",
+            f"Liv Nilsen, 8B, born {default_year}",
+            f"Liv Nilsen, 8B, born {year - 15}",
+            "Ola Dahl",
+        ]
+    )

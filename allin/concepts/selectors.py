@@ -3,9 +3,10 @@ what it shows in a fixed number of queries whatever the number of concepts or en
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select
 
 from ..access import can_lead, visible
@@ -99,14 +100,37 @@ def has_unseen_feedback(concept: Concept, last_seen) -> bool:
 
 
 def team_choices(cohort: Cohort) -> list[tuple[int, str]]:
-    """The cohort's enrolled ambassadors (not withdrawn), by name: (enrolment id, name)."""
+    """The cohort's enrolled ambassadors (not withdrawn), by name: (enrolment id, label), the
+    label telling apart people with the same first name (told_apart)."""
     stmt = (
-        select(Enrolment.id, Ambassador.name)
+        select(Enrolment.id, Ambassador.name, Ambassador.school, Ambassador.birth_year)
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
-    return [(row.id, row.name) for row in db.session.execute(stmt)]
+    return told_apart(db.session.execute(stmt).all())
+
+
+def _first_name(name: str) -> str:
+    return (name.split() or [""])[0].casefold()
+
+
+def told_apart(rows) -> list[tuple[int, str]]:
+    """(id, label) of rows with name, school and birth_year: the full name, and where another
+    row shares the first name, the class ("Liv Nilsen, 8B"), or the birth year without one;
+    both where name and class are shared too."""
+    firsts = Counter(_first_name(row.name) for row in rows)
+    same_class = Counter((row.name.casefold(), row.school) for row in rows)
+    labelled = []
+    for row in rows:
+        label = row.name
+        if firsts[_first_name(row.name)] > 1:
+            if row.school:
+                label = f"{label}, {row.school}"
+            if not row.school or same_class[(row.name.casefold(), row.school)] > 1:
+                label = _("%(name)s, born %(year)s", name=label, year=row.birth_year)
+        labelled.append((row.id, label))
+    return labelled
 
 
 def mentor_choices(municipality_id: int) -> list[tuple[int, str]]:
