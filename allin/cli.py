@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from . import demo, outbox, sweep
 from .auth.passwords import password_problem
+from .cohorts import imports
 from .enums import Role
 from .errors import DomainError
 from .extensions import db
@@ -93,8 +94,12 @@ def send_mail_command() -> None:
 )
 @with_appcontext
 def sweep_files_command(grace_minutes: int) -> None:
-    """Delete uploaded files no record refers to, left by a crash mid-upload (run it daily)."""
+    """Delete uploaded files no record refers to, left by a crash mid-upload, and expired
+    import previews (run it daily)."""
     click.echo(f"files no record refers to, removed: {sweep.sweep(grace_minutes * 60)}")
+    previews = imports.delete_expired_previews()
+    db.session.commit()
+    click.echo(f"expired import previews removed: {previews}")
 
 
 def init_app(app: Flask) -> None:

@@ -335,3 +335,36 @@ def test_too_many_columns_get_a_message(app, upload):
 def test_empty_trailing_columns_are_not_counted(app, client, upload):
     data = f"Navn;Fødselsår{';' * 80}\r\nKari Li;{MINOR}{';' * 80}\r\n".encode()
     assert "Kari Li" in client.get(preview_url(upload(data))).data.decode()
+
+
+# ---- previews do not keep personal data (issue 19, point 7) -----------------------------
+
+
+def test_a_confirmed_preview_keeps_no_rows(app, client, upload):
+    url = preview_url(upload(csv_text(kids(3)).encode()))
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(CohortImport))
+        assert stored.confirmed_at is not None
+        assert "Elev Nummer" not in str(stored.payload) and "Forelder" not in str(stored.payload)
+    page = client.get(url).data.decode()
+    assert "This import is done." in page and "Elev Nummer" not in page
+
+
+def test_sweep_files_deletes_expired_previews_and_keeps_the_others(
+    app, client, upload, runner, frozen
+):
+    old = preview_url(upload(csv_text(kids(2)).encode()))
+    done = preview_url(upload(csv_text(kids(3)).encode()))
+    client.post(done)
+    frozen.advance(minutes=20)
+    client.get(old)  # (signed-in sessions end after 30 idle minutes)
+    frozen.advance(minutes=20)
+    fresh = preview_url(upload(csv_text(kids(4)).encode()))
+    frozen.advance(minutes=21)  # `old` and `done` have expired, `fresh` has not
+    result = runner.invoke(args=["sweep-files"])
+    assert result.exit_code == 0, result.output
+    assert "expired import previews removed: 2" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(CohortImport.key)).all() == [fresh.rsplit("/", 1)[1]]
+    assert client.get(old).status_code == 404

@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from .. import audit
 from ..access import can_enrol_in, visible
@@ -401,6 +401,7 @@ def confirm(stored: CohortImport, *, actor: User, cohort: Cohort) -> dict[str, i
     if spend(CohortImport, stored.id, "confirmed_at", CohortImport.expires_at > now()) is None:
         raise DomainError(_l("This import is already done or has expired; nothing was written."))
     rows = [Row(**r) for r in stored.payload["rows"]]
+    stored.payload = {"rows": [], "ignored": []}  # the people are saved: keep no copy of them
     match(rows, actor=actor, cohort=cohort)  # again: someone may have enrolled since
     if any(r.errors for r in rows):
         raise DomainError(_l("The cohort changed since the preview. Upload the file again."))
@@ -453,6 +454,13 @@ def _enrol_all(ambassador_ids: list[int], *, actor: User, cohort: Cohort) -> Non
             for ambassador_id in ambassador_ids
         ],
     )
+
+
+def delete_expired_previews() -> int:
+    """Delete the previews past their time: unconfirmed ones still hold the file's names and
+    phone numbers. `flask --app allin sweep-files` runs this daily; returns how many went."""
+    result = db.session.execute(delete(CohortImport).where(CohortImport.expires_at <= now()))
+    return result.rowcount
 
 
 def template_csv(language: str) -> bytes:
