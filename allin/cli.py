@@ -96,7 +96,11 @@ def send_mail_command() -> None:
 def sweep_files_command(grace_minutes: int) -> None:
     """Delete uploaded files no record refers to, left by a crash mid-upload, and expired
     import previews (run it daily)."""
-    click.echo(f"files no record refers to, removed: {sweep.sweep(grace_minutes * 60)}")
+    try:
+        removed = sweep.sweep(grace_minutes * 60)
+    except sweep.SweepRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"files no record refers to, removed: {removed}")
     previews = imports.delete_expired_previews()
     db.session.commit()
     click.echo(f"expired import previews removed: {previews}")

@@ -8,6 +8,7 @@ Environment: ``DATABASE_URL`` and ``SECRET_KEY`` as plain variables, any other s
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,8 @@ SECRET_KEY_FILE = "secret_key"
 # Without ALLIN_BASE_URL on the embedded default: the address `flask run` answers on.
 LOCAL_BASE_URL = "http://127.0.0.1:5000"
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"]
+# One folder name: starts with a letter or digit (so never "." or ".."), no separators.
+PLAIN_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class ConfigError(SystemExit):
@@ -66,6 +69,9 @@ class Defaults:
     # municipality's concepts may hold together, in MB.
     ATTACHMENTS_USER_MAX_MB = 200
     ATTACHMENTS_MUNICIPALITY_MAX_MB = 5000
+    # The folder in the instance folder that holds every uploaded file: a plain folder name
+    # (letters, digits, ".", "_", "-"), never the instance folder itself nor a path elsewhere,
+    # because `sweep-files` deletes what is in it.
     UPLOAD_FOLDER_NAME = "uploads"
 
     # The site's public address, e.g. https://allin.larvik.kommune.no: every link that leaves
@@ -202,6 +208,7 @@ def check(app: Flask) -> None:
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     check_base_url(app)
+    check_upload_folder_name(app)
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
@@ -233,6 +240,30 @@ def check_base_url(app: Flask) -> None:
         )
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = list(LOOPBACK_HOSTS)
+
+
+def upload_folder_problem(name: object) -> str | None:
+    """Why `name` cannot be the upload folder, or None: a plain name of one folder."""
+    if not isinstance(name, str) or not PLAIN_FOLDER_NAME.fullmatch(name):
+        return (
+            "ALLIN_UPLOAD_FOLDER_NAME must be a plain folder name inside the instance folder "
+            f"(letters, digits, '.', '_', '-'; like 'uploads'), not {name!r}."
+        )
+    return None
+
+
+def check_upload_folder_name(app: Flask) -> None:
+    """The upload folder must be a folder of its own in the instance folder: `sweep-files`
+    deletes files in it, and with '.' or '' it deleted the database and the secret key."""
+    name = app.config["UPLOAD_FOLDER_NAME"]
+    if isinstance(name, int) and not isinstance(name, bool):
+        name = app.config["UPLOAD_FOLDER_NAME"] = str(name)  # ALLIN_…=2026 arrives as JSON
+    problem = upload_folder_problem(name)
+    if problem:
+        raise ConfigError(problem)
+    path = Path(app.instance_path) / name
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"ALLIN_UPLOAD_FOLDER_NAME names {path}, which is a file, not a folder.")
 
 
 def announce(app: Flask) -> None:

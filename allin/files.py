@@ -24,8 +24,14 @@ _WRITTEN = "allin_files_written"  # keys of Session.info
 _DOOMED = "allin_files_doomed"
 
 
+def root() -> Path:
+    """The upload folder: ALLIN_UPLOAD_FOLDER_NAME in the instance folder (config.py checks it
+    is a plain folder name); concept files sit at its top, other kinds in folders of their own."""
+    return Path(current_app.instance_path) / current_app.config["UPLOAD_FOLDER_NAME"]
+
+
 def folder(kind: str) -> Path:
-    path = Path(current_app.instance_path) / "uploads" / kind
+    path = root() / kind
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

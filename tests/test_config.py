@@ -190,3 +190,25 @@ def test_an_existing_database_file_is_tightened(env):
     os.chmod(database, 0o644)
     create_app()
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+# ---- the upload folder is a plain folder in the instance folder (issue 19, point 14) --------
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "/tmp/uploads", "../uploads", "up\\loads"])
+def test_an_upload_folder_name_that_is_not_a_plain_folder_is_refused(env, monkeypatch, name):
+    monkeypatch.setenv("ALLIN_UPLOAD_FOLDER_NAME", name)
+    with pytest.raises(ConfigError, match="ALLIN_UPLOAD_FOLDER_NAME must be a plain folder name"):
+        create_app()
+
+
+def test_an_upload_folder_name_naming_a_file_of_the_instance_is_refused(env, monkeypatch):
+    monkeypatch.setenv("ALLIN_UPLOAD_FOLDER_NAME", "secret_key")
+    with pytest.raises(ConfigError, match="ALLIN_UPLOAD_FOLDER_NAME"):
+        create_app()
+
+
+@pytest.mark.parametrize("name", ["uploads", "files-2026", "2026"])
+def test_a_plain_upload_folder_name_is_accepted(env, monkeypatch, name):
+    monkeypatch.setenv("ALLIN_UPLOAD_FOLDER_NAME", name)
+    assert create_app().config["UPLOAD_FOLDER_NAME"] == name

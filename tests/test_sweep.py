@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from allin import files as stored
 from allin.concepts import files
@@ -41,3 +42,28 @@ def test_orphan_files_are_swept_and_named_or_young_ones_kept(app, world, team):
     assert not concept_orphan.exists() and not guide_orphan.exists()
     again = app.test_cli_runner().invoke(args=["sweep-files", "--grace-minutes", "0"])
     assert "removed: 1" in again.output and not young.exists() and named.exists()
+
+
+def test_the_sweep_never_touches_files_outside_the_upload_folder(app):
+    """Even when the setting is bad (here changed after the start-up check), the database and
+    the secret key next to the upload folder stay (issue 19, point 14)."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    kept = [_aged(instance / name, hours=48) for name in ("allin.sqlite", "secret_key")]
+    kept.append(_aged(instance / ("d" * 32 + ".jpg"), hours=48))  # even a name like an upload's
+    for bad in (".", "", "..", "uploads/.."):
+        app.config["UPLOAD_FOLDER_NAME"] = bad
+        result = app.test_cli_runner().invoke(args=["sweep-files"])
+        assert result.exit_code != 0
+        assert "upload folder" in result.output
+        assert all(path.exists() for path in kept), bad
+
+
+def test_the_sweep_deletes_only_names_the_app_makes(app):
+    with app.app_context():
+        folder = files.upload_folder()
+        theirs = [_aged(folder / name, hours=48) for name in ("notes.txt", "allin.sqlite")]
+        ours = _aged(folder / ("e" * 32 + ".pdf"), hours=48)
+    result = app.test_cli_runner().invoke(args=["sweep-files"])
+    assert result.exit_code == 0 and "removed: 1" in result.output
+    assert not ours.exists() and all(path.exists() for path in theirs)
