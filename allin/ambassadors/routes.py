@@ -133,11 +133,7 @@ def withdraw_consent(consent_id: int):
     name = consent.ambassador.first_name
     if page := confirmation_needed(
         title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),
-        consequence=_(
-            "From now on %(name)s counts as not having consented to this. The consent stays "
-            "in the history; a new consent can be recorded later.",
-            name=name,
-        ),
+        consequence=_withdrawal_consequence(consent, name),
         button=_("Withdraw the consent"),
         cancel_url=url_for("ambassadors.detail", ambassador_id=consent.ambassador_id),
     ):
@@ -152,6 +148,26 @@ def withdraw_consent(consent_id: int):
     for error in errors:
         flash(error, "error")
     return redirect(url_for("ambassadors.detail", ambassador_id=consent.ambassador_id))
+
+
+def _withdrawal_consequence(consent, name: str) -> str:
+    """What confirming will do; below the digital-consent age it also ends the login."""
+    said = _(
+        "From now on %(name)s counts as not having consented to this. The consent stays "
+        "in the history; a new consent can be recorded later.",
+        name=name,
+    )
+    ambassador = consent.ambassador
+    if consent.purpose == ConsentPurpose.PARTICIPATION and rules.needs_guardian(
+        ambassador.birth_year, ConsentPurpose.PARTICIPATION, ambassador.municipality
+    ):
+        said += " " + _(
+            "%(name)s is under %(age)s: their login stops too (they are signed out, and a "
+            "sign-in link made for them no longer works).",
+            name=name,
+            age=ambassador.municipality.digital_consent_age,
+        )
+    return said
 
 
 def _login_stopped_message(name: str, stopped: services.LoginStopped) -> str:
