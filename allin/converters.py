@@ -37,3 +37,12 @@ def whole_number(text: str | None, *, low: int = 0, high: int = MAX_INT) -> int 
 def id_arg(text: str | None) -> int | None:
     """An id given in a query string or a form: what IdConverter takes in a path, else None."""
     return whole_number(text, low=1)
+
+
+def choice_id(value) -> int:
+    """`coerce=` for a select of ids (0 for "nobody"): the field says "not a valid choice"
+    instead of sending a number beyond the keys' range to the database."""
+    number = value if isinstance(value, int) else whole_number(value)
+    if number is None or not 0 <= number <= MAX_INT:
+        raise ValueError(value)
+    return number

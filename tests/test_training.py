@@ -111,6 +111,11 @@ def test_the_repeated_hour_means_summer_time_and_a_skipped_hour_is_refused(
         ({"online_url": "ftp://example.com/x"}, "https://"),
         ({"title": ""}, "tittel"),
         ({"phase": "nonsense"}, ""),
+        # Beyond the keys' range: the database must never see it (was a 500 on both engines).
+        ({"facilitator": "9223372036854775808"}, 'id="facilitator-error"'),
+        ({"facilitator": "2147483648"}, 'id="facilitator-error"'),
+        ({"facilitator": "-1"}, 'id="facilitator-error"'),
+        ({"facilitator": "٣"}, 'id="facilitator-error"'),
     ],
 )
 def test_bad_session_input_is_refused_and_writes_nothing(

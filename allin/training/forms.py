@@ -10,6 +10,7 @@ from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, Te
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..cohorts.forms import MultiCheckboxField, clean_text
+from ..converters import choice_id
 from ..enums import AttendanceValue, Phase
 from ..fields import clean, enum_choices, no_control_characters
 
@@ -72,7 +73,7 @@ class SessionForm(FlaskForm):
         ],
         render_kw={"rows": 6},
     )
-    facilitator = SelectField(_l("Facilitator (optional)"), coerce=int, validate_choice=False)
+    facilitator = SelectField(_l("Facilitator (optional)"), coerce=choice_id, validate_choice=False)
     tools = MultiCheckboxField(
         _l("Tools from the guide (optional)"),
         description=_l(
