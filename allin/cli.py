@@ -1,6 +1,9 @@
-"""Commands for operators: `flask --app allin seed-demo`, `flask --app allin create-admin`."""
+"""Commands for operators: `flask --app allin seed-demo`, `create-admin`, `send-mail`,
+`sweep-files`, `backup`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -8,7 +11,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import demo, outbox, sweep
+from . import backup, demo, outbox, sweep
 from .auth.passwords import password_problem
 from .cohorts import imports
 from .enums import Role
@@ -106,9 +109,27 @@ def sweep_files_command(grace_minutes: int) -> None:
     click.echo(f"expired import previews removed: {previews}")
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(dest: Path) -> None:
+    """Back up the embedded SQLite instance into DEST, a new folder: a consistent copy of the
+    database (the site may keep running), then the uploads, then the secret key."""
+    try:
+        made = backup.make_backup(dest)
+    except backup.BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"database: {made.folder / backup.DATABASE_FILE}")
+    click.echo(f"uploaded files: {made.files}")
+    if not made.secret_key:
+        click.echo("no secret_key file: keep SECRET_KEY with your settings", err=True)
+    click.echo(f"restore: ALLIN_INSTANCE_PATH={made.folder} (folders 0700, files 0600)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(sweep_files_command)
+    app.cli.add_command(backup_command)
