@@ -34,6 +34,7 @@ from tests.factories import (
     make_consent,
     make_enrolment,
     make_municipality,
+    make_reset,
     make_user,
 )
 
@@ -310,3 +311,19 @@ def test_a_refused_ambassador_is_never_served_a_kept_page(app, world, count_quer
     assert len([s for s in queries.statements if s != "BEGIN"]) == 1
     withdraw_behind_the_apps_back(app, liv.consent_id, counted=False)
     assert_refused(phone.get("/"))
+
+
+def test_a_reset_link_signs_a_refused_ambassador_in_no_more(app, world):
+    liv = person(app, world, age=12, consent=True)
+    withdraw_behind_the_apps_back(app, liv.consent_id)
+    with app.app_context():
+        token = make_reset(db.session.get(User, liv.user_id))
+        db.session.commit()
+    phone = app.test_client()
+    phone.post("/language", data={"lang": "en"})
+    phone.get(f"/password/reset/{token}")
+    new = "nye dager i Larvik"
+    assert_refused(phone.post("/password/reset", data={"password": new, "confirm": new}))
+    with app.app_context():
+        assert count(LoginSession) == 0
+    assert phone.get("/account").status_code == 302
