@@ -139,6 +139,19 @@ def test_a_draft_is_submitted_from_its_page_as_it_stands(app, client, world, tea
     assert client.post(f"/concepts/{team.concept_id}/submit").status_code in (403, 404)
 
 
+def test_a_draft_without_a_team_is_not_submitted_from_its_page(app, client, world, login):
+    with app.app_context():
+        cohort = make_cohort(db.session.get(Municipality, world.municipality_a), status="active")
+        concept = make_concept(cohort, submitted=False)
+        db.session.commit()
+        concept_id = concept.id
+    login(world.a["youth_worker"])
+    response = client.post(f"/concepts/{concept_id}/submit", follow_redirects=True)
+    assert "Add at least one team member first" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Concept, concept_id).is_draft
+
+
 def test_staff_create_a_concept_on_a_teams_behalf(app, client, world, team, login):
     login(world.a["youth_worker"])
     data = form(team, members=[team.member_enrolment_id], mentor=world.a["youth_worker"].id)

@@ -151,7 +151,7 @@ def submit_concept(concept: Concept, *, actor: User) -> None:
     already submitted)."""
     if not can_edit_concept(actor, concept):
         raise DomainError(_l("You cannot change this concept."))
-    if not concept.members:
+    if all(m.enrolment.status == EnrolmentStatus.WITHDRAWN for m in concept.members):
         raise DomainError(_l("Add at least one team member first (Edit)."))
     if spend(Concept, concept.id, "submitted_at") is None:
         raise DomainError(_l("The concept is already submitted."))
