@@ -185,7 +185,7 @@ def _confirm_completion(cohort, form, moves):
         consequence=_(
             "Nobody can be enrolled in it any more, and only a coordinator can reopen it."
         ),
-        button=_("Complete the cohort"),
+        button=_("Mark as completed"),
         cancel_url=url_for("cohorts.detail", cohort_id=cohort.id),
         keep=("status",),
     )
