@@ -32,7 +32,6 @@ from ..kept import kept_for_reader
 from ..models import Invitation, Municipality, User
 from ..namesakes import Namesakes
 from ..pagination import paginate
-from ..sqlite import write_apart
 from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
@@ -62,7 +61,7 @@ def users():
 def user_detail(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     roles = assignable_roles(current_user, user)
-    reset_link = _pop_link(ClaimKind.SHOW_RESET_LINK, user.id)
+    reset_link = claims.pop_link(ClaimKind.SHOW_RESET_LINK, lambda held: held == user.id)
     return render_template(
         "admin/users/detail.html",
         user=user,
@@ -174,7 +173,9 @@ def reset_link(user_id: int):
     user = get_visible_or_404(User, user_id, current_user)
     forbid_unless(can_hand_over_reset_link(current_user, user))
     token = create_reset(user, created_by=current_user)
-    _keep_link(ClaimKind.SHOW_RESET_LINK, user.id, external_url("auth.reset_link", token=token))
+    claims.keep_link(
+        ClaimKind.SHOW_RESET_LINK, user.id, external_url("auth.reset_link", token=token)
+    )
     db.session.commit()
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -206,24 +207,6 @@ def reset_two_factor(user_id: int):
 
 
 # ---- invitations ----------------------------------------------------------------------------
-
-
-def _keep_link(kind: ClaimKind, object_id: int, link: str) -> None:
-    """Show a one-time link on the next page only (redirect-after-POST without losing it).
-
-    Kept on the server, sealed with a handle only this browser's cookie holds."""
-    claims.hold(kind, object_id=object_id, secret=link)
-
-
-def _pop_link(kind: ClaimKind, object_id: int) -> str | None:
-    """The link kept for this page, once: the claim ends in a write of its own."""
-    claim, _state = claims.held(kind, touch=False)
-    if claim is None or claim.object_id != object_id:
-        return None
-    link = claims.reveal(claim)
-    with write_apart():
-        claims.release(kind)
-    return link
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
@@ -263,7 +246,7 @@ def _hand_out(invitation: Invitation, token: str) -> None:
     """Commit the new link, show it once on the next page, and e-mail it when there is an
     address (the staff member has the link either way, so a failed e-mail loses nothing)."""
     link = external_url("auth.invitation_link", token=token)
-    _keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
+    claims.keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
     db.session.commit()
     if emails.send_invitation(invitation, link=link, inviter=current_user):
         flash(_("The invitation is e-mailed to %(email)s.", email=invitation.email), "success")
@@ -284,7 +267,7 @@ def invitation_list():
 @require(Perm.VIEW_PEOPLE)
 def invitation_detail(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id, current_user)
-    link = _pop_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id)
+    link = claims.pop_link(ClaimKind.SHOW_INVITATION_LINK, lambda held: held == invitation.id)
     return render_template(
         "admin/invitations/detail.html",
         invitation=invitation,
