@@ -13,6 +13,8 @@ browser test gets them for free:
 - every interactive element in <main> is at least 44 x 44 CSS px (WCAG 2.5.5, AAA). The one
   exception is WCAG's own inline exception: a link inside running text (a paragraph, list item,
   cell or description with other words around it) may be as tall as its line;
+- every visible, enabled link and button on the page (header included) receives a tap at its
+  centre: nothing (a stretched link's overlay, a sticky bar) lies over it (issue 19);
 - if the page has an error summary, it has the focus.
 
 Never run `playwright install`: it downloads a browser, and we use /usr/bin/chromium.
@@ -86,6 +88,49 @@ SMALL_TARGETS_JS = """(minimum) => {
     }
   }
   return small;
+}"""
+
+# Every visible, enabled link and button on the page receives a tap at its centre: scrolled
+# into view, the element found there is the target itself, inside it, or a label holding it
+# (or an open menu, which the person opened and which closes again). An overlay covering it
+# (a stretched link, a sticky bar) is reported. One evaluate per call.
+TAPPABLE_JS = """() => {
+  const selector = "a[href], button, summary, [role=button]";
+  const describe = (el) => {
+    const name = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();
+    const id = el.id ? "#" + el.id : "";
+    const cls = el.classList.length ? "." + [...el.classList].join(".") : "";
+    return `${el.tagName.toLowerCase()}${id}${cls} "${name.replace(/\\s+/g, " ").slice(0, 40)}"`;
+  };
+  const receives = (el, hit) => {
+    if (!hit) return false;
+    if (el === hit || el.contains(hit)) return true;
+    const label = hit.closest("label");
+    if (label !== null && label.contains(el)) return true;
+    // A menu the person opened lies over the page until it closes again: not a trap.
+    const opened = hit.closest("details[open]");
+    return opened !== null && !opened.contains(el);
+  };
+  const x0 = window.scrollX, y0 = window.scrollY;
+  const covered = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.disabled || el.getAttribute("aria-disabled") === "true") continue;
+    // Not rendered: display none, visibility hidden, or inside a closed <details>.
+    if (el.closest("[inert]") || !el.checkVisibility({visibilityProperty: true})) continue;
+    if (getComputedStyle(el).pointerEvents === "none") continue;
+    el.scrollIntoView({block: "center", inline: "nearest", behavior: "instant"});
+    // A link that wraps has one box per line: the centre of any of them will do.
+    const boxes = [...el.getClientRects()].filter((b) => b.width > 1 && b.height > 1);
+    const centres = boxes.map((b) => [b.left + b.width / 2, b.top + b.height / 2])
+      .filter(([x, y]) => x >= 0 && y >= 0 && x < window.innerWidth && y < window.innerHeight);
+    if (centres.length === 0) continue;  // not displayed, visually hidden, or off-screen
+    const hits = centres.map(([x, y]) => document.elementFromPoint(x, y));
+    if (!hits.some((hit) => receives(el, hit))) {
+      covered.push(`${describe(el)} is covered by ${hits[0] ? describe(hits[0]) : "nothing"}`);
+    }
+  }
+  window.scrollTo({left: x0, top: y0, behavior: "instant"});
+  return covered;
 }"""
 
 OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
@@ -192,6 +237,8 @@ class Checked:
         self.checked_at = len(self.visited)
         small = page.evaluate(SMALL_TARGETS_JS, MIN_TARGET)
         assert small == [], f"{page.url}: targets under {MIN_TARGET}px in main: {small}"
+        covered = page.evaluate(TAPPABLE_JS)
+        assert covered == [], f"{page.url}: a tap misses these at their centre: {covered}"
         size = page.viewport_size
         for width in dict.fromkeys([size["width"], NARROWEST["width"]]):
             if width != page.viewport_size["width"]:
