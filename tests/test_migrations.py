@@ -117,3 +117,50 @@ def test_0012_gives_every_enrolment_there_is_its_own_calendar_address(empty_data
             tokens = connection.execute(text("SELECT feed_token FROM enrolment")).scalars().all()
             assert connection.execute(text("SELECT number FROM data_edition")).scalar() == 0
     assert len(set(tokens)) == 2 and all(len(token) == 43 for token in tokens)
+
+
+def test_0014_an_old_photo_of_people_needs_everyone_in_the_cohort(empty_database_url, make_app):
+    """Before 0014 a teammate taken off the team was deleted: who is in an old photo is no
+    longer known, so the photo records everyone of the cohort (never public by mistake)."""
+    at = {"at": "2026-01-01 00:00:00", "day": "2026-01-01"}
+    rows = [
+        "INSERT INTO municipality (id, name, slug, country, digital_consent_age, "
+        "photo_consent_age, created_at, updated_at) VALUES (1, 'Larvik', 'larvik', 'NO', 13, 15, "
+        ":at, :at)",
+        "INSERT INTO cohort (id, municipality_id, name, starts_on, ends_on, status, description, "
+        "created_at, updated_at) VALUES (1, 1, 'Kull', :day, :day, 'active', '', :at, :at)",
+        *(
+            f"INSERT INTO ambassador (id, municipality_id, name, name_key, birth_year, "
+            f"created_at, updated_at) VALUES ({n}, 1, 'A{n}', 'a{n}', 2010, :at, :at)"
+            for n in (1, 2, 3)
+        ),
+        *(
+            f"INSERT INTO enrolment (id, municipality_id, cohort_id, ambassador_id, status, role, "
+            f"enrolled_at, feed_token) VALUES ({n}, 1, 1, {n}, 'active', 'ambassador', :at, "
+            f"'t{n}')"
+            for n in (1, 2, 3)
+        ),
+        "INSERT INTO concept (id, municipality_id, cohort_id, title, challenge, target_group, "
+        "idea, format, stage, created_at, updated_at) VALUES (1, 1, 1, 'K', '', '', '', "
+        "'online', 'idea', :at, :at)",
+        "INSERT INTO concept_member (id, concept_id, enrolment_id) VALUES (1, 1, 1)",
+        *(
+            f"INSERT INTO attachment (id, municipality_id, concept_id, stored_name, "
+            f"original_name, content_type, size, shows_people, created_at) VALUES ({n}, 1, 1, "
+            f"'s{n}', 'p.jpg', 'image/jpeg', 10, {people}, :at)"
+            for n, people in ((1, "true"), (2, "false"))
+        ),
+    ]
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=schema.MIGRATIONS_DIR, revision="0013")
+        with db.engine.connect() as connection, not_counted(connection), connection.begin():
+            for row in rows:
+                connection.execute(text(row), at)
+        upgrade(directory=schema.MIGRATIONS_DIR, revision="0014")
+        with db.engine.connect() as connection:
+            subjects = connection.execute(
+                text("SELECT attachment_id, ambassador_id FROM attachment_subject")
+            ).all()
+        db.engine.dispose()
+    assert sorted(subjects) == [(1, 1), (1, 2), (1, 3), (2, 1)]

@@ -6,8 +6,11 @@ Create Date: 2026-12-06 21:47:32.929504
 
 A concept's team keeps those who left (concept_member.left_at) instead of deleting their
 rows, and attachment_subject records who was on the team when a file was uploaded: a photo
-showing people is public only with the photo consent of all of them. Existing attachments
-get today's team as their record (the best that is known; leavers were deleted until now).
+showing people is public only with the photo consent of all of them. Leavers were deleted
+until now, so today's team may miss someone who is in an existing photo: an existing photo
+that shows people records everyone ever enrolled in the concept's cohort (a superset of the
+team at any time; stricter, never public by mistake; upload it again to record today's team),
+any other file today's team.
 
 Downgrade: the rows of those who left are deleted, as leaving did before this revision (kept,
 they would be on the team again).
@@ -37,12 +40,18 @@ def upgrade():
     with op.batch_alter_table('concept_member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('left_at', sa.DateTime(timezone=True), nullable=True))
 
-    # Every existing attachment: the team as it is now.
+    # A photo of people: everyone ever enrolled in the cohort (who left the team is lost).
     op.execute(
         "INSERT INTO attachment_subject (attachment_id, ambassador_id) "
-        "SELECT DISTINCT attachment.id, enrolment.ambassador_id FROM attachment "
+        "SELECT attachment.id, enrolment.ambassador_id FROM attachment "
+        "JOIN concept ON concept.id = attachment.concept_id "
+        "JOIN enrolment ON enrolment.cohort_id = concept.cohort_id "
+        "WHERE attachment.shows_people "
+        "UNION "
+        "SELECT attachment.id, enrolment.ambassador_id FROM attachment "
         "JOIN concept_member ON concept_member.concept_id = attachment.concept_id "
-        "JOIN enrolment ON enrolment.id = concept_member.enrolment_id"
+        "JOIN enrolment ON enrolment.id = concept_member.enrolment_id "
+        "WHERE NOT attachment.shows_people"
     )
 
 
