@@ -327,3 +327,23 @@ def test_a_reset_link_signs_a_refused_ambassador_in_no_more(app, world):
     with app.app_context():
         assert count(LoginSession) == 0
     assert phone.get("/account").status_code == 302
+
+
+@pytest.mark.parametrize("how", ["withdrawn", "age raised"])
+def test_the_own_calendar_address_follows_the_rule(app, world, how):
+    """The personal calendar feed is access too: where and when the group meets."""
+    from allin.models import Cohort, Enrolment
+    from allin.training.services import ensure_feed
+
+    liv = person(app, world, age=12 if how == "withdrawn" else 13, consent=how == "withdrawn")
+    with app.app_context():
+        ensure_feed(db.session.scalar(select(Cohort)))
+        db.session.commit()
+        token = db.session.scalar(select(Enrolment.feed_token))
+    feed = app.test_client()
+    assert feed.get(f"/calendar/{token}.ics").status_code == 200
+    if how == "withdrawn":
+        withdraw_behind_the_apps_back(app, liv.consent_id)
+    else:
+        raise_digital_age(app, world, 15)
+    assert feed.get(f"/calendar/{token}.ics").status_code == 404

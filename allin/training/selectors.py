@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, func, select
 
 from ..access import Perm, can, visible
+from ..ambassadors import rules
 from ..clock import now
 from ..collation import nb_order
 from ..enums import AttendanceValue, EnrolmentStatus
@@ -165,7 +166,8 @@ def session_feed(cohort: Cohort) -> list[TrainingSession]:
 
 def feed_cohort(token: str) -> Cohort | None:
     """The cohort whose calendar `token` opens: the cohort's own address, or the personal one
-    of an ambassador who has not withdrawn and whose login is active."""
+    of an ambassador who has not withdrawn, whose login is active and whom the consent rule
+    allows a login now (ambassadors/rules.py)."""
     with_feed = select(Cohort).join(CalendarFeed, CalendarFeed.cohort_id == Cohort.id)
     cohort = db.session.scalar(with_feed.where(CalendarFeed.token == token))
     if cohort is not None:
@@ -178,6 +180,9 @@ def feed_cohort(token: str) -> Cohort | None:
             Enrolment.feed_token == token,
             Enrolment.status != EnrolmentStatus.WITHDRAWN,
             User.active.is_(True),
+            ~rules.login_refused_in_sql(
+                Ambassador.id == Enrolment.ambassador_id, rules.today().year
+            ),
         )
     )
 
