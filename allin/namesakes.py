@@ -43,3 +43,31 @@ class Namesakes:
         if not self.shares_whole_name(name):
             return name
         return _("%(name)s (born %(year)s)", name=name, year=birth_year)
+
+
+def short_name(name: str, school: str | None) -> str:
+    """The first name, the last name's initial and the class: "Liv N., 8B" (sign-in cards and
+    the "Is this you?" question of a link's page; no whole name on paper)."""
+    words = name.split()
+    label = first_name(name)
+    if len(words) > 1:
+        label += f" {words[-1][0]}."
+    return f"{label}, {school}" if school else label
+
+
+def card_names(people) -> list[str]:
+    """`short_name` for each of `people` (rows with name, school, birth_year), and where two
+    would read the same, the whole name and class, then the birth year too: no two cards of
+    one batch (or two people behind one question) may look alike."""
+    people = list(people)
+    short = Counter(name_key(short_name(p.name, p.school)) for p in people)
+    whole = Counter((name_key(p.name), p.school) for p in people)
+    labels = []
+    for p in people:
+        label = short_name(p.name, p.school)
+        if short[name_key(label)] > 1:
+            label = f"{p.name}, {p.school}" if p.school else p.name
+            if whole[(name_key(p.name), p.school)] > 1:
+                label = _("%(name)s (born %(year)s)", name=label, year=p.birth_year)
+        labels.append(label)
+    return labels

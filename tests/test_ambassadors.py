@@ -486,6 +486,24 @@ def test_two_livs_get_cards_that_tell_them_apart(app, client, world, login):
     assert sorted(names) == ["Liv", "Liv B., 9A", "Liv N., 8B"]
 
 
+def test_two_cards_that_would_read_alike_name_more(app, client, world, login):
+    """Two Liv N. in 8B (and two Liv Nilsen in 8B): no two cards of a batch look alike."""
+    with app.app_context():
+        a = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(a, name="Kick-off")
+        for name, age in (("Liv Nilsen", 16), ("Liv Nordby", 16), ("Liv Nilsen", 15)):
+            make_enrolment(cohort, make_ambassador(a, age=age, name=name, school="8B"))
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.post(f"/cohorts/{cohort_id}/hand-out").text
+    names = re.findall(r'<p class="hand-out__name">([^<]+)</p>', page)
+    assert len(set(names)) == 3, names
+    assert "Liv Nordby, 8B" in names
+    assert any(name.startswith("Liv Nilsen, 8B (born ") for name in names), names
+
+
 def open_card(app, client, world, login, **person) -> tuple[int, str]:
     """Staff make a sign-in link for a 16-year-old; returns the ambassador id and the link."""
     with app.app_context():
@@ -517,8 +535,22 @@ def test_the_link_page_asks_is_this_you_with_a_way_out(app, client, world, login
         assert invitation.status == "pending" and count(User, User.username.is_not(None)) == 2
     # The right Liv can still use it.
     right = app.test_client()
+    right.post("/language", data={"lang": "en"})
     right.get(link)
     assert "Is this you? Liv N., 8B" in right.get("/invitation").text
+
+
+def test_the_link_page_names_more_where_another_liv_n_is_in_the_class(app, client, world, login):
+    with app.app_context():
+        make_ambassador(
+            db.session.get(Municipality, world.municipality_a), name="Liv Nordby", school="8B"
+        )
+        db.session.commit()
+    _id, link = open_card(app, client, world, login, age=16, name="Liv Nilsen", school="8B")
+    kid = app.test_client()
+    kid.post("/language", data={"lang": "en"})
+    kid.get(link)
+    assert "Is this you? Liv Nilsen, 8B" in kid.get("/invitation").text
 
 
 def test_a_staff_invitation_does_not_ask_is_this_you(app, world):

@@ -6,16 +6,18 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import Role, can_manage_invitation, chooses_municipality, invitable_roles
-from ..ambassadors import names, rules
+from ..ambassadors import rules
 from ..clock import now
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Ambassador, Invitation, Municipality, User
+from ..models.ambassadors import name_key
+from ..namesakes import card_names, first_name
 from ..single_use import spend
 from .passwords import password_problem
 from .selectors import email_taken, email_taken_in_scope, username_taken
@@ -124,7 +126,20 @@ def told_apart(invitation: Invitation) -> str | None:
     if invitation.ambassador_id is None:
         return None
     ambassador = db.session.get(Ambassador, invitation.ambassador_id)
-    return names.told_apart(ambassador) if ambassador is not None else None
+    if ambassador is None:
+        return None
+    # Everyone of the municipality with the same first name: their labels must differ.
+    first = name_key(first_name(ambassador.name))
+    namesakes = db.session.scalars(
+        select(Ambassador).where(
+            Ambassador.municipality_id == ambassador.municipality_id,
+            or_(
+                Ambassador.name_key == first,
+                Ambassador.name_key.startswith(first + " ", autoescape=True),
+            ),
+        )
+    ).all()
+    return card_names(namesakes)[namesakes.index(ambassador)]
 
 
 def _spend(invitation: Invitation) -> None:

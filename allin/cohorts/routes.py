@@ -31,7 +31,6 @@ from ..access import (
     require,
 )
 from ..ambassadors import services as ambassador_services
-from ..ambassadors.names import told_apart
 from ..clock import now
 from ..concepts.selectors import cohort_section as concept_section
 from ..confirm import confirmation_needed
@@ -40,6 +39,7 @@ from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
 from ..kept import kept_for_reader
 from ..models import Ambassador
+from ..namesakes import card_names
 from ..pagination import paginate
 from ..security import accepts_files
 from ..training.dashboard import cohort_section
@@ -487,8 +487,9 @@ def hand_out(cohort_id: int):
         )
     made, refused = ambassador_services.hand_out_logins(people, actor=current_user)
     db.session.commit()
+    labels = card_names(ambassador for ambassador, _token in made)
     cards = [
-        (told_apart(ambassador), external_url("auth.invitation_link", token=token))
-        for ambassador, token in made
+        (label, external_url("auth.invitation_link", token=token))
+        for label, (_ambassador, token) in zip(labels, made, strict=True)
     ]
     return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)

@@ -25,6 +25,8 @@ from ..models import (
     TimelineEntry,
     User,
 )
+from ..models.ambassadors import name_key
+from ..namesakes import Namesakes
 
 BOARD_COLUMN = 30  # concepts per stage on the board; the stage's own list has them all
 TIMELINE_PER_PAGE = 20
@@ -111,24 +113,20 @@ def team_choices(cohort: Cohort) -> list[tuple[int, str]]:
     return told_apart(db.session.execute(stmt).all())
 
 
-def _first_name(name: str) -> str:
-    return (name.split() or [""])[0].casefold()
-
-
 def told_apart(rows) -> list[tuple[int, str]]:
     """(id, label) of rows with name, school and birth_year: the full name, and where another
     row shares the first name, the class ("Liv Nilsen, 8B"), or the birth year without one;
     both where name and class are shared too."""
-    firsts = Counter(_first_name(row.name) for row in rows)
-    same_class = Counter((row.name.casefold(), row.school) for row in rows)
+    namesakes = Namesakes(row.name for row in rows)
+    same_class = Counter((name_key(row.name), row.school) for row in rows)
     labelled = []
     for row in rows:
         label = row.name
-        if firsts[_first_name(row.name)] > 1:
+        if namesakes.shares_first_name(row.name):
             if row.school:
                 label = f"{label}, {row.school}"
-            if not row.school or same_class[(row.name.casefold(), row.school)] > 1:
-                label = _("%(name)s, born %(year)s", name=label, year=row.birth_year)
+            if not row.school or same_class[(name_key(row.name), row.school)] > 1:
+                label = _("%(name)s (born %(year)s)", name=label, year=row.birth_year)
         labelled.append((row.id, label))
     return labelled
 
