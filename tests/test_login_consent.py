@@ -347,3 +347,30 @@ def test_the_own_calendar_address_follows_the_rule(app, world, how):
     else:
         raise_digital_age(app, world, 15)
     assert feed.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_link_for_someone_who_got_a_login_meanwhile_makes_no_second_account(
+    app, client, world, login
+):
+    """An ambassador account is always tied to their record: a second pending link whose
+    person got a login meanwhile is refused, never an account the consent rule cannot see."""
+    liv = person(app, world, age=16, consent=False, login=False)
+    login(world.a["youth_worker"])
+    client.post(f"/ambassadors/{liv.id}/login")
+    link = re.search(
+        r"http://localhost(/invitation/[A-Za-z0-9_-]+)", client.get(f"/ambassadors/{liv.id}").text
+    )[1]
+    with app.app_context():  # a login made meanwhile, another way
+        ambassador = db.session.get(Ambassador, liv.id)
+        ambassador.user_id = make_user(Role.AMBASSADOR, ambassador.municipality).id
+        db.session.commit()
+        users = count(User)
+    kid = app.test_client()
+    kid.post("/language", data={"lang": "en"})
+    kid.get(link)
+    response = kid.post("/invitation", data=ACCOUNT)
+    assert response.status_code == 200
+    assert "already has a login" in response.text
+    with app.app_context():
+        assert count(User) == users
+        assert db.session.scalar(select(Invitation)).accepted_at is None

@@ -208,11 +208,15 @@ def accept(
     _add_account(user)
     invitation.user_id = user.id
     if invitation.ambassador_id is not None:  # an ambassador's login: link it to their record
-        db.session.execute(
+        linked = db.session.execute(
             update(Ambassador)
             .where(Ambassador.id == invitation.ambassador_id, Ambassador.user_id.is_(None))
             .values(user_id=user.id)
         )
+        if linked.rowcount != 1:  # a login of theirs exists: no second, unruled account
+            raise DomainError(
+                _l("This link is for someone who already has a login. Ask the youth worker.")
+            )
 
     audit.record("invitation.accepted", actor=user, target=invitation)
     return user
