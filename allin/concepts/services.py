@@ -12,6 +12,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..access import (
@@ -151,13 +152,32 @@ def submit_concept(concept: Concept, *, actor: User) -> None:
     already submitted)."""
     if not can_edit_concept(actor, concept):
         raise DomainError(_l("You cannot change this concept."))
+    no_member = _l("Add at least one team member first (Edit).")
     if all(m.enrolment.status == EnrolmentStatus.WITHDRAWN for m in concept.members):
-        raise DomainError(_l("Add at least one team member first (Edit)."))
-    if spend(Concept, concept.id, "submitted_at") is None:
-        raise DomainError(_l("The concept is already submitted."))
+        raise DomainError(no_member)
+    stamp = spend(Concept, concept.id, "submitted_at", _has_enrolled_member())
+    if stamp is None:  # a second press, or the last member withdrawn meanwhile
+        db.session.refresh(concept, ["submitted_at"])
+        already = _l("The concept is already submitted.")
+        raise DomainError(already if concept.submitted_at else no_member)
+    set_committed_value(concept, "submitted_at", stamp)  # the page shows it; no second write
     _add_entry(concept, actor, TimelineKind.STAGE_CHANGE, "", to_stage=concept.stage)
     audit.record("concept.submitted", actor=actor, target=concept)
     db.session.flush()
+
+
+def _has_enrolled_member():
+    """A condition on the concept's row: someone on its team is still enrolled."""
+    return (
+        select(ConceptMember.id)
+        .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
+        .where(
+            ConceptMember.concept_id == Concept.id,
+            ConceptMember.left_at.is_(None),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        )
+        .exists()
+    )
 
 
 def _set_team(concept: Concept, team: list[Enrolment]) -> None:
