@@ -190,9 +190,11 @@ def test_a_member_who_left_loses_the_team_and_can_come_back(app, world, team):
         assert rows == 2  # the same row came back
 
 
-def test_the_migration_records_todays_team_on_existing_files(empty_database_url, make_app):
-    """Revision 0014 backfills attachment_subject from the team; its downgrade drops the rows
-    of those who left (before 0014 leaving deleted the row)."""
+def test_the_migration_records_the_whole_cohort_on_existing_photos(empty_database_url, make_app):
+    """Revision 0014's downgrade drops the rows of those who left (before 0014 leaving deleted
+    the row), so who is in an existing photo of people is not known: its upgrade records
+    everyone of the cohort, the one who left too (tests/test_migrations.py: any other file
+    records today's team)."""
     app = make_app(empty_database_url)
     with app.app_context():
         upgrade(directory=schema.MIGRATIONS_DIR)
@@ -218,7 +220,7 @@ def test_the_migration_records_todays_team_on_existing_files(empty_database_url,
         left.left_at = now()
         db.session.commit()
         attachment_id = attachment.id
-        expected = {(attachment_id, p.id) for p in people[:2]}
+        expected = {(attachment_id, p.id) for p in people}
         db.session.remove()
 
         downgrade(directory=schema.MIGRATIONS_DIR, revision="0013")
