@@ -237,6 +237,9 @@ def test_a_youth_worker_steps_a_graduation_back_within_a_day(
     login(world.a["youth_worker"])  # staff sessions idle out after 30 minutes
     page = client.get(f"/cohorts/{cohort_id}").text
     assert "Tilbake til «Aktiv»" in page
+    with app.app_context():  # the ambassador's own page offers it too
+        ambassador_id = db.session.get(Enrolment, enrolment_id).ambassador_id
+    assert "Tilbake til «Aktiv»" in client.get(f"/ambassadors/{ambassador_id}").text
 
     assert move(client, enrolment_id, ACTIVE, GRADUATED).status_code == 302
     assert status_of(app, enrolment_id) == ACTIVE

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..access import Perm, can_enrol_in, forbid_unless, require
 from ..auth import claims
 from ..clock import now
+from ..cohorts import selectors as cohort_selectors
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
@@ -41,10 +42,12 @@ def detail(ambassador_id: int):
     standing = [c for c in history if c.withdrawn_at is None]
     link = _pop_link(ambassador.id)
     municipality = ambassador.municipality
+    enrolments = selectors.enrolments_of(current_user, ambassador)
     return render_template(
         "ambassadors/detail.html",
         ambassador=ambassador,
-        enrolments=selectors.enrolments_of(current_user, ambassador),
+        enrolments=enrolments,
+        graduated=cohort_selectors.graduation_times(enrolments),
         history=history,
         missing=rules.missing_purposes(ambassador, standing, municipality),
         guardian_needed={
