@@ -374,3 +374,18 @@ def test_a_link_for_someone_who_got_a_login_meanwhile_makes_no_second_account(
     with app.app_context():
         assert count(User) == users
         assert db.session.scalar(select(Invitation)).accepted_at is None
+
+
+def test_withdrawing_for_someone_without_a_login_or_link_says_nothing_of_a_login(
+    app, client, world, login
+):
+    liv = person(app, world, age=12, consent=True, login=False)
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    asked = client.post(f"/ambassadors/consents/{liv.consent_id}/withdraw").text
+    assert "their login stops too" not in asked
+    done = client.post(
+        f"/ambassadors/consents/{liv.consent_id}/withdraw", data=CONFIRMED, follow_redirects=True
+    ).text
+    assert "can no longer sign in" not in done and "sign-in link" not in done
+    assert "ambassador.login_stopped" not in actions(app)

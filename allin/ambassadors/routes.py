@@ -161,8 +161,13 @@ def _withdrawal_consequence(consent, name: str) -> str:
         name=name,
     )
     ambassador = consent.ambassador
-    if consent.purpose == ConsentPurpose.PARTICIPATION and rules.needs_guardian(
-        ambassador.birth_year, ConsentPurpose.PARTICIPATION, ambassador.municipality
+    has_login = ambassador.user_id is not None
+    if (
+        consent.purpose == ConsentPurpose.PARTICIPATION
+        and has_login
+        and rules.needs_guardian(
+            ambassador.birth_year, ConsentPurpose.PARTICIPATION, ambassador.municipality
+        )
     ):
         said += " " + _(
             "%(name)s is under %(age)s: their login stops too (they are signed out, and a "
@@ -175,13 +180,15 @@ def _withdrawal_consequence(consent, name: str) -> str:
 
 def _login_stopped_message(name: str, stopped: services.LoginStopped) -> str:
     """What the withdrawal ended, for the staff member who withdrew."""
-    said = [
-        _(
-            "%(name)s can no longer sign in until a guardian's consent to participation is "
-            "recorded.",
-            name=name,
+    said = []
+    if stopped.had_login:
+        said.append(
+            _(
+                "%(name)s can no longer sign in until a guardian's consent to participation is "
+                "recorded.",
+                name=name,
+            )
         )
-    ]
     if stopped.sessions:
         said.append(_("%(name)s is signed out everywhere.", name=name))
     if stopped.links:

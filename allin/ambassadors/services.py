@@ -164,6 +164,7 @@ class LoginStopped:
 
     sessions: int
     links: int
+    had_login: bool
 
 
 def withdraw_consent(consent: Consent, *, actor: User) -> LoginStopped | None:
@@ -197,13 +198,15 @@ def stop_login_if_refused(ambassador: Ambassador, *, actor: User) -> LoginStoppe
             Invitation.revoked_at.is_(None),
         )
     ).all()
+    if ambassador.user is None and not pending:  # nothing to stop: say nothing
+        return None
     for invitation in pending:
         invitation.revoked_at = now()
         audit.record("invitation.revoked", actor=actor, target=invitation, reason="consent")
     sessions = 0
     if ambassador.user is not None:
         sessions = end_sessions(ambassador.user, actor=actor, reason="consent_withdrawn")
-    stopped = LoginStopped(sessions=sessions, links=len(pending))
+    stopped = LoginStopped(sessions, len(pending), had_login=ambassador.user is not None)
     audit.record(
         "ambassador.login_stopped",
         actor=actor,
