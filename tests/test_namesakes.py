@@ -89,3 +89,21 @@ def test_the_people_list_shows_the_login_where_a_whole_name_is_shared(app, clien
     assert "Emma Hansen (emma.h@example.no)" in page
     assert "Emma Hansen (emma.hansen@example.no)" in page
     assert "Noah Lie (" not in page
+
+
+@pytest.mark.parametrize("config_overrides", [{"PER_PAGE": 1}])
+def test_the_people_list_shows_the_login_where_a_namesake_is_on_another_page(
+    app, client, world, login, config_overrides
+):
+    """One person a page: each Emma Hansen stands alone on hers, and is still told apart."""
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        for email in ("emma.h@example.no", "emma.hansen@example.no"):
+            make_user(Role.YOUTH_WORKER, municipality, name="Emma Hansen", email=email)
+        db.session.commit()
+    login(world.a["coordinator"])
+    pages = [_text(client.get(f"/admin/users/?page={n}").text) for n in range(1, 10)]
+    emmas = [page for page in pages if "Emma Hansen" in page]
+    assert len(emmas) == 2
+    assert "Emma Hansen (emma.h@example.no)" in emmas[0] + emmas[1]
+    assert "Emma Hansen (emma.hansen@example.no)" in emmas[0] + emmas[1]

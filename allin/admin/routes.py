@@ -49,7 +49,7 @@ def users():
     return render_template(
         "admin/users/index.html",
         page=page,
-        namesakes=Namesakes(user.name for user in page.items),
+        namesakes=Namesakes(selectors.names_like(current_user, (u.name for u in page.items))),
         query=query,
         pending=selectors.waiting_invitation_count(current_user),
         network=chooses_municipality(current_user),

@@ -19,6 +19,16 @@ def people(actor, *, name_contains: str = "") -> Select:
     return stmt.order_by(nb_order(User.name), User.id)
 
 
+def names_like(actor, names) -> list[str]:
+    """The names of everyone `actor` may see who is called one of `names` (case aside): for
+    telling namesakes apart on a page whose namesake may be on the next one."""
+    lowered = {name.lower() for name in names}
+    if not lowered:
+        return []
+    stmt = visible(User, actor).with_only_columns(User.name)
+    return list(db.session.scalars(stmt.where(func.lower(User.name).in_(lowered))))
+
+
 def _open(stmt: Select) -> Select:
     return stmt.where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
 
