@@ -88,8 +88,10 @@ def test_two_workers_starting_together_both_migrate_safely(tmp_path):
     engine.dispose()
 
 
-def test_0012_gives_every_enrolment_there_is_its_own_calendar_address(empty_database_url, make_app):
-    rows = [
+def cohort_rows(people) -> list[str]:
+    """SQL for a municipality (1), a cohort (1) and ambassadors `people`, written as a
+    migration would (parameters :at and :day), for tests of a revision's data step."""
+    return [
         "INSERT INTO municipality (id, name, slug, country, digital_consent_age, "
         "photo_consent_age, created_at, updated_at) VALUES (1, 'Larvik', 'larvik', 'NO', 13, 15, "
         ":at, :at)",
@@ -98,8 +100,14 @@ def test_0012_gives_every_enrolment_there_is_its_own_calendar_address(empty_data
         *(
             f"INSERT INTO ambassador (id, municipality_id, name, name_key, birth_year, "
             f"created_at, updated_at) VALUES ({n}, 1, 'A{n}', 'a{n}', 2010, :at, :at)"
-            for n in (1, 2)
+            for n in people
         ),
+    ]
+
+
+def test_0012_gives_every_enrolment_there_is_its_own_calendar_address(empty_database_url, make_app):
+    rows = [
+        *cohort_rows(people=(1, 2)),
         *(
             f"INSERT INTO enrolment (id, municipality_id, cohort_id, ambassador_id, status, role, "
             f"enrolled_at) VALUES ({n}, 1, 1, {n}, 'active', 'ambassador', :at)"
@@ -124,16 +132,7 @@ def test_0014_an_old_photo_of_people_needs_everyone_in_the_cohort(empty_database
     longer known, so the photo records everyone of the cohort (never public by mistake)."""
     at = {"at": "2026-01-01 00:00:00", "day": "2026-01-01"}
     rows = [
-        "INSERT INTO municipality (id, name, slug, country, digital_consent_age, "
-        "photo_consent_age, created_at, updated_at) VALUES (1, 'Larvik', 'larvik', 'NO', 13, 15, "
-        ":at, :at)",
-        "INSERT INTO cohort (id, municipality_id, name, starts_on, ends_on, status, description, "
-        "created_at, updated_at) VALUES (1, 1, 'Kull', :day, :day, 'active', '', :at, :at)",
-        *(
-            f"INSERT INTO ambassador (id, municipality_id, name, name_key, birth_year, "
-            f"created_at, updated_at) VALUES ({n}, 1, 'A{n}', 'a{n}', 2010, :at, :at)"
-            for n in (1, 2, 3)
-        ),
+        *cohort_rows(people=(1, 2, 3)),
         *(
             f"INSERT INTO enrolment (id, municipality_id, cohort_id, ambassador_id, status, role, "
             f"enrolled_at, feed_token) VALUES ({n}, 1, 1, {n}, 'active', 'ambassador', :at, "
