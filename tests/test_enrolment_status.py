@@ -224,17 +224,26 @@ def test_graduation_asks_first_and_changes_nothing_until_confirmed(
     assert status_of(app, enrolment_id) == GRADUATED
 
 
-def test_a_youth_worker_steps_a_graduation_back_within_a_day(
-    app, client, world, login, member, frozen
-):
+def graduated_by_a_youth_worker(app, client, world, login, member, frozen, **since):
+    """The member, active, graduated by the youth worker, who signs in again `since` later
+    (staff sessions idle out after 30 minutes)."""
     cohort_id, enrolment_id = member
     with app.app_context():
         db.session.get(Enrolment, enrolment_id).status = ACTIVE
         db.session.commit()
     login(world.a["youth_worker"])
     graduate(client, enrolment_id)
-    frozen.advance(hours=23)
-    login(world.a["youth_worker"])  # staff sessions idle out after 30 minutes
+    frozen.advance(**since)
+    login(world.a["youth_worker"])
+    return cohort_id, enrolment_id
+
+
+def test_a_youth_worker_steps_a_graduation_back_within_a_day(
+    app, client, world, login, member, frozen
+):
+    cohort_id, enrolment_id = graduated_by_a_youth_worker(
+        app, client, world, login, member, frozen, hours=23
+    )
     page = client.get(f"/cohorts/{cohort_id}").text
     assert "Tilbake til «Aktiv»" in page
     with app.app_context():  # the ambassador's own page offers it too
@@ -248,14 +257,9 @@ def test_a_youth_worker_steps_a_graduation_back_within_a_day(
 def test_after_a_day_only_a_coordinator_steps_a_graduation_back(
     app, client, world, login, member, frozen
 ):
-    cohort_id, enrolment_id = member
-    with app.app_context():
-        db.session.get(Enrolment, enrolment_id).status = ACTIVE
-        db.session.commit()
-    login(world.a["youth_worker"])
-    graduate(client, enrolment_id)
-    frozen.advance(hours=24, minutes=1)
-    login(world.a["youth_worker"])
+    cohort_id, enrolment_id = graduated_by_a_youth_worker(
+        app, client, world, login, member, frozen, hours=24, minutes=1
+    )
     assert "Tilbake til «Aktiv»" not in client.get(f"/cohorts/{cohort_id}").text
     move(client, enrolment_id, ACTIVE, GRADUATED)
     assert status_of(app, enrolment_id) == GRADUATED
