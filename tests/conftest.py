@@ -1,8 +1,10 @@
 """Fixtures in the flaskr shape: app, client, runner. Real migrations, real SQLite or PostgreSQL.
 
-The schema is built once per run by the Alembic migrations; each test gets a fresh app on that
-database and the tables are emptied afterwards. Set TEST_DATABASE_URL to run the whole suite
-on PostgreSQL (the database is wiped first).
+Each pytest worker builds its database once with the Alembic migrations, and each test starts
+from it empty, or with `world` in it when the test asks for `world` (tests/harness.py). The
+app is kept between tests with the same settings; a test that needs a new one asks `make_app`.
+Set TEST_DATABASE_URL to run the whole suite on PostgreSQL: each worker then has a database
+of its own beside that one, named after it.
 """
 
 from __future__ import annotations
@@ -12,43 +14,34 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
+from hypothesis import settings
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from allin import clock, create_app, schema
 from allin.enums import Role
 from allin.extensions import db
+from tests import harness as harness_
 from tests.factories import PASSWORD, make_municipality, make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
+# Hypothesis: 40 examples per property in CI, 15 on a developer's machine (HYPOTHESIS_PROFILE
+# chooses either anywhere).
+settings.register_profile("ci", max_examples=40)
+settings.register_profile("dev", max_examples=15)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
+
 
 def is_postgres() -> bool:
     return bool(TEST_DATABASE_URL)
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """An empty database for this run, migrated to head once."""
-    if TEST_DATABASE_URL:
-        url = TEST_DATABASE_URL
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = create_app(make_config(url, tmp_path_factory.mktemp("instance")))
-    with app.app_context():
-        upgrade(directory=schema.MIGRATIONS_DIR)
-        db.engine.dispose()
-    return url
 
 
 class ClosingClient(FlaskClient):
@@ -89,40 +82,48 @@ def config_overrides() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(database_url, tmp_path, config_overrides):
-    app = testing_app(make_config(database_url, tmp_path / "instance", **config_overrides))
-    yield app
+@pytest.fixture(scope="session")
+def harness(tmp_path_factory):
+    """This worker's database, migrated once, with its two states kept; the kept app."""
+    if TEST_DATABASE_URL:
+        database = harness_.PostgresDatabase(TEST_DATABASE_URL)
+    else:
+        database = harness_.SQLiteDatabase(tmp_path_factory.mktemp("db"))
+    apps = harness_.Apps(
+        lambda overrides: testing_app(
+            make_config(database.url, tmp_path_factory.mktemp("instance"), **overrides)
+        )
+    )
+    app = apps.get({})
     with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection, audit_triggers_off(connection):
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-        db.engine.dispose()
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        with db.engine.begin() as connection:
+            harness_.empty_every_table(connection)
+    apps.end(app)
+    database.keep("empty")
+    with app.app_context():
+        world = build_world()
+    apps.end(app)
+    database.keep("world")
+    yield SimpleNamespace(database=database, apps=apps, world=world)
+    apps.drop()
+    database.close()
 
 
-@contextmanager
-def audit_triggers_off(connection):
-    """Test teardown only: let this transaction empty the append-only audit table.
+@pytest.fixture
+def database_url(request, harness) -> str:
+    """The worker's database, put back to empty, or to `world` when the test asks for it."""
+    harness.database.put_back("world" if "world" in request.fixturenames else "empty")
+    return harness.database.url
 
-    PostgreSQL: the tests connect as a superuser, who may skip ordinary triggers for one
-    transaction (SET LOCAL session_replication_role); the app's own role never can. SQLite
-    has no such switch: the triggers are dropped and created again from their own SQL in
-    the same transaction, so no other connection ever sees the table without them.
-    """
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        yield
-        return
-    triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-        {"t": "audit_event"},
-    ).all()
-    for name, _sql in triggers:
-        connection.execute(text(f'DROP TRIGGER "{name}"'))
-    yield
-    for _name, sql in triggers:
-        connection.execute(text(sql))
+
+@pytest.fixture
+def app(harness, database_url, tmp_path, config_overrides):
+    """The kept app when the settings are the same, begun anew (tests/harness.py)."""
+    app = harness.apps.get(config_overrides)
+    harness.apps.begin(app, tmp_path / "instance")
+    yield app
+    harness.apps.end(app)
 
 
 @pytest.fixture
@@ -139,6 +140,7 @@ def make_app(database_url, tmp_path):
     yield _make
     for made in apps:
         with made.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -177,33 +179,34 @@ class World:
     municipality_b: int
 
 
-@pytest.fixture
-def world(app) -> World:
-    with app.app_context():
-        admin = make_user(Role.NETWORK_ADMIN)
-        sides = []
-        for name in ("Larvik", "Kristiansand"):
-            municipality = make_municipality(name)
-            people = {
-                Role.COORDINATOR: make_user(Role.COORDINATOR, municipality),
-                Role.YOUTH_WORKER: make_user(Role.YOUTH_WORKER, municipality),
-                Role.AMBASSADOR: make_user(
-                    Role.AMBASSADOR, municipality, username=f"amb{municipality.id}"
-                ),
-            }
-            sides.append(
-                (
-                    municipality.id,
-                    {
-                        str(role): Person(u.id, u.login, u.municipality_id)
-                        for role, u in people.items()
-                    },
-                )
+def build_world() -> World:
+    admin = make_user(Role.NETWORK_ADMIN)
+    sides = []
+    for name in ("Larvik", "Kristiansand"):
+        municipality = make_municipality(name)
+        people = {
+            Role.COORDINATOR: make_user(Role.COORDINATOR, municipality),
+            Role.YOUTH_WORKER: make_user(Role.YOUTH_WORKER, municipality),
+            Role.AMBASSADOR: make_user(
+                Role.AMBASSADOR, municipality, username=f"amb{municipality.id}"
+            ),
+        }
+        sides.append(
+            (
+                municipality.id,
+                {str(role): Person(u.id, u.login, u.municipality_id) for role, u in people.items()},
             )
-        db.session.commit()
-        return World(
-            Person(admin.id, admin.login, None), sides[0][1], sides[1][1], sides[0][0], sides[1][0]
         )
+    db.session.commit()
+    return World(
+        Person(admin.id, admin.login, None), sides[0][1], sides[1][1], sides[0][0], sides[1][0]
+    )
+
+
+@pytest.fixture
+def world(app, harness) -> World:
+    """Already in the database: the test started from the state that has it."""
+    return harness.world
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from allin.models import Municipality
 from tests.conftest import is_postgres
 from tests.factories import PASSWORD, make_municipality
 
+pytestmark = pytest.mark.xdist_group("serial")  # a writer thread during the backup
+
 sqlite_only = pytest.mark.skipif(is_postgres(), reason="the backup command is for SQLite")
 
 

@@ -19,6 +19,8 @@ from allin.guide import search as guide_search
 from allin.kept import not_counted
 from tests.conftest import TEST_DATABASE_URL
 
+pytestmark = pytest.mark.xdist_group("serial")  # processes migrating one database at once
+
 
 @pytest.fixture
 def empty_database_url(tmp_path):

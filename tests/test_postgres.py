@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from allin.extensions import db
 from allin.models import Municipality
 from allin.postgres import plain_read
-from tests.conftest import TEST_DATABASE_URL, is_postgres
+from tests.conftest import is_postgres
 
 
 @pytest.mark.parametrize(
@@ -56,9 +56,9 @@ def municipality_id(world) -> int:
 
 
 @pytest.fixture
-def other():
+def other(database_url):
     """A second connection, as another worker's."""
-    engine = create_engine(TEST_DATABASE_URL)
+    engine = create_engine(database_url)
     with engine.connect() as connection:
         yield connection
     engine.dispose()

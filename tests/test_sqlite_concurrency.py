@@ -28,7 +28,10 @@ from tests.concept_fixtures import team as _team  # noqa: F401 (the fixture `tea
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_user
 
-pytestmark = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="the SQLite write path")
+pytestmark = [
+    pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="the SQLite write path"),
+    pytest.mark.xdist_group("serial"),  # processes and threads racing for the write lock
+]
 
 WORKERS, WRITES, READS = 4, 50, 50
 

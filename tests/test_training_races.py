@@ -17,6 +17,8 @@ from tests.conftest import is_postgres
 from tests.factories import PASSWORD, make_ambassador, make_cohort, make_enrolment
 from tests.training_factories import make_session
 
+pytestmark = pytest.mark.xdist_group("serial")  # threads racing on purpose
+
 
 def _setup(app, world):
     with app.app_context():
