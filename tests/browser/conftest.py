@@ -1,9 +1,9 @@
 """Browser tests: Playwright driving Debian's Chromium against a live server.
 
-The server is the real app on a fresh SQLite instance folder (its migrations run at start-up,
-as they do for `flask --app allin run`), on a free loopback port. Every page a test visits is
-checked with axe-core; a test that visits a page without checking it fails. Screenshots go to
-$ALLIN_SCREENSHOT_DIR, or a temporary folder printed at the end of the run.
+The server is the real app on a fresh SQLite instance folder, on a free loopback port: a copy
+of one that a first start migrated (as `flask --app allin run` does), made once per worker. Every page a test visits is
+checked with axe-core; a test that visits a page without checking it fails. Screenshots are
+taken only when $ALLIN_SCREENSHOT_DIR names a folder for them.
 
 `checked.check(name)` holds every page to the phone-first patterns (issue 7), so every later
 browser test gets them for free:
@@ -24,6 +24,7 @@ Without Chromium or axe-core these tests skip locally; in CI (CI=true) that is a
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from allin import create_app
+from allin.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ALLIN_CHROMIUM", "/usr/bin/chromium"))
@@ -176,12 +178,23 @@ def live_config() -> dict:
     return {}
 
 
+@pytest.fixture(scope="session")
+def migrated_instance(tmp_path_factory) -> Path:
+    """An instance folder as `flask --app allin run` leaves it on first start (migrated, with
+    its key), made once per worker; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("browser") / "instance"
+    app = create_app({"INSTANCE_PATH": str(folder), "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        db.engine.dispose()  # the last connection closes: the write-ahead log is folded in
+    return folder
+
+
 @pytest.fixture
-def live_server(tmp_path, live_config):
-    """The app on a new, empty instance folder: the first visit leads to /setup."""
-    app = create_app(
-        {"INSTANCE_PATH": str(tmp_path / "instance"), "RATELIMIT_ENABLED": False, **live_config}
-    )
+def live_server(tmp_path, live_config, migrated_instance):
+    """The app on a copy of a new, empty instance folder: the first visit leads to /setup."""
+    instance = tmp_path / "instance"
+    shutil.copytree(migrated_instance, instance)
+    app = create_app({"INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False, **live_config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -189,18 +202,19 @@ def live_server(tmp_path, live_config):
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
-        from allin.extensions import db
-
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory):
+def screenshot_dir() -> Path | None:
+    """Screenshots are for people to look at (they assert nothing): taken only when
+    ALLIN_SCREENSHOT_DIR names a folder for them."""
     configured = os.environ.get("ALLIN_SCREENSHOT_DIR")
-    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
+    if not configured:
+        return None
+    folder = Path(configured)
     folder.mkdir(parents=True, exist_ok=True)
-    yield folder
-    print(f"\nscreenshots: {folder}")
+    return folder
 
 
 @dataclass
@@ -208,21 +222,25 @@ class Checked:
     """Records the pages a test visits and the ones it ran axe on."""
 
     page: object
-    screenshot_dir: Path
+    screenshot_dir: Path | None
     prefix: str
     visited: list[str] = field(default_factory=list)
     audited: set[str] = field(default_factory=set)
     checked_at: int = -1  # len(visited) at the last check: a page typed into since is not fresh
 
     def check(self, name: str) -> None:
-        """Hold the current page to the shared rules (module docstring) and take a screenshot."""
+        """Hold the current page to the shared rules (module docstring); take a screenshot when
+        they are asked for."""
         page = self.page
         page.wait_for_load_state("load")
         # Before axe and the screenshot, which do not move focus, but before anything else too.
         summary_focused = page.evaluate(FOCUS_JS)
         page.add_script_tag(path=str(AXE_JS))
+        # Every violation, with all its elements; of the rules that pass, no list of elements.
         result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            """async (tags) => await axe.run(document, {
+              runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']
+            })""",
             AXE_TAGS,
         )
         bad = [
@@ -230,7 +248,7 @@ class Checked:
             for v in result["violations"]
             if v["impact"] in ("serious", "critical")
         ]
-        page.screenshot(path=str(self.screenshot_dir / f"{self.prefix}-{name}.png"), full_page=True)
+        self.shoot(name, full_page=True)
         assert bad == [], f"axe on {page.url}:\n" + "\n".join(bad)
         if len(self.visited) != self.checked_at:  # only as the page arrives, before any typing
             assert summary_focused in (None, True), f"{page.url}: the error summary lacks focus"
@@ -250,6 +268,13 @@ class Checked:
         if page.viewport_size != size:
             _resize(page, size)
         self.audited.add(_path(page.url))
+
+    def shoot(self, name: str, target=None, **options) -> None:
+        """A screenshot of the page (or of `target`, a locator) for people to look at, when
+        they are asked for (ALLIN_SCREENSHOT_DIR)."""
+        if self.screenshot_dir is not None:
+            path = str(self.screenshot_dir / f"{self.prefix}-{name}.png")
+            (target or self.page).screenshot(path=path, **options)
 
     def header_link(self, href: str):
         """A link in the header's menu, opening the phone menu first where there is one."""

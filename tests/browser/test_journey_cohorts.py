@@ -6,10 +6,10 @@ and printing the sign-in cards) run at desktop width too."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -269,9 +269,7 @@ HIDDEN_IN_PRINT = [".site-header", ".site-footer", ".flashes", ".hand-out__intro
 
 
 @pytest.mark.parametrize("checked", MAIN, indirect=True, ids=named)
-def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(
-    checked, larvik, kick_off, screenshot_dir
-):
+def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(checked, larvik, kick_off):
     page = checked.page
     sign_in(checked, larvik.youth_worker)
     page.goto(f"/cohorts/{larvik.cohort_id}")
@@ -300,9 +298,8 @@ def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/invitation/[A-Za-z0-9_-]{40,}", link), link
     qr = card.locator(".handover__qr[role=img]")
     assert qr.bounding_box()["width"] >= 150  # about 4 cm on paper, big enough to scan
-    shot = Path(screenshot_dir) / f"{checked.prefix}-card-qr.png"
-    qr.screenshot(path=str(shot))
-    assert [code.text for code in zxingcpp.read_barcodes(Image.open(shot))] == [link]
+    shot = Image.open(io.BytesIO(qr.screenshot()))
+    assert [code.text for code in zxingcpp.read_barcodes(shot)] == [link]
 
     # Printed: only the cards, three to a row, three rows to a sheet, none cut by a page break.
     # Laid out at the width of A4 within its 1 cm margins (19 cm = 718 px at 96 px to the inch).
@@ -316,8 +313,9 @@ def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(
     assert len(lefts) == 3, lefts
     tallest = max(c.bounding_box()["height"] for c in cards.all())
     assert tallest * 3 <= A4_INNER["height"], tallest
-    page.screenshot(path=str(Path(screenshot_dir) / f"{checked.prefix}-print.png"), full_page=True)
-    page.pdf(path=str(Path(screenshot_dir) / f"{checked.prefix}-cards.pdf"), format="A4")
+    checked.shoot("print", full_page=True)
+    if checked.screenshot_dir is not None:
+        page.pdf(path=str(checked.screenshot_dir / f"{checked.prefix}-cards.pdf"), format="A4")
     page.emulate_media(media="screen")
     page.set_viewport_size(size)
 

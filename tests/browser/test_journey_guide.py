@@ -108,9 +108,7 @@ def test_visitor_reads_searches_and_prints(checked):
     assert page.locator(".site-header").is_hidden()
     assert page.locator(".site-footer").is_hidden()
     assert page.locator(".guide-aside").is_hidden()
-    page.screenshot(
-        path=str(checked.screenshot_dir / f"{checked.prefix}-best-case-print.png"), full_page=True
-    )
+    checked.shoot("best-case-print", full_page=True)
     page.emulate_media(media="screen")
 
     # The whole phase as one document, printed.
@@ -124,10 +122,7 @@ def test_visitor_reads_searches_and_prints(checked):
         ".map(e => getComputedStyle(e).breakBefore)"
     )
     assert breaks[1:] == ["page", "page"], breaks
-    page.screenshot(
-        path=str(checked.screenshot_dir / f"{checked.prefix}-print-phase-print.png"),
-        full_page=True,
-    )
+    checked.shoot("print-phase-print", full_page=True)
 
 
 @pytest.mark.parametrize("checked", COMBINATIONS, indirect=True)

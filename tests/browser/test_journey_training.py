@@ -187,7 +187,7 @@ def test_youth_worker_takes_the_roll_call_of_25_on_a_phone(checked, town, live_s
     corrected.locator("button[value=late]").click()
     expect(corrected.locator("[data-status]")).to_contain_text(text["failed"])
     expect(corrected).to_have_attribute("data-state", "failed")
-    page.screenshot(path=str(checked.screenshot_dir / f"{checked.prefix}-roll-call-offline.png"))
+    checked.shoot("roll-call-offline")
     page.context.set_offline(False)
     expect(corrected.locator("[data-status]")).to_contain_text(text["saved"], timeout=20000)
 
@@ -282,7 +282,7 @@ def test_coordinator_reads_the_dashboard_and_follows_an_early_warning(checked, t
     expect(chart).to_have_attribute("role", "img")
     expect(page.locator("#chart-table-caption")).to_be_visible()
     checked.check("dashboard")
-    chart.screenshot(path=str(checked.screenshot_dir / f"{checked.prefix}-chart.png"))
+    checked.shoot("chart", chart)
     warning = page.locator(".warning-list a", has_text=town.warned_name)
     expect(warning).to_have_count(1)
     warning.click()
