@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from allin.access import Role
 from allin.extensions import db
 from allin.models import Municipality, User
+from tests.conftest import is_postgres
 
 PASSWORD = "demo password 123"
 
@@ -118,6 +120,9 @@ def test_seed_demo_fills_cohorts_with_ambassadors_and_consents(app, runner):
         assert ConsentPurpose.PARTICIPATION in {c.purpose for c in consents}
 
 
+@pytest.mark.skipif(
+    is_postgres(), reason="the counts at scale; test_seed_demo_scale seeds PostgreSQL (16 s here)"
+)
 def test_seed_demo_at_scale_10_makes_the_benchmark_network(app, runner):
     from allin.models import Ambassador, Cohort
 

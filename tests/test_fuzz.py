@@ -15,9 +15,8 @@ from allin.extensions import db
 from allin.models import Installation, Invitation, Municipality, PasswordReset, User
 from tests.factories import PASSWORD, make_invitation, make_reset, make_user
 
-FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# The number of examples comes from the Hypothesis profile (tests/conftest.py): 40 in CI.
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Plain text, hostile text (controls, NUL, bidi, very long) and plausible values.
 hostile = st.one_of(
