@@ -1,8 +1,9 @@
 """Browser tests: Playwright driving Debian's Chromium against a live server.
 
 The server is the real app on a fresh SQLite instance folder, on a free loopback port: a copy
-of one that a first start migrated (as `flask --app allin run` does), made once per worker. Every page a test visits is
-checked with axe-core; a test that visits a page without checking it fails. Screenshots are
+of one that a first start migrated (as `flask --app allin run` does), made once per worker.
+Every page a test visits is checked with axe-core; a test that visits a page without checking
+it fails. Screenshots are
 taken only when $ALLIN_SCREENSHOT_DIR names a folder for them.
 
 `checked.check(name)` holds every page to the phone-first patterns (issue 7), so every later
