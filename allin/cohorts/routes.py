@@ -36,6 +36,7 @@ from ..concepts.selectors import cohort_section as concept_section
 from ..confirm import confirmation_needed
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, drain_refused_body, render_error
+from ..exports import download
 from ..extensions import db
 from ..kept import kept_for_reader
 from ..models import Ambassador
@@ -44,7 +45,7 @@ from ..pagination import paginate
 from ..security import accepts_files
 from ..training.dashboard import cohort_section
 from ..urls import external_url, is_local_path
-from . import bp, imports, selectors, services
+from . import bp, imports, roster, selectors, services
 from .forms import (
     CohortForm,
     ConfirmForm,
@@ -493,3 +494,23 @@ def hand_out(cohort_id: int):
         for label, (_ambassador, token) in zip(labels, made, strict=True)
     ]
     return render_template("cohorts/hand_out.html", cohort=cohort, cards=cards, refused=refused)
+
+
+@bp.get("/<int:cohort_id>/roster.xlsx")
+@require(Perm.ENROL)
+def roster_xlsx(cohort_id: int):
+    """The cohort's people as an Excel workbook: what this page lists, all of it."""
+    return _roster(cohort_id, "xlsx")
+
+
+@bp.get("/<int:cohort_id>/roster.csv")
+@require(Perm.ENROL)
+def roster_csv(cohort_id: int):
+    """The same as CSV, separated as the reader's Excel expects (`;` in nb, `,` in en)."""
+    return _roster(cohort_id, "csv")
+
+
+def _roster(cohort_id: int, kind: str):
+    cohort = _cohort_to_enrol_in(cohort_id)
+    table = roster.roster_table(current_user, cohort)
+    return download(table, kind, actor=current_user, target=cohort, what="roster")

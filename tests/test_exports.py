@@ -1,0 +1,186 @@
+"""A cohort's people as a spreadsheet (issue 21, exports): the same people the cohort page
+lists, every page of it; .xlsx and CSV that Excel opens in nb and en; cells that never run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+from sqlalchemy import select
+
+from allin.clock import now
+from allin.extensions import db
+from allin.models import AuditEvent, Municipality
+from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+
+HEADINGS_EN = ["Name", "Birth year", "Class", "Role", "Status", "Login"]
+
+
+def cohort_of(app, world, people: int, name: str = "Vår 2027") -> int:
+    """A cohort in municipality A with `people` members, names sorting as their numbers."""
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(larvik, name=name)
+        for n in range(people):
+            make_enrolment(cohort, make_ambassador(larvik, name=f"Person {n:03}", school="8B"))
+        db.session.commit()
+        return cohort.id
+
+
+def xlsx_rows(response) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def csv_rows(response, delimiter: str) -> list[list[str]]:
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")  # the mark that tells Excel it is UTF-8
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def page_names(client, cohort_id: int) -> list[str]:
+    names, page = [], 1
+    while True:
+        html = client.get(f"/cohorts/{cohort_id}?page={page}").text
+        found = re.findall(r'class="member__name"><a href="/ambassadors/\d+">([^<]+)</a>', html)
+        if not found:
+            return names
+        names += found
+        page += 1
+
+
+def test_the_roster_lists_everyone_the_cohort_page_lists_on_all_its_pages(
+    app, client, world, login
+):
+    cohort_id = cohort_of(app, world, 30)  # two pages of 25
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    on_page = page_names(client, cohort_id)
+    assert len(on_page) == 30
+    page = client.get(f"/cohorts/{cohort_id}").text
+    assert f'href="/cohorts/{cohort_id}/roster.xlsx"' in page
+    assert f'href="/cohorts/{cohort_id}/roster.csv"' in page
+
+    workbook = client.get(f"/cohorts/{cohort_id}/roster.xlsx")
+    assert workbook.status_code == 200
+    assert workbook.headers["Content-Disposition"].endswith(".xlsx")
+    assert workbook.headers["Cache-Control"] == "no-store"
+    rows = xlsx_rows(workbook)
+    assert rows[0][:6] == HEADINGS_EN
+    assert [row[0] for row in rows[1:]] == on_page
+    assert rows[1][1:6] == [now().year - 17, "8B", "Ambassador", "Active", "No"]
+
+    spreadsheet = csv_rows(client.get(f"/cohorts/{cohort_id}/roster.csv"), ",")
+    assert [row[0] for row in spreadsheet[1:]] == on_page
+    assert spreadsheet[0] == rows[0]
+
+
+def test_csv_is_semicolon_separated_for_norwegian_excel_with_the_letters_intact(
+    app, client, world, login
+):
+    cohort_id = cohort_of(app, world, 0)
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        from allin.models import Cohort
+
+        make_enrolment(db.session.get(Cohort, cohort_id), make_ambassador(larvik, name="Æsa Øyen"))
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "nb"})
+    rows = csv_rows(client.get(f"/cohorts/{cohort_id}/roster.csv"), ";")
+    assert rows[0][:6] == ["Navn", "Fødselsår", "Klasse", "Rolle", "Status", "Innlogging"]
+    assert rows[1][0] == "Æsa Øyen" and rows[1][5] == "Nei"
+
+
+def test_a_cell_that_would_start_a_formula_is_text_in_both_formats(app, client, world, login):
+    cohort_id = cohort_of(app, world, 0)
+    evil = '=HYPERLINK("http://evil.example","Klikk")'
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        from allin.models import Cohort
+
+        cohort = db.session.get(Cohort, cohort_id)
+        make_enrolment(cohort, make_ambassador(larvik, name=evil, school="+47 900 00 000"))
+        make_enrolment(cohort, make_ambassador(larvik, name="@sum", school="-1"))
+        db.session.commit()
+    login(world.a["youth_worker"])
+    rows = csv_rows(client.get(f"/cohorts/{cohort_id}/roster.csv"), ";")
+    cells = {cell for row in rows[1:] for cell in row[:3]}
+    assert {"'" + evil, "'+47 900 00 000", "'@sum", "'-1"} <= cells
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/cohorts/{cohort_id}/roster.xlsx").data)
+    ).active
+    texts = [c for row in sheet.iter_rows(min_row=2) for c in row[:3] if c.value is not None]
+    assert {c.value for c in texts} >= {evil, "+47 900 00 000", "@sum", "-1"}
+    assert {c.data_type for c in texts if isinstance(c.value, str)} == {"s"}  # never "f"
+
+
+def test_each_consent_says_who_gave_it_when_or_why_there_is_none(app, client, world, login):
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(larvik)
+        guardian, own, young, withdrawn, none_ = (
+            make_ambassador(larvik, name=name, age=age)
+            for name, age in (("A", 12), ("B", 17), ("C", 12), ("D", 12), ("E", 12))
+        )
+        for person in (guardian, own, young, withdrawn, none_):
+            make_enrolment(cohort, person)
+        make_consent(guardian, given_on=now().date() - timedelta(days=3))
+        make_consent(own, given_by="ambassador")
+        make_consent(young, given_by="ambassador")  # too young to give it alone
+        make_consent(withdrawn, withdrawn_at=now() - timedelta(days=1))
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    rows = xlsx_rows(client.get(f"/cohorts/{cohort_id}/roster.xlsx"))
+    column = rows[0].index("Participation and an own login")
+    states = {row[0]: row[column] for row in rows[1:]}
+    day = (now().date() - timedelta(days=3)).isoformat()
+    assert states == {
+        "A": f"Given by a guardian, {day}",
+        "B": f"Given by the young person, {now().date().isoformat()}",
+        "C": "Missing: needs a guardian's consent",
+        "D": f"Withdrawn {(now() - timedelta(days=1)).date().isoformat()}",
+        "E": "Missing",
+    }
+
+
+def test_each_download_is_an_audit_event_without_the_data(app, client, world, login):
+    cohort_id = cohort_of(app, world, 3)
+    login(world.a["youth_worker"])
+    client.get(f"/cohorts/{cohort_id}/roster.xlsx")
+    client.get(f"/cohorts/{cohort_id}/roster.csv")
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+        ).all()
+    assert [(e.object_type, e.object_id, e.actor_id, e.detail) for e in events] == [
+        ("cohort", cohort_id, world.a["youth_worker"].id, {"what": "roster", "kind": k, "rows": 3})
+        for k in ("xlsx", "csv")
+    ]
+
+
+def test_an_ambassador_may_not_and_another_municipality_sees_nothing(app, client, world, login):
+    cohort_id = cohort_of(app, world, 1)
+    login(world.a["ambassador"])
+    assert client.get(f"/cohorts/{cohort_id}/roster.csv").status_code == 403
+    client.post("/logout")
+    login(world.b["coordinator"])
+    assert client.get(f"/cohorts/{cohort_id}/roster.xlsx").status_code == 404
+
+
+def test_the_roster_takes_as_many_queries_for_30_people_as_for_3(
+    app, client, world, login, count_queries
+):
+    small, large = cohort_of(app, world, 3), cohort_of(app, world, 30, name="Høst 2027")
+    login(world.a["youth_worker"])
+    client.get(f"/cohorts/{small}/roster.xlsx")
+    with count_queries() as few:
+        client.get(f"/cohorts/{small}/roster.xlsx")
+    with count_queries() as many:
+        client.get(f"/cohorts/{large}/roster.xlsx")
+    assert few.count == many.count
