@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 from flask import Response
-from flask_babel import get_locale
+from flask_babel import format_percent, get_locale
 
 from . import audit
 from .sqlite import write_apart
@@ -29,8 +29,9 @@ KINDS = {
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_IN_NAME = re.compile(r"[^\w -]+")
+_UNSAFE_IN_SHEET = re.compile(r"[\[\]:*?/\\]")
 
-Cell = str | int | date | None
+Cell = str | int | float | date | None  # a float is a share, shown as a percentage
 
 
 @dataclass(frozen=True)
@@ -51,40 +52,67 @@ def csv_bytes(table: Table, language: str) -> bytes:
     writer = csv.writer(out, delimiter=";" if language == "nb" else ",", lineterminator="\r\n")
     writer.writerow([as_text(h) for h in table.headings])
     for row in table.rows:
-        writer.writerow(["" if v is None else as_text(str(v)) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(table: Table) -> bytes:
-    """One sheet: bold headings that stay in view, dates as dates, text always as text."""
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_percent(value)
+    return as_text(str(value))
+
+
+def xlsx_bytes(tables: list[Table]) -> bytes:
+    """A sheet per table: bold headings that stay in view, dates as dates, shares as
+    percentages, text always as text."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(table.title[:31])  # Excel's limit for a sheet name
-    bold = book.add_format({"bold": True})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
-    widths = [len(h) for h in table.headings]
-    for column, heading in enumerate(table.headings):
-        sheet.write_string(0, column, heading, bold)
-    for number, row in enumerate(table.rows, start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, date):
-                sheet.write_datetime(number, column, value, day)
-            elif isinstance(value, int):
-                sheet.write_number(number, column, value)
-            elif value:
-                sheet.write_string(number, column, value)
-            widths[column] = max(widths[column], len(str(value or "")))
-    for column, width in enumerate(widths):
-        sheet.set_column(column, column, min(width + 2, 60))
-    sheet.freeze_panes(1, 0)
+    styles = {
+        "bold": book.add_format({"bold": True}),
+        "day": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "share": book.add_format({"num_format": "0%"}),
+    }
+    for table in tables:
+        _sheet(book, table, styles)
     book.close()
     return out.getvalue()
 
 
-def download(table: Table, kind: str, *, actor, target, what: str) -> Response:
-    """The table as a file to save, with its audit event (written apart: a GET reads)."""
-    language = str(get_locale().language)
-    body = csv_bytes(table, language) if kind == "csv" else xlsx_bytes(table)
+def _sheet(book, table: Table, styles: dict) -> None:
+    sheet = book.add_worksheet(_UNSAFE_IN_SHEET.sub("-", table.title)[:31])  # Excel's limits
+    widths = [len(h) for h in table.headings]
+    for column, heading in enumerate(table.headings):
+        sheet.write_string(0, column, heading, styles["bold"])
+    for number, row in enumerate(table.rows, start=1):
+        for column, value in enumerate(row):
+            _write(sheet, number, column, value, styles)
+            widths[column] = max(widths[column], len(str(value or "")))
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, min(width + 2, 60))
+    sheet.freeze_panes(1, 0)
+
+
+def _write(sheet, row: int, column: int, value: Cell, styles: dict) -> None:
+    if isinstance(value, date):
+        sheet.write_datetime(row, column, value, styles["day"])
+    elif isinstance(value, float):
+        sheet.write_number(row, column, value, styles["share"])
+    elif isinstance(value, int):
+        sheet.write_number(row, column, value)
+    elif value:
+        sheet.write_string(row, column, value)  # a string is never a formula here
+
+
+def download(tables: list[Table], kind: str, *, name: str, actor, target, what: str) -> Response:
+    """The tables as a file called `name` (a CSV holds one table), with its audit event
+    (written apart: a GET reads)."""
+    if kind == "csv":
+        assert len(tables) == 1, "a CSV file holds one table"
+        body = csv_bytes(tables[0], str(get_locale().language))
+    else:
+        body = xlsx_bytes(tables)
     with write_apart():
         audit.record(
             "export.downloaded",
@@ -92,9 +120,9 @@ def download(table: Table, kind: str, *, actor, target, what: str) -> Response:
             target=target,
             what=what,
             kind=kind,
-            rows=len(table.rows),
+            rows=sum(len(table.rows) for table in tables),
         )
-    name = f"{_UNSAFE_IN_NAME.sub('-', table.title).strip(' -') or 'export'}.{kind}"
+    name = f"{_UNSAFE_IN_NAME.sub('-', name).strip(' -') or 'export'}.{kind}"
     return Response(
         body,
         mimetype=KINDS[kind],

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import openpyxl
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from allin.clock import now
 from allin.extensions import db
 from allin.models import AuditEvent, Municipality
 from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+from tests.training_factories import make_attendance, make_session
 
 HEADINGS_EN = ["Name", "Birth year", "Class", "Role", "Status", "Login"]
 
@@ -90,7 +92,10 @@ def test_csv_is_semicolon_separated_for_norwegian_excel_with_the_letters_intact(
         db.session.commit()
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "nb"})
-    rows = csv_rows(client.get(f"/cohorts/{cohort_id}/roster.csv"), ";")
+    response = client.get(f"/cohorts/{cohort_id}/roster.csv")
+    named = "filename*=UTF-8''" + quote("Vår 2027 - personer.csv")
+    assert response.headers["Content-Disposition"] == f"attachment; {named}"
+    rows = csv_rows(response, ";")
     assert rows[0][:6] == ["Navn", "Fødselsår", "Klasse", "Rolle", "Status", "Innlogging"]
     assert rows[1][0] == "Æsa Øyen" and rows[1][5] == "Nei"
 
@@ -184,3 +189,76 @@ def test_the_roster_takes_as_many_queries_for_30_people_as_for_3(
     with count_queries() as many:
         client.get(f"/cohorts/{large}/roster.xlsx")
     assert few.count == many.count
+
+
+def attended_cohort(app, world) -> int:
+    """Three sessions with their roll calls: one person comes, one misses, one is excused."""
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(larvik, name="Høst 2026")
+        kari, ola, siri = (
+            make_enrolment(
+                cohort, make_ambassador(larvik, name=name), enrolled_at=now() - timedelta(days=30)
+            )
+            for name in ("Kari", "Ola", "Siri")
+        )
+        sessions = [make_session(cohort, days=-d, title=f"Økt {d}") for d in (9, 6, 3)]
+        for session, values in zip(
+            sessions,
+            (
+                ("present", "absent", "present"),
+                ("late", "present", "present"),
+                ("excused", None, "present"),
+            ),
+            strict=True,
+        ):
+            for enrolment, value in zip((kari, ola, siri), values, strict=True):
+                if value:
+                    make_attendance(session, enrolment, value)
+        db.session.commit()
+        return cohort.id
+
+
+def test_attendance_per_ambassador_has_the_dashboards_figures(app, client, world, login):
+    cohort_id = attended_cohort(app, world)
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/cohorts/{cohort_id}").text
+    assert f'href="/cohorts/{cohort_id}/attendance.xlsx"' in page
+    shown = dict(
+        re.findall(
+            r'class="rtable__link" href="/ambassadors/\d+">(\w+)</a></td>\s*'
+            r'<td data-label="Attendance">[^<]*</td>\s*<td data-label="Attended">(\d+ / \d+)</td>',
+            page,
+        )
+    )
+    assert shown == {"Kari": "2 / 2", "Ola": "1 / 3", "Siri": "3 / 3"}
+
+    person, session = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/cohorts/{cohort_id}/attendance.xlsx").data)
+    ).worksheets
+    rows = [list(row) for row in person.iter_rows(values_only=True)]
+    assert rows[0][:5] == ["Name", "Status", "Attendance", "Attended", "Sessions counted"]
+    assert {row[0]: f"{row[3]} / {row[4]}" for row in rows[1:4]} == shown
+    assert rows[1][2] == 1.0 and round(rows[2][2], 3) == 0.333  # shares, shown as 100 %, 33 %
+    assert rows[4][:5] == ["Everyone", None, 6 / 8, 6, 8]
+    per_session = [list(row) for row in session.iter_rows(values_only=True)]
+    assert per_session[0] == ["Date", "Session", "Name", "Roll call"]
+    assert [row[1:] for row in per_session[1:4]] == [
+        ["Økt 9", "Kari", "Present"],
+        ["Økt 9", "Ola", "Absent"],
+        ["Økt 9", "Siri", "Present"],
+    ]
+    assert per_session[-2][1:] == ["Økt 3", "Ola", "Not recorded"]  # counts as missed
+
+    totals = csv_rows(client.get(f"/cohorts/{cohort_id}/attendance-totals.csv"), ",")
+    assert totals[1][:5] == ["Kari", "Active", "100%", "2", "2"]
+    rows_csv = csv_rows(client.get(f"/cohorts/{cohort_id}/attendance.csv"), ",")
+    assert len(rows_csv) == 1 + 9
+
+
+def test_attendance_is_for_the_staff_who_follow_progress(app, client, world, login):
+    cohort_id = attended_cohort(app, world)
+    login(world.a["ambassador"])
+    for url in ("attendance.xlsx", "attendance.csv", "attendance-totals.csv"):
+        assert client.get(f"/cohorts/{cohort_id}/{url}").status_code == 403

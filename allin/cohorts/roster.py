@@ -41,7 +41,7 @@ def roster_table(actor, cohort) -> Table:
         else:
             row += [consent_state(person, consents[person.id], p, cohort) for p in ConsentPurpose]
         rows.append(row)
-    return Table(f"{cohort.name} - {_('people')}", headings, rows)
+    return Table(_("People"), headings, rows)
 
 
 def consent_state(person, consents: list[Consent], purpose: ConsentPurpose, cohort) -> str:

@@ -24,6 +24,7 @@ from ..access import (
     Perm,
     can,
     can_enrol_in,
+    can_follow_progress,
     cohort_status_moves,
     enrolment_status_moves,
     forbid_unless,
@@ -43,6 +44,7 @@ from ..models import Ambassador
 from ..namesakes import card_names
 from ..pagination import paginate
 from ..security import accepts_files
+from ..training import sheets
 from ..training.dashboard import cohort_section
 from ..urls import external_url, is_local_path
 from . import bp, imports, roster, selectors, services
@@ -512,5 +514,42 @@ def roster_csv(cohort_id: int):
 
 def _roster(cohort_id: int, kind: str):
     cohort = _cohort_to_enrol_in(cohort_id)
-    table = roster.roster_table(current_user, cohort)
-    return download(table, kind, actor=current_user, target=cohort, what="roster")
+    tables = [roster.roster_table(current_user, cohort)]
+    name = _("%(cohort)s - people", cohort=cohort.name)
+    return download(tables, kind, name=name, actor=current_user, target=cohort, what="roster")
+
+
+@bp.get("/<int:cohort_id>/attendance.xlsx")
+@require(Perm.VIEW_PROGRESS)
+def attendance_xlsx(cohort_id: int):
+    """Attendance per ambassador (the dashboard's figures) and per session, two sheets."""
+    cohort = _cohort_to_follow(cohort_id)
+    tables = [sheets.per_person(cohort.id), sheets.per_session(cohort.id)]
+    return _attendance(cohort, tables, "xlsx")
+
+
+@bp.get("/<int:cohort_id>/attendance.csv")
+@require(Perm.VIEW_PROGRESS)
+def attendance_csv(cohort_id: int):
+    """Attendance per session: a row per ambassador and session."""
+    cohort = _cohort_to_follow(cohort_id)
+    return _attendance(cohort, [sheets.per_session(cohort.id)], "csv")
+
+
+@bp.get("/<int:cohort_id>/attendance-totals.csv")
+@require(Perm.VIEW_PROGRESS)
+def attendance_totals_csv(cohort_id: int):
+    """Attendance per ambassador, with the dashboard's figures."""
+    cohort = _cohort_to_follow(cohort_id)
+    return _attendance(cohort, [sheets.per_person(cohort.id)], "csv")
+
+
+def _cohort_to_follow(cohort_id: int):
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    forbid_unless(can_follow_progress(current_user, cohort))
+    return cohort
+
+
+def _attendance(cohort, tables, kind: str):
+    name = _("%(cohort)s - attendance", cohort=cohort.name)
+    return download(tables, kind, name=name, actor=current_user, target=cohort, what="attendance")

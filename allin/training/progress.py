@@ -126,6 +126,7 @@ def _pairs(cohort_ids, moment):
     return (
         select(
             Enrolment.id.label("enrolment_id"),
+            s.c.id.label("session_id"),
             s.c.starts_at,
             Attendance.value,
             recent.label("recent"),
@@ -214,6 +215,22 @@ def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
         people.append(Member(e_id, a_id, name, EnrolmentStatus(status), rate, last, bool(warned)))
         total, warnings = Rate(*(int(v or 0) for v in totals[:4])), int(totals[4] or 0)
     return people, total, warnings
+
+
+def attendance_rows(cohort_id: int) -> list:
+    """The pairs behind members_and_totals(): each counted session of each ambassador with
+    what the roll call recorded (None: nothing, which counts as missed), by session, then
+    name: (starts_at, title, name, value), in one query."""
+    p = _pairs([cohort_id], now())
+    stmt = (
+        select(p.c.starts_at, TrainingSession.title, Ambassador.name, p.c.value)
+        .select_from(p)
+        .join(TrainingSession, TrainingSession.id == p.c.session_id)
+        .join(Enrolment, Enrolment.id == p.c.enrolment_id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .order_by(p.c.starts_at, p.c.session_id, nb_order(Ambassador.name), Enrolment.id)
+    )
+    return db.session.execute(stmt).all()
 
 
 def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headline]:
