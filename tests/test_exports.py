@@ -15,7 +15,14 @@ from sqlalchemy import select
 from allin.clock import now
 from allin.extensions import db
 from allin.models import AuditEvent, Municipality
-from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+from tests.factories import (
+    make_ambassador,
+    make_cohort,
+    make_concept,
+    make_consent,
+    make_enrolment,
+    make_timeline_entry,
+)
 from tests.training_factories import make_attendance, make_session
 
 HEADINGS_EN = ["Name", "Birth year", "Class", "Role", "Status", "Login"]
@@ -262,3 +269,75 @@ def test_attendance_is_for_the_staff_who_follow_progress(app, client, world, log
     login(world.a["ambassador"])
     for url in ("attendance.xlsx", "attendance.csv", "attendance-totals.csv"):
         assert client.get(f"/cohorts/{cohort_id}/{url}").status_code == 403
+
+
+def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, login):
+    from allin.enums import ConceptStage, ReachKind
+    from allin.models import ReachFigure
+
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(larvik, name="Vår 2026")
+        kari, ola = (
+            make_enrolment(cohort, make_ambassador(larvik, name=n)) for n in ("Kari", "Ola")
+        )
+        concept = make_concept(cohort, members=[ola, kari], stage="launched", title="=1+1")
+        pitched_at = now() - timedelta(days=20)
+        for stage, at in (("pitched", pitched_at), ("launched", now() - timedelta(days=5))):
+            make_timeline_entry(
+                concept, kind="stage_change", to_stage=ConceptStage(stage), created_at=at
+            )
+        for value, days in ((40, 10), (120, 2)):
+            db.session.add(
+                ReachFigure(
+                    concept_id=concept.id,
+                    kind=ReachKind.PEOPLE,
+                    value=value,
+                    measured_on=now().date() - timedelta(days=days),
+                )
+            )
+        make_concept(cohort, title="Kladd", submitted=False)  # a draft: staff see it too
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    assert f'href="/cohorts/{cohort_id}/concepts.xlsx"' in client.get(f"/cohorts/{cohort_id}").text
+    rows = xlsx_rows(client.get(f"/cohorts/{cohort_id}/concepts.xlsx"))
+    heading = rows[0]
+    first = dict(zip(heading, rows[1], strict=True))
+    assert first["Title"] == "=1+1" and first["Stage"] == "Launched"
+    assert first["Team"] == "Kari, Ola"
+    assert first["Reached: Pitched"].date() == pitched_at.date()
+    assert first["Reached: In development"] is None
+    assert first["People reached"] == 120  # the latest measurement
+    assert [row[0] for row in rows[1:]] == ["=1+1", "Kladd"]
+    assert csv_rows(client.get(f"/cohorts/{cohort_id}/concepts.csv"), ",")[1][0] == "'=1+1"
+
+
+def test_concepts_are_for_reviewing_staff(app, client, world, login):
+    cohort_id = cohort_of(app, world, 1)
+    login(world.a["ambassador"])
+    assert client.get(f"/cohorts/{cohort_id}/concepts.xlsx").status_code == 403
+
+
+def test_the_concepts_take_as_many_queries_for_six_as_for_one(
+    app, client, world, login, count_queries
+):
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohorts = []
+        for name, many in (("Én", 1), ("Seks", 6)):
+            cohort = make_cohort(larvik, name=name)
+            for _n in range(many):
+                member = make_enrolment(cohort, make_ambassador(larvik))
+                concept = make_concept(cohort, members=[member], stage="pitched")
+                make_timeline_entry(concept, kind="stage_change", to_stage="pitched")
+            cohorts.append(cohort.id)
+        db.session.commit()
+    login(world.a["coordinator"])
+    client.get(f"/cohorts/{cohorts[0]}/concepts.xlsx")
+    with count_queries() as few:
+        client.get(f"/cohorts/{cohorts[0]}/concepts.xlsx")
+    with count_queries() as many:
+        client.get(f"/cohorts/{cohorts[1]}/concepts.xlsx")
+    assert few.count == many.count

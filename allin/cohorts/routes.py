@@ -33,6 +33,7 @@ from ..access import (
 )
 from ..ambassadors import services as ambassador_services
 from ..clock import now
+from ..concepts import sheets as concept_sheets
 from ..concepts.selectors import cohort_section as concept_section
 from ..confirm import confirmation_needed
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
@@ -553,3 +554,25 @@ def _cohort_to_follow(cohort_id: int):
 def _attendance(cohort, tables, kind: str):
     name = _("%(cohort)s - attendance", cohort=cohort.name)
     return download(tables, kind, name=name, actor=current_user, target=cohort, what="attendance")
+
+
+@bp.get("/<int:cohort_id>/concepts.xlsx")
+@require(Perm.REVIEW_CONCEPTS)
+def concepts_xlsx(cohort_id: int):
+    """The cohort's concepts: team, stage, the day each stage was reached, reach."""
+    return _concepts(cohort_id, "xlsx")
+
+
+@bp.get("/<int:cohort_id>/concepts.csv")
+@require(Perm.REVIEW_CONCEPTS)
+def concepts_csv(cohort_id: int):
+    """The same as CSV."""
+    return _concepts(cohort_id, "csv")
+
+
+def _concepts(cohort_id: int, kind: str):
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    forbid_unless(cohort.municipality_id == current_user.municipality_id)
+    tables = [concept_sheets.concept_table(current_user, cohort)]
+    name = _("%(cohort)s - concepts", cohort=cohort.name)
+    return download(tables, kind, name=name, actor=current_user, target=cohort, what="concepts")
