@@ -47,6 +47,7 @@ from ..pagination import paginate
 from ..security import accepts_files
 from ..training import sheets
 from ..training.dashboard import cohort_section
+from ..training.times import local_date
 from ..urls import external_url, is_local_path
 from . import bp, imports, roster, selectors, services
 from .forms import (
@@ -104,6 +105,7 @@ def detail(cohort_id: int):
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
+        printed_on=local_date(now()),
         staff=staff,
         page=page,
         missing=missing,

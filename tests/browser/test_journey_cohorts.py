@@ -162,6 +162,18 @@ def test_youth_worker_enrols_a_minor_and_records_consent(checked, larvik):
     expect(page.locator(".member__name", has_text="Åse Sæther")).to_be_visible()
     checked.check("cohort-missing-consent")
 
+    # On paper: the facts, the figures and the people; no controls; the municipality and the
+    # day under the title.
+    page.emulate_media(media="print")
+    expect(page.locator("main .print-only")).to_contain_text("Larvik")
+    for control in ("main form", "main .button", "main .downloads", "main .member__actions"):
+        for element in page.locator(control).all():
+            expect(element).to_be_hidden()
+    expect(page.locator(".member__name", has_text="Åse Sæther")).to_be_visible()
+    checked.shoot("cohort-print", full_page=True)
+    page.emulate_media(media="screen")
+    expect(page.locator("main .print-only")).to_be_hidden()
+
 
 CLASS_CSV = (
     "Navn;Fødselsår;Skole;Foresatt;Foresatt telefon;Kommentar\r\n"
