@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .ambassadors import bp as ambassadors_bp
+    from .audit_log import bp as audit_log_bp
     from .auth import bp as auth_bp
     from .cohorts import bp as cohorts_bp
     from .concepts import bp as concepts_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ambassadors_bp)
     app.register_blueprint(concepts_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(audit_log_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -76,6 +76,9 @@ class Perm(StrEnum):
     SCHEDULE_SESSIONS = auto()
     TAKE_ATTENDANCE = auto()
     VIEW_PROGRESS = auto()
+    # The audit trail (allin/audit_log): a coordinator their municipality's, the network's
+    # admins the staff's and the network's events, never one about a young person.
+    VIEW_AUDIT = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -90,6 +93,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.RESET_TWO_FACTOR,
             Perm.WRITE_GUIDE,
             Perm.PUBLISH_GUIDE,
+            Perm.VIEW_AUDIT,
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -112,6 +116,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.SCHEDULE_SESSIONS,
             Perm.TAKE_ATTENDANCE,
             Perm.VIEW_PROGRESS,
+            Perm.VIEW_AUDIT,
         }
     ),
     Role.YOUTH_WORKER: frozenset(

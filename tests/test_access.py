@@ -64,6 +64,7 @@ EXPECTED = {
     Perm.SCHEDULE_SESSIONS: {C, Y},
     Perm.TAKE_ATTENDANCE: {C, Y},
     Perm.VIEW_PROGRESS: {C, Y},
+    Perm.VIEW_AUDIT: {N, C},
 }
 
 

@@ -116,6 +116,13 @@ def test_every_page(checked, live_server):
     checked.check("municipality-new")
     checked.header_link("/admin/users/").click()
     checked.check("people-admin")
+    page.locator("main a[href='/audit/']").click()
+    expect(page.locator("main table.rtable")).to_be_visible()  # the sign-ins above at least
+    checked.check("audit")
+    page.goto("/audit/?since=2026-05-02&until=2026-05-01")
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(page.locator("#since")).to_have_value("2026-05-02")  # kept as typed
+    checked.check("audit-error")
     page.goto("/admin/invitations/")
     checked.check("invitations-admin")
     page.goto("/admin/invitations/new")
