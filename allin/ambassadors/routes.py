@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Perm, can_enrol_in, forbid_unless, require
+from .. import audit
+from ..access import Perm, can_enrol_in, forbid_unless, require, visible
 from ..auth import claims
 from ..clock import now
 from ..cohorts import selectors as cohort_selectors
@@ -14,8 +17,10 @@ from ..confirm import confirmation_needed
 from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
+from ..models import Ambassador
+from ..sqlite import write_apart
 from ..urls import external_url
-from . import bp, rules, selectors, services
+from . import bp, data_copy, rules, selectors, services
 from .forms import AmbassadorForm, ConsentForm
 
 
@@ -211,3 +216,38 @@ def create_login(ambassador_id: int):
     for error in errors:
         flash(error, "error")
     return redirect(url_for("ambassadors.detail", ambassador_id=ambassador_id))
+
+
+@bp.get("/<int:ambassador_id>/data.zip")
+@require(Perm.ENROL)
+def data_zip(ambassador_id: int):
+    """Everything held about the young person, for them or their guardian on request."""
+    return _data_zip(_load(ambassador_id))
+
+
+@bp.get("/my-data.zip")
+@require(Perm.USE_ACCOUNT)
+def my_data_zip():
+    """A young person's own copy of everything held about them."""
+    mine = visible(Ambassador, current_user).where(Ambassador.user_id == current_user.id)
+    ambassador = db.session.scalars(mine).first()
+    if ambassador is None:
+        abort(404)
+    return _data_zip(ambassador)
+
+
+def _data_zip(ambassador):
+    """The ZIP (ambassadors/data_copy.py), and an audit event that it was taken and by whom
+    (written apart: a GET reads)."""
+    body = data_copy.zip_bytes(ambassador)
+    with write_apart():
+        audit.record("data.downloaded", actor=current_user, target=ambassador)
+    name = _("%(name)s - data", name=ambassador.name) + ".zip"
+    return Response(
+        body,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -27,6 +27,7 @@ ACTIONS = {
     "enrolment.created": _l("Enrolled in a cohort"),
     "enrolment.status_changed": _l("Enrolment's status changed"),
     "enrolment.withdrawn": _l("Left a cohort"),
+    "data.downloaded": _l("Copy of personal data downloaded"),
     "export.downloaded": _l("Spreadsheet downloaded"),
     "guide.entry_created": _l("Guide entry created"),
     "guide.entry_saved": _l("Guide entry saved"),

@@ -1,0 +1,307 @@
+"""Everything held about one young person, as one ZIP: a page to read (index.html, in the
+reader's language), the same as data.json, and the files they uploaded (issue 21).
+
+`EXPORTED` and `NOT_EXPORTED` name every column of every table between them;
+tests/test_data_copy.py fails when a new column is in neither, so a later feature cannot
+forget to say whether what it stores about a person is handed over.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from enum import Enum
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from ..clock import now
+from ..concepts.files import file_path
+from ..extensions import db
+from ..models import (
+    Attachment,
+    Attendance,
+    AuditEvent,
+    Concept,
+    ConceptMember,
+    Consent,
+    Enrolment,
+    LoginSession,
+    TimelineEntry,
+    TrainingSession,
+)
+from ..training.times import local_date
+
+# table -> the columns data.json holds (under the section of the same name, or as named).
+EXPORTED = {
+    "ambassador": "name birth_year school phone email guardian_name guardian_phone "
+    "guardian_email created_at updated_at",
+    "user": "role name email username active language last_login_at totp_confirmed_at created_at",
+    "login_session": "created_at last_seen_at user_agent",
+    "enrolment": "status role enrolled_at withdrawal_reason withdrawal_note withdrawn_at",
+    "consent": "purpose given_by guardian_name method given_on recorded_at withdrawn_at",
+    "attendance": "value recorded_at",
+    "concept": "title challenge target_group idea format stage stop_reason submitted_at created_at",
+    "concept_member": "left_at",
+    "timeline_entry": "kind text from_stage to_stage created_at",
+    "attachment": "original_name content_type size shows_people created_at",
+    "audit_event": "created_at action object_type detail",
+}
+
+# table -> the columns that are not handed over, and why. "*": the whole table.
+NOT_EXPORTED = {
+    # Keys and references: numbers that mean nothing outside the database.
+    "*keys": "id municipality_id cohort_id ambassador_id user_id concept_id session_id "
+    "enrolment_id attachment_id entry_id created_by_id recorded_by_id withdrawn_by_id "
+    "enrolled_by_id uploaded_by_id mentor_id author_id invited_by_id facilitator_id "
+    "cancelled_by_id editor_id actor_id object_id",
+    # Secrets that prove who someone is: never handed out, not even to their owner.
+    "user": "password_hash totp_secret totp_last_step updated_at",
+    "login_session": "token_hash",
+    "enrolment": "feed_token",
+    "ambassador": "name_key",  # the name again, folded for search
+    "attachment": "stored_name",  # a random file name; the file itself is in the ZIP
+    "concept": "stopped_from updated_at",
+    "password_reset": "*",  # single-use links, hashed, gone after use or expiry
+    "pending_sign_in": "*",
+    "recovery_code": "*",
+    "browser_claim": "*",
+    "login_failure": "*",  # hashed keys, deleted after the lock window
+    "mail_job": "*",  # a message waiting to be sent: deleted once sent
+    "invitation": "*",  # the link that made a login: hashed, spent
+    "cohort_import": "*",  # the uploader's (staff) preview, deleted after a day
+    "concept_seen": "*",  # when the team last opened a concept: for the unread mark only
+    "attachment_subject": "*",  # who was on the team when a file was added (for consent)
+    # Not about a person: the programme, the guide, the app.
+    "municipality": "*",
+    "cohort": "*",
+    "cohort_lead": "*",
+    "calendar_feed": "*",
+    "training_session": "*",  # its title and time are in the attendance rows
+    "session_tool": "*",
+    "reach_figure": "*",
+    "guide_entry": "*",
+    "guide_revision": "*",
+    "guide_old_slug": "*",
+    "guide_tag": "*",
+    "guide_image": "*",
+    "guide_edition": "*",
+    "data_edition": "*",
+    "installation": "*",
+    "audit_event": "municipality_id",
+    "attendance": "municipality_id",
+    "timeline_entry": "concept_id",
+}
+
+
+# The page's headings: data.json's sections and fields, in the reader's language.
+SECTIONS = {
+    "ambassador": _l("Your details"),
+    "login": _l("Your login"),
+    "sessions": _l("Where you were signed in"),
+    "enrolments": _l("Cohorts"),
+    "consents": _l("Consents"),
+    "attendance": _l("Attendance"),
+    "concepts": _l("Concepts"),
+    "written_by_you": _l("Written by you"),
+    "files": _l("Files you uploaded"),
+    "audit_events": _l("What was recorded about you"),
+}
+FIELDS = {
+    "name": _l("Name"),
+    "birth_year": _l("Birth year"),
+    "school": _l("Class"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "guardian_name": _l("Guardian"),
+    "guardian_phone": _l("Guardian's phone"),
+    "guardian_email": _l("Guardian's e-mail"),
+    "municipality": _l("Municipality"),
+    "created_at": _l("Made"),
+    "updated_at": _l("Last changed"),
+    "role": _l("Role"),
+    "username": _l("Username"),
+    "active": _l("Active"),
+    "language": _l("Language"),
+    "last_login_at": _l("Last signed in"),
+    "totp_confirmed_at": _l("Two-factor sign-in since"),
+    "last_seen_at": _l("Last seen"),
+    "user_agent": _l("Browser"),
+    "cohort": _l("Cohort"),
+    "status": _l("Status"),
+    "enrolled_at": _l("Enrolled"),
+    "withdrawal_reason": _l("Why they left"),
+    "withdrawal_note": _l("Note"),
+    "withdrawn_at": _l("Withdrawn"),
+    "purpose": _l("For"),
+    "given_by": _l("Given by"),
+    "method": _l("How"),
+    "given_on": _l("Date given"),
+    "recorded_at": _l("Recorded"),
+    "session": _l("Session"),
+    "starts_at": _l("Starts"),
+    "value": _l("Roll call"),
+    "title": _l("Title"),
+    "challenge": _l("Challenge"),
+    "target_group": _l("Target group"),
+    "idea": _l("Idea"),
+    "format": _l("Format"),
+    "stage": _l("Stage"),
+    "stop_reason": _l("Why it stopped"),
+    "submitted_at": _l("Submitted"),
+    "left_at": _l("Left the team"),
+    "kind": _l("Kind"),
+    "text": _l("Text"),
+    "from_stage": _l("From stage"),
+    "to_stage": _l("To stage"),
+    "original_name": _l("File name"),
+    "content_type": _l("Type"),
+    "size": _l("Size (bytes)"),
+    "shows_people": _l("Shows people"),
+    "file": _l("In the ZIP as"),
+    "action": _l("What"),
+    "object_type": _l("About"),
+    "detail": _l("Details"),
+}
+
+
+def collect(ambassador) -> dict:
+    """The person's data, as data.json holds it; a few queries whatever its size."""
+    user = ambassador.user
+    enrolments = list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.ambassador_id == ambassador.id)
+            .options(db.joinedload(Enrolment.cohort))
+            .order_by(Enrolment.enrolled_at)
+        )
+    )
+    enrolment_ids = [e.id for e in enrolments]
+    return {
+        "ambassador": _row(ambassador, "ambassador")
+        | {"municipality": ambassador.municipality.name},
+        "login": _login(user) if user else None,
+        "enrolments": [_row(e, "enrolment") | {"cohort": e.cohort.name} for e in enrolments],
+        "consents": [
+            _row(c, "consent")
+            for c in db.session.scalars(
+                select(Consent)
+                .where(Consent.ambassador_id == ambassador.id)
+                .order_by(Consent.recorded_at, Consent.id)
+            )
+        ],
+        "attendance": _attendance(enrolment_ids),
+        "concepts": _concepts(enrolment_ids, user),
+        "files": [_row(a, "attachment") | {"file": _file_name(a)} for a in _uploads(user)],
+        "audit_events": _events(ambassador, user),
+    }
+
+
+def zip_bytes(ambassador) -> bytes:
+    data = collect(ambassador)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        page = render_template(
+            "ambassadors/data_copy.html",
+            data=data,
+            ambassador=ambassador,
+            sections=SECTIONS,
+            fields=FIELDS,
+            today=local_date(now()),
+        )
+        archive.writestr("index.html", page)
+        for attachment in _uploads(ambassador.user):
+            path = file_path(attachment)
+            if path.exists():
+                archive.write(path, f"files/{_file_name(attachment)}")
+    return out.getvalue()
+
+
+def _row(record, table: str) -> dict:
+    return {name: _plain(getattr(record, name)) for name in EXPORTED[table].split()}
+
+
+def _plain(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _login(user) -> dict:
+    sessions = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id)
+        .order_by(LoginSession.created_at)
+    )
+    return _row(user, "user") | {"sessions": [_row(s, "login_session") for s in sessions]}
+
+
+def _attendance(enrolment_ids) -> list[dict]:
+    stmt = (
+        select(Attendance, TrainingSession.title, TrainingSession.starts_at)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(Attendance.enrolment_id.in_(enrolment_ids))
+        .order_by(TrainingSession.starts_at, Attendance.id)
+    )
+    return [
+        _row(row, "attendance") | {"session": title, "starts_at": _plain(starts_at)}
+        for row, title, starts_at in db.session.execute(stmt)
+    ]
+
+
+def _concepts(enrolment_ids, user) -> list[dict]:
+    """The concepts they are or were on, with the texts of each (the team's) and the lines
+    of its timeline they wrote themselves."""
+    stmt = (
+        select(ConceptMember, Concept)
+        .join(Concept, Concept.id == ConceptMember.concept_id)
+        .where(ConceptMember.enrolment_id.in_(enrolment_ids))
+        .order_by(Concept.created_at, Concept.id)
+    )
+    rows = db.session.execute(stmt).all()
+    written: dict[int, list] = {}
+    if user is not None and rows:
+        lines = select(TimelineEntry).where(
+            TimelineEntry.author_id == user.id,
+            TimelineEntry.concept_id.in_([concept.id for _m, concept in rows]),
+        )
+        for line in db.session.scalars(lines.order_by(TimelineEntry.created_at)):
+            written.setdefault(line.concept_id, []).append(_row(line, "timeline_entry"))
+    return [
+        _row(concept, "concept")
+        | _row(member, "concept_member")
+        | {"written_by_you": written.get(concept.id, [])}
+        for member, concept in rows
+    ]
+
+
+def _uploads(user) -> list[Attachment]:
+    if user is None:
+        return []
+    stmt = select(Attachment).where(Attachment.uploaded_by_id == user.id)
+    return list(db.session.scalars(stmt.order_by(Attachment.created_at, Attachment.id)))
+
+
+def _file_name(attachment) -> str:
+    return f"{attachment.id}-{attachment.original_name}"
+
+
+def _events(ambassador, user) -> list[dict]:
+    about = [(AuditEvent.object_type == "ambassador") & (AuditEvent.object_id == ambassador.id)]
+    if user is not None:
+        about += [
+            (AuditEvent.object_type == "user") & (AuditEvent.object_id == user.id),
+            AuditEvent.actor_id == user.id,
+        ]
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.municipality_id == ambassador.municipality_id, or_(*about))
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return [_row(e, "audit_event") for e in db.session.scalars(stmt)]
