@@ -244,3 +244,31 @@ def test_every_action_the_code_records_has_a_name_for_people():
             recorded |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', head))
     assert len(recorded) > 40, "the scan found too few actions to prove anything"
     assert recorded - set(ACTIONS) == set()
+
+
+def test_odd_filters_get_a_message_not_an_error(client, world, login):
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    for query in ("since=0001-01-01", "until=9999-12-31"):
+        response = client.get(f"/audit/?{query}")
+        assert response.status_code == 200
+        assert "Choose a day between the years 2000 and 2100." in response.text
+        assert client.get(f"/audit/audit.csv?{query}").status_code == 200
+    odd = client.get("/audit/?endpoint=x&_method=POST&_external=1&what=cohort.created")
+    assert odd.status_code == 200
+    assert 'href="/audit/audit.csv?what=cohort.created"' in odd.text  # only the filters
+
+
+def test_who_finds_names_whatever_the_case_of_their_letters(app, client, world, login):
+    with app.app_context():
+        worker = db.session.get(User, world.a["youth_worker"].id)
+        worker.name = "Øyvind Ærlig"
+        event("cohort.updated", actor=worker, municipality_id=world.municipality_a)
+        db.session.commit()
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    for typed in ("øyvind", "ÆRLIG", "Øyvind"):
+        page = client.get("/audit/", query_string={"who": typed}).text
+        assert whats(page) == ["Cohort changed"], typed
+    people = client.get("/admin/users/", query_string={"q": "øyvind"}).text
+    assert "Øyvind Ærlig" in people  # the people list searches the same way

@@ -11,12 +11,14 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
+from allin.ambassadors import services
 from allin.ambassadors.data_copy import EXPORTED, NOT_EXPORTED
 from allin.clock import now
 from allin.concepts import files
+from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose
 from allin.extensions import db
-from allin.models import Ambassador, AuditEvent, Concept, Enrolment, User
-from tests.factories import make_consent, make_login_session, make_timeline_entry
+from allin.models import Ambassador, AuditEvent, Concept, Consent, Enrolment, User
+from tests.factories import PASSWORD, make_login_session, make_timeline_entry
 from tests.training_factories import make_attendance, make_session
 
 
@@ -46,18 +48,38 @@ def test_every_column_is_handed_over_or_said_why_not(app):
             assert set(names.split()) <= columns, f"{table}: no such column"
 
 
-def _member(app, team):
+def _member(app, world, team):
     with app.app_context():
         member = db.session.scalar(select(Ambassador).where(Ambassador.user_id == team.member.id))
         member.phone, member.guardian_name = "+47 900 00 001", "Kari Nordmann"
-        make_consent(member, given_on=now().date() - timedelta(days=40))
-        make_consent(member, purpose="photo", withdrawn_at=now() - timedelta(days=2))
+        worker = db.session.get(User, world.a["youth_worker"].id)
+        for purpose in ("participation", "photo"):
+            services.record_consent(
+                member,
+                actor=worker,
+                purpose=ConsentPurpose(purpose),
+                given_by=ConsentGiver.GUARDIAN,
+                guardian_name="Kari Nordmann",
+                method=ConsentMethod.PAPER,
+                given_on=now().date() - timedelta(days=40),
+            )
+        photo = db.session.scalar(
+            select(Consent).where(
+                Consent.purpose == ConsentPurpose.PHOTO, Consent.ambassador_id == member.id
+            )
+        )
+        services.withdraw_consent(photo, actor=worker)
         concept = db.session.get(Concept, team.concept_id)
         user = db.session.get(User, team.member.id)
         make_timeline_entry(concept, author=user, text="Vi har funnet et lokale.")
         make_timeline_entry(concept, text="Someone else's line")
         files.add_attachment(
             concept, actor=user, data=png(), filename="plakat.png", shows_people=False
+        )
+        teammate = db.session.get(User, team.teammate.id)
+        files.add_attachment(concept, actor=teammate, data=png(), filename="gruppe.png")
+        files.add_attachment(  # the teammate's, showing nobody: not in the member's copy
+            concept, actor=teammate, data=png(), filename="logo.png", shows_people=False
         )
         enrolment = db.session.get(Enrolment, team.member_enrolment_id)
         enrolment.enrolled_at = now() - timedelta(days=30)
@@ -81,13 +103,21 @@ def _member(app, team):
 def test_staff_hand_over_everything_held_and_nothing_of_anyone_else(
     app, client, world, team, login
 ):
-    member_id = _member(app, team)
+    member_id = _member(app, world, team)
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "nb"})
     page = client.get(f"/ambassadors/{member_id}").text
-    assert f'href="/ambassadors/{member_id}/data.zip"' in page
-    response = client.get(f"/ambassadors/{member_id}/data.zip")
+    assert f'href="/ambassadors/{member_id}/data"' in page
+    asked = client.get(f"/ambassadors/{member_id}/data")
+    assert asked.status_code == 200 and 'name="current"' in asked.text
+    response = client.post(
+        f"/ambassadors/{member_id}/data", data={"asked_by": "guardian", "current": PASSWORD}
+    )
     assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert (
+        "filename*=UTF-8''Member%20Nordmann%20-%20data.zip"
+        in response.headers["Content-Disposition"]
+    )
     assert response.headers["Cache-Control"] == "no-store"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     data = json.loads(archive.read("data.json"))
@@ -96,17 +126,23 @@ def test_staff_hand_over_everything_held_and_nothing_of_anyone_else(
     assert data["ambassador"]["guardian_name"] == "Kari Nordmann"
     assert data["login"]["username"] == "amb" + str(world.municipality_a)
     assert len(data["login"]["sessions"]) == 1
-    assert [c["purpose"] for c in data["consents"]] == ["participation", "photo"]
+    assert [c["purpose"] for c in data["consents"]] == ["participation", "photo"]  # codes
     assert data["consents"][1]["withdrawn_at"] is not None  # the history, not only what stands
     assert [(a["session"], a["value"]) for a in data["attendance"]] == [("Verksted 1", "late")]
     (concept,) = data["concepts"]
     assert [line["text"] for line in concept["written_by_you"]] == ["Vi har funnet et lokale."]
-    (upload,) = data["files"]
-    assert upload["original_name"] == "plakat.png"
-    stored = archive.read(f"files/{upload['file']}")
-    assert Image.open(io.BytesIO(stored)).size == (20, 20)
+    assert [f["original_name"] for f in data["files"]] == ["plakat.png", "gruppe.png"]
+    for upload in data["files"]:
+        stored = archive.read(f"files/{upload['file']}")
+        assert Image.open(io.BytesIO(stored)).size == (20, 20)
     actions = sorted(e["action"] for e in data["audit_events"])  # by them or about them only
-    assert actions == ["ambassador.updated", "concept.file_added"]
+    assert actions == [
+        "ambassador.updated",
+        "concept.file_added",
+        "consent.given",
+        "consent.given",
+        "consent.withdrawn",
+    ]
     text = json.dumps(data, ensure_ascii=False)
     for other in ("Teammate Nordmann", "Reader Nordmann", "Someone else's line"):
         assert other not in text
@@ -114,26 +150,38 @@ def test_staff_hand_over_everything_held_and_nothing_of_anyone_else(
     index = archive.read("index.html").decode()
     assert "Alt som er lagret om Member Nordmann" in index
     assert "Kari Nordmann" in index and "Verksted 1" in index
+    # Names, not codes; Oslo time, not UTC.
+    assert "Bilder" in index and "Samtykke trukket tilbake" in index and "Sent" in index
+    for code in (">photo<", ">guardian<", ">consent.withdrawn<", "+00:00", ">True<"):
+        assert code not in index, code
     assert "<script" not in index and "http" not in index.split("</style>")[1]
 
     with app.app_context():
         taken = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "data.downloaded"))
     assert (taken.object_type, taken.object_id) == ("ambassador", member_id)
-    assert taken.actor_id == world.a["youth_worker"].id and taken.detail == {}
+    assert taken.actor_id == world.a["youth_worker"].id
+    assert taken.detail == {"asked_by": "guardian"}
 
 
 def test_the_young_person_downloads_their_own_from_their_account(app, client, world, team, login):
-    member_id = _member(app, team)
+    member_id = _member(app, world, team)
     login(world.a["ambassador"])
-    assert 'href="/ambassadors/my-data.zip"' in client.get("/account").text
-    response = client.get("/ambassadors/my-data.zip")
+    assert 'href="/ambassadors/my-data"' in client.get("/account").text
+    wrong = client.post("/ambassadors/my-data", data={"current": "not it"})
+    assert wrong.status_code == 200 and 'id="current-error"' in wrong.text
+    response = client.post("/ambassadors/my-data", data={"current": PASSWORD})
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("data.json"))
     assert data["ambassador"]["name"] == "Member Nordmann"
-    assert client.get(f"/ambassadors/{member_id}/data.zip").status_code == 403  # staff's page
+    assert client.get(f"/ambassadors/{member_id}/data").status_code == 403  # staff's page
+    with app.app_context():
+        taken = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "data.downloaded")
+        ).all()
+    assert taken == [{"asked_by": "ambassador"}]  # the wrong password took nothing
     client.post("/logout")
     login(world.a["youth_worker"])
-    assert "my-data.zip" not in client.get("/account").text
-    assert client.get("/ambassadors/my-data.zip").status_code == 404  # staff have no record
+    assert "my-data" not in client.get("/account").text
+    assert client.get("/ambassadors/my-data").status_code == 404  # staff have no record
     client.post("/logout")
     login(world.b["coordinator"])
-    assert client.get(f"/ambassadors/{member_id}/data.zip").status_code == 404
+    assert client.get(f"/ambassadors/{member_id}/data").status_code == 404

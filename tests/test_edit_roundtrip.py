@@ -43,6 +43,7 @@ from tests.training_factories import make_session
 # GET+POST routes with an id that do not edit an existing object's fields, and why.
 NOT_EDIT_FORMS = {
     "ambassadors.record_consent": "records a new consent",
+    "ambassadors.data_copy_page": "hands over a copy (who asked, a password), edits nothing",
     "cohorts.enrol": "enrols a new person",
     "cohorts.hand_out": "hands out sign-in cards, edits nothing",
     "cohorts.import_upload": "uploads a new spreadsheet",

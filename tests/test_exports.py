@@ -15,6 +15,7 @@ from sqlalchemy import select
 from allin.clock import now
 from allin.extensions import db
 from allin.models import AuditEvent, Municipality
+from allin.training.times import local_date
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -143,7 +144,8 @@ def test_each_consent_says_who_gave_it_when_or_why_there_is_none(app, client, wo
         make_consent(guardian, given_on=now().date() - timedelta(days=3))
         make_consent(own, given_by="ambassador")
         make_consent(young, given_by="ambassador")  # too young to give it alone
-        make_consent(withdrawn, withdrawn_at=now() - timedelta(days=1))
+        late = (now() - timedelta(days=3)).replace(hour=23, minute=30)  # 00:30 or 01:30 in Oslo
+        make_consent(withdrawn, withdrawn_at=late)
         db.session.commit()
         cohort_id = cohort.id
     login(world.a["coordinator"])
@@ -156,7 +158,7 @@ def test_each_consent_says_who_gave_it_when_or_why_there_is_none(app, client, wo
         "A": f"Given by a guardian, {day}",
         "B": f"Given by the young person, {now().date().isoformat()}",
         "C": "Missing: needs a guardian's consent",
-        "D": f"Withdrawn {(now() - timedelta(days=1)).date().isoformat()}",
+        "D": f"Withdrawn {(late + timedelta(days=1)).date().isoformat()}",  # the day in Oslo
         "E": "Missing",
     }
 
@@ -281,7 +283,11 @@ def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, logi
         kari, ola = (
             make_enrolment(cohort, make_ambassador(larvik, name=n)) for n in ("Kari", "Ola")
         )
-        concept = make_concept(cohort, members=[ola, kari], stage="launched", title="=1+1")
+        made = now() - timedelta(days=30)
+        concept = make_concept(
+            cohort, members=[ola, kari], stage="launched", title="=1+1", created_at=made
+        )
+        make_timeline_entry(concept, kind="stage_change", to_stage=ConceptStage.IDEA)  # submitted
         pitched_at = now() - timedelta(days=20)
         for stage, at in (("pitched", pitched_at), ("launched", now() - timedelta(days=5))):
             make_timeline_entry(
@@ -309,6 +315,7 @@ def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, logi
     assert first["Team"] == "Kari, Ola"
     assert first["Reached: Pitched"].date() == pitched_at.date()
     assert first["Reached: In development"] is None
+    assert first["Reached: Idea"].date() == local_date(made)  # made, not submitted
     assert first["People reached"] == 120  # the latest measurement
     assert [row[0] for row in rows[1:]] == ["=1+1", "Kladd"]
     assert csv_rows(client.get(f"/cohorts/{cohort_id}/concepts.csv"), ",")[1][0] == "'=1+1"
@@ -341,3 +348,24 @@ def test_the_concepts_take_as_many_queries_for_six_as_for_one(
     with count_queries() as many:
         client.get(f"/cohorts/{cohorts[1]}/concepts.xlsx")
     assert few.count == many.count
+
+
+def test_the_two_attendance_files_have_names_of_their_own(app, client, world, login):
+    cohort_id = attended_cohort(app, world)
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    names = {
+        client.get(f"/cohorts/{cohort_id}/{path}").headers["Content-Disposition"]
+        for path in ("attendance.csv", "attendance-totals.csv", "attendance.xlsx")
+    }
+    assert len(names) == 3
+
+
+def test_a_printed_cohort_page_says_when_it_holds_only_some_of_the_people(
+    app, client, world, login
+):
+    cohort_id = cohort_of(app, world, 30)
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/cohorts/{cohort_id}").text
+    assert "On paper: 25 of the 30 people." in page

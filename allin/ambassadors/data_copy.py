@@ -15,25 +15,29 @@ from datetime import date, datetime
 from enum import Enum
 
 from flask import render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from ..audit_log import labels
 from ..clock import now
 from ..concepts.files import file_path
 from ..extensions import db
 from ..models import (
     Attachment,
+    AttachmentSubject,
     Attendance,
     AuditEvent,
     Concept,
     ConceptMember,
     Consent,
     Enrolment,
+    Invitation,
     LoginSession,
     TimelineEntry,
     TrainingSession,
 )
-from ..training.times import local_date
+from ..training.times import local_date, to_local
 
 # table -> the columns data.json holds (under the section of the same name, or as named).
 EXPORTED = {
@@ -107,7 +111,7 @@ SECTIONS = {
     "attendance": _l("Attendance"),
     "concepts": _l("Concepts"),
     "written_by_you": _l("Written by you"),
-    "files": _l("Files you uploaded"),
+    "files": _l("Files you uploaded, and photos that may show you"),
     "audit_events": _l("What was recorded about you"),
 }
 FIELDS = {
@@ -168,8 +172,10 @@ FIELDS = {
 }
 
 
-def collect(ambassador) -> dict:
-    """The person's data, as data.json holds it; a few queries whatever its size."""
+def collect(ambassador, *, readable: bool = False) -> dict:
+    """The person's data, as data.json holds it (codes, UTC times), or `readable` for the
+    page (names in the reader's language, Oslo times); a few queries whatever its size."""
+    value = _readable if readable else _plain
     user = ambassador.user
     enrolments = list(
         db.session.scalars(
@@ -181,51 +187,51 @@ def collect(ambassador) -> dict:
     )
     enrolment_ids = [e.id for e in enrolments]
     return {
-        "ambassador": _row(ambassador, "ambassador")
+        "ambassador": _row(ambassador, "ambassador", value)
         | {"municipality": ambassador.municipality.name},
-        "login": _login(user) if user else None,
-        "enrolments": [_row(e, "enrolment") | {"cohort": e.cohort.name} for e in enrolments],
+        "login": _login(user, value) if user else None,
+        "enrolments": [_row(e, "enrolment", value) | {"cohort": e.cohort.name} for e in enrolments],
         "consents": [
-            _row(c, "consent")
+            _row(c, "consent", value)
             for c in db.session.scalars(
                 select(Consent)
                 .where(Consent.ambassador_id == ambassador.id)
                 .order_by(Consent.recorded_at, Consent.id)
             )
         ],
-        "attendance": _attendance(enrolment_ids),
-        "concepts": _concepts(enrolment_ids, user),
-        "files": [_row(a, "attachment") | {"file": _file_name(a)} for a in _uploads(user)],
-        "audit_events": _events(ambassador, user),
+        "attendance": _attendance(enrolment_ids, value),
+        "concepts": _concepts(enrolment_ids, user, value),
+        "files": [_row(a, "attachment", value) | {"file": _in_zip(a)} for a in _files(ambassador)],
+        "audit_events": _events(ambassador, user, enrolment_ids, value),
     }
 
 
 def zip_bytes(ambassador) -> bytes:
-    data = collect(ambassador)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        data = collect(ambassador)
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
         page = render_template(
             "ambassadors/data_copy.html",
-            data=data,
+            data=collect(ambassador, readable=True),
             ambassador=ambassador,
             sections=SECTIONS,
             fields=FIELDS,
             today=local_date(now()),
         )
         archive.writestr("index.html", page)
-        for attachment in _uploads(ambassador.user):
-            path = file_path(attachment)
-            if path.exists():
-                archive.write(path, f"files/{_file_name(attachment)}")
+        for attachment in _files(ambassador):
+            if _in_zip(attachment):
+                archive.write(file_path(attachment), f"files/{_file_name(attachment)}")
     return out.getvalue()
 
 
-def _row(record, table: str) -> dict:
-    return {name: _plain(getattr(record, name)) for name in EXPORTED[table].split()}
+def _row(record, table: str, value) -> dict:
+    return {name: value(getattr(record, name)) for name in EXPORTED[table].split()}
 
 
 def _plain(value):
+    """As data.json holds it: codes and UTC times, for other programs."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -233,16 +239,31 @@ def _plain(value):
     return value
 
 
-def _login(user) -> dict:
+def _readable(value):
+    """As the page shows it: names in the reader's language, Oslo time."""
+    if isinstance(value, Enum):
+        return str(getattr(value, "label", value.value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        return to_local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _login(user, value) -> dict:
     sessions = db.session.scalars(
         select(LoginSession)
         .where(LoginSession.user_id == user.id)
         .order_by(LoginSession.created_at)
     )
-    return _row(user, "user") | {"sessions": [_row(s, "login_session") for s in sessions]}
+    return _row(user, "user", value) | {
+        "sessions": [_row(s, "login_session", value) for s in sessions]
+    }
 
 
-def _attendance(enrolment_ids) -> list[dict]:
+def _attendance(enrolment_ids, value) -> list[dict]:
     stmt = (
         select(Attendance, TrainingSession.title, TrainingSession.starts_at)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
@@ -250,12 +271,12 @@ def _attendance(enrolment_ids) -> list[dict]:
         .order_by(TrainingSession.starts_at, Attendance.id)
     )
     return [
-        _row(row, "attendance") | {"session": title, "starts_at": _plain(starts_at)}
+        _row(row, "attendance", value) | {"session": title, "starts_at": value(starts_at)}
         for row, title, starts_at in db.session.execute(stmt)
     ]
 
 
-def _concepts(enrolment_ids, user) -> list[dict]:
+def _concepts(enrolment_ids, user, value) -> list[dict]:
     """The concepts they are or were on, with the texts of each (the team's) and the lines
     of its timeline they wrote themselves."""
     stmt = (
@@ -272,36 +293,68 @@ def _concepts(enrolment_ids, user) -> list[dict]:
             TimelineEntry.concept_id.in_([concept.id for _m, concept in rows]),
         )
         for line in db.session.scalars(lines.order_by(TimelineEntry.created_at)):
-            written.setdefault(line.concept_id, []).append(_row(line, "timeline_entry"))
+            written.setdefault(line.concept_id, []).append(_row(line, "timeline_entry", value))
     return [
-        _row(concept, "concept")
-        | _row(member, "concept_member")
+        _row(concept, "concept", value)
+        | _row(member, "concept_member", value)
         | {"written_by_you": written.get(concept.id, [])}
         for member, concept in rows
     ]
 
 
-def _uploads(user) -> list[Attachment]:
-    if user is None:
-        return []
-    stmt = select(Attachment).where(Attachment.uploaded_by_id == user.id)
-    return list(db.session.scalars(stmt.order_by(Attachment.created_at, Attachment.id)))
+def _files(ambassador) -> list[Attachment]:
+    """The files they uploaded, and the photos marked as showing people that were added while
+    they were on the team (attachment_subject)."""
+    theirs = select(AttachmentSubject.attachment_id).where(
+        AttachmentSubject.ambassador_id == ambassador.id
+    )
+    showing = Attachment.shows_people.is_(True) & Attachment.id.in_(theirs)
+    who = showing
+    if ambassador.user_id is not None:
+        who = or_(Attachment.uploaded_by_id == ambassador.user_id, showing)
+    stmt = select(Attachment).where(who).order_by(Attachment.created_at, Attachment.id)
+    return list(db.session.scalars(stmt))
 
 
 def _file_name(attachment) -> str:
     return f"{attachment.id}-{attachment.original_name}"
 
 
-def _events(ambassador, user) -> list[dict]:
-    about = [(AuditEvent.object_type == "ambassador") & (AuditEvent.object_id == ambassador.id)]
+def _in_zip(attachment) -> str | None:
+    """Where the file is in the ZIP; None when it is missing on disk."""
+    return _file_name(attachment) if file_path(attachment).exists() else None
+
+
+def _events(ambassador, user, enrolment_ids, value) -> list[dict]:
+    """What was recorded by them or about them: their record, consents, enrolments, the
+    sign-in links made for them, the roll calls corrected for them, their login."""
+
+    def of(kind, ids):
+        return (AuditEvent.object_type == kind) & AuditEvent.object_id.in_(ids)
+
+    consents = select(Consent.id).where(Consent.ambassador_id == ambassador.id)
+    links = select(Invitation.id).where(Invitation.ambassador_id == ambassador.id)
+    about_them = [
+        of("ambassador", [ambassador.id]),
+        of("consent", consents),
+        of("enrolment", enrolment_ids),
+        of("invitation", links),
+        (AuditEvent.object_type == "trainingsession")
+        & AuditEvent.detail["enrolment_id"].as_integer().in_(enrolment_ids),
+    ]
     if user is not None:
-        about += [
+        about_them += [
             (AuditEvent.object_type == "user") & (AuditEvent.object_id == user.id),
             AuditEvent.actor_id == user.id,
         ]
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.municipality_id == ambassador.municipality_id, or_(*about))
+        .where(AuditEvent.municipality_id == ambassador.municipality_id, or_(*about_them))
         .order_by(AuditEvent.created_at, AuditEvent.id)
     )
-    return [_row(e, "audit_event") for e in db.session.scalars(stmt)]
+    rows = [_row(e, "audit_event", value) for e in db.session.scalars(stmt)]
+    if value is _readable:  # the page names actions and records as the audit page does
+        for row in rows:
+            row["action"] = labels.label(row["action"])
+            row["object_type"] = labels.about(row["object_type"], None)
+    return rows

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..auth.forms import current_password_field
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
 from ..fields import clean, email_field, enum_choices, name_field, no_control_characters
 from . import rules
@@ -136,3 +137,19 @@ class ConsentForm(FlaskForm):
     def validate_given_on(self, field):
         if field.data and field.data > rules.today():
             raise ValidationError(_l("The date cannot be in the future."))
+
+
+class MyDataForm(FlaskForm):
+    """A young person asks for their own copy: their password again first (SECURITY 9)."""
+
+    current = current_password_field()
+
+
+class DataCopyForm(MyDataForm):
+    """Staff hand a copy over on request: who asked is recorded (SECURITY 26)."""
+
+    asked_by = RadioField(
+        _l("Who asked for it?"),
+        choices=enum_choices(ConsentGiver),
+        validators=[InputRequired(_l("Say who asked for the copy."))],
+    )

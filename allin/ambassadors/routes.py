@@ -11,6 +11,7 @@ from flask_login import current_user
 from .. import audit
 from ..access import Perm, can_enrol_in, forbid_unless, require, visible
 from ..auth import claims
+from ..auth import services as auth_services
 from ..clock import now
 from ..cohorts import selectors as cohort_selectors
 from ..confirm import confirmation_needed
@@ -18,10 +19,9 @@ from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
 from ..models import Ambassador
-from ..sqlite import write_apart
 from ..urls import external_url
 from . import bp, data_copy, rules, selectors, services
-from .forms import AmbassadorForm, ConsentForm
+from .forms import AmbassadorForm, ConsentForm, DataCopyForm, MyDataForm
 
 
 def _load(ambassador_id: int):
@@ -218,36 +218,62 @@ def create_login(ambassador_id: int):
     return redirect(url_for("ambassadors.detail", ambassador_id=ambassador_id))
 
 
-@bp.get("/<int:ambassador_id>/data.zip")
+@bp.route("/<int:ambassador_id>/data", methods=["GET", "POST"])
 @require(Perm.ENROL)
-def data_zip(ambassador_id: int):
-    """Everything held about the young person, for them or their guardian on request."""
-    return _data_zip(_load(ambassador_id))
+def data_copy_page(ambassador_id: int):
+    """Everything held about the young person, for them or a guardian who asked: who asked,
+    and the member of staff's password again (SECURITY 9 and 26)."""
+    ambassador = _load(ambassador_id)
+    form = DataCopyForm()
+    if form.validate_on_submit() and _password_again(form.current):
+        return _data_zip(ambassador, asked_by=form.asked_by.data)
+    return render_template("ambassadors/data_copy_ask.html", form=form, ambassador=ambassador)
 
 
-@bp.get("/my-data.zip")
+@bp.route("/my-data", methods=["GET", "POST"])
 @require(Perm.USE_ACCOUNT)
-def my_data_zip():
-    """A young person's own copy of everything held about them."""
+def my_data():
+    """A young person's own copy of everything held about them, after their password."""
     mine = visible(Ambassador, current_user).where(Ambassador.user_id == current_user.id)
     ambassador = db.session.scalars(mine).first()
     if ambassador is None:
         abort(404)
-    return _data_zip(ambassador)
+    form = MyDataForm()
+    if form.validate_on_submit() and _password_again(form.current):
+        return _data_zip(ambassador, asked_by=ConsentGiver.AMBASSADOR.value)
+    return render_template(
+        "ambassadors/data_copy_ask.html", form=form, ambassador=ambassador, mine=True
+    )
 
 
-def _data_zip(ambassador):
-    """The ZIP (ambassadors/data_copy.py), and an audit event that it was taken and by whom
-    (written apart: a GET reads)."""
+@bp.errorhandler(auth_services.Throttled)
+def _throttled(exc: auth_services.Throttled):
+    db.session.commit()  # the failures and the audit event of the refusal
+    return render_template("auth/throttled.html", minutes=exc.throttle.wait_minutes), 429
+
+
+def _password_again(field) -> bool:
+    """The signed-in person's current password, typed now; wrong ones count like sign-in
+    failures (too many: the 429 page)."""
+    address = request.remote_addr or ""
+    if auth_services.authenticate(login=current_user.login, password=field.data, address=address):
+        return True
+    db.session.commit()  # the failure counts
+    field.errors.append(_("That is not your current password."))
+    return False
+
+
+def _data_zip(ambassador, *, asked_by: str):
+    """The ZIP (ambassadors/data_copy.py), with an audit event of who took it for whom."""
     body = data_copy.zip_bytes(ambassador)
-    with write_apart():
-        audit.record("data.downloaded", actor=current_user, target=ambassador)
+    audit.record("data.downloaded", actor=current_user, target=ambassador, asked_by=asked_by)
+    db.session.commit()
     name = _("%(name)s - data", name=ambassador.name) + ".zip"
     return Response(
         body,
         mimetype="application/zip",
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
             "Cache-Control": "no-store",
         },
     )

@@ -28,6 +28,16 @@ class FilterForm(FlaskForm):
         actions = sorted(ACTIONS.items(), key=lambda item: str(item[1]))
         self.what.choices = [("", _l("Everything"))] + [(k, str(v)) for k, v in actions]
 
+    def validate_since(self, field):
+        _within_reach(field)
+
     def validate_until(self, field):
+        _within_reach(field)
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("The last day comes before the first."))
+
+
+def _within_reach(field) -> None:
+    """Days a trail can hold: year 2000 to 2100 (Oslo time cannot reach year 1 or 9999)."""
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Choose a day between the years 2000 and 2100."))

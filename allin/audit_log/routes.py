@@ -16,6 +16,7 @@ from . import bp, selectors
 from .forms import FilterForm
 from .labels import about, label
 
+FILTERS = ("who", "what", "since", "until")
 # The records an event can be about that have a page of their own: type -> endpoint, argument.
 PAGES = {
     "user": ("admin.user_detail", "user_id"),
@@ -36,7 +37,7 @@ def index():
         form=form,
         page=page,
         rows=_rows(page.items),
-        csv_url=url_for("audit_log.download_csv", **request.args.to_dict()),
+        csv_url=url_for("audit_log.download_csv", **_filters()),
     )
 
 
@@ -55,6 +56,11 @@ def download_csv():
     return download(
         [table], "csv", name=_("audit-trail"), actor=current_user, target=None, what="audit"
     )
+
+
+def _filters() -> dict:
+    """The list's own filters from the query string (nothing url_for would take as its own)."""
+    return {key: request.args[key] for key in FILTERS if request.args.get(key)}
 
 
 def _filtered():

@@ -11,6 +11,7 @@ from ..enums import ConsentGiver, ConsentPurpose, EnrolmentStatus
 from ..exports import Table
 from ..extensions import db
 from ..models import Consent
+from ..training.times import local_date
 from . import selectors
 
 
@@ -58,5 +59,5 @@ def consent_state(person, consents: list[Consent], purpose: ConsentPurpose, coho
         return _("Missing: needs a guardian's consent")
     withdrawn = [c for c in mine if c.withdrawn_at is not None]
     if withdrawn:
-        return _("Withdrawn %(day)s", day=withdrawn[-1].withdrawn_at.date().isoformat())
+        return _("Withdrawn %(day)s", day=local_date(withdrawn[-1].withdrawn_at).isoformat())
     return _("Missing")

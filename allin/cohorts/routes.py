@@ -536,7 +536,8 @@ def attendance_xlsx(cohort_id: int):
 def attendance_csv(cohort_id: int):
     """Attendance per session: a row per ambassador and session."""
     cohort = _cohort_to_follow(cohort_id)
-    return _attendance(cohort, [sheets.per_session(cohort.id)], "csv")
+    name = _("%(cohort)s - attendance per session", cohort=cohort.name)
+    return _attendance(cohort, [sheets.per_session(cohort.id)], "csv", name)
 
 
 @bp.get("/<int:cohort_id>/attendance-totals.csv")
@@ -544,7 +545,8 @@ def attendance_csv(cohort_id: int):
 def attendance_totals_csv(cohort_id: int):
     """Attendance per ambassador, with the dashboard's figures."""
     cohort = _cohort_to_follow(cohort_id)
-    return _attendance(cohort, [sheets.per_person(cohort.id)], "csv")
+    name = _("%(cohort)s - attendance per ambassador", cohort=cohort.name)
+    return _attendance(cohort, [sheets.per_person(cohort.id)], "csv", name)
 
 
 def _cohort_to_follow(cohort_id: int):
@@ -553,8 +555,8 @@ def _cohort_to_follow(cohort_id: int):
     return cohort
 
 
-def _attendance(cohort, tables, kind: str):
-    name = _("%(cohort)s - attendance", cohort=cohort.name)
+def _attendance(cohort, tables, kind: str, name: str | None = None):
+    name = name or _("%(cohort)s - attendance", cohort=cohort.name)
     return download(tables, kind, name=name, actor=current_user, target=cohort, what="attendance")
 
 

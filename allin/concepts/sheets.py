@@ -37,7 +37,8 @@ def concept_table(actor, cohort) -> Table:
     rows = []
     for concept in concepts:
         team = sorted(m.enrolment.ambassador.name for m in concept.members)
-        reached.setdefault((concept.id, ConceptStage.IDEA), local_date(concept.created_at))
+        # An idea from the day it was made (submitting a draft writes an "idea" line too).
+        reached[(concept.id, ConceptStage.IDEA)] = local_date(concept.created_at)
         rows.append(
             [
                 concept.title,

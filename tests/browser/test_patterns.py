@@ -21,7 +21,7 @@ from allin.demo import create_demo_network
 from allin.enums import Role
 from allin.extensions import db
 from allin.models import Invitation, Municipality, User
-from tests.factories import PASSWORD, make_invitation, make_reset, make_user
+from tests.factories import PASSWORD, make_ambassador, make_invitation, make_reset, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,7 @@ def seed(app) -> dict:
         larvik = db.session.query(Municipality).filter_by(name="Larvik").one()
         worker = db.session.query(User).filter_by(role=Role.YOUTH_WORKER, municipality=larvik).one()
         ambassador = make_user(Role.AMBASSADOR, larvik, name="Tuva Lien", username="tuva.l")
+        make_ambassador(larvik, name="Tuva Lien", user_id=ambassador.id)  # her record
         coordinator = (
             db.session.query(User).filter_by(role=Role.COORDINATOR, municipality=larvik).one()
         )
@@ -165,6 +166,13 @@ def test_every_page(checked, live_server):
     checked.check("dashboard-ambassador")
     checked.header_link("/account").click()
     checked.check("account-ambassador")
+    page.locator("main a[href='/ambassadors/my-data']").click()
+    checked.check("my-data")
+    submit(page)  # no password: asked for it, nothing downloaded
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    checked.check("my-data-error")
+    page.go_back()
+    page.go_back()
     page.get_by_role("button", name=re.compile("alle andre steder|everywhere else")).click()
     checked.check("confirm-end-others")
     page.get_by_role("button", name=re.compile("alle andre steder|everywhere else")).click()
