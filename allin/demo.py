@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -36,6 +35,7 @@ from .models import (
     cohort_lead,
 )
 from .models.ambassadors import name_key
+from .text import slugify
 
 # Members of the Nordic Safe Cities network in Norway first, then Nordic neighbours.
 CITIES = [
@@ -107,14 +107,6 @@ class Account:
     role: Role
     municipality: str
     login: str
-
-
-def slugify(name: str) -> str:
-    """ASCII slug: "Tromsø" -> "tromso", "Ålesund" -> "alesund"."""
-    folded = name.lower().replace("ø", "o").replace("æ", "ae").replace("å", "a")
-    ascii_name = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
-    slug = "-".join("".join(c if c.isalnum() else " " for c in ascii_name).split())
-    return slug[:80].rstrip("-")  # the column's length
 
 
 def demo_password() -> str:

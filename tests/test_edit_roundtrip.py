@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from allin.admin.services import slugify
 from allin.clock import now
 from allin.enums import EnrolmentStatus
 from allin.extensions import db
 from allin.models import Municipality, User
+from allin.text import slugify
 from allin.training.services import ensure_feed
 from tests.conftest import Person
 from tests.factories import (

@@ -10,10 +10,10 @@ from .. import audit
 from ..access import Perm, Role, assignable_roles, can, can_manage_user, can_reset_two_factor
 from ..auth import two_factor
 from ..auth.services import end_sessions
-from ..demo import slugify
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Municipality, User
+from ..text import slugify
 
 
 def _check(actor: User, target: User) -> None:

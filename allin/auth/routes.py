@@ -25,6 +25,7 @@ from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
 from ..sqlite import writes_on_get
+from ..text import slugify
 from ..urls import safe_next
 from . import bp, claims, invitations, selectors, services, two_factor
 from .forms import (
@@ -59,7 +60,7 @@ def setup():
             password=form.password.data,
             municipality_name=form.municipality_name.data,
             country=form.country.data,
-            slug=demo.slugify(form.municipality_name.data) or "municipality",
+            slug=slugify(form.municipality_name.data) or "municipality",
         )
         if not ok:
             abort(404)  # someone else finished set-up first

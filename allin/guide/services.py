@@ -19,13 +19,13 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import audit
 from ..access import Perm, can, can_edit_guide_entry, can_publish_guide_entry
 from ..clock import now
-from ..demo import slugify
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError
 from ..extensions import db
 from ..markdown import render_markdown
 from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User
 from ..models.guide import MAX_TAGS, SLUG_LENGTH, TAG_LENGTH
+from ..text import slugify
 
 # Paths of the guide's own pages: an entry cannot take these as its address.
 RESERVED_SLUGS = frozenset(

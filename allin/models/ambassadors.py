@@ -20,7 +20,7 @@ from .people import Municipality, User
 
 # The database's sanity bound; forms and services keep to the plausible 10-25 years of age.
 BIRTH_YEAR_MIN, BIRTH_YEAR_MAX = 1950, 2150
-# Letters NFKD does not take apart: the Nordic ones fold the way demo.slugify folds them.
+# Letters NFKD does not take apart: the Nordic ones fold the way text.slugify folds them.
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ð": "d", "þ": "th", "ß": "ss"})
 
 
