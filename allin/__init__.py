@@ -33,7 +33,6 @@ def register_extensions(app: Flask) -> None:
     from . import (  # noqa: F401
         handover,
         i18n,
-        kept,
         models,
         nav,
         pagination,
@@ -69,7 +68,6 @@ def register_extensions(app: Flask) -> None:
     pagination.init_app(app)
     handover.init_app(app)
     concept_files.init_app(app)
-    kept.init_app(app)
     guide_kept.init_app(app)
 
 

@@ -107,10 +107,6 @@ class Defaults:
     # at most this many, of at most this many bytes together; 0 renders every page anew.
     GUIDE_KEPT_PAGES = 500
     GUIDE_KEPT_BYTES = 8 * 1024 * 1024
-    # Pages each worker keeps for signed-in readers until the data changes (kept.py); what
-    # they show because of the time is at most KEPT_PAGE_SECONDS late. 0 pages: render anew.
-    KEPT_PAGES = 500
-    KEPT_PAGE_SECONDS = 60
 
     PER_PAGE = 25
     MAX_PER_PAGE = 100

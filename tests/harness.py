@@ -1,21 +1,22 @@
 """The test database and the test app: made once per pytest worker, put back before each test.
 
 Each worker (pytest-xdist runs one per core) has a database of its own, migrated once. A test
-starts from one of two states of it: "empty" (migrated, no rows) or "world" (the two
-municipalities of `conftest.World`), chosen by whether the test asks for `world`. Commits are
-real, so the app's transaction rules and the tests across connections see what production does.
+starts from one of two states of it: "empty" (migrated, no rows but the guide's version) or
+"world" (the two municipalities of `conftest.World`), chosen by whether the test asks for
+`world`. Commits are real, so the app's transaction rules and the tests across connections see
+what production does.
 
 - SQLite: both states are kept as in-memory copies of the file and copied back with sqlite3's
   backup API (about a millisecond), whatever the test did to the file.
 - PostgreSQL: a listener notes each table a statement writes. Before the next test only those
   tables are emptied (the audit triggers and foreign keys off for that transaction) and, where
-  it needs them, world's rows are put back as they were first written.
+  it needs them, the state's rows are put back as they were first written.
 
 The app is kept too, with its compiled templates, as long as the next test wants the same
-settings. What is per test is made anew per test: the instance folder, the kept pages, the rate
-limiter's counts, app.config; and what create_app sets for the whole process (the rate
-limiter's switch and storage, Pillow's pixel limit, the log level), which another test's own
-app may have changed, is set back to the kept app's.
+settings. What is per test is made anew per test: the instance folder, the guide pages kept for
+visitors, the rate limiter's counts, app.config; and what create_app sets for the whole process
+(the rate limiter's switch and storage, Pillow's pixel limit, the log level), which another
+test's own app may have changed, is set back to the kept app's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PIL import Image
 from sqlalchemy import create_engine, event, make_url, select, text
 from sqlalchemy.engine import Engine
 
-from allin import config, kept, logs
+from allin import config, logs
 from allin.extensions import db, limiter
 from allin.guide import kept as guide_kept
 
@@ -64,10 +65,16 @@ def audit_triggers_off(connection):
         connection.execute(text(sql))
 
 
+# Rows a migration writes for the app to find (the guide's version): a test starts with them,
+# as a new database does.
+SEEDED = frozenset({"guide_edition"})
+
+
 def empty_every_table(connection) -> None:
     with audit_triggers_off(connection):
         for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name not in SEEDED:
+                connection.execute(table.delete())
 
 
 class SQLiteDatabase:
@@ -119,13 +126,14 @@ class PostgresDatabase:
             )
 
     def keep(self, state: str) -> None:
-        """Remember the rows written since the last state as this state's (once per worker)."""
+        """Remember this state's rows (once per worker): the last state's, as the tables
+        written since have them now."""
+        rows = dict(self.rows.get(self.state, {}))
         with self.engine.connect() as connection:
             for name in self.written:
-                rows = connection.execute(select(self.tables[name])).mappings().all()
-                if rows:
-                    self.rows.setdefault(state, {})[name] = [dict(row) for row in rows]
-        self.rows.setdefault(state, {})
+                found = connection.execute(select(self.tables[name])).mappings().all()
+                rows[name] = [dict(row) for row in found]
+        self.rows[state] = {name: kept for name, kept in rows.items() if kept}
         self.written, self.state = set(), state
 
     def put_back(self, state: str) -> None:
@@ -184,7 +192,6 @@ class Apps:
         if self.key_from_instance:
             app.config["SECRET_KEY"] = config.shared_secret_key(instance_path)
         app.extensions["allin_set_up"] = False
-        kept.init_app(app)
         guide_kept.init_app(app)
         logs.init_app(app)
         Image.MAX_IMAGE_PIXELS = app.config["IMAGE_MAX_PIXELS"]

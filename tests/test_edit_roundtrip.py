@@ -61,12 +61,12 @@ NOT_EDIT_FORMS = {
 
 # Bookkeeping that a save may touch without changing what was edited: the audit trail,
 # sign-in state, change times, and a guide entry's version and revisions (every save of an
-# entry is a revision, so that two editors notice each other).
+# entry is a revision, so that two editors notice each other) and so the guide's version.
 IGNORED_TABLES = {
     "audit_event",
     "login_session",
     "login_failure",
-    "data_edition",
+    "guide_edition",
     "mail_job",
     "guide_revision",
 }

@@ -1,15 +1,19 @@
-"""Public guide pages kept for visitors (allin/guide/kept.py): served from the worker's memory
-with one query (the data edition, allin/kept.py), and never once a change has committed."""
+"""Public guide pages for visitors (allin/guide/kept.py): validated by an ETag made from the
+guide's own version (a 304 after one query, no render), served from the worker's memory with
+that one query, and never once a change to what they show has committed."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
+from flask import template_rendered
 from sqlalchemy import select, update
 
 from allin.extensions import db
 from allin.guide import kept as guide_kept
 from allin.models import GuideEntry, Municipality
-from tests.factories import make_guide_entry
+from tests.factories import make_cohort, make_guide_entry
 
 PAGES = ("/guide/", "/guide/start", "/guide/print", "/guide/kart", "/guide/search?q=kart")
 
@@ -35,10 +39,82 @@ def test_a_visitor_gets_the_kept_page_with_one_query(app, client, world, count_q
         with count_queries() as queries:
             again = client.get(url)
         assert again.status_code == 200 and again.data == first.data, url
-        assert _reads(queries) == ["data_edition"], url
+        assert _reads(queries) == ["guide_edition"], url
         assert again.headers["ETag"] == first.headers["ETag"], url
         assert again.headers["Cache-Control"] == "public, max-age=300", url
         assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+@contextmanager
+def _renders(app):
+    """The templates rendered meanwhile."""
+    rendered = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield rendered
+    finally:
+        template_rendered.disconnect(note, app)
+
+
+@pytest.mark.parametrize("config_overrides", [{}, {"GUIDE_KEPT_PAGES": 0}])
+def test_a_visitor_who_holds_the_current_page_gets_304_without_a_render(
+    app, client, world, count_queries, config_overrides
+):
+    """The ETag is the guide's version, not the page's hash: answered from one query, whether
+    or not the worker keeps pages."""
+    _entry(app)
+    for url in PAGES:
+        etag = client.get(url).headers["ETag"]
+        with count_queries() as queries, _renders(app) as rendered:
+            again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"", url
+        assert again.headers["ETag"] == etag, url
+        assert again.headers["Cache-Control"] == "public, max-age=300", url
+        assert _reads(queries) == ["guide_edition"] and rendered == [], url
+    other = client.get("/guide/start", headers={"If-None-Match": etag})  # another page's
+    assert other.status_code == 200
+
+
+def test_an_editors_change_gives_a_new_etag_and_drops_the_kept_page(app, client, world, login):
+    entry_id = _entry(app, municipality_id=world.municipality_a)
+    visitor = app.test_client()
+    etag = visitor.get("/guide/kart").headers["ETag"]
+    assert visitor.get("/guide/kart", headers={"If-None-Match": etag}).status_code == 304
+    with app.app_context():
+        entry = db.session.get(GuideEntry, entry_id)
+        form = {
+            "title": entry.title,
+            "kind": entry.kind.value,
+            "phase": entry.phase.value,
+            "summary": "Kart over hele byen",
+            "body": entry.body,
+            "tags": entry.tags,
+            "slug": entry.slug,
+            "status": entry.status.value,
+            "version": str(entry.version),
+        }
+    login(world.a["coordinator"])
+    assert client.post(f"/guide/entries/{entry_id}/edit", data=form).status_code == 302
+    again = visitor.get("/guide/kart", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    assert "Kart over hele byen" in again.data.decode()
+    assert len(_kept(app).pages) == 1  # the page before the change is gone; this one kept
+
+
+def test_a_change_outside_the_guide_leaves_its_etag(app, client, world):
+    """The version is the guide's: a cohort made or renamed elsewhere keeps what visitors hold."""
+    _entry(app)
+    etag = client.get("/guide/kart").headers["ETag"]
+    with app.app_context():
+        cohort = make_cohort(db.session.get(Municipality, world.municipality_b), name="Høst")
+        db.session.commit()
+        cohort.name = "Vinter"
+        db.session.commit()
+    assert client.get("/guide/kart", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_every_change_is_seen_by_the_next_visitor(app, client, world):
@@ -81,7 +157,7 @@ def test_a_deleted_entry_is_gone_at_once(app, client, world):
 
 
 def test_another_worker_sees_the_change_too(app, client, world, make_app):
-    """Each worker keeps its own pages; the edition number they check is in the database."""
+    """Each worker keeps its own pages; the version they check is in the database."""
     entry_id = _entry(app)
     other_client = make_app().test_client()
     assert "Kart over byen" in other_client.get("/guide/kart").data.decode()
@@ -121,7 +197,7 @@ def test_a_change_that_rolls_back_keeps_the_edition(app, client, world, count_qu
         db.session.rollback()
     with count_queries() as queries:
         assert "Kart over byen" in client.get("/guide/kart").data.decode()
-    assert _reads(queries) == ["data_edition"]
+    assert _reads(queries) == ["guide_edition"]
 
 
 def test_a_visitor_who_holds_a_form_token_gets_none_in_a_kept_page(app, client, world):

@@ -28,7 +28,6 @@ from ..confirm import confirmation_needed
 from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db
-from ..kept import kept_for_reader
 from ..models import Invitation, Municipality, User
 from ..namesakes import Namesakes
 from ..pagination import paginate
@@ -41,7 +40,6 @@ from .forms import InviteForm, MunicipalityForm, RoleForm
 
 @bp.get("/users/")
 @require(Perm.VIEW_PEOPLE)
-@kept_for_reader
 def users():
     """People in my scope, by name; search by name."""
     query = (request.args.get("q") or "").strip()[:100]

@@ -93,7 +93,6 @@ NOT_EXPORTED = {
     "guide_tag": "*",
     "guide_image": "*",
     "guide_edition": "*",
-    "data_edition": "*",
     "installation": "*",
     "audit_event": "municipality_id",
     "attendance": "municipality_id",

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import Integer, Select, bindparam, delete, select, update
 
-from .. import kept
 from ..ambassadors import rules
 from ..clock import now
 from ..extensions import db, login_manager
@@ -59,12 +58,12 @@ def _before_request():
 def _session_by_token() -> Select:
     """Built once: every request runs it, and building a statement costs more than running it.
     The municipality comes with the user: pages show it, and a template must never lazy-load.
-    The data edition comes along for kept pages (allin/kept.py), and so does the consent rule
-    of an ambassador's login (ambassadors/rules.py): still one query, on indexed keys."""
+    The consent rule of an ambassador's login (ambassadors/rules.py) comes along: still one
+    query, on indexed keys."""
     year = bindparam("year", type_=Integer)
     refused = rules.login_refused_in_sql(Ambassador.user_id == User.id, year)
     return (
-        select(LoginSession, User, kept.EDITION, refused.label("login_refused"))
+        select(LoginSession, User, refused.label("login_refused"))
         .join(User, LoginSession.user_id == User.id)
         .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
         .where(LoginSession.token_hash == bindparam("token_hash"))
@@ -83,8 +82,7 @@ def load_session_user(token: str) -> User | None:
     row = db.session.execute(_session_by_token(), params).first()
     if row is None:
         return None
-    login_session, user, number, refused = row
-    kept.read_along(number)
+    login_session, user, refused = row
     if not user.active or services.session_expired(login_session, user):
         with write_apart():
             db.session.execute(delete(LoginSession).where(LoginSession.id == login_session.id))

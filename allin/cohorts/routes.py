@@ -40,7 +40,6 @@ from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, drain_refused_body, render_error
 from ..exports import download
 from ..extensions import db
-from ..kept import kept_for_reader
 from ..models import Ambassador
 from ..namesakes import card_names
 from ..pagination import paginate
@@ -69,7 +68,6 @@ def _status_filter() -> CohortStatus | None:
 
 @bp.get("/")
 @require(Perm.VIEW_COHORTS)
-@kept_for_reader
 def index():
     """Active cohorts first, then the newest; by status, and "cohorts I lead"."""
     staff = can(current_user, Perm.ENROL)
@@ -90,7 +88,6 @@ def index():
 
 @bp.get("/<int:cohort_id>")
 @require(Perm.VIEW_COHORTS)
-@kept_for_reader
 def detail(cohort_id: int):
     """A cohort's home: its facts, its people and the consents they lack (staff only)."""
     cohort = selectors.cohort_page(current_user, cohort_id)

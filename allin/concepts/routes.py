@@ -36,7 +36,6 @@ from ..confirm import confirmation_needed
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
-from ..kept import kept_for_reader
 from ..models import Attachment, Cohort
 from ..pagination import paginate
 from ..security import accepts_files
@@ -57,7 +56,6 @@ def _enum_arg(enum_cls, name: str):
 
 @bp.get("/")
 @require(Perm.REVIEW_CONCEPTS)
-@kept_for_reader
 def board():
     """Every concept of the municipality by stage, filtered by cohort, format and stage."""
     cohorts = selectors.writable_cohorts(current_user)
@@ -179,7 +177,6 @@ def submit(concept_id: int):
 
 @bp.get("/<int:concept_id>")
 @require(Perm.VIEW_CONCEPTS)
-@kept_for_reader
 def detail(concept_id: int):
     """The concept, its files, reach and timeline; opening it reads the team's feedback."""
     concept = selectors.concept_page(current_user, concept_id)

@@ -12,7 +12,6 @@ from ..access import public
 from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
-from ..kept import kept_for_reader
 from ..training.dashboard import ambassador_home as training_home
 from ..urls import safe_next
 from . import bp
@@ -20,7 +19,6 @@ from . import bp
 
 @bp.get("/")
 @public
-@kept_for_reader
 def index():
     """What allin is, for anyone who arrives; a start page for those signed in."""
     if current_user.is_authenticated:

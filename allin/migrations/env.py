@@ -117,14 +117,9 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
-        # allin/kept.py raises the data edition when a transaction that wrote commits; a
-        # migration's table may not exist yet (and workers restart after migrating anyway).
-        connection.info["data_edition_skip"] = True
-        try:
-            with context.begin_transaction():
-                context.run_migrations()
-        finally:
-            connection.info.pop("data_edition_skip", None)
+
+        with context.begin_transaction():
+            context.run_migrations()
 
 
 if context.is_offline_mode():

@@ -23,8 +23,8 @@ from .concepts import (
     ReachFigure,
     TimelineEntry,
 )
-from .edition import DataEdition
 from .guide import (
+    GuideEdition,
     GuideEntry,
     GuideImage,
     GuideOldSlug,
@@ -40,6 +40,7 @@ __all__ = [
     "AttachmentSubject",
     "Attendance",
     "AuditEvent",
+    "GuideEdition",
     "GuideEntry",
     "GuideImage",
     "GuideOldSlug",
@@ -52,7 +53,6 @@ __all__ = [
     "ConceptMember",
     "ConceptSeen",
     "CohortImport",
-    "DataEdition",
     "Consent",
     "Enrolment",
     "Installation",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -173,3 +173,14 @@ class GuideImage(db.Model):
     @property
     def path(self) -> str:
         return f"/guide/images/{self.name}"
+
+
+class GuideEdition(db.Model):
+    """One row: a number raised in the same transaction as every change to what the guide's
+    public pages show (allin/guide/kept.py). It validates those pages' ETags and the pages
+    each worker keeps for visitors."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -24,7 +24,6 @@ from ..errors import attempt
 from ..extensions import db
 from ..guide import selectors as guide_selectors
 from ..i18n import reader_language
-from ..kept import kept_for_reader
 from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
@@ -42,7 +41,6 @@ def _wants_json() -> bool:
 
 @bp.get("/cohorts/<int:cohort_id>/sessions")
 @require(Perm.VIEW_COHORTS)
-@kept_for_reader
 def cohort_sessions(cohort_id: int):
     """The cohort's sessions in time order, upcoming first, then the past ones."""
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
@@ -60,7 +58,6 @@ def cohort_sessions(cohort_id: int):
 
 @bp.get("/sessions/<int:session_id>")
 @require(Perm.VIEW_COHORTS)
-@kept_for_reader
 def detail(session_id: int):
     session = selectors.session_page(current_user, session_id)
     return render_template(
@@ -215,7 +212,6 @@ def _session_for_roll_call(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/roll-call")
 @require(Perm.TAKE_ATTENDANCE)
-@kept_for_reader
 def roll_call(session_id: int):
     session = _session_for_roll_call(session_id)
     rows = selectors.roll_call(current_user, session)
@@ -299,7 +295,6 @@ def rest_absent(session_id: int):
 
 @bp.get("/cohorts/overview")
 @require(Perm.VIEW_PROGRESS)
-@kept_for_reader
 def overview():
     """Every cohort of the municipality with its headline figures."""
     stmt = visible(Cohort, current_user).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
