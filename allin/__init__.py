@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_demo(app)
     return app
 
 
@@ -103,3 +104,11 @@ def register_commands(app: Flask) -> None:
     from . import cli
 
     cli.init_app(app)
+
+
+def register_demo(app: Flask) -> None:
+    """The demo network is on the top floor: no feature imports it, so the factory wires it in
+    (the setup page's demo button and `seed-demo`). The only module outside it that may."""
+    from . import demo
+
+    demo.init_app(app)

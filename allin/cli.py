@@ -1,5 +1,5 @@
-"""Commands for operators: `flask --app allin seed-demo`, `create-admin`, `send-mail`,
-`sweep-files`, `backup`."""
+"""Commands for operators: `flask --app allin create-admin`, `seed-guide`, `send-mail`,
+`sweep-files`, `backup` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
 
 from __future__ import annotations
 
@@ -11,37 +11,12 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import backup, demo, outbox, sweep
+from . import backup, outbox, sweep
 from .auth.passwords import password_problem
 from .cohorts import imports
 from .enums import Role
-from .errors import DomainError
 from .extensions import db
 from .models import User
-
-
-@click.command("seed-demo")
-@click.option("--password", help="Password for every demo account (default: a random one).")
-@click.option(
-    "--scale",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 500),
-    help="Creates 2 x SCALE municipalities.",
-)
-@with_appcontext
-def seed_demo(password: str | None, scale: int) -> None:
-    """Fill an empty database with a demo network of synthetic people."""
-    password = password or demo.demo_password()
-    try:
-        accounts = demo.create_demo_network(password=password, scale=scale)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    for account in accounts:
-        click.echo(f"{account.role}\t{account.municipality}\t{account.login}")
-    click.echo(f"Password for every demo account: {password}", err=True)
 
 
 @click.command("seed-guide")
@@ -127,7 +102,6 @@ def backup_command(dest: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)

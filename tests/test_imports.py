@@ -85,3 +85,17 @@ def test_no_import_cycles_but_blueprint_and_routes():
 
 def test_the_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_nothing_below_the_top_floor_imports_the_demo():
+    """The demo network imports the features; no feature imports it. Only the app factory
+    (`allin/__init__.py`, the top floor) wires it in."""
+    edges = graph()
+    demo = {name for name in edges if name == "allin.demo" or name.startswith("allin.demo.")}
+    importers = {
+        name: sorted(imported & demo)
+        for name, imported in edges.items()
+        if name not in demo and name != "allin" and imported & demo
+    }
+    assert importers == {}
+    assert "allin.demo" in edges["allin"]  # imported inside register_demo(): the walk sees it

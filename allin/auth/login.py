@@ -19,7 +19,7 @@ from ..sqlite import write_apart
 from . import selectors, services, two_factor
 
 # Pages that work before any account exists.
-SETUP_ALLOWED = {"static", "auth.setup", "auth.setup_demo", "home.healthz", "home.set_language"}
+SETUP_ALLOWED = {"static", "auth.setup", "demo.setup", "home.healthz", "home.set_language"}
 
 
 def init_app(app: Flask) -> None:

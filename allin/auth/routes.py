@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit, demo
+from .. import audit
 from ..access import Perm, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind
@@ -70,20 +70,6 @@ def setup():
         )
         return redirect(url_for("auth.login"))
     return render_template("auth/setup.html", form=form)
-
-
-@bp.post("/setup/demo")
-@public
-def setup_demo():
-    """Load the demo network instead, and show its logins once."""
-    if not selectors.needs_setup():
-        abort(404)
-    password = demo.demo_password()
-    ok, accounts = attempt(services.set_up_demo, errors=[], password=password)
-    if not ok:
-        abort(404)
-    db.session.commit()
-    return render_template("auth/setup_demo.html", accounts=accounts, password=password)
 
 
 # ---- signing in and out ---------------------------------------------------------------------

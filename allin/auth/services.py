@@ -18,7 +18,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, outbox
 from ..clock import now
-from ..demo import create_demo_network
 from ..enums import FailureKind, MailKind, Role
 from ..errors import DomainError
 from ..extensions import db
@@ -69,12 +68,6 @@ def set_up(
     db.session.flush()
     audit.record("setup.completed", actor=admin, target=admin)
     return admin
-
-
-def set_up_demo(*, password: str) -> list:
-    """Take the setup slot and fill the empty database with the demo network."""
-    claim_installation()
-    return create_demo_network(password=password)
 
 
 # ---- throttling (SECURITY 2; review findings 3 and 4) ---------------------------------------

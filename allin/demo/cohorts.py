@@ -1,18 +1,15 @@
-"""A demo network with synthetic people: never a real child's or employee's data (SECURITY 30)."""
+"""Cohorts of synthetic young people for the demo network: ambassadors, enrolments,
+consents, a few logins, and each cohort's sessions and roll calls."""
 
 from __future__ import annotations
 
 import random
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
-from sqlalchemy import func, insert, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import insert
 
-from .clock import now
-from .enums import (
+from ..clock import now
+from ..enums import (
     CohortRole,
     CohortStatus,
     ConsentGiver,
@@ -22,171 +19,12 @@ from .enums import (
     Role,
     WithdrawalReason,
 )
-from .errors import DomainError
-from .extensions import db
-from .models import (
-    Ambassador,
-    Cohort,
-    Consent,
-    Enrolment,
-    Municipality,
-    TrainingSession,
-    User,
-    cohort_lead,
-)
-from .models.ambassadors import name_key
-from .text import slugify
-
-# Members of the Nordic Safe Cities network in Norway first, then Nordic neighbours.
-CITIES = [
-    ("Larvik", "NO"),
-    ("Kristiansand", "NO"),
-    ("Bergen", "NO"),
-    ("Drammen", "NO"),
-    ("Stavanger", "NO"),
-    ("Trondheim", "NO"),
-    ("Tromsø", "NO"),
-    ("Bodø", "NO"),
-    ("Fredrikstad", "NO"),
-    ("Sandnes", "NO"),
-    ("Skien", "NO"),
-    ("Ålesund", "NO"),
-    ("Aarhus", "DK"),
-    ("Odense", "DK"),
-    ("Malmö", "SE"),
-    ("Göteborg", "SE"),
-    ("Helsinki", "FI"),
-    ("Tampere", "FI"),
-    ("Reykjavík", "IS"),
-    ("Tórshavn", "FO"),
-]
-FIRST_NAMES = [
-    "Ingrid",
-    "Sindre",
-    "Marte",
-    "Eirik",
-    "Solveig",
-    "Håkon",
-    "Tuva",
-    "Magnus",
-    "Sigrid",
-    "Jonas",
-    "Ragnhild",
-    "Vegard",
-    "Åse",
-    "Torstein",
-    "Hedda",
-    "Øystein",
-    "Liv",
-    "Aksel",
-]
-LAST_NAMES = [
-    "Fjeldstad",
-    "Bakkevik",
-    "Solberg",
-    "Haugland",
-    "Nymoen",
-    "Strand",
-    "Lien",
-    "Brekke",
-    "Aasheim",
-    "Dahle",
-    "Skogheim",
-    "Vik",
-    "Moen",
-    "Kvalvåg",
-    "Lunde",
-    "Røed",
-    "Sæther",
-]
-DEMO_DOMAIN = "demo.example.com"
-
-
-@dataclass(frozen=True)
-class Account:
-    role: Role
-    municipality: str
-    login: str
-
-
-def demo_password() -> str:
-    """A random password that passes the password policy, for when the operator gives none."""
-    return "demo-" + secrets.token_urlsafe(12)
-
-
-def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> list[Account]:
-    """Fill an empty database with municipalities and one staff account per role each.
-
-    Refuses when any account or municipality exists: demo data never mixes with real data.
-    """
-    if scale < 1:
-        raise DomainError("Scale must be 1 or more.")
-    _refuse_unless_empty()
-    rng = random.Random(seed)
-    used: set[str] = set()
-
-    def person(place: str) -> tuple[str, str]:
-        while True:
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            local = f"{slugify(first)}.{slugify(last)}"
-            email = f"{local}@{place}.{DEMO_DOMAIN}"
-            if email not in used:
-                used.add(email)
-                return f"{first} {last}", email
-
-    accounts = []
-    # One hash for every demo account: hashing is deliberately slow, and all share a password.
-    password_hash = generate_password_hash(
-        password, method=current_app.config["PASSWORD_HASH_METHOD"]
-    )
-    name, email = person("network")
-    db.session.add(_user(Role.NETWORK_ADMIN, None, name, email, password_hash))
-    accounts.append(Account(Role.NETWORK_ADMIN, "-", email))
-    staff = []
-    for index in range(scale * 2):
-        city, country = CITIES[index % len(CITIES)]
-        round_ = index // len(CITIES)
-        city_name = city if round_ == 0 else f"{city} {round_ + 1}"
-        municipality = Municipality(name=city_name, slug=slugify(city_name), country=country)
-        db.session.add(municipality)
-        people = []
-        for role in (Role.COORDINATOR, Role.YOUTH_WORKER):
-            name, email = person(municipality.slug)
-            people.append(_user(role, municipality, name, email, password_hash))
-            db.session.add(people[-1])
-            accounts.append(Account(role, city_name, email))
-        staff.append((municipality, people))
-    db.session.flush()
-    programme = Programme(rng, scale, password_hash)
-    for municipality, people in staff:
-        accounts.extend(programme.fill(municipality, people))
-    from .concepts.demo import seed_concepts
-    from .guide.seed import load_starter_guide
-    from .training.services import link_programme_tools
-
-    seed_concepts(rng, scale)
-    load_starter_guide()
-    programme_sessions = select(TrainingSession.id, TrainingSession.template_key).where(
-        TrainingSession.template_key.is_not(None)
-    )
-    link_programme_tools(db.session.execute(programme_sessions).all())
-    return accounts
-
-
-def _refuse_unless_empty() -> None:
-    existing = db.session.scalar(select(func.count()).select_from(User))
-    existing += db.session.scalar(select(func.count()).select_from(Municipality))
-    if existing:
-        raise DomainError("The database already has data; demo data only goes into an empty one.")
-
-
-def _user(role, municipality, name, email, password_hash) -> User:
-    return User(
-        role=role, municipality=municipality, name=name, email=email, password_hash=password_hash
-    )
-
-
-# ---- cohorts, ambassadors, consents ---------------------------------------------------------
+from ..extensions import db
+from ..models import Ambassador, Cohort, Consent, Enrolment, Municipality, User, cohort_lead
+from ..models.ambassadors import name_key
+from ..text import slugify
+from .people import FIRST_NAMES, LAST_NAMES, Account
+from .training import DemoTraining
 
 
 class Programme:
@@ -203,8 +41,6 @@ class Programme:
         self.today = now().date()
         self.stamp = now()
         self.usernames = 0
-        from .training.demo import DemoTraining  # the training package imports the app's views
-
         self.training = DemoTraining(rng, self.stamp)
 
     def fill(self, municipality: Municipality, people: list[User]) -> list[Account]:

@@ -1,6 +1,6 @@
-"""Demo sessions and attendance for seed-demo (allin/demo.py): the programme template on
-every cohort; past sessions carry a realistic roll call – mostly present, some late or
-excused, and a few ambassadors who drop off, so the early warning has entries."""
+"""Demo sessions and attendance for seed-demo: the programme template on every cohort; past
+sessions carry a realistic roll call – mostly present, some late or excused, and a few
+ambassadors who drop off, so the early warning has entries."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
 from ..models import Attendance, CalendarFeed, TrainingSession
-from . import programme, times
+from ..training import programme, times
 
 PLACES = ["Ungdomshuset", "Kulturhuset, sal 2", "Biblioteket", "Rådhuset, bystyresalen"]
 # Ordinary ambassadors: mostly present; those dropping off stop coming after a while.

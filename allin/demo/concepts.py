@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import insert, select
 
 from ..clock import now
+from ..concepts import files
 from ..enums import (
     CohortStatus,
     ConceptFormat,
@@ -22,7 +23,6 @@ from ..enums import (
 from ..extensions import db
 from ..models import Ambassador, Cohort, Concept, ConceptMember, Enrolment, ReachFigure, User
 from ..models import TimelineEntry as Entry
-from . import files
 
 IDEAS = [
     (
