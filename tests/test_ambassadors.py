@@ -561,3 +561,26 @@ def test_a_staff_invitation_does_not_ask_is_this_you(app, world):
     browser.get(f"/invitation/{token}")
     page = browser.get("/invitation", headers={"Accept-Language": "en"}).text
     assert "Create your account" in page and "Is this you?" not in page
+
+
+def test_phone_numbers_can_be_called_or_texted_with_a_tap(app, client, world, login):
+    """tel: and sms: links without the spaces people type (the phone walk of issue 22)."""
+    with app.app_context():
+        from allin.models import Municipality
+        from tests.factories import make_ambassador
+
+        person = make_ambassador(
+            db.session.get(Municipality, world.municipality_a),
+            name="Siri Dahl",
+            phone="+47 912 34 567",
+            guardian_name="Ola Dahl",
+            guardian_phone="900 11 222",
+            guardian_email="ola@example.com",
+        )
+        db.session.commit()
+        person_id = person.id
+    login(world.a["youth_worker"])
+    page = client.get(f"/ambassadors/{person_id}").text
+    assert '<a href="tel:+4791234567">+47 912 34 567</a>' in page
+    assert 'href="sms:+4791234567"' in page and 'href="sms:90011222"' in page
+    assert '<a href="mailto:ola@example.com">' in page

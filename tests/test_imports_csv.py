@@ -368,3 +368,14 @@ def test_sweep_files_deletes_expired_previews_and_keeps_the_others(
     with app.app_context():
         assert db.session.scalars(select(CohortImport.key)).all() == [fresh.rsplit("/", 1)[1]]
     assert client.get(old).status_code == 404
+
+
+def test_the_preview_counts_one_row_as_one(app, client, upload):
+    """ "1 rad med feil", not "1 rader med feil" (the phone walk of issue 22)."""
+    rows = [*kids(1), ("", MINOR, "Forelder", "+47 912 34 567")]  # the second has no name
+    page = client.get(preview_url(upload(csv_text(rows).encode()))).text
+    assert re.search(r"<strong>1</strong> new person</li>", page)
+    assert re.search(r"<strong>1</strong> row with errors</li>", page)
+    client.post("/language", data={"lang": "nb"})
+    page = client.get(preview_url(upload(csv_text(rows).encode()))).text
+    assert re.search(r"<strong>1</strong> rad med feil</li>", page)
