@@ -131,7 +131,8 @@ def test_a_team_takes_a_concept_to_pitched_and_hears_back(checked, team):
     expect(page.locator(".attachment__name")).to_contain_text("Bilde_æøå.jpg")
     photo = page.locator(".attachment img")
     expect(photo).to_be_visible()
-    size = photo.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
+    # decode(): wait until the picture has arrived (visible is not loaded, on a busy machine)
+    size = photo.evaluate("(img) => img.decode().then(() => [img.naturalWidth, img.naturalHeight])")
     assert size == [48, 64]  # turned upright
     checked.check("concept-with-photo")
 

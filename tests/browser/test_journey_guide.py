@@ -241,5 +241,6 @@ def test_coordinator_puts_a_picture_in_an_entry(checked, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     image = page.locator(".prose img")
     expect(image).to_have_attribute("alt", "Bålplass ved vannet")
-    assert page.evaluate("document.querySelector('.prose img').naturalWidth") == 640
+    width = "(img) => img.decode().then(() => img.naturalWidth)"  # once it has arrived
+    assert page.locator(".prose img").first.evaluate(width) == 640
     checked.check("entry-with-picture")
