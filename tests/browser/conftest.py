@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from allin import create_app
@@ -154,6 +155,14 @@ def _require(path: Path, what: str, how: str) -> None:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(items):
+    """One worker drives the browser tests, one after another: two Chromiums and two live
+    servers beside the unit tests overloaded two cores (a click waited past its timeout)."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     _require(CHROMIUM, "Chromium", "install it with: apt-get install chromium")
@@ -165,6 +174,9 @@ def browser_type_launch_args(browser_type_launch_args):
 def base_url():
     """Replaces pytest-base-url's fixture (deprecated shape); contexts get the live URL."""
     return None
+
+
+expect.set_options(timeout=15_000)  # from 5 s: the same busy machine
 
 
 @dataclass
@@ -326,7 +338,9 @@ def checked(request, browser, live_server, screenshot_dir):
         permissions=["clipboard-read", "clipboard-write"],
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI runs these beside the unit tests on two cores, and a busy machine is slow
+    # to make a page actionable; a real failure still fails, only later.
+    page.set_default_timeout(30_000)
     name = request.node.name.split("[")[0].removeprefix("test_")
     prefix = f"{name}-{viewport}-{locale[:2]}"
     tracker = Checked(page=page, screenshot_dir=screenshot_dir, prefix=prefix)
