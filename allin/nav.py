@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .access import Perm, can, enrolment_status_moves
+from .access import Perm, can
 from .enums import Role
+from .urls import url_stem
 
 
 @dataclass(frozen=True)
@@ -120,5 +121,5 @@ def init_app(app: Flask) -> None:
         Perm=Perm,
         Role=Role,
         describe_agent=describe,
-        enrolment_moves=enrolment_status_moves,
+        url_stem=url_stem,
     )

@@ -31,6 +31,30 @@ def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
     )
 
 
+class RowPagination(Pagination):
+    """A page of plain rows (not ORM objects): `fetch(limit, offset)` returns the page's items
+    and the total, counted along in the same query (`count() OVER ()`)."""
+
+    def _query_items(self) -> list:
+        self._items, self._total = self._query_args["fetch"](self.per_page, self._query_offset)
+        return self._items
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def paginate_rows(fetch, per_page: int | None = None) -> Pagination:
+    """paginate() for a list that is not one ORM entity; see RowPagination."""
+    config = current_app.config
+    return RowPagination(
+        page=requested_page(),
+        per_page=per_page or config["PER_PAGE"],
+        max_per_page=config["MAX_PER_PAGE"],
+        error_out=False,
+        fetch=fetch,
+    )
+
+
 def page_url(endpoint: str, page: int, **values) -> str:
     """This list's URL at another page, keeping its filters from the query string.
 

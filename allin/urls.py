@@ -38,3 +38,13 @@ def external_url(endpoint: str, **values) -> str:
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def url_stem(endpoint: str, key: str) -> str:
+    """The URL of `endpoint` up to its last part, the id `key`: a list builds each row's link
+    as stem + id instead of calling url_for once a row ("/ambassadors/" for
+    url_stem("ambassadors.detail", "ambassador_id"))."""
+    built = url_for(endpoint, **{key: 1})
+    if not built.endswith("/1"):
+        raise ValueError(f"{endpoint} does not end with <{key}>")
+    return built[:-1]

@@ -276,9 +276,9 @@ def test_detail_shows_missing_consents_and_filters_on_them(app, client, world, l
         db.session.commit()
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    page = client.get(f"/cohorts/{cohort_a}").data.decode()
+    page = client.get(f"/cohorts/{cohort_a}/people").data.decode()
     assert "No consent: Photos" in page and "All consents recorded" in page
-    missing = client.get(f"/cohorts/{cohort_a}?missing=1").data.decode()
+    missing = client.get(f"/cohorts/{cohort_a}/people?missing=1").data.decode()
     missing = missing.split('id="people-heading"')[1]  # the member list, not the dashboard
     assert "Mangler Foto" in missing and "Alle Samtykker" not in missing
 

@@ -47,13 +47,13 @@ def move(client, enrolment_id, to, seen, **extra):
 def test_youth_worker_moves_invited_to_active_to_graduated(app, client, world, login, member):
     cohort_id, enrolment_id = member
     login(world.a["youth_worker"])
-    page = client.get(f"/cohorts/{cohort_id}").data.decode()
+    page = client.get(f"/cohorts/{cohort_id}/people").data.decode()
     assert f'action="/cohorts/enrolments/{enrolment_id}/status"' in page
     assert 'name="seen" value="invited"' in page and 'value="active"' in page
 
     response = move(client, enrolment_id, ACTIVE, INVITED)
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/cohorts/{cohort_id}"
+    assert response.headers["Location"] == f"/cohorts/{cohort_id}/people"
     assert status_of(app, enrolment_id) == ACTIVE
     assert move(client, enrolment_id, GRADUATED, ACTIVE, confirmed="yes").status_code == 302
     assert status_of(app, enrolment_id) == GRADUATED
@@ -94,7 +94,7 @@ def test_a_coordinator_moves_one_step_back(app, client, world, login, member):
         db.session.execute(update(Enrolment).values(status=GRADUATED))
         db.session.commit()
     login(world.a["coordinator"])
-    page = client.get(f"/cohorts/{cohort_id}").data.decode()
+    page = client.get(f"/cohorts/{cohort_id}/people").data.decode()
     assert "Tilbake til «Aktiv»" in page and "Tilbake til «Invitert»" not in page
     assert move(client, enrolment_id, INVITED, GRADUATED).status_code == 302  # two back: no
     assert status_of(app, enrolment_id) == GRADUATED
@@ -244,7 +244,7 @@ def test_a_youth_worker_steps_a_graduation_back_within_a_day(
     cohort_id, enrolment_id = graduated_by_a_youth_worker(
         app, client, world, login, member, frozen, hours=23
     )
-    page = client.get(f"/cohorts/{cohort_id}").text
+    page = client.get(f"/cohorts/{cohort_id}/people").text
     assert "Tilbake til «Aktiv»" in page
     with app.app_context():  # the ambassador's own page offers it too
         ambassador_id = db.session.get(Enrolment, enrolment_id).ambassador_id
@@ -260,7 +260,7 @@ def test_after_a_day_only_a_coordinator_steps_a_graduation_back(
     cohort_id, enrolment_id = graduated_by_a_youth_worker(
         app, client, world, login, member, frozen, hours=24, minutes=1
     )
-    assert "Tilbake til «Aktiv»" not in client.get(f"/cohorts/{cohort_id}").text
+    assert "Tilbake til «Aktiv»" not in client.get(f"/cohorts/{cohort_id}/people").text
     move(client, enrolment_id, ACTIVE, GRADUATED)
     assert status_of(app, enrolment_id) == GRADUATED
 

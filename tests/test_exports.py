@@ -54,7 +54,7 @@ def csv_rows(response, delimiter: str) -> list[list[str]]:
 def page_names(client, cohort_id: int) -> list[str]:
     names, page = [], 1
     while True:
-        html = client.get(f"/cohorts/{cohort_id}?page={page}").text
+        html = client.get(f"/cohorts/{cohort_id}/people?page={page}").text
         found = re.findall(r'class="member__name"><a href="/ambassadors/\d+">([^<]+)</a>', html)
         if not found:
             return names
@@ -70,7 +70,7 @@ def test_the_roster_lists_everyone_the_cohort_page_lists_on_all_its_pages(
     client.post("/language", data={"lang": "en"})
     on_page = page_names(client, cohort_id)
     assert len(on_page) == 30
-    page = client.get(f"/cohorts/{cohort_id}").text
+    page = client.get(f"/cohorts/{cohort_id}/people").text
     assert f'href="/cohorts/{cohort_id}/roster.xlsx"' in page
     assert f'href="/cohorts/{cohort_id}/roster.csv"' in page
 
@@ -232,7 +232,7 @@ def test_attendance_per_ambassador_has_the_dashboards_figures(app, client, world
     cohort_id = attended_cohort(app, world)
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    page = client.get(f"/cohorts/{cohort_id}").text
+    page = client.get(f"/cohorts/{cohort_id}/progress").text
     assert f'href="/cohorts/{cohort_id}/attendance.xlsx"' in page
     shown = dict(
         re.findall(
@@ -307,7 +307,8 @@ def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, logi
         cohort_id = cohort.id
     login(world.a["coordinator"])
     client.post("/language", data={"lang": "en"})
-    assert f'href="/cohorts/{cohort_id}/concepts.xlsx"' in client.get(f"/cohorts/{cohort_id}").text
+    page = client.get(f"/cohorts/{cohort_id}/concepts").text
+    assert f'href="/cohorts/{cohort_id}/concepts.xlsx"' in page
     rows = xlsx_rows(client.get(f"/cohorts/{cohort_id}/concepts.xlsx"))
     heading = rows[0]
     first = dict(zip(heading, rows[1], strict=True))
@@ -367,5 +368,5 @@ def test_a_printed_cohort_page_says_when_it_holds_only_some_of_the_people(
     cohort_id = cohort_of(app, world, 30)
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    page = client.get(f"/cohorts/{cohort_id}").text
+    page = client.get(f"/cohorts/{cohort_id}/people").text
     assert "On paper: 25 of the 30 people." in page

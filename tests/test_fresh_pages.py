@@ -30,7 +30,7 @@ def _write(app, statement, **params):
 
 def test_every_committed_change_is_seen_at_once(app, client, world, login, cohort_id):
     login(world.a["youth_worker"])
-    url = f"/cohorts/{cohort_id}"
+    url = f"/cohorts/{cohort_id}/people"
     assert "Kari Nordmann" in client.get(url).data.decode()
     with app.app_context():  # an object flushed
         db.session.get(Cohort, cohort_id).name = "Høst 2027"

@@ -67,7 +67,7 @@ def test_the_roll_call_shows_class_and_birth_year_where_a_first_name_is_shared(
 def test_the_member_list_names_namesakes_in_full_in_its_actions(client, world, login, emmas):
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
-    page = _text(client.get(f"/cohorts/{emmas['cohort']}").text)
+    page = _text(client.get(f"/cohorts/{emmas['cohort']}/people").text)
     assert "Withdraw Emma Hansen (born 2010)" in page
     assert "Withdraw Emma Hansen (born 2011)" in page
     assert "Withdraw Emma Berg" in page

@@ -9,7 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import Perm, can_enrol_in, forbid_unless, require, visible
+from ..access import (
+    Perm,
+    can_enrol_in,
+    enrolment_status_moves,
+    forbid_unless,
+    require,
+    visible,
+)
 from ..auth import claims
 from ..auth import services as auth_services
 from ..clock import now
@@ -48,11 +55,14 @@ def detail(ambassador_id: int):
     link = _pop_link(ambassador.id)
     municipality = ambassador.municipality
     enrolments = selectors.enrolments_of(current_user, ambassador)
+    graduated = cohort_selectors.graduation_times(enrolments)
     return render_template(
         "ambassadors/detail.html",
         ambassador=ambassador,
         enrolments=enrolments,
-        graduated=cohort_selectors.graduation_times(enrolments),
+        moves={
+            e.id: enrolment_status_moves(current_user, e, graduated.get(e.id)) for e in enrolments
+        },
         history=history,
         missing=rules.missing_purposes(ambassador, standing, municipality),
         guardian_needed={

@@ -33,6 +33,7 @@ from ..access import (
 )
 from ..ambassadors import services as ambassador_services
 from ..clock import now
+from ..concepts import selectors as concept_selectors
 from ..concepts import sheets as concept_sheets
 from ..concepts.selectors import cohort_section as concept_section
 from ..confirm import confirmation_needed
@@ -45,7 +46,7 @@ from ..namesakes import card_names
 from ..pagination import paginate
 from ..security import accepts_files
 from ..training import sheets
-from ..training.dashboard import cohort_section
+from ..training.dashboard import overview as training_overview
 from ..training.times import local_date
 from ..urls import external_url, is_local_path
 from . import bp, imports, roster, selectors, services
@@ -59,6 +60,7 @@ from .forms import (
     StatusForm,
     WithdrawEnrolmentForm,
 )
+from .tabs import tabs
 
 
 def _status_filter() -> CohortStatus | None:
@@ -89,30 +91,62 @@ def index():
 @bp.get("/<int:cohort_id>")
 @require(Perm.VIEW_COHORTS)
 def detail(cohort_id: int):
-    """A cohort's home: its facts, its people and the consents they lack (staff only)."""
+    """A cohort's overview: its facts, next sessions, headline figures and concepts by
+    stage; the rest is on its sub-pages (tabs.py)."""
+    if request.args.get("missing") == "1":  # the people list and its filter were here once
+        return redirect(url_for("cohorts.people", cohort_id=cohort_id, missing=1))
     cohort = selectors.cohort_page(current_user, cohort_id)
     staff = can_enrol_in(current_user, cohort)
-    missing_only = request.args.get("missing") == "1"
-    page = missing = graduated = namesakes = None
-    if staff:
-        namesakes = selectors.namesakes(current_user, cohort)
-        page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
-        missing = selectors.missing_by_ambassador(page.items, cohort.municipality)
-        graduated = selectors.graduation_times(page.items)
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
+        tabs=tabs(current_user, cohort),
         printed_on=local_date(now()),
         staff=staff,
-        page=page,
-        missing=missing,
-        graduated=graduated,
-        namesakes=namesakes,
-        missing_only=missing_only,
+        edit=staff and can(current_user, Perm.MANAGE_COHORTS),
         moves=cohort_status_moves(current_user, cohort),
         status_form=StatusForm(),
         **concept_section(current_user, cohort),
-        **cohort_section(current_user, cohort),
+        **training_overview(current_user, cohort),
+    )
+
+
+@bp.get("/<int:cohort_id>/people")
+@require(Perm.ENROL)
+def people(cohort_id: int):
+    """A cohort's ambassadors, a page at a time, with their consents and status moves; the
+    staff who enrol find enrolling, importing and sign-in cards at the top."""
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    forbid_unless(can_enrol_in(current_user, cohort))
+    missing_only = request.args.get("missing") == "1"
+    page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
+    graduated = selectors.graduation_times(page.items)
+    return render_template(
+        "cohorts/people.html",
+        cohort=cohort,
+        tabs=tabs(current_user, cohort),
+        printed_on=local_date(now()),
+        page=page,
+        missing=selectors.missing_by_ambassador(page.items, cohort.municipality),
+        moves={
+            e.id: enrolment_status_moves(current_user, e, graduated.get(e.id)) for e in page.items
+        },
+        namesakes=selectors.namesakes(current_user, cohort),
+        missing_only=missing_only,
+    )
+
+
+@bp.get("/<int:cohort_id>/concepts")
+@require(Perm.VIEW_CONCEPTS)
+def concepts(cohort_id: int):
+    """The cohort's concepts a page at a time, with their counts by stage for its staff."""
+    cohort = selectors.cohort_page(current_user, cohort_id)
+    return render_template(
+        "cohorts/concepts.html",
+        cohort=cohort,
+        tabs=tabs(current_user, cohort),
+        page=paginate(concept_selectors.of_cohort(current_user, cohort)),
+        **concept_section(current_user, cohort),
     )
 
 
@@ -272,7 +306,7 @@ def enrol_existing(cohort_id: int, ambassador_id: int):
         errors.append(_("Choose a role."))
     for error in errors:
         flash(error, "error")
-    return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return redirect(url_for("cohorts.people", cohort_id=cohort.id))
 
 
 @bp.post("/enrolments/<int:enrolment_id>/status")
@@ -313,7 +347,7 @@ def move_enrolment(enrolment_id: int):
         flash(error, "error")
     back = request.form.get("next")
     if not is_local_path(back):
-        back = url_for("cohorts.detail", cohort_id=enrolment.cohort_id)
+        back = url_for("cohorts.people", cohort_id=enrolment.cohort_id)
     return redirect(back)
 
 
@@ -324,7 +358,7 @@ def _confirm_graduation(enrolment, form, moves):
         return None
     back = request.form.get("next")
     if not is_local_path(back):
-        back = url_for("cohorts.detail", cohort_id=enrolment.cohort_id)
+        back = url_for("cohorts.people", cohort_id=enrolment.cohort_id)
     return confirmation_needed(
         title=_("Mark %(name)s as graduated?", name=enrolment.ambassador.name),
         consequence=_(
@@ -362,7 +396,7 @@ def withdraw(enrolment_id: int):
                 _("%(name)s is withdrawn from the cohort.", name=enrolment.ambassador.name),
                 "success",
             )
-            return redirect(url_for("cohorts.detail", cohort_id=enrolment.cohort_id))
+            return redirect(url_for("cohorts.people", cohort_id=enrolment.cohort_id))
     return render_template("cohorts/withdraw.html", form=form, enrolment=enrolment)
 
 
@@ -455,10 +489,10 @@ def import_preview(cohort_id: int, key: str):
                 ),
                 "success",
             )
-            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+            return redirect(url_for("cohorts.people", cohort_id=cohort.id))
         for error in form.form_errors:
             flash(error, "error")
-        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+        return redirect(url_for("cohorts.people", cohort_id=cohort.id))
     rows = stored.payload["rows"]
     return render_template(
         "cohorts/import_preview.html",

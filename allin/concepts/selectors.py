@@ -280,6 +280,15 @@ def cohort_section(actor, cohort: Cohort) -> dict:
     }
 
 
+def of_cohort(actor, cohort: Cohort) -> Select:
+    """The cohort's concepts that `actor` may open, the latest changed first."""
+    return (
+        visible(Concept, actor)
+        .where(Concept.cohort_id == cohort.id)
+        .order_by(Concept.updated_at.desc(), Concept.id.desc())
+    )
+
+
 def concept_home(actor) -> dict:
     """An ambassador's start page: their teams' concepts, marked where feedback is unread."""
     from ..access import Perm, can

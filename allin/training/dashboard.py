@@ -1,45 +1,45 @@
-"""The training part of a cohort's page: its next sessions and calendar address for everyone
-who sees the cohort, and the progress dashboard for the staff of its municipality."""
+"""The training parts of a cohort's pages: its next sessions, calendar address and headline
+figures on the overview; the progress page (figures, early warnings, the chart and a page of
+the per-ambassador table) for the staff of its municipality."""
 
 from __future__ import annotations
 
 from ..access import Perm, can, can_follow_progress, can_schedule_in
-from ..enums import EnrolmentStatus
 from ..markdown import render_markdown
+from ..pagination import paginate_rows
 from . import chart, progress, selectors
-from .forms import ConfirmForm
 
 
-def cohort_section(actor, cohort) -> dict:
-    """Template values for templates/training/_cohort_progress.html."""
+def overview(actor, cohort) -> dict:
+    """Template values for the training part of templates/cohorts/detail.html."""
     manage = can_schedule_in(actor, cohort)
-    section = {
+    follow = can_follow_progress(actor, cohort)
+    headline = progress.headlines([cohort.id])[cohort.id] if follow else None
+    if headline is not None:
+        empty = headline.sessions.total == 0
+    else:
+        empty = manage and not selectors.has_sessions(cohort)
+    return {
         "training_upcoming": selectors.upcoming_of(actor, cohort),
-        "training_feed": None,
+        # Ambassadors subscribe here; staff find the cohort's address on the sessions page.
+        "training_feed": None if follow else selectors.feed_of(actor, cohort),
         "training_manage": manage,
-        "training_empty": False,
-        "training_form": ConfirmForm(),
-        "EnrolmentStatus": EnrolmentStatus,
-        "progress": None,
+        "training_empty": manage and empty,
+        "headline": headline,
     }
-    if not can_follow_progress(actor, cohort):
-        # Ambassadors: the subscribe link here; staff find it on the sessions page.
-        section["training_feed"] = selectors.feed_of(actor, cohort)
-        section["training_empty"] = manage and not selectors.has_sessions(cohort)
-        return section
-    headline = progress.headlines([cohort.id], rates=False)[cohort.id]
-    members, headline.rate, headline.warnings = progress.members_and_totals(cohort.id)
+
+
+def progress_page(cohort) -> dict:
+    """Template values for templates/training/progress.html (callers check
+    can_follow_progress)."""
     bars = progress.session_bars(cohort.id)
     rows, height = chart.layout(bars)
-    section["training_empty"] = manage and headline.sessions.total == 0
-    section["progress"] = {
-        "headline": headline,
-        "members": members,
-        "bars": bars,
-        "rows": rows,
-        "height": height,
+    return {
+        "headline": progress.headlines([cohort.id])[cohort.id],
+        "warned": progress.warned(cohort.id),
+        "page": paginate_rows(lambda limit, offset: progress.member_page(cohort.id, limit, offset)),
+        "progress": {"bars": bars, "rows": rows, "height": height},
     }
-    return section
 
 
 def ambassador_home(actor) -> dict:

@@ -80,6 +80,11 @@ class Headline:
     missing_consent: int = 0
 
     @property
+    def status_counts(self) -> list[tuple[EnrolmentStatus, int]]:
+        """Every status with its count, in the order enrolments move."""
+        return [(status, self.statuses.get(status, 0)) for status in EnrolmentStatus]
+
+    @property
     def ever_enrolled(self) -> int:
         return sum(self.statuses.values())
 
@@ -179,9 +184,10 @@ def members(cohort_id: int) -> list[Member]:
     return members_and_totals(cohort_id)[0]
 
 
-def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
-    """members(), plus the cohort's rate and early-warning count from the same query (window
-    sums over the member rows), so the dashboard does not aggregate the pairs twice."""
+def _member_rows(cohort_id: int):
+    """The statement behind the per-ambassador figures, its four count columns and the
+    early-warning column: enrolment, ambassador, name, status, counted, attended, late,
+    excused, last attended, warning; by name."""
     stats = _per_enrolment([cohort_id], now())
     counts = [
         func.coalesce(stats.c.counted, 0),
@@ -199,22 +205,48 @@ def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
             *counts,
             stats.c.last_attended,
             warning,
-            *(func.sum(c).over() for c in counts),
-            func.sum(case((warning, 1), else_=0)).over(),
         )
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .outerjoin(stats, stats.c.enrolment_id == Enrolment.id)
         .where(Enrolment.cohort_id == cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
+    return stmt, counts, warning
+
+
+def _member(row) -> Member:
+    e_id, a_id, name, status, counted, attended, late, excused, last, warned = row[:10]
+    rate = Rate(int(counted), int(attended), int(late), int(excused))
+    return Member(e_id, a_id, name, EnrolmentStatus(status), rate, last, bool(warned))
+
+
+def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
+    """members(), plus the cohort's rate and early-warning count from the same query (window
+    sums over the member rows), so the figures are not aggregated twice."""
+    stmt, counts, warning = _member_rows(cohort_id)
+    stmt = stmt.add_columns(
+        *(func.sum(c).over() for c in counts), func.sum(case((warning, 1), else_=0)).over()
+    )
     people, total, warnings = [], Rate(), 0
     for row in db.session.execute(stmt):
-        e_id, a_id, name, status, *values = row
-        mine, last, warned, totals = values[:4], values[4], values[5], values[6:]
-        rate = Rate(*map(int, mine))
-        people.append(Member(e_id, a_id, name, EnrolmentStatus(status), rate, last, bool(warned)))
+        people.append(_member(row))
+        totals = row[10:]
         total, warnings = Rate(*(int(v or 0) for v in totals[:4])), int(totals[4] or 0)
     return people, total, warnings
+
+
+def member_page(cohort_id: int, limit: int, offset: int) -> tuple[list[Member], int]:
+    """One page of members(), and how many there are in all (counted along: one query)."""
+    stmt, _counts, _warning = _member_rows(cohort_id)
+    rows = db.session.execute(stmt.add_columns(func.count().over()).limit(limit).offset(offset))
+    rows = rows.all()
+    return [_member(row) for row in rows], (rows[0][-1] if rows else 0)
+
+
+def warned(cohort_id: int, limit: int = 100) -> list[Member]:
+    """The members with an early warning, by name (at most `limit`; one query)."""
+    stmt, _counts, warning = _member_rows(cohort_id)
+    return [_member(row) for row in db.session.execute(stmt.where(warning).limit(limit))]
 
 
 def attendance_rows(cohort_id: int) -> list:
@@ -235,7 +267,7 @@ def attendance_rows(cohort_id: int) -> list:
 
 def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headline]:
     """The headline figures of each cohort, in four grouped queries (three without the
-    rates, which the dashboard takes from members_and_totals())."""
+    rates)."""
     result = {i: Headline() for i in cohort_ids}
     if not cohort_ids:
         return result

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..access import (
     Perm,
+    can_follow_progress,
     can_schedule_in,
     can_take_attendance,
     forbid_unless,
@@ -18,6 +19,7 @@ from ..access import (
     visible,
 )
 from ..cohorts import selectors as cohort_selectors
+from ..cohorts.tabs import tabs
 from ..confirm import confirmation_needed
 from ..enums import AttendanceValue
 from ..errors import attempt
@@ -28,7 +30,7 @@ from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
 from ..sqlite import reads_first, write_apart
-from . import bp, feed, progress, selectors, services, times
+from . import bp, dashboard, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
 
 
@@ -48,11 +50,27 @@ def cohort_sessions(cohort_id: int):
     return render_template(
         "training/list.html",
         cohort=cohort,
+        tabs=tabs(current_user, cohort),
         upcoming=upcoming,
         past=list(reversed(past)),
         manage=can_schedule_in(current_user, cohort),
         feed=selectors.feed_of(current_user, cohort),
         form=ConfirmForm(),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress")
+@require(Perm.VIEW_PROGRESS)
+def cohort_progress(cohort_id: int):
+    """How the cohort is doing: its figures, early warnings, attendance per session and a page
+    of the per-ambassador table (the spreadsheets have everyone)."""
+    cohort = cohort_selectors.cohort_page(current_user, cohort_id)
+    forbid_unless(can_follow_progress(current_user, cohort))
+    return render_template(
+        "training/progress.html",
+        cohort=cohort,
+        tabs=tabs(current_user, cohort),
+        **dashboard.progress_page(cohort),
     )
 
 

@@ -201,7 +201,7 @@ def test_youth_worker_imports_a_class_from_norwegian_excel(checked, larvik):
     checked.check("import-preview")
 
     page.locator("main form[method=post] button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}$"))
+    expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}/people$"))
     expect(page.locator(".flash--success")).to_be_visible()
     for name in ("Øystein Bakkevik", "Håkon Nymoen", "Ragnhild Sæther"):
         expect(page.locator(".member__name", has_text=name)).to_be_visible()
@@ -285,12 +285,14 @@ def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(checked, larvi
     page = checked.page
     sign_in(checked, larvik.youth_worker)
     page.goto(f"/cohorts/{larvik.cohort_id}")
+    page.locator(f".cohort-tabs a[href='/cohorts/{larvik.cohort_id}/people']").click()
+    expect(page.locator(".cohort-tabs a[aria-current=page]")).to_have_text("Ambassadører")
     checked.check("cohort-invited")
 
     # Tuva came to the kick-off: invited -> active, from the member list.
     tuva = page.locator(".member", has=page.locator(".member__name", has_text="Tuva Lie"))
     tuva.locator("form.enrolment-moves button[value=active]").click()
-    expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}\??$"))
+    expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}/people\??$"))
     expect(page.locator(".flash--success")).to_contain_text("Tuva Lie")
     expect(tuva.locator("button[value=active]")).to_have_count(0)
     expect(tuva.locator("button[value=graduated]")).to_be_visible()

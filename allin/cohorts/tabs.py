@@ -1,0 +1,35 @@
+"""A cohort's sub-pages, linked from the top of each so that each stays a few screens on a
+phone: overview, sessions, progress, people and concepts. Which of them a reader gets is
+decided here, once per page, never in a template."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from flask_babel import lazy_gettext as _l
+
+from ..access import Perm, can, can_enrol_in, can_follow_progress
+
+
+class Tab(NamedTuple):
+    endpoint: str
+    label: str
+
+
+OVERVIEW = Tab("cohorts.detail", _l("Overview"))
+SESSIONS = Tab("training.cohort_sessions", _l("Sessions"))
+PROGRESS = Tab("training.cohort_progress", _l("Progress"))
+PEOPLE = Tab("cohorts.people", _l("Ambassadors"))
+CONCEPTS = Tab("cohorts.concepts", _l("Concepts"))
+
+
+def tabs(actor, cohort) -> list[Tab]:
+    """The sub-pages `actor` may open, in the order they are shown."""
+    shown = [OVERVIEW, SESSIONS]
+    if can_follow_progress(actor, cohort):
+        shown.append(PROGRESS)
+    if can_enrol_in(actor, cohort):
+        shown.append(PEOPLE)
+    if can(actor, Perm.VIEW_CONCEPTS):
+        shown.append(CONCEPTS)
+    return shown
