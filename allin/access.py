@@ -155,6 +155,8 @@ MANAGE_PEOPLE = tuple(MANAGES.values())
 
 def can(user, perm: Perm) -> bool:
     """True when `user` is signed in, active and their role holds `perm`."""
+    # current_user is a proxy that looks the user up on every attribute read: read it once.
+    user = getattr(user, "_get_current_object", lambda: user)()
     return bool(user and user.is_authenticated and perm in GRANTS[user.role])
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .access import Perm, can
 from .enums import Role
-from .urls import url_stem
+from .urls import Links
 
 
 @dataclass(frozen=True)
@@ -121,5 +121,5 @@ def init_app(app: Flask) -> None:
         Perm=Perm,
         Role=Role,
         describe_agent=describe,
-        url_stem=url_stem,
+        links=Links,
     )

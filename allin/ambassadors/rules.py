@@ -71,10 +71,12 @@ def counts(consent: Consent, birth_year: int, municipality: Municipality, on=Non
     )
 
 
-def counts_in_sql(on: date | None = None):
+def counts_in_sql(on: date | None = None, *, year=None):
     """`counts()` as a SQL condition over Consent joined to Ambassador and Municipality, for
-    filters; tests keep the two in step."""
-    year = (on or today()).year
+    filters; tests keep the two in step. `year` may be a bound parameter (a statement built
+    once must not keep the year it was built in); else the year of `on`, or of today."""
+    if year is None:
+        year = (on or today()).year
     limit = case(
         (Consent.purpose == ConsentPurpose.PARTICIPATION, Municipality.digital_consent_age),
         else_=Municipality.photo_consent_age,

@@ -121,6 +121,7 @@ def people(cohort_id: int):
     missing_only = request.args.get("missing") == "1"
     page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
     graduated = selectors.graduation_times(page.items)
+    actor = current_user._get_current_object()  # read once, not through the proxy a row
     return render_template(
         "cohorts/people.html",
         cohort=cohort,

@@ -54,13 +54,14 @@ def member_counts(cohorts) -> Counter:
     return Counter(dict(rows.all()))
 
 
-def _missing_consent():
-    """Enrolments whose ambassador lacks a consent that counts for some purpose."""
+def _missing_consent(year=None):
+    """Enrolments whose ambassador lacks a consent that counts for some purpose (`year`: see
+    rules.counts_in_sql)."""
     covered = (
         select(func.count(func.distinct(Consent.purpose)))
         .join(Ambassador, Ambassador.id == Consent.ambassador_id)
         .join(Municipality, Municipality.id == Ambassador.municipality_id)
-        .where(Consent.ambassador_id == Enrolment.ambassador_id, rules.counts_in_sql())
+        .where(Consent.ambassador_id == Enrolment.ambassador_id, rules.counts_in_sql(year=year))
         .correlate(Enrolment)
         .scalar_subquery()
     )

@@ -15,8 +15,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from ..clock import now
 from ..cohorts.selectors import _missing_consent
@@ -98,12 +112,26 @@ class Headline:
         return self.retained / self.ever_enrolled if self.ever_enrolled else None
 
 
+# The statements below are built once (functools.cache) with these parameters, and run with
+# params(): building a statement of this size costs more Python than SQLite takes to run it.
+def _ids():
+    return bindparam("ids", expanding=True)
+
+
+def _moment():
+    return bindparam("moment")
+
+
+def params(cohort_ids: list[int]) -> dict:
+    return {"ids": list(cohort_ids), "moment": now(), "year": now().year}
+
+
 def _taken():
     """Sessions with at least one recorded value."""
     return select(Attendance.id).where(Attendance.session_id == TrainingSession.id).exists()
 
 
-def _counted_sessions(cohort_ids, moment):
+def _counted_sessions():
     return (
         select(
             TrainingSession.id,
@@ -112,19 +140,19 @@ def _counted_sessions(cohort_ids, moment):
             TrainingSession.ends_at,
         )
         .where(
-            TrainingSession.cohort_id.in_(cohort_ids),
+            TrainingSession.cohort_id.in_(_ids()),
             TrainingSession.cancelled_at.is_(None),
-            TrainingSession.starts_at <= moment,
+            TrainingSession.starts_at <= _moment(),
             _taken(),
         )
         .subquery("counted")
     )
 
 
-def _pairs(cohort_ids, moment):
+def _pairs():
     """Every (enrolment, counted session) pair with the recorded value, numbered from the
     most recent session back for each enrolment."""
-    s = _counted_sessions(cohort_ids, moment)
+    s = _counted_sessions()
     recent = func.row_number().over(
         partition_by=Enrolment.id, order_by=(s.c.starts_at.desc(), s.c.id.desc())
     )
@@ -143,7 +171,7 @@ def _pairs(cohort_ids, moment):
             and_(Attendance.session_id == s.c.id, Attendance.enrolment_id == Enrolment.id),
         )
         .where(
-            Enrolment.cohort_id.in_(cohort_ids),
+            Enrolment.cohort_id.in_(_ids()),
             Enrolment.status != EnrolmentStatus.WITHDRAWN,
             # The roll call lists only active enrolments: an invited or graduated person who
             # was not marked could not have been, so that session does not count for them.
@@ -153,8 +181,8 @@ def _pairs(cohort_ids, moment):
     )
 
 
-def _per_enrolment(cohort_ids, moment):
-    p = _pairs(cohort_ids, moment)
+def _per_enrolment():
+    p = _pairs()
     attended = p.c.value.in_(ATTENDED)
     missed = or_(p.c.value.is_(None), p.c.value == AttendanceValue.ABSENT)
     return (
@@ -184,11 +212,11 @@ def members(cohort_id: int) -> list[Member]:
     return members_and_totals(cohort_id)[0]
 
 
-def _member_rows(cohort_id: int):
-    """The statement behind the per-ambassador figures, its four count columns and the
-    early-warning column: enrolment, ambassador, name, status, counted, attended, late,
-    excused, last attended, warning; by name."""
-    stats = _per_enrolment([cohort_id], now())
+def _member_rows():
+    """The statement behind the per-ambassador figures (for the cohort in `ids`), its four
+    count columns and the early-warning column: enrolment, ambassador, name, status,
+    counted, attended, late, excused, last attended, warning; by name."""
+    stats = _per_enrolment()
     counts = [
         func.coalesce(stats.c.counted, 0),
         func.coalesce(stats.c.attended, 0),
@@ -208,10 +236,34 @@ def _member_rows(cohort_id: int):
         )
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .outerjoin(stats, stats.c.enrolment_id == Enrolment.id)
-        .where(Enrolment.cohort_id == cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(Enrolment.cohort_id.in_(_ids()), Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .order_by(nb_order(Ambassador.name), Enrolment.id)
     )
     return stmt, counts, warning
+
+
+@cache
+def _members_with_totals():
+    stmt, counts, warning = _member_rows()
+    return stmt.add_columns(
+        *(func.sum(c).over() for c in counts), func.sum(case((warning, 1), else_=0)).over()
+    )
+
+
+@cache
+def _member_page():
+    stmt, _counts, _warning = _member_rows()
+    return (
+        stmt.add_columns(func.count().over())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@cache
+def _warned():
+    stmt, _counts, warning = _member_rows()
+    return stmt.where(warning).limit(bindparam("limit", type_=Integer))
 
 
 def _member(row) -> Member:
@@ -223,12 +275,8 @@ def _member(row) -> Member:
 def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
     """members(), plus the cohort's rate and early-warning count from the same query (window
     sums over the member rows), so the figures are not aggregated twice."""
-    stmt, counts, warning = _member_rows(cohort_id)
-    stmt = stmt.add_columns(
-        *(func.sum(c).over() for c in counts), func.sum(case((warning, 1), else_=0)).over()
-    )
     people, total, warnings = [], Rate(), 0
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(_members_with_totals(), params([cohort_id])):
         people.append(_member(row))
         totals = row[10:]
         total, warnings = Rate(*(int(v or 0) for v in totals[:4])), int(totals[4] or 0)
@@ -237,24 +285,28 @@ def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
 
 def member_page(cohort_id: int, limit: int, offset: int) -> tuple[list[Member], int]:
     """One page of members(), and how many there are in all (counted along: one query)."""
-    stmt, _counts, _warning = _member_rows(cohort_id)
-    rows = db.session.execute(stmt.add_columns(func.count().over()).limit(limit).offset(offset))
-    rows = rows.all()
+    values = {**params([cohort_id]), "limit": limit, "offset": offset}
+    rows = db.session.execute(_member_page(), values).all()
     return [_member(row) for row in rows], (rows[0][-1] if rows else 0)
 
 
 def warned(cohort_id: int, limit: int = 100) -> list[Member]:
     """The members with an early warning, by name (at most `limit`; one query)."""
-    stmt, _counts, warning = _member_rows(cohort_id)
-    return [_member(row) for row in db.session.execute(stmt.where(warning).limit(limit))]
+    values = {**params([cohort_id]), "limit": limit}
+    return [_member(row) for row in db.session.execute(_warned(), values)]
 
 
 def attendance_rows(cohort_id: int) -> list:
     """The pairs behind members_and_totals(): each counted session of each ambassador with
     what the roll call recorded (None: nothing, which counts as missed), by session, then
     name: (starts_at, title, name, value), in one query."""
-    p = _pairs([cohort_id], now())
-    stmt = (
+    return db.session.execute(_attendance_rows(), params([cohort_id])).all()
+
+
+@cache
+def _attendance_rows():
+    p = _pairs()
+    return (
         select(p.c.starts_at, TrainingSession.title, Ambassador.name, p.c.value)
         .select_from(p)
         .join(TrainingSession, TrainingSession.id == p.c.session_id)
@@ -262,76 +314,102 @@ def attendance_rows(cohort_id: int) -> list:
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .order_by(p.c.starts_at, p.c.session_id, nb_order(Ambassador.name), Enrolment.id)
     )
-    return db.session.execute(stmt).all()
 
 
-def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headline]:
-    """The headline figures of each cohort, in four grouped queries (three without the
-    rates)."""
+def headlines(cohort_ids: list[int]) -> dict[int, Headline]:
+    """The headline figures of each cohort, in one query (_headlines)."""
     result = {i: Headline() for i in cohort_ids}
     if not cohort_ids:
         return result
-    moment = now()
-    _session_counts(result, cohort_ids, moment)
-    statuses = select(Enrolment.cohort_id, Enrolment.status, func.count()).where(
-        Enrolment.cohort_id.in_(cohort_ids)
-    )
-    for cohort_id, status, count in db.session.execute(
-        statuses.group_by(Enrolment.cohort_id, Enrolment.status)
-    ):
-        result[cohort_id].statuses[EnrolmentStatus(status)] = count
-    if rates:
-        _rates(result, cohort_ids, moment)
-    missing = (
-        select(Enrolment.cohort_id, func.count())
-        .where(
-            Enrolment.cohort_id.in_(cohort_ids),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
-            _missing_consent(),
-        )
-        .group_by(Enrolment.cohort_id)
-    )
-    for cohort_id, count in db.session.execute(missing):
-        result[cohort_id].missing_consent = count
+    for cohort_id, part, key, a, b, c, d, e in db.session.execute(_headlines(), params(cohort_ids)):
+        headline = result[cohort_id]
+        # PostgreSQL sums bigints as numeric: back to int.
+        a, b, c, d, e = (int(v or 0) for v in (a, b, c, d, e))
+        if part == "sessions":
+            headline.sessions = SessionCounts(a, b, c, d)
+        elif part == "status":
+            headline.statuses[EnrolmentStatus(key)] = a
+        elif part == "rate":
+            headline.rate, headline.warnings = Rate(a, b, c, d), e
+        else:
+            headline.missing_consent = a
     return result
 
 
-def _session_counts(result, cohort_ids, moment) -> None:
+@cache
+def _headlines():
+    """Four grouped aggregates in one UNION ALL, rows of (cohort, part, key, five numbers):
+    session counts (planned, held, taken, cancelled), enrolments per status (key), the rate
+    (counted, attended, late, excused, warnings) and the enrolments missing a consent."""
+
+    def total(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    no_key, zero = cast(null(), String), literal_column("0")
     live = TrainingSession.cancelled_at.is_(None)
-    held = and_(live, TrainingSession.starts_at <= moment)
-    stmt = (
+    held = and_(live, TrainingSession.starts_at <= _moment())
+    sessions = (
         select(
             TrainingSession.cohort_id,
-            func.sum(case((live, 1), else_=0)),
-            func.sum(case((held, 1), else_=0)),
-            func.sum(case((and_(held, _taken()), 1), else_=0)),
-            func.sum(case((live, 0), else_=1)),
+            literal_column("'sessions'"),
+            no_key,
+            total(live),
+            total(held),
+            total(and_(held, _taken())),
+            total(~live),
+            zero,
         )
-        .where(TrainingSession.cohort_id.in_(cohort_ids))
+        .where(TrainingSession.cohort_id.in_(_ids()))
         .group_by(TrainingSession.cohort_id)
     )
-    for cohort_id, *counts in db.session.execute(stmt):
-        result[cohort_id].sessions = SessionCounts(*(int(c or 0) for c in counts))
-
-
-def _rates(result, cohort_ids, moment) -> None:
-    stats = _per_enrolment(cohort_ids, moment)
-    stmt = (
+    statuses = (
         select(
             Enrolment.cohort_id,
+            literal_column("'status'"),
+            cast(Enrolment.status, String),
+            func.count(),
+            zero,
+            zero,
+            zero,
+            zero,
+        )
+        .where(Enrolment.cohort_id.in_(_ids()))
+        .group_by(Enrolment.cohort_id, Enrolment.status)
+    )
+    stats = _per_enrolment()
+    rates = (
+        select(
+            Enrolment.cohort_id,
+            literal_column("'rate'"),
+            no_key,
             func.sum(stats.c.counted),
             func.sum(stats.c.attended),
             func.sum(stats.c.late),
             func.sum(stats.c.excused),
-            func.sum(case((_warning(stats), 1), else_=0)),
+            total(_warning(stats)),
         )
         .join(stats, stats.c.enrolment_id == Enrolment.id)
         .group_by(Enrolment.cohort_id)
     )
-    for cohort_id, counted, attended, late, excused, warnings in db.session.execute(stmt):
-        # PostgreSQL sums bigints as numeric: back to int.
-        result[cohort_id].rate = Rate(*(int(v or 0) for v in (counted, attended, late, excused)))
-        result[cohort_id].warnings = int(warnings or 0)
+    missing = (
+        select(
+            Enrolment.cohort_id,
+            literal_column("'missing'"),
+            no_key,
+            func.count(),
+            zero,
+            zero,
+            zero,
+            zero,
+        )
+        .where(
+            Enrolment.cohort_id.in_(_ids()),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            _missing_consent(year=bindparam("year", type_=Integer)),
+        )
+        .group_by(Enrolment.cohort_id)
+    )
+    return union_all(sessions, statuses, rates, missing)
 
 
 @dataclass
@@ -350,17 +428,31 @@ class SessionBar:
 
 def session_bars(cohort_id: int, limit: int = 30) -> list[SessionBar]:
     """Recorded values per held session (the latest `limit`), oldest first (one query)."""
+    values = {**params([cohort_id]), "limit": limit}
+    bars: dict[int, SessionBar] = {}
+    for session_id, title, starts_at, value, count in db.session.execute(_bars(), values):
+        bar = bars.setdefault(
+            session_id,
+            SessionBar(session_id, title, starts_at, {v: 0 for v in AttendanceValue}),
+        )
+        if value is not None:
+            bar.counts[AttendanceValue(value)] = count
+    return list(bars.values())
+
+
+@cache
+def _bars():
     recent = (
         select(TrainingSession.id)
         .where(
-            TrainingSession.cohort_id == cohort_id,
+            TrainingSession.cohort_id.in_(_ids()),
             TrainingSession.cancelled_at.is_(None),
-            TrainingSession.starts_at <= now(),
+            TrainingSession.starts_at <= _moment(),
         )
         .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    stmt = (
+    return (
         select(
             TrainingSession.id,
             TrainingSession.title,
@@ -375,12 +467,3 @@ def session_bars(cohort_id: int, limit: int = 30) -> list[SessionBar]:
         )
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
-    bars: dict[int, SessionBar] = {}
-    for session_id, title, starts_at, value, count in db.session.execute(stmt):
-        bar = bars.setdefault(
-            session_id,
-            SessionBar(session_id, title, starts_at, {v: 0 for v in AttendanceValue}),
-        )
-        if value is not None:
-            bar.counts[AttendanceValue(value)] = count
-    return list(bars.values())

@@ -12,7 +12,10 @@ drift with the machine; on PostgreSQL the larger scale goes into a sibling datab
 ("<name>_10x"). With --versus-sqlite, scale 1 is served on SQLite and on PostgreSQL at once
 instead, measured SQLite, PostgreSQL, PostgreSQL, SQLite, and the last column is SQLite's
 req/s over PostgreSQL's (the engine target: within 1.5). The bare app is served the same way
-in the same run, measured first and last; the ratios use the mean.
+in the same run, measured first and last; the ratios use the mean. "CPU ms" is the workers'
+CPU time per request (from /proc). Each page is first fetched once and must answer 200 by
+itself - wrk counts a redirect (to sign-in, say) as a success. The instances get a clean
+environment: no ALLIN_* setting of the shell that started the benchmark reaches them.
 Needs wrk (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a
 unit test.
 """
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import ExitStack, contextmanager
@@ -47,6 +51,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Served(str):
+    """A served app's base URL, which also knows the gunicorn master's pid."""
+
+    pid: int
 
 
 @contextmanager
@@ -70,7 +80,8 @@ def gunicorn(app: str, env: dict, workers: int = 2, log=None):
         env=env,
         stderr=log,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         for _ in range(100):
             try:
@@ -84,13 +95,48 @@ def gunicorn(app: str, env: dict, workers: int = 2, log=None):
         process.wait(timeout=10)
 
 
-def wrk(url: str, cookie: str | None, seconds: int) -> dict:
+def cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of the gunicorn master's workers so far (from /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def answers_itself(url: str, cookie: str | None) -> None:
+    """The page answers 200 with itself: not a redirect (to sign-in or two-factor set-up),
+    which wrk would count as a success, and not an error."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        response = opener.open(urllib.request.Request(url, headers=headers), timeout=30)
+    except urllib.error.HTTPError as error:
+        where = error.headers.get("Location", "")
+        raise SystemExit(f"{url}: answered {error.code} {where}") from None
+    if response.status != 200:
+        raise SystemExit(f"{url}: answered {response.status}")
+
+
+def wrk(url: str, cookie: str | None, seconds: int, server: int | None = None) -> dict:
+    """Requests per second, p50 and p99 of `url`; with the gunicorn master's pid `server`,
+    also the workers' CPU milliseconds per request."""
+    before = cpu_seconds(server) if server else 0.0
     command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     command.append(url)
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server) - before if server else 0.0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non_2xx:
         raise SystemExit(f"{url}: {non_2xx.group(1)} failed responses\n{out}")
@@ -99,7 +145,7 @@ def wrk(url: str, cookie: str | None, seconds: int) -> dict:
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
-    return {"rps": rps, "p50": pct(50), "p99": pct(99)}
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "cpu": 1000 * cpu / max(requests, 1)}
 
 
 def sign_in(base: str, login: str) -> str:
@@ -114,11 +160,21 @@ def sign_in(base: str, login: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
+# What the benchmark takes from the environment it is started in: where programs and the
+# virtualenv are, and the locale. Nothing else: an ALLIN_* setting or DATABASE_URL there
+# (two-factor sign-in on, say) must not change what is measured.
+PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "PYTHONPATH", "TMPDIR")
+
+
+def clean_environment() -> dict:
+    return {key: os.environ[key] for key in PASSED_ON if key in os.environ}
+
+
 def prepare(scale: int, database: str | None) -> tuple[dict, dict[str, str]]:
     """A seeded instance for `scale`; returns its environment and one login per role."""
     instance = tempfile.mkdtemp(prefix=f"allin-bench-{scale}-")
     env = {
-        **os.environ,
+        **clean_environment(),
         "ALLIN_INSTANCE_PATH": instance,
         "SECRET_KEY": "benchmark",
         "ALLIN_REQUIRE_STAFF_2FA": "false",
@@ -193,21 +249,22 @@ def measure(instances, seconds: int, only: str = "") -> dict:
             url = stack.enter_context(gunicorn("wsgi:app", env))
             cookies = {role: sign_in(url, login) for role, login in logins.items()}
             served.append((label, url, cookies))
-        bare = [wrk(bare_url, None, seconds)]
+        bare = [wrk(bare_url, None, seconds, bare_url.pid)]
         for page in PAGES:
             if only not in page.name:
                 continue
             runs: dict = {label: [] for label in labels}
-            for _label, url, cookies in served:  # warm up
+            for _label, url, cookies in served:  # the page itself, then a warm-up
+                answers_itself(url + page.path, cookies[page.role] if page.role else None)
                 wrk(url + page.path, cookies[page.role] if page.role else None, 1)
             for label, url, cookies in [*served, *reversed(served)]:  # there and back
                 cookie = cookies[page.role] if page.role else None
-                runs[label].append(wrk(url + page.path, cookie, max(1, seconds // 2)))
+                runs[label].append(wrk(url + page.path, cookie, max(1, seconds // 2), url.pid))
             for label, measured in runs.items():
                 results[label][page.name] = {
                     key: sum(run[key] for run in measured) / len(measured) for key in measured[0]
                 }
-        bare.append(wrk(bare_url, None, seconds))
+        bare.append(wrk(bare_url, None, seconds, bare_url.pid))
     results["bare"] = bare
     return results
 
@@ -245,11 +302,17 @@ def main() -> None:
     else:
         heading, ratio = "PostgreSQL" if args.database else "SQLite", "10x/1x"
     print(f"\n{heading}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
-    header = f"{'page':28} {'on':>10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'÷ bare':>7}"
+    header = (
+        f"{'page':28} {'on':>10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}"
+        f" {'÷ bare':>7}"
+    )
     print(header + f" {ratio:>7}")
     labels = ("bare endpoint, first", "bare endpoint, last")
     for label, r in zip(labels, results["bare"], strict=True):
-        print(f"{label:28} {'':>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}")
+        print(
+            f"{label:28} {'':>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
+            f" {r['cpu']:>7.2f}"
+        )
     for name in first:
         # 10x over 1x; --versus-sqlite: SQLite over PostgreSQL (1.5 = PostgreSQL 1.5x slower)
         growth = second[name]["rps"] / first[name]["rps"]
@@ -257,7 +320,7 @@ def main() -> None:
         for (label, _scale, _db), r in zip(instances, (first[name], second[name]), strict=True):
             print(
                 f"{name:28} {label:>10} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f}"
-                f" {r['rps'] / bare:>7.3f}" + (last if r is second[name] else "")
+                f" {r['cpu']:>7.2f} {r['rps'] / bare:>7.3f}" + (last if r is second[name] else "")
             )
 
 

@@ -23,8 +23,10 @@ PAGES = [
     Page("open invitations", "/admin/invitations/"),
     # Cohort 2 is the first municipality's active cohort (seed-demo inserts it second).
     Page("cohort list", "/cohorts/?mine=0", role="youth_worker"),
-    Page("cohort home", "/cohorts/2", role="youth_worker"),
-    Page("cohort home, missing consent", "/cohorts/2?missing=1", role="youth_worker"),
+    Page("cohort overview", "/cohorts/2", role="youth_worker"),
+    Page("cohort people", "/cohorts/2/people", role="youth_worker"),
+    Page("cohort people, no consent", "/cohorts/2/people?missing=1", role="youth_worker"),
+    Page("cohort concepts", "/cohorts/2/concepts", role="youth_worker"),
     Page("ambassador's home", "/", role="ambassador"),
     # Concept 5 is the first municipality's sustained concept (seed-demo seeds the active
     # cohorts' concepts first), with a full timeline and reach figures.
@@ -33,7 +35,8 @@ PAGES = [
     Page("concept page (team)", "/concepts/1", role="ambassador"),
     # Training (issue 10): cohort 2's sessions are ids 13-24 (the programme's twelve steps,
     # inserted after cohort 1's); 13 is its kick-off, in the past, so its roll call is open.
-    Page("cohort dashboard", "/cohorts/2", role="coordinator"),
+    Page("cohort overview (coord.)", "/cohorts/2", role="coordinator"),
+    Page("cohort progress", "/cohorts/2/progress", role="coordinator"),
     Page("roll call", "/sessions/13/roll-call", role="youth_worker"),
     Page("municipality overview", "/cohorts/overview", role="coordinator"),
     Page("session list", "/cohorts/2/sessions", role="youth_worker"),
