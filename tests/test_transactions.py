@@ -1,10 +1,17 @@
-"""allin/transactions.py: which statements are reads."""
+"""allin/transactions.py: which statements are reads, the one decision per request and its
+mark, and listeners on the app's own engines only. What each engine does with them:
+tests/test_sqlite_concurrency.py and tests/test_postgres.py."""
 
 from __future__ import annotations
 
 import pytest
+from flask import jsonify
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
-from allin.transactions import reads
+from allin import sqlite, transactions
+from allin.extensions import db
+from allin.transactions import reads, runs_as, write_apart
 
 READS = [
     "SELECT 1",
@@ -76,3 +83,111 @@ def test_plain_reads(statement):
 @pytest.mark.parametrize("statement", NOT_READS)
 def test_everything_else_is_not_a_read(statement):
     assert not reads(statement)
+
+
+# ---- the decision and the mark --------------------------------------------------------------
+
+
+@pytest.fixture
+def decided(make_app, world):
+    """An app whose views answer whether their request's transactions read."""
+    app = make_app()
+
+    @app.route("/_plain", methods=["GET", "POST"])
+    def plain():
+        return jsonify(transactions._request_reads())
+
+    @app.route("/_writer", methods=["GET", "POST"])
+    @runs_as("writer")
+    def writer():
+        return jsonify(transactions._request_reads())
+
+    @app.route("/_reader", methods=["GET", "POST"])
+    @runs_as("reader")
+    def reader():
+        reads_before = transactions._request_reads()
+        with write_apart():
+            apart = transactions._request_reads()
+        return jsonify([reads_before, apart, transactions._request_reads()])
+
+    return app
+
+
+def test_the_method_decides_unless_the_view_is_marked(decided):
+    client = decided.test_client()
+    assert client.get("/_plain").json is True
+    assert client.head("/_plain").status_code == 200
+    assert client.post("/_plain").json is False
+    assert client.get("/_writer").json is False
+    assert client.post("/_writer").json is False
+    # A reader writes apart only; afterwards it reads again.
+    assert client.post("/_reader").json == [True, False, True]
+    assert client.get("/_reader").json == [True, False, True]
+
+
+def test_each_request_decides_for_itself_in_one_app_context(decided):
+    """A test's app context shares its `g` with the requests made in it: the decision is
+    the request's own."""
+    client = decided.test_client()
+    with decided.app_context():
+        assert client.post("/_plain").json is False
+        assert client.get("/_plain").json is True
+        with decided.test_request_context("/_plain"):
+            assert transactions._request_reads()
+        with decided.test_request_context("/_plain", method="POST"):
+            assert not transactions._request_reads()
+
+
+def test_outside_a_request_everything_may_write(app):
+    with app.app_context():
+        assert not transactions._request_reads()
+
+
+def test_the_mark_is_reader_or_writer():
+    with pytest.raises(ValueError):
+        runs_as("reads")
+
+
+# ---- the app's own engines only -------------------------------------------------------------
+
+LISTENERS = [
+    ("connect", sqlite._settings),
+    ("connect", transactions._we_send_begin),
+    ("begin", transactions._sqlite_begin),
+    ("before_cursor_execute", transactions._only_reads_in_a_reader),
+    ("checkout", transactions._out_of_the_pool),
+    ("before_cursor_execute", transactions._begin_unless_read),
+]
+
+
+def test_the_listeners_are_on_the_apps_engine_and_no_other(app, database_url):
+    with app.app_context():
+        engine = db.engine
+    mine = [name for name, fn in LISTENERS if event.contains(engine, name, fn)]
+    assert len(mine) == (4 if engine.dialect.name == "sqlite" else 2)
+    other = create_engine(database_url)
+    try:
+        assert not [n for n, fn in LISTENERS if event.contains(other, n, fn)]
+        assert not [n for n, fn in LISTENERS if event.contains(Engine, n, fn)]
+    finally:
+        other.dispose()
+
+
+def test_another_sqlite_engine_is_left_as_sqlalchemy_made_it(app, tmp_path):
+    """Inside a GET request of the app, an engine of someone else's writes as it pleases,
+    with SQLite's own settings."""
+    other = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    try:
+        with app.test_request_context("/"):
+            assert transactions._request_reads()
+            with other.begin() as connection:
+                connection.execute(text("CREATE TABLE t (a INTEGER)"))
+                connection.execute(text("INSERT INTO t VALUES (1)"))  # no ReadOnlyWrite
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 0
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "delete"
+                driver = connection.connection.driver_connection
+                assert driver.isolation_level is not None  # the driver still sends BEGIN
+                with pytest.raises(Exception, match="no such collation"):
+                    connection.execute(text("SELECT a FROM t ORDER BY a COLLATE nb"))
+    finally:
+        other.dispose()
