@@ -37,11 +37,11 @@ def register_extensions(app: Flask) -> None:
         models,
         nav,
         pagination,
-        postgres,
         schema,
         schema_gate,
         security,
         sqlite,
+        transactions,
     )
     from .auth import login
     from .concepts import files as concept_files
@@ -54,8 +54,8 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     sqlite.prepare_database_file(app)
     db.init_app(app)
+    transactions.init_app(app)  # on the app's own engines, before their first connection
     sqlite.init_app(app)
-    postgres.init_app(app)
     migrate.init_app(app, db, directory=schema.MIGRATIONS_DIR)
     # Order matters: the schema gate and the setup redirect run before the CSRF check.
     schema.init_app(app)

@@ -21,7 +21,7 @@ from flask import Response
 from flask_babel import format_percent, get_locale
 
 from . import audit
-from .sqlite import write_apart
+from .transactions import write_apart
 
 KINDS = {
     "csv": "text/csv; charset=utf-8",

@@ -8,7 +8,8 @@ what production does.
 
 - SQLite: both states are kept as in-memory copies of the file and copied back with sqlite3's
   backup API (about a millisecond), whatever the test did to the file.
-- PostgreSQL: a listener notes each table a statement writes. Before the next test only those
+- PostgreSQL: a listener notes each table written by a statement that is not a read (the
+  app's own classifier, allin/transactions.py, says which). Before the next test only those
   tables are emptied (the audit triggers and foreign keys off for that transaction) and, where
   it needs them, the state's rows are put back as they were first written.
 
@@ -30,7 +31,7 @@ from PIL import Image
 from sqlalchemy import create_engine, event, make_url, select, text
 from sqlalchemy.engine import Engine
 
-from allin import config, logs
+from allin import config, logs, transactions
 from allin.extensions import db, limiter
 from allin.guide import kept as guide_kept
 
@@ -120,7 +121,7 @@ class PostgresDatabase:
         event.listen(Engine, "before_cursor_execute", self._note)
 
     def _note(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.listening:
+        if self.listening and not transactions.reads(statement):
             self.written.update(
                 name for name in map(str.lower, _WRITE.findall(statement)) if name in self.tables
             )

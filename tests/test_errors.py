@@ -12,7 +12,7 @@ from werkzeug.routing import UnicodeConverter
 from allin.enums import Role
 from allin.extensions import db
 from allin.models import User
-from allin.sqlite import writes_on_get
+from allin.transactions import runs_as
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("world")  # an account exists: no /setup redirect
@@ -176,7 +176,7 @@ def test_a_database_error_logs_no_parameters(make_app, caplog):
     app = make_app()
 
     @app.get("/_duplicate")
-    @writes_on_get
+    @runs_as("writer")
     def duplicate():
         for _ in range(2):
             user = User(role=Role.NETWORK_ADMIN, name="Hemmelig Navn", email="dup@example.no")

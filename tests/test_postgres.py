@@ -1,5 +1,6 @@
-"""PostgreSQL (allin/postgres.py): plain reads run outside a transaction; the first statement
-that writes or locks begins one, and everything after it until the commit is one transaction."""
+"""PostgreSQL (allin/transactions.py): plain reads run outside a transaction; the first statement
+that is not a read begins one, and everything after it until the commit is one transaction.
+Which statements are reads: tests/test_transactions.py."""
 
 from __future__ import annotations
 
@@ -10,38 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from allin.extensions import db
 from allin.models import Municipality
-from allin.postgres import plain_read
 from tests.conftest import is_postgres
-
-
-@pytest.mark.parametrize(
-    "statement",
-    ["SELECT 1", '  select "user".id FROM "user"', "SELECT a FROM t WHERE a = %(a)s"],
-)
-def test_plain_reads(statement):
-    assert plain_read(statement)
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "INSERT INTO t VALUES (1)",
-        "UPDATE t SET a = 1",
-        "DELETE FROM t",
-        "SELECT a FROM t FOR UPDATE",
-        "SELECT a FROM t FOR NO KEY UPDATE SKIP LOCKED",
-        "SELECT a FROM t\nFOR SHARE",
-        "SELECT pg_advisory_xact_lock(1)",
-        "SELECT nextval('t_id_seq')",
-        "SAVEPOINT sa_savepoint_1",
-        "SET LOCAL session_replication_role = replica",
-        "WITH x AS (DELETE FROM t RETURNING a) SELECT a FROM x",
-        "CREATE TABLE t (a int)",
-    ],
-)
-def test_everything_else_begins_a_transaction(statement):
-    assert not plain_read(statement)
-
 
 postgres_only = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL's transactions")
 

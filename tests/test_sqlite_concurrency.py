@@ -18,12 +18,12 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from allin import audit, images, schema, sqlite
+from allin import audit, images, schema, transactions
 from allin.concepts import files as concept_files
 from allin.extensions import db
 from allin.guide import pictures
 from allin.models import Attachment, AuditEvent, GuideImage
-from allin.sqlite import write_apart, writes_on_get
+from allin.transactions import runs_as, write_apart
 from tests.concept_fixtures import team as _team  # noqa: F401 (the fixture `team`)
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_user
@@ -142,7 +142,7 @@ def test_concurrent_writers_queue_instead_of_failing(make_app, tmp_path):
 def test_a_write_transaction_takes_the_lock_when_it_begins(make_app, tmp_path, monkeypatch):
     """While one transaction is open, another cannot begin at all (it waits, then gives up),
     rather than beginning, reading, and failing later at its first write."""
-    monkeypatch.setattr(sqlite, "WRITE_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(transactions, "WRITE_WAIT_SECONDS", 0.2)
     url = f"sqlite:///{tmp_path / 'lock.sqlite'}"
     app = make_app(url)
     with app.app_context():
@@ -224,7 +224,7 @@ def test_a_get_writes_only_in_a_transaction_of_its_own(make_app, tmp_path):
         return str(seen)
 
     @app.get("/_declared_writer")
-    @writes_on_get
+    @runs_as("writer")
     def declared():
         add_event("test.declared")
         db.session.commit()

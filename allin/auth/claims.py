@@ -21,7 +21,7 @@ from ..clock import now
 from ..enums import ClaimKind
 from ..extensions import db
 from ..models import BrowserClaim
-from ..sqlite import write_apart
+from ..transactions import write_apart
 from .services import hash_token
 
 

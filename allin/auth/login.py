@@ -15,7 +15,7 @@ from ..ambassadors import rules
 from ..clock import now
 from ..extensions import db, login_manager
 from ..models import Ambassador, LoginSession, User
-from ..sqlite import write_apart
+from ..transactions import write_apart
 from . import selectors, services, two_factor
 
 # Pages that work before any account exists.

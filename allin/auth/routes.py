@@ -24,8 +24,8 @@ from ..enums import ClaimKind
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..models import LoginSession
-from ..sqlite import writes_on_get
 from ..text import slugify
+from ..transactions import runs_as
 from ..urls import safe_next
 from . import bp, claims, invitations, selectors, services, two_factor
 from .forms import (
@@ -172,7 +172,7 @@ def logout():
 @bp.get("/invitation/<token>")
 @public
 @limiter.limit("30 per minute")
-@writes_on_get
+@runs_as("writer")
 def invitation_link(token: str):
     """Trade the token in the address bar for a claim of this browser, then show a clean URL."""
     _claim_link(ClaimKind.INVITATION, services.hash_token(token[:100]))
@@ -199,7 +199,7 @@ def _claimed(kind: ClaimKind, find):
 @bp.route("/invitation", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per minute", methods=["POST"])
-@writes_on_get
+@runs_as("writer")
 def accept_invitation():
     """Create the invited account: name, e-mail or username, password."""
     invitation, status = _claimed(ClaimKind.INVITATION, invitations.find_by_hash)
@@ -274,7 +274,7 @@ def forgot_password():
 @bp.get("/password/reset/<token>")
 @public
 @limiter.limit("30 per minute")
-@writes_on_get
+@runs_as("writer")
 def reset_link(token: str):
     """Trade the token in the address bar for a claim of this browser, then show a clean URL."""
     _claim_link(ClaimKind.RESET, services.hash_token(token[:100]))
@@ -283,7 +283,7 @@ def reset_link(token: str):
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @public
-@writes_on_get
+@runs_as("writer")
 def reset_password():
     """Choose a new password through a valid reset link; every session of the account ends."""
     reset, status = _claimed(ClaimKind.RESET, services.find_reset_by_hash)

@@ -129,9 +129,7 @@ def people(cohort_id: int):
         printed_on=local_date(now()),
         page=page,
         missing=selectors.missing_by_ambassador(page.items, cohort.municipality),
-        moves={
-            e.id: enrolment_status_moves(current_user, e, graduated.get(e.id)) for e in page.items
-        },
+        moves={e.id: enrolment_status_moves(actor, e, graduated.get(e.id)) for e in page.items},
         namesakes=selectors.namesakes(current_user, cohort),
         missing_only=missing_only,
     )

@@ -39,7 +39,7 @@ from ..extensions import db
 from ..models import Attachment, Cohort
 from ..pagination import paginate
 from ..security import accepts_files
-from ..sqlite import reads_first, write_apart
+from ..transactions import runs_as, write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
 
@@ -316,7 +316,7 @@ def _upload_page(concept, form, status=200):
 @bp.route("/<int:concept_id>/files", methods=["GET", "POST"])
 @accepts_files
 @require(Perm.WRITE_CONCEPTS)
-@reads_first
+@runs_as("reader")
 def upload(concept_id: int):
     """Add a photo or a PDF; images are re-encoded without their metadata (before the write,
     so that nobody waits for the database while a photo is decoded)."""

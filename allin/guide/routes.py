@@ -45,7 +45,7 @@ from ..markdown import render_markdown
 from ..models import GuideEntry, GuideImage
 from ..pagination import paginate
 from ..security import accepts_files
-from ..sqlite import reads_first, write_apart
+from ..transactions import runs_as, write_apart
 from ..urls import safe_next
 from . import bp, history, pictures, search, selectors, services
 from .forms import EntryForm, ImageForm, PreviewForm
@@ -438,7 +438,7 @@ def restore(entry_id: int, revision_id: int):
 @bp.route("/manage/images/", methods=["GET", "POST"])
 @accepts_files
 @require(Perm.WRITE_GUIDE)
-@reads_first
+@runs_as("reader")
 def images():
     """Upload a picture; the pictures of my part of the guide, newest first."""
     form = ImageForm()

@@ -29,7 +29,7 @@ from ..i18n import reader_language
 from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
-from ..sqlite import reads_first, write_apart
+from ..transactions import runs_as, write_apart
 from . import bp, dashboard, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
 
@@ -247,7 +247,7 @@ def roll_call(session_id: int):
 
 @bp.post("/sessions/<int:session_id>/roll-call/<int:enrolment_id>")
 @require(Perm.TAKE_ATTENDANCE)
-@reads_first
+@runs_as("reader")
 def record(session_id: int, enrolment_id: int):
     """One tap: saves at once. Without JavaScript, back to the row; with it, JSON. Signing in,
     the session and the form are read first; only the upsert holds SQLite's write lock, so a
