@@ -322,6 +322,21 @@ def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, logi
     assert csv_rows(client.get(f"/cohorts/{cohort_id}/concepts.csv"), ",")[1][0] == "'=1+1"
 
 
+def test_a_team_is_listed_in_norwegian_order(app, client, world, login):
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(larvik, name="Vår 2026")
+        names = ("Ærlend", "Øydis", "Åse", "aksel", "Zara")
+        team = [make_enrolment(cohort, make_ambassador(larvik, name=n)) for n in names]
+        make_concept(cohort, members=team, title="Lag")
+        db.session.commit()
+        cohort_id = cohort.id
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    rows = csv_rows(client.get(f"/cohorts/{cohort_id}/concepts.csv"), ",")
+    assert rows[1][rows[0].index("Team")] == "aksel, Zara, Ærlend, Øydis, Åse"
+
+
 def test_concepts_are_for_reviewing_staff(app, client, world, login):
     cohort_id = cohort_of(app, world, 1)
     login(world.a["ambassador"])

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..access import visible
+from ..collation import sort_key
 from ..enums import ConceptStage, ReachKind, TimelineKind
 from ..exports import Table
 from ..extensions import db
@@ -36,7 +37,7 @@ def concept_table(actor, cohort) -> Table:
     headings += [str(kind.label) for kind in ReachKind]
     rows = []
     for concept in concepts:
-        team = sorted(m.enrolment.ambassador.name for m in concept.members)
+        team = sorted((m.enrolment.ambassador.name for m in concept.members), key=sort_key)
         # An idea from the day it was made (submitting a draft writes an "idea" line too).
         reached[(concept.id, ConceptStage.IDEA)] = local_date(concept.created_at)
         rows.append(
