@@ -94,6 +94,10 @@ def open_board(checked, team):
     page.locator(f"main a[href='/concepts/?cohort={team.cohort_id}&stage=pitched']").click()
     expect(page.locator(".board__card")).to_have_count(1)
     checked.check("board-from-cohort")
+    page.goto(f"/cohorts/{team.cohort_id}")
+    page.locator(f".cohort-tabs a[href='/cohorts/{team.cohort_id}/concepts']").click()
+    expect(page.locator("main .concept-lines li")).not_to_have_count(0)
+    checked.check("cohort-concepts")
 
 
 @pytest.mark.parametrize("checked", PHONE, indirect=True)
