@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
 from .clock import now
-from .enums import CohortStatus, ConceptStage, EnrolmentStatus, GuideStatus, Role
+from .enums import CohortStatus, ConceptStage, EnrolmentStatus, Role
 from .extensions import db
 from .models import (
     Ambassador,
@@ -32,8 +32,6 @@ from .models import (
     ConceptMember,
     Consent,
     Enrolment,
-    GuideEntry,
-    GuideImage,
     Invitation,
     LoginSession,
     Municipality,
@@ -225,22 +223,6 @@ def _invitations(stmt: Select, actor) -> Select:
     return stmt.where(Invitation.municipality_id == actor.municipality_id)
 
 
-def _guide_records(model) -> Callable[[Select, object], Select]:
-    """The entries (or pictures) one writes: network admins the network-wide ones,
-    coordinators their municipality's, drafts included. Published entries are public; readers
-    get them through guide/selectors.py::published(), not here."""
-
-    def rule(stmt: Select, actor) -> Select:
-        if not can(actor, Perm.WRITE_GUIDE):
-            return stmt.where(false())
-        if actor.municipality_id is None:
-            return stmt.where(model.municipality_id.is_(None))
-        return stmt.where(model.municipality_id == actor.municipality_id)
-
-    rule.__doc__ = f"{model.__name__}: the writers of its owner (network or municipality)."
-    return rule
-
-
 def _my_ambassador_ids(actor) -> Select:
     """The Ambassador row(s) behind an ambassador's login (at most one)."""
     return select(Ambassador.id).where(Ambassador.user_id == actor.id)
@@ -377,8 +359,6 @@ SCOPES: dict[type, Callable[[Select, object], Select]] = {
     User: _users,
     LoginSession: _login_sessions,
     Invitation: _invitations,
-    GuideEntry: _guide_records(GuideEntry),
-    GuideImage: _guide_records(GuideImage),
     Cohort: _cohorts,
     Ambassador: _municipality_records(Ambassador),
     Enrolment: _municipality_records(Enrolment),
@@ -469,27 +449,6 @@ def can_reset_two_factor(actor, target) -> bool:
 def can_manage_invitation(actor, invitation) -> bool:
     """Renew or revoke: whoever could create the same invitation today."""
     return can(actor, MANAGES[invitation.role]) and _in_scope(actor, invitation.municipality_id)
-
-
-def _owns_guide_entry(actor, entry) -> bool:
-    """Network admins own the network-wide entries, coordinators their municipality's (a
-    network admin does not edit a municipality's own entry)."""
-    return entry.municipality_id == actor.municipality_id
-
-
-def can_read_guide_entry(actor, entry) -> bool:
-    """Published entries are public; drafts only in the author's scope."""
-    return entry.status == GuideStatus.PUBLISHED or can_edit_guide_entry(actor, entry)
-
-
-def can_edit_guide_entry(actor, entry) -> bool:
-    """Change an entry's text, restore an old version, add its other-language version."""
-    return can(actor, Perm.WRITE_GUIDE) and _owns_guide_entry(actor, entry)
-
-
-def can_publish_guide_entry(actor, entry) -> bool:
-    """Make an entry public, or take it back to draft."""
-    return can(actor, Perm.PUBLISH_GUIDE) and _owns_guide_entry(actor, entry)
 
 
 # ---- cohorts --------------------------------------------------------------------------------
