@@ -32,11 +32,7 @@ from .models import (
     ConceptMember,
     Consent,
     Enrolment,
-    Invitation,
-    LoginSession,
-    Municipality,
     TrainingSession,
-    User,
 )
 
 __all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
@@ -192,37 +188,6 @@ def public(view):
 # municipality, or everywhere for the network" needs no role names.
 
 
-def _municipalities(stmt: Select, actor) -> Select:
-    """The network sees every municipality; everyone else their own."""
-    if actor.municipality_id is None:
-        return stmt
-    return stmt.where(Municipality.id == actor.municipality_id)
-
-
-def _users(stmt: Select, actor) -> Select:
-    """Staff see the people of their municipality; the network sees staff everywhere, never an
-    ambassador; an ambassador sees only themself."""
-    if not can(actor, Perm.VIEW_PEOPLE):
-        return stmt.where(User.id == actor.id)
-    if actor.municipality_id is None:
-        return stmt.where(User.role != Role.AMBASSADOR)
-    return stmt.where(User.municipality_id == actor.municipality_id)
-
-
-def _login_sessions(stmt: Select, actor) -> Select:
-    """One's own login sessions; administrators end others' without seeing them."""
-    return stmt.where(LoginSession.user_id == actor.id)
-
-
-def _invitations(stmt: Select, actor) -> Select:
-    """Invitations follow the people they would create: the same rule as users."""
-    if not can(actor, Perm.VIEW_PEOPLE):
-        return stmt.where(false())
-    if actor.municipality_id is None:
-        return stmt.where(Invitation.role != Role.AMBASSADOR)
-    return stmt.where(Invitation.municipality_id == actor.municipality_id)
-
-
 def _my_ambassador_ids(actor) -> Select:
     """The Ambassador row(s) behind an ambassador's login (at most one)."""
     return select(Ambassador.id).where(Ambassador.user_id == actor.id)
@@ -355,10 +320,6 @@ def _calendar_feeds(stmt: Select, actor) -> Select:
 
 
 SCOPES: dict[type, Callable[[Select, object], Select]] = {
-    Municipality: _municipalities,
-    User: _users,
-    LoginSession: _login_sessions,
-    Invitation: _invitations,
     Cohort: _cohorts,
     Ambassador: _municipality_records(Ambassador),
     Enrolment: _municipality_records(Enrolment),
@@ -392,7 +353,7 @@ def get_visible_or_404(model, id_: int, actor):
 # ---- object rules ---------------------------------------------------------------------------
 
 
-def _in_scope(actor, municipality_id: int | None) -> bool:
+def in_scope(actor, municipality_id: int | None) -> bool:
     """The record is in the actor's municipality, or the actor works for the whole network."""
     return actor.municipality_id is None or municipality_id == actor.municipality_id
 
@@ -408,49 +369,6 @@ def invitable_roles(actor) -> tuple[Role, ...]:
     return tuple(role for role in Role if can(actor, MANAGES[role]))
 
 
-def can_manage_user(actor, target) -> bool:
-    """May `actor` deactivate, reactivate, sign out or change the role of `target`?
-
-    Never oneself; only people in a role the actor manages, in the actor's scope.
-    """
-    return (
-        target.id != actor.id
-        and can(actor, MANAGES[target.role])
-        and _in_scope(actor, target.municipality_id)
-    )
-
-
-# Staff move between these roles; nobody else changes role.
-STAFF_ROLE_CHANGES = (Role.COORDINATOR, Role.YOUTH_WORKER)
-
-
-def assignable_roles(actor, target) -> tuple[Role, ...]:
-    """Roles `target` may be moved to by `actor`: coordinator and youth worker, both managed."""
-    if target.role not in STAFF_ROLE_CHANGES or not can_manage_user(actor, target):
-        return ()
-    return tuple(role for role in STAFF_ROLE_CHANGES if can(actor, MANAGES[role]))
-
-
-def can_hand_over_reset_link(actor, target) -> bool:
-    """Staff who manage an ambassador without e-mail may make them a password link."""
-    return target.role == Role.AMBASSADOR and not target.email and can_manage_user(actor, target)
-
-
-def can_reset_two_factor(actor, target) -> bool:
-    """Network admins and coordinators turn off the two-factor sign-in of staff they manage
-    (a lost phone and lost recovery codes); the person then enrols again."""
-    return (
-        can(actor, Perm.RESET_TWO_FACTOR)
-        and Perm.USE_TWO_FACTOR in GRANTS[target.role]
-        and can_manage_user(actor, target)
-    )
-
-
-def can_manage_invitation(actor, invitation) -> bool:
-    """Renew or revoke: whoever could create the same invitation today."""
-    return can(actor, MANAGES[invitation.role]) and _in_scope(actor, invitation.municipality_id)
-
-
 # ---- cohorts --------------------------------------------------------------------------------
 
 # Forward through the programme: planned -> active -> completed. Youth workers run cohorts day
@@ -461,7 +379,7 @@ STATUS_ORDER = (CohortStatus.PLANNED, CohortStatus.ACTIVE, CohortStatus.COMPLETE
 
 def can_change_cohort_status(actor, cohort, to: CohortStatus) -> bool:
     """One step forward for staff who enrol; any step back only for coordinators."""
-    if to == cohort.status or not _in_scope(actor, cohort.municipality_id):
+    if to == cohort.status or not in_scope(actor, cohort.municipality_id):
         return False
     step = STATUS_ORDER.index(to) - STATUS_ORDER.index(cohort.status)
     if step < 0:
