@@ -24,7 +24,6 @@ from ..access import (
     Perm,
     can,
     can_enrol_in,
-    can_follow_progress,
     cohort_status_moves,
     enrolment_status_moves,
     forbid_unless,
@@ -46,6 +45,7 @@ from ..pagination import paginate
 from ..security import accepts_files
 from ..training import sheets
 from ..training.dashboard import cohort_section
+from ..training.rules import can_follow_progress
 from ..training.times import local_date
 from ..urls import external_url, is_local_path
 from . import bp, imports, roster, selectors, services

@@ -3,11 +3,12 @@ who sees the cohort, and the progress dashboard for the staff of its municipalit
 
 from __future__ import annotations
 
-from ..access import Perm, can, can_follow_progress, can_schedule_in
+from ..access import Perm, can
 from ..enums import EnrolmentStatus
 from ..markdown import render_markdown
 from . import chart, progress, selectors
 from .forms import ConfirmForm
+from .rules import can_follow_progress, can_schedule_in
 
 
 def cohort_section(actor, cohort) -> dict:

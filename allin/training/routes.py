@@ -8,15 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import (
-    Perm,
-    can_schedule_in,
-    can_take_attendance,
-    forbid_unless,
-    public,
-    require,
-    visible,
-)
+from ..access import Perm, forbid_unless, public, require, visible
 from ..cohorts import selectors as cohort_selectors
 from ..confirm import confirmation_needed
 from ..enums import AttendanceValue
@@ -30,6 +22,7 @@ from ..pagination import paginate
 from ..sqlite import reads_first, write_apart
 from . import bp, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
+from .rules import can_schedule_in, can_take_attendance
 
 
 def _wants_json() -> bool:
