@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .access import Perm, can, enrolment_status_moves
+from .access import Perm, can
+from .cohorts.rules import enrolment_status_moves
 from .enums import Role
 
 

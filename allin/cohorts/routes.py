@@ -20,16 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import (
-    Perm,
-    can,
-    can_enrol_in,
-    cohort_status_moves,
-    enrolment_status_moves,
-    forbid_unless,
-    get_visible_or_404,
-    require,
-)
+from ..access import Perm, can, forbid_unless, get_visible_or_404, require
 from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..concepts import sheets as concept_sheets
@@ -59,6 +50,7 @@ from .forms import (
     StatusForm,
     WithdrawEnrolmentForm,
 )
+from .rules import can_enrol_in, cohort_status_moves, enrolment_status_moves
 
 
 def _status_filter() -> CohortStatus | None:
