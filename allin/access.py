@@ -1,9 +1,10 @@
-"""Who may see and do what. The only place permissions and scope are defined.
+"""Who may see and do what: the permissions, their grants and the registry of scopes.
 
 Routes declare the permission of their action with @require(Perm.X) (or @public); tenant rows
-are read through visible() / get_visible_or_404(), so foreign rows answer 404; object rules
-at the bottom start from can(actor, Perm.X) and add only the scope condition. Routes, services
-and templates all ask here; nothing else compares role names.
+are read through visible() / get_visible_or_404(), so foreign rows answer 404. Each feature's
+rules.py registers the scopes of its models here and holds its object rules, which start from
+can(actor, Perm.X) and add only the scope condition. Routes, services and templates ask those;
+nothing else compares role names.
 """
 
 from __future__ import annotations
@@ -18,11 +19,7 @@ from sqlalchemy import Select, false, select
 
 from .enums import Role
 from .extensions import db
-from .models import (
-    Ambassador,
-    Consent,
-    Enrolment,
-)
+from .models import Ambassador
 
 __all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
 
@@ -173,8 +170,11 @@ def public(view):
 
 
 # ---- scope: which rows an actor may see -----------------------------------------------------
-# Network-level staff have no municipality (the database enforces it), so "the actor's
-# municipality, or everywhere for the network" needs no role names.
+# Each feature's rules.py registers a rule for each model it owns (SCOPES[Model] = rule, where
+# rule(stmt, actor) narrows `select(Model)`); the feature's package imports its rules.py, so
+# the registry is full once the app's blueprints are. Network-level staff have no municipality
+# (the database enforces it), so "the actor's municipality, or everywhere for the network"
+# needs no role names.
 
 
 def my_ambassador_ids(actor) -> Select:
@@ -182,33 +182,7 @@ def my_ambassador_ids(actor) -> Select:
     return select(Ambassador.id).where(Ambassador.user_id == actor.id)
 
 
-def _municipality_records(model) -> Callable[[Select, object], Select]:
-    """Staff who enrol see the model's rows in their municipality; an ambassador only their
-    own (`own(actor)` gives the condition); everyone else nothing."""
-
-    def rule(stmt: Select, actor) -> Select:
-        if can(actor, Perm.ENROL):
-            return stmt.where(model.municipality_id == actor.municipality_id)
-        if can(actor, Perm.VIEW_COHORTS) and model in _OWN:
-            return stmt.where(_OWN[model](actor))
-        return stmt.where(false())
-
-    rule.__doc__ = f"{model.__name__}: staff of the municipality; an ambassador their own."
-    return rule
-
-
-_OWN = {
-    Ambassador: lambda actor: Ambassador.user_id == actor.id,
-    Enrolment: lambda actor: Enrolment.ambassador_id.in_(my_ambassador_ids(actor)),
-    Consent: lambda actor: Consent.ambassador_id.in_(my_ambassador_ids(actor)),
-}
-
-
-SCOPES: dict[type, Callable[[Select, object], Select]] = {
-    Ambassador: _municipality_records(Ambassador),
-    Enrolment: _municipality_records(Enrolment),
-    Consent: _municipality_records(Consent),
-}
+SCOPES: dict[type, Callable[[Select, object], Select]] = {}
 
 
 def visible(model, actor) -> Select:
