@@ -1,45 +1,25 @@
-"""Who may see and do what. The only place permissions and scope are defined.
+"""Who may see and do what: the permissions, their grants and the registry of scopes.
 
 Routes declare the permission of their action with @require(Perm.X) (or @public); tenant rows
-are read through visible() / get_visible_or_404(), so foreign rows answer 404; object rules
-at the bottom start from can(actor, Perm.X) and add only the scope condition. Routes, services
-and templates all ask here; nothing else compares role names.
+are read through visible() / get_visible_or_404(), so foreign rows answer 404. Each feature's
+rules.py registers the scopes of its models here and holds its object rules, which start from
+can(actor, Perm.X) and add only the scope condition. Routes, services and templates ask those;
+nothing else compares role names.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
 from enum import StrEnum, auto
-from typing import NamedTuple
 
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, false, select
 
-from .clock import now
-from .enums import CohortStatus, ConceptStage, EnrolmentStatus, GuideStatus, Role
+from .enums import Role
 from .extensions import db
-from .models import (
-    Ambassador,
-    Attachment,
-    Attendance,
-    CalendarFeed,
-    Cohort,
-    CohortImport,
-    Concept,
-    ConceptMember,
-    Consent,
-    Enrolment,
-    GuideEntry,
-    GuideImage,
-    Invitation,
-    LoginSession,
-    Municipality,
-    TrainingSession,
-    User,
-)
+from .models import Ambassador
 
 __all__ = ["GRANTS", "MANAGES", "Perm", "Role", "can", "get_visible_or_404", "require", "visible"]
 
@@ -192,206 +172,19 @@ def public(view):
 
 
 # ---- scope: which rows an actor may see -----------------------------------------------------
-# Network-level staff have no municipality (the database enforces it), so "the actor's
-# municipality, or everywhere for the network" needs no role names.
+# Each feature's rules.py registers a rule for each model it owns (SCOPES[Model] = rule, where
+# rule(stmt, actor) narrows `select(Model)`); the feature's package imports its rules.py, so
+# the registry is full once the app's blueprints are. Network-level staff have no municipality
+# (the database enforces it), so "the actor's municipality, or everywhere for the network"
+# needs no role names.
 
 
-def _municipalities(stmt: Select, actor) -> Select:
-    """The network sees every municipality; everyone else their own."""
-    if actor.municipality_id is None:
-        return stmt
-    return stmt.where(Municipality.id == actor.municipality_id)
-
-
-def _users(stmt: Select, actor) -> Select:
-    """Staff see the people of their municipality; the network sees staff everywhere, never an
-    ambassador; an ambassador sees only themself."""
-    if not can(actor, Perm.VIEW_PEOPLE):
-        return stmt.where(User.id == actor.id)
-    if actor.municipality_id is None:
-        return stmt.where(User.role != Role.AMBASSADOR)
-    return stmt.where(User.municipality_id == actor.municipality_id)
-
-
-def _login_sessions(stmt: Select, actor) -> Select:
-    """One's own login sessions; administrators end others' without seeing them."""
-    return stmt.where(LoginSession.user_id == actor.id)
-
-
-def _invitations(stmt: Select, actor) -> Select:
-    """Invitations follow the people they would create: the same rule as users."""
-    if not can(actor, Perm.VIEW_PEOPLE):
-        return stmt.where(false())
-    if actor.municipality_id is None:
-        return stmt.where(Invitation.role != Role.AMBASSADOR)
-    return stmt.where(Invitation.municipality_id == actor.municipality_id)
-
-
-def _guide_records(model) -> Callable[[Select, object], Select]:
-    """The entries (or pictures) one writes: network admins the network-wide ones,
-    coordinators their municipality's, drafts included. Published entries are public; readers
-    get them through guide/selectors.py::published(), not here."""
-
-    def rule(stmt: Select, actor) -> Select:
-        if not can(actor, Perm.WRITE_GUIDE):
-            return stmt.where(false())
-        if actor.municipality_id is None:
-            return stmt.where(model.municipality_id.is_(None))
-        return stmt.where(model.municipality_id == actor.municipality_id)
-
-    rule.__doc__ = f"{model.__name__}: the writers of its owner (network or municipality)."
-    return rule
-
-
-def _my_ambassador_ids(actor) -> Select:
+def my_ambassador_ids(actor) -> Select:
     """The Ambassador row(s) behind an ambassador's login (at most one)."""
     return select(Ambassador.id).where(Ambassador.user_id == actor.id)
 
 
-def _cohorts(stmt: Select, actor) -> Select:
-    """Staff who enrol see every cohort of their municipality (leading one is a filter, not a
-    boundary); an ambassador sees the cohorts they are enrolled in and not withdrawn from."""
-    if can(actor, Perm.ENROL):
-        return stmt.where(Cohort.municipality_id == actor.municipality_id)
-    if can(actor, Perm.VIEW_COHORTS):
-        return stmt.where(
-            Cohort.id.in_(
-                select(Enrolment.cohort_id).where(
-                    Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
-                    Enrolment.status != EnrolmentStatus.WITHDRAWN,
-                )
-            )
-        )
-    return stmt.where(false())
-
-
-def _municipality_records(model) -> Callable[[Select, object], Select]:
-    """Staff who enrol see the model's rows in their municipality; an ambassador only their
-    own (`own(actor)` gives the condition); everyone else nothing."""
-
-    def rule(stmt: Select, actor) -> Select:
-        if can(actor, Perm.ENROL):
-            return stmt.where(model.municipality_id == actor.municipality_id)
-        if can(actor, Perm.VIEW_COHORTS) and model in _OWN:
-            return stmt.where(_OWN[model](actor))
-        return stmt.where(false())
-
-    rule.__doc__ = f"{model.__name__}: staff of the municipality; an ambassador their own."
-    return rule
-
-
-_OWN = {
-    Ambassador: lambda actor: Ambassador.user_id == actor.id,
-    Enrolment: lambda actor: Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
-    Consent: lambda actor: Consent.ambassador_id.in_(_my_ambassador_ids(actor)),
-}
-
-
-def _cohort_imports(stmt: Select, actor) -> Select:
-    """A spreadsheet preview belongs to the person who uploaded it."""
-    if not can(actor, Perm.ENROL):
-        return stmt.where(false())
-    return stmt.where(
-        CohortImport.municipality_id == actor.municipality_id,
-        CohortImport.created_by_id == actor.id,
-    )
-
-
-def _my_enrolment_ids(actor) -> Select:
-    """An ambassador's own enrolments that still count (not withdrawn)."""
-    return select(Enrolment.id).where(
-        Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
-        Enrolment.status != EnrolmentStatus.WITHDRAWN,
-    )
-
-
-def _my_cohort_ids(actor) -> Select:
-    """The cohorts an ambassador is enrolled in and not withdrawn from."""
-    return select(Enrolment.cohort_id).where(
-        Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)),
-        Enrolment.status != EnrolmentStatus.WITHDRAWN,
-    )
-
-
-def _my_concept_ids(actor) -> Select:
-    """The concepts whose team `actor` is on (now: not those they left)."""
-    return select(ConceptMember.concept_id).where(
-        ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor)),
-        ConceptMember.left_at.is_(None),
-    )
-
-
-def _concepts(stmt: Select, actor) -> Select:
-    """Staff who review see every concept of their municipality; an ambassador the submitted
-    concepts of their cohorts and the drafts of their own teams; the network nothing."""
-    if can(actor, Perm.REVIEW_CONCEPTS):
-        return stmt.where(Concept.municipality_id == actor.municipality_id)
-    if can(actor, Perm.VIEW_CONCEPTS):
-        my_cohorts = select(Enrolment.cohort_id).where(Enrolment.id.in_(_my_enrolment_ids(actor)))
-        return stmt.where(
-            Concept.cohort_id.in_(my_cohorts),
-            Concept.submitted_at.is_not(None) | Concept.id.in_(_my_concept_ids(actor)),
-        )
-    return stmt.where(false())
-
-
-def _attachments(stmt: Select, actor) -> Select:
-    """A concept's files follow the concept, except that photos showing people are for its
-    team and the municipality's staff only (SECURITY 24-25), not for other cohort members."""
-    concept_ids = _concepts(select(Concept.id), actor)
-    stmt = stmt.where(Attachment.concept_id.in_(concept_ids))
-    if can(actor, Perm.REVIEW_CONCEPTS):
-        return stmt
-    return stmt.where(
-        Attachment.shows_people.is_(False) | Attachment.concept_id.in_(_my_concept_ids(actor))
-    )
-
-
-def _training_sessions(stmt: Select, actor) -> Select:
-    """Staff see the sessions of their municipality; an ambassador those of their cohorts."""
-    if can(actor, Perm.TAKE_ATTENDANCE) or can(actor, Perm.SCHEDULE_SESSIONS):
-        return stmt.where(TrainingSession.municipality_id == actor.municipality_id)
-    if can(actor, Perm.VIEW_COHORTS):
-        return stmt.where(TrainingSession.cohort_id.in_(_my_cohort_ids(actor)))
-    return stmt.where(false())
-
-
-def _attendance(stmt: Select, actor) -> Select:
-    """Staff see the roll calls of their municipality; an ambassador only their own rows."""
-    if can(actor, Perm.TAKE_ATTENDANCE):
-        return stmt.where(Attendance.municipality_id == actor.municipality_id)
-    if can(actor, Perm.VIEW_COHORTS):
-        mine = select(Enrolment.id).where(Enrolment.ambassador_id.in_(_my_ambassador_ids(actor)))
-        return stmt.where(Attendance.enrolment_id.in_(mine))
-    return stmt.where(false())
-
-
-def _calendar_feeds(stmt: Select, actor) -> Select:
-    """A cohort's shared feed address: its municipality's staff only. Ambassadors each have
-    an address of their own (Enrolment.feed_token), which ends when they withdraw."""
-    if can(actor, Perm.SCHEDULE_SESSIONS):
-        return stmt.where(CalendarFeed.municipality_id == actor.municipality_id)
-    return stmt.where(false())
-
-
-SCOPES: dict[type, Callable[[Select, object], Select]] = {
-    Municipality: _municipalities,
-    User: _users,
-    LoginSession: _login_sessions,
-    Invitation: _invitations,
-    GuideEntry: _guide_records(GuideEntry),
-    GuideImage: _guide_records(GuideImage),
-    Cohort: _cohorts,
-    Ambassador: _municipality_records(Ambassador),
-    Enrolment: _municipality_records(Enrolment),
-    Consent: _municipality_records(Consent),
-    CohortImport: _cohort_imports,
-    Concept: _concepts,
-    Attachment: _attachments,
-    TrainingSession: _training_sessions,
-    Attendance: _attendance,
-    CalendarFeed: _calendar_feeds,
-}
+SCOPES: dict[type, Callable[[Select, object], Select]] = {}
 
 
 def visible(model, actor) -> Select:
@@ -411,10 +204,12 @@ def get_visible_or_404(model, id_: int, actor):
     return db.one_or_404(visible(model, actor).where(model.id == id_))
 
 
-# ---- object rules ---------------------------------------------------------------------------
+# ---- shared by the features' object rules -----------------------------------------------
+# A feature's rules.py imports no other feature: importing a feature's package loads its routes,
+# and those may import the half-loaded rules module back. What several features ask is here.
 
 
-def _in_scope(actor, municipality_id: int | None) -> bool:
+def in_scope(actor, municipality_id: int | None) -> bool:
     """The record is in the actor's municipality, or the actor works for the whole network."""
     return actor.municipality_id is None or municipality_id == actor.municipality_id
 
@@ -430,277 +225,6 @@ def invitable_roles(actor) -> tuple[Role, ...]:
     return tuple(role for role in Role if can(actor, MANAGES[role]))
 
 
-def can_manage_user(actor, target) -> bool:
-    """May `actor` deactivate, reactivate, sign out or change the role of `target`?
-
-    Never oneself; only people in a role the actor manages, in the actor's scope.
-    """
-    return (
-        target.id != actor.id
-        and can(actor, MANAGES[target.role])
-        and _in_scope(actor, target.municipality_id)
-    )
-
-
-# Staff move between these roles; nobody else changes role.
-STAFF_ROLE_CHANGES = (Role.COORDINATOR, Role.YOUTH_WORKER)
-
-
-def assignable_roles(actor, target) -> tuple[Role, ...]:
-    """Roles `target` may be moved to by `actor`: coordinator and youth worker, both managed."""
-    if target.role not in STAFF_ROLE_CHANGES or not can_manage_user(actor, target):
-        return ()
-    return tuple(role for role in STAFF_ROLE_CHANGES if can(actor, MANAGES[role]))
-
-
-def can_hand_over_reset_link(actor, target) -> bool:
-    """Staff who manage an ambassador without e-mail may make them a password link."""
-    return target.role == Role.AMBASSADOR and not target.email and can_manage_user(actor, target)
-
-
-def can_reset_two_factor(actor, target) -> bool:
-    """Network admins and coordinators turn off the two-factor sign-in of staff they manage
-    (a lost phone and lost recovery codes); the person then enrols again."""
-    return (
-        can(actor, Perm.RESET_TWO_FACTOR)
-        and Perm.USE_TWO_FACTOR in GRANTS[target.role]
-        and can_manage_user(actor, target)
-    )
-
-
-def can_manage_invitation(actor, invitation) -> bool:
-    """Renew or revoke: whoever could create the same invitation today."""
-    return can(actor, MANAGES[invitation.role]) and _in_scope(actor, invitation.municipality_id)
-
-
-def _owns_guide_entry(actor, entry) -> bool:
-    """Network admins own the network-wide entries, coordinators their municipality's (a
-    network admin does not edit a municipality's own entry)."""
-    return entry.municipality_id == actor.municipality_id
-
-
-def can_read_guide_entry(actor, entry) -> bool:
-    """Published entries are public; drafts only in the author's scope."""
-    return entry.status == GuideStatus.PUBLISHED or can_edit_guide_entry(actor, entry)
-
-
-def can_edit_guide_entry(actor, entry) -> bool:
-    """Change an entry's text, restore an old version, add its other-language version."""
-    return can(actor, Perm.WRITE_GUIDE) and _owns_guide_entry(actor, entry)
-
-
-def can_publish_guide_entry(actor, entry) -> bool:
-    """Make an entry public, or take it back to draft."""
-    return can(actor, Perm.PUBLISH_GUIDE) and _owns_guide_entry(actor, entry)
-
-
-# ---- cohorts --------------------------------------------------------------------------------
-
-# Forward through the programme: planned -> active -> completed. Youth workers run cohorts day
-# to day (they start and close them); only a coordinator moves a cohort back, because going
-# back reopens a finished record.
-STATUS_ORDER = (CohortStatus.PLANNED, CohortStatus.ACTIVE, CohortStatus.COMPLETED)
-
-
-def can_change_cohort_status(actor, cohort, to: CohortStatus) -> bool:
-    """One step forward for staff who enrol; any step back only for coordinators."""
-    if to == cohort.status or not _in_scope(actor, cohort.municipality_id):
-        return False
-    step = STATUS_ORDER.index(to) - STATUS_ORDER.index(cohort.status)
-    if step < 0:
-        return can(actor, Perm.MANAGE_COHORTS)
-    return step == 1 and (can(actor, Perm.ENROL) or can(actor, Perm.MANAGE_COHORTS))
-
-
-def cohort_status_moves(actor, cohort) -> tuple[CohortStatus, ...]:
-    """The statuses `actor` may move `cohort` to, in programme order."""
-    return tuple(s for s in STATUS_ORDER if can_change_cohort_status(actor, cohort, s))
-
-
 def can_lead(user, municipality_id: int) -> bool:
     """Cohort leads are active youth workers or coordinators of the cohort's municipality."""
     return user.active and can(user, Perm.ENROL) and user.municipality_id == municipality_id
-
-
-def can_enrol_in(actor, record) -> bool:
-    """Enrol, record consent, import, make logins: staff of the record's municipality."""
-    return can(actor, Perm.ENROL) and record.municipality_id == actor.municipality_id
-
-
-# An enrolment moves like its cohort: invited -> active -> graduated, one step forward by the
-# staff who enrol; a step back only by a coordinator, as for cohorts - except that whoever
-# enrols may step a graduation back within UNDO_GRADUATION of it (a graduation clicked by
-# mistake), `graduated_at` being when it happened (cohorts.selectors.graduation_times).
-# Withdrawal is its own action with a reason (cohorts.withdraw); a withdrawn enrolment does
-# not move again.
-ENROLMENT_ORDER = (EnrolmentStatus.INVITED, EnrolmentStatus.ACTIVE, EnrolmentStatus.GRADUATED)
-UNDO_GRADUATION = timedelta(days=1)
-
-
-def can_move_enrolment(actor, enrolment, to: EnrolmentStatus, graduated_at=None) -> bool:
-    """One step forward for staff of the municipality; one step back for coordinators, and
-    from graduated for staff too within a day of the graduation."""
-    if enrolment.status not in ENROLMENT_ORDER or to not in ENROLMENT_ORDER:
-        return False
-    if not can_enrol_in(actor, enrolment):
-        return False
-    step = ENROLMENT_ORDER.index(to) - ENROLMENT_ORDER.index(enrolment.status)
-    if step == -1:
-        return can(actor, Perm.MANAGE_COHORTS) or _just_graduated(enrolment, graduated_at)
-    return step == 1
-
-
-def _just_graduated(enrolment, graduated_at) -> bool:
-    return (
-        enrolment.status == EnrolmentStatus.GRADUATED
-        and graduated_at is not None
-        and now() < graduated_at + UNDO_GRADUATION
-    )
-
-
-def enrolment_status_moves(actor, enrolment, graduated_at=None) -> tuple[EnrolmentStatus, ...]:
-    """The statuses `actor` may move `enrolment` to, in programme order."""
-    return tuple(
-        s for s in ENROLMENT_ORDER if can_move_enrolment(actor, enrolment, s, graduated_at)
-    )
-
-
-# ---- concepts -------------------------------------------------------------------------------
-
-
-def is_team_member(actor, concept) -> bool:
-    """`actor` is on the concept's team (through an enrolment that is not withdrawn)."""
-    if not can(actor, Perm.WRITE_CONCEPTS) or can(actor, Perm.REVIEW_CONCEPTS):
-        return False
-    found = db.session.scalar(
-        select(ConceptMember.id).where(
-            ConceptMember.concept_id == concept.id,
-            ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor)),
-            ConceptMember.left_at.is_(None),
-        )
-    )
-    return found is not None
-
-
-def reviews(actor, concept) -> bool:
-    """Staff of the concept's municipality: they read it, give feedback, make the staff moves."""
-    return can(actor, Perm.REVIEW_CONCEPTS) and concept.municipality_id == actor.municipality_id
-
-
-def can_create_concept_in(actor, cohort) -> bool:
-    """Staff in any cohort of their municipality; an ambassador in a cohort they are in."""
-    if reviews(actor, cohort):
-        return True
-    if not can(actor, Perm.WRITE_CONCEPTS) or can(actor, Perm.REVIEW_CONCEPTS):
-        return False
-    mine = select(Enrolment.id).where(
-        Enrolment.id.in_(_my_enrolment_ids(actor)), Enrolment.cohort_id == cohort.id
-    )
-    return db.session.scalar(mine) is not None
-
-
-def can_edit_concept(actor, concept, *, member: bool | None = None) -> bool:
-    """Its team edits it; staff of the municipality may edit on the team's behalf."""
-    if reviews(actor, concept):
-        return True
-    return is_team_member(actor, concept) if member is None else member
-
-
-def can_give_feedback(actor, concept) -> bool:
-    """Staff of the concept's municipality, once the team has submitted it."""
-    return reviews(actor, concept) and not concept.is_draft
-
-
-def can_answer(actor, concept, *, member: bool | None = None) -> bool:
-    """A team member answers feedback and posts progress updates."""
-    return not concept.is_draft and (is_team_member(actor, concept) if member is None else member)
-
-
-CONCEPT_ORDER = (
-    ConceptStage.IDEA,
-    ConceptStage.DEVELOPING,
-    ConceptStage.PITCHED,
-    ConceptStage.LAUNCHED,
-    ConceptStage.SUSTAINED,
-)
-# The moves a team makes; everything else is for staff.
-TEAM_MOVES = {
-    (ConceptStage.IDEA, ConceptStage.DEVELOPING),
-    (ConceptStage.DEVELOPING, ConceptStage.PITCHED),
-}
-STAFF_FORWARD = {
-    (ConceptStage.PITCHED, ConceptStage.LAUNCHED),
-    (ConceptStage.LAUNCHED, ConceptStage.SUSTAINED),
-}
-
-
-class StageMove(NamedTuple):
-    """A stage a concept may be moved to, and whether the move must say why (stopping, and
-    every step back)."""
-
-    to: ConceptStage
-    needs_reason: bool = False
-    back: bool = False
-
-
-def _one_back(concept) -> ConceptStage | None:
-    if concept.stage == ConceptStage.STOPPED:
-        return concept.stopped_from
-    index = CONCEPT_ORDER.index(concept.stage)
-    return CONCEPT_ORDER[index - 1] if index else None
-
-
-def allowed_stage_moves(actor, concept, *, member: bool | None = None) -> tuple[StageMove, ...]:
-    """The life-cycle rule. A submitted concept's team moves it idea -> developing ->
-    pitched; staff of its municipality mark it launched (from pitched), sustained (from
-    launched) or stopped (from any stage, with a reason), and take it back one stage (a
-    stopped concept: to where it was stopped) with a reason. Drafts do not move."""
-    if concept.is_draft:
-        return ()
-    stage = concept.stage
-    if reviews(actor, concept):
-        moves = [StageMove(to) for (at, to) in sorted(STAFF_FORWARD) if at == stage]
-        back = _one_back(concept)
-        if back is not None:
-            moves.append(StageMove(back, needs_reason=True, back=True))
-        if stage != ConceptStage.STOPPED:
-            moves.append(StageMove(ConceptStage.STOPPED, needs_reason=True))
-        return tuple(moves)
-    if is_team_member(actor, concept) if member is None else member:
-        return tuple(StageMove(to) for (at, to) in TEAM_MOVES if at == stage)
-    return ()
-
-
-def can_propose_best_case(actor, concept) -> bool:
-    """Staff propose a launched or sustained concept as a best case for the guide."""
-    return reviews(actor, concept) and concept.stage in (
-        ConceptStage.LAUNCHED,
-        ConceptStage.SUSTAINED,
-    )
-
-
-# ---- training -------------------------------------------------------------------------------
-
-
-def can_schedule_in(actor, record) -> bool:
-    """Create, edit and cancel sessions, apply the programme, rotate the calendar address:
-    staff of the record's (cohort's or session's) municipality."""
-    return can(actor, Perm.SCHEDULE_SESSIONS) and record.municipality_id == actor.municipality_id
-
-
-def can_take_attendance(actor, training_session) -> bool:
-    """Take or correct the roll call: staff of the session's municipality."""
-    return (
-        can(actor, Perm.TAKE_ATTENDANCE)
-        and training_session.municipality_id == actor.municipality_id
-    )
-
-
-def can_follow_progress(actor, cohort) -> bool:
-    """The progress dashboard and early warnings: staff of the cohort's municipality."""
-    return can(actor, Perm.VIEW_PROGRESS) and cohort.municipality_id == actor.municipality_id
-
-
-def can_facilitate(user, municipality_id: int) -> bool:
-    """Sessions are facilitated by active staff of the cohort's municipality."""
-    return can_lead(user, municipality_id)

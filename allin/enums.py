@@ -179,7 +179,7 @@ class ConceptFormat(LabelledEnum):
 
 class ConceptStage(LabelledEnum):
     """A concept's life-cycle, in order; stopped (with a reason) can happen at any stage.
-    Who may move a concept where: access.py::allowed_stage_moves."""
+    Who may move a concept where: concepts/rules.py::allowed_stage_moves."""
 
     IDEA = "idea", _l("Idea")
     DEVELOPING = "developing", _l("In development")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -83,6 +86,43 @@ def test_every_endpoint_declares_a_permission_or_is_public(app):
     ]
     assert undeclared == [], "add @require(Perm.X) or @public to these routes"
 
+
+def test_the_blueprints_register_every_scope():
+    """Each feature's rules.py registers its models' scopes, imported by the feature's package:
+    importing the blueprints fills the registry (in a fresh interpreter, which no test's own
+    imports have filled), and a model without a scope fails loudly."""
+    code = (
+        "import flask, allin; from allin.access import SCOPES, visible; from allin.models import "
+        "GuideRevision; assert not SCOPES; allin.register_blueprints(flask.Flask('t')); "
+        "print(*sorted(model.__name__ for model in SCOPES)); "
+        "visible(GuideRevision, type('Actor', (), {'is_authenticated': True}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.split() == [
+        "Ambassador",
+        "Attachment",
+        "Attendance",
+        "AuditEvent",
+        "CalendarFeed",
+        "Cohort",
+        "CohortImport",
+        "Concept",
+        "Consent",
+        "Enrolment",
+        "GuideEntry",
+        "GuideImage",
+        "Invitation",
+        "LoginSession",
+        "Municipality",
+        "TrainingSession",
+        "User",
+    ]
+    assert "LookupError: no visibility rule for GuideRevision" in done.stderr
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Which model each id parameter names. A new id parameter fails the walk until it is listed.
 ID_MODELS = {

@@ -178,7 +178,7 @@ def test_a_member_who_left_loses_the_team_and_can_come_back(app, world, team):
         )
         services.save_concept(actor=coordinator, cohort=concept.cohort, data=data, concept=concept)
         db.session.commit()
-        from allin.access import is_team_member
+        from allin.concepts.rules import is_team_member
 
         teammate = db.session.get(User, team.teammate.id)
         assert not is_team_member(teammate, concept)

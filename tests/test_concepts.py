@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from allin.access import allowed_stage_moves
 from allin.clock import now
 from allin.concepts import services
+from allin.concepts.rules import allowed_stage_moves
 from allin.enums import ConceptStage, Role, TimelineKind
 from allin.errors import DomainError
 from allin.extensions import db

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from allin.access import can_edit_guide_entry, can_publish_guide_entry
 from allin.enums import GuideStatus, Language
 from allin.extensions import db
+from allin.guide.rules import can_edit_guide_entry, can_publish_guide_entry
 from allin.guide.seed import load_starter_guide, starter_texts
 from allin.markdown import ATTRIBUTES, TAGS, render_markdown
 from allin.models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User

@@ -99,3 +99,21 @@ def test_nothing_below_the_top_floor_imports_the_demo():
     }
     assert importers == {}
     assert "allin.demo" in edges["allin"]  # imported inside register_demo(): the walk sees it
+
+
+def test_a_rules_module_imports_no_feature():
+    """A feature's rules.py imports access and what lies below it, never a feature: importing a
+    feature's package loads its routes, which may import the half-loaded rules module back."""
+    edges = graph()
+    features = {name for name in edges if f"{name}.routes" in edges}
+    rules = {name for name in edges if name.endswith(".rules")}
+    assert {"allin.cohorts.rules", "allin.concepts.rules", "allin.training.rules"} <= rules
+    imported = {
+        name: sorted(
+            target
+            for target in edges[name]
+            if any(target == f or target.startswith(f"{f}.") for f in features)
+        )
+        for name in rules
+    }
+    assert {name: found for name, found in imported.items() if found} == {}

@@ -595,7 +595,7 @@ def test_enrolment_is_unique_per_session(app, roll):
 
 
 def test_staff_of_the_cohorts_municipality_only_facilitate(app, world):
-    from allin.access import can_facilitate
+    from allin.training.rules import can_facilitate
 
     with app.app_context():
         yw = db.session.get(User, world.a["youth_worker"].id)

@@ -11,11 +11,6 @@ from ..access import (
     MANAGE_PEOPLE,
     Perm,
     Role,
-    assignable_roles,
-    can_hand_over_reset_link,
-    can_manage_invitation,
-    can_manage_user,
-    can_reset_two_factor,
     chooses_municipality,
     forbid_unless,
     get_visible_or_404,
@@ -23,6 +18,7 @@ from ..access import (
     require,
 )
 from ..auth import claims, emails, invitations
+from ..auth.rules import can_manage_invitation
 from ..auth.services import create_reset
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind
@@ -34,6 +30,12 @@ from ..pagination import paginate
 from ..urls import external_url
 from . import bp, selectors, services
 from .forms import InviteForm, MunicipalityForm, RoleForm
+from .rules import (
+    assignable_roles,
+    can_hand_over_reset_link,
+    can_manage_user,
+    can_reset_two_factor,
+)
 
 # ---- people ---------------------------------------------------------------------------------
 

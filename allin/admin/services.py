@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..access import Perm, Role, assignable_roles, can, can_manage_user, can_reset_two_factor
+from ..access import Perm, Role, can
 from ..auth import two_factor
 from ..auth.services import end_sessions
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Municipality, User
 from ..text import slugify
+from .rules import assignable_roles, can_manage_user, can_reset_two_factor
 
 
 def _check(actor: User, target: User) -> None:

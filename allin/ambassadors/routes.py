@@ -9,18 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import (
-    Perm,
-    can_enrol_in,
-    enrolment_status_moves,
-    forbid_unless,
-    require,
-    visible,
-)
+from ..access import Perm, forbid_unless, require, visible
 from ..auth import claims
 from ..auth import services as auth_services
 from ..clock import now
 from ..cohorts import selectors as cohort_selectors
+from ..cohorts.rules import can_enrol_in, enrolment_status_moves
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt

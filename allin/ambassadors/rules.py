@@ -10,18 +10,23 @@ decided, not only where a link is made: when staff make a sign-in link, inside t
 that accepts it (auth/invitations.py), at sign-in and in the sign-in query of every request
 (auth/login.py, through `login_refused_in_sql()`); withdrawing a consent it needs ends the
 login sessions and the pending links at once (ambassadors/services.py).
+
+At the bottom, registered with access.visible(): the scopes of an ambassador's records (their
+own record, enrolments and consents).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, false, or_, select
 
+from ..access import SCOPES, Perm, can, my_ambassador_ids
 from ..clock import now
 from ..enums import ConsentGiver, ConsentPurpose
 from ..extensions import db
-from ..models import Ambassador, Consent, Municipality
+from ..models import Ambassador, Consent, Enrolment, Municipality
 
 ADULT_AGE = 18
 # A plausible ambassador is 10 to 25 years old.
@@ -140,3 +145,34 @@ def login_refused(which) -> bool:
     """Does the rule refuse the ambassador matching `which` a login now? One query; False
     when no ambassador record matches (staff, or an ambassador account without a record)."""
     return bool(db.session.scalar(select(login_refused_in_sql(which, today().year))))
+
+
+# ---- scope: the young people's records ------------------------------------------------------
+# Registered with access.visible(): an ambassador, their enrolments and their consents.
+
+
+def _municipality_records(model) -> Callable[[Select, object], Select]:
+    """Staff who enrol see the model's rows in their municipality; an ambassador only their
+    own (`own(actor)` gives the condition); everyone else nothing."""
+
+    def rule(stmt: Select, actor) -> Select:
+        if can(actor, Perm.ENROL):
+            return stmt.where(model.municipality_id == actor.municipality_id)
+        if can(actor, Perm.VIEW_COHORTS) and model in _OWN:
+            return stmt.where(_OWN[model](actor))
+        return stmt.where(false())
+
+    rule.__doc__ = f"{model.__name__}: staff of the municipality; an ambassador their own."
+    return rule
+
+
+_OWN = {
+    Ambassador: lambda actor: Ambassador.user_id == actor.id,
+    Enrolment: lambda actor: Enrolment.ambassador_id.in_(my_ambassador_ids(actor)),
+    Consent: lambda actor: Consent.ambassador_id.in_(my_ambassador_ids(actor)),
+}
+
+
+SCOPES[Ambassador] = _municipality_records(Ambassador)
+SCOPES[Enrolment] = _municipality_records(Enrolment)
+SCOPES[Consent] = _municipality_records(Consent)

@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..access import Perm, can, can_enrol_in, visible
+from ..access import Perm, can, visible
 from ..auth import invitations
 from ..auth.services import end_sessions
 from ..clock import now
+from ..cohorts.rules import can_enrol_in
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
 from ..errors import DomainError
 from ..extensions import db

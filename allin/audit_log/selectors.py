@@ -10,7 +10,6 @@ from ..access import visible
 from ..extensions import db
 from ..models import AuditEvent, User
 from ..training.times import from_local
-from . import rules  # noqa: F401  (registers AuditEvent's scope)
 
 MAX_ROWS = 10_000  # a download holds at most this many events
 

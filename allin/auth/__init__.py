@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import emails, routes  # noqa: E402,F401  (routes and mail composers)
+from . import emails, routes, rules  # noqa: E402,F401  (routes, mail composers, rules in access.SCOPES)

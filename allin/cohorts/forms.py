@@ -17,10 +17,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..access import ENROLMENT_ORDER
 from ..ambassadors.forms import AmbassadorForm
 from ..enums import CohortRole, CohortStatus, WithdrawalReason
 from ..fields import clean, enum_choices, no_control_characters
+from .rules import ENROLMENT_ORDER
 
 # The date input sends ISO dates; typed by hand, Norwegians write 20.08.2027.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]

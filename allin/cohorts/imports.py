@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
 from .. import audit
-from ..access import can_enrol_in, visible
+from ..access import visible
 from ..ambassadors import rules
 from ..ambassadors.forms import PHONE
 from ..ambassadors.services import Person, person_problem
@@ -37,6 +37,7 @@ from ..fields import CONTROL, clean
 from ..models import Ambassador, Cohort, CohortImport, Enrolment, User
 from ..models.ambassadors import name_key
 from ..single_use import spend
+from .rules import can_enrol_in
 
 FIELDS = (
     "name",

@@ -20,17 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import (
-    Perm,
-    can,
-    can_enrol_in,
-    can_follow_progress,
-    cohort_status_moves,
-    enrolment_status_moves,
-    forbid_unless,
-    get_visible_or_404,
-    require,
-)
+from ..access import Perm, can, forbid_unless, get_visible_or_404, require
 from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..concepts import selectors as concept_selectors
@@ -47,6 +37,7 @@ from ..pagination import paginate
 from ..security import accepts_files
 from ..training import sheets
 from ..training.dashboard import overview as training_overview
+from ..training.rules import can_follow_progress
 from ..training.times import local_date
 from ..urls import external_url, is_local_path
 from . import bp, imports, roster, selectors, services
@@ -60,6 +51,7 @@ from .forms import (
     StatusForm,
     WithdrawEnrolmentForm,
 )
+from .rules import can_enrol_in, cohort_status_moves, enrolment_status_moves
 from .tabs import tabs
 
 

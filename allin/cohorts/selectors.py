@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import abort
 from sqlalchemy import Select, case, func, select
 
-from ..access import GRANTS, UNDO_GRADUATION, Perm, visible
+from ..access import GRANTS, Perm, visible
 from ..ambassadors import rules
 from ..ambassadors.services import standing_consents
 from ..clock import now
@@ -26,6 +26,7 @@ from ..models import (
     cohort_lead,
 )
 from ..namesakes import Namesakes
+from .rules import UNDO_GRADUATION
 
 
 def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False) -> Select:
@@ -96,7 +97,7 @@ def namesakes(actor, cohort: Cohort) -> Namesakes:
 
 def graduation_times(enrolments) -> dict[int, datetime]:
     """When each graduated enrolment of these (already visible) ones graduated, if that was
-    within the undo window (access.UNDO_GRADUATION): one query over the audit trail, which
+    within the undo window (cohorts.rules.UNDO_GRADUATION): one query over the audit trail, which
     is never changed, from its created_at index; none when nobody here is graduated."""
     graduated = [e for e in enrolments if e.status == EnrolmentStatus.GRADUATED]
     if not graduated:

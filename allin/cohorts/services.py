@@ -8,21 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from .. import audit
-from ..access import (
-    Perm,
-    can,
-    can_change_cohort_status,
-    can_enrol_in,
-    can_lead,
-    can_move_enrolment,
-    visible,
-)
+from ..access import Perm, can, can_lead, visible
 from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Ambassador, Cohort, Enrolment, User
+from .rules import can_change_cohort_status, can_enrol_in, can_move_enrolment
 from .selectors import graduation_times
 
 

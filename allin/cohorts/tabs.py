@@ -8,7 +8,9 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
-from ..access import Perm, can, can_enrol_in, can_follow_progress
+from ..access import Perm, can
+from ..training.rules import can_follow_progress
+from .rules import can_enrol_in
 
 
 class Tab(NamedTuple):

@@ -27,7 +27,6 @@ from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..access import can_edit_concept
 from ..errors import DomainError
 from ..extensions import db
 from ..fields import CONTROL
@@ -42,6 +41,7 @@ from ..models import (
     User,
 )
 from ..models.concepts import FILENAME_LENGTH
+from .rules import can_edit_concept
 
 PDF = ("application/pdf", ".pdf")
 NEW_FILES = "allin_new_files"

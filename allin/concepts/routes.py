@@ -19,19 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import (
-    Perm,
-    allowed_stage_moves,
-    can_create_concept_in,
-    can_edit_concept,
-    can_propose_best_case,
-    forbid_unless,
-    get_visible_or_404,
-    is_team_member,
-    public,
-    require,
-    reviews,
-)
+from ..access import Perm, forbid_unless, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
@@ -42,6 +30,14 @@ from ..security import accepts_files
 from ..transactions import runs_as, write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
+from .rules import (
+    allowed_stage_moves,
+    can_create_concept_in,
+    can_edit_concept,
+    can_propose_best_case,
+    is_team_member,
+    reviews,
+)
 
 UPLOAD_ENDPOINT = "concepts.upload"
 

@@ -62,8 +62,8 @@ def timeline(concept: Concept) -> Select:
 
 
 def attachments(actor, concept: Concept) -> list[Attachment]:
-    """The concept's files that `actor` may open (access.py: photos of people stay with the
-    team and staff)."""
+    """The concept's files that `actor` may open (concepts/rules.py: photos of people stay
+    with the team and staff)."""
     stmt = (
         visible(Attachment, actor)
         .where(Attachment.concept_id == concept.id)
@@ -259,7 +259,8 @@ def reach_series(figures: list[ReachFigure]) -> dict:
 def cohort_section(actor, cohort: Cohort) -> dict:
     """What the cohort home shows of its concepts: counts by stage (linking to the board for
     staff), the concepts themselves for ambassadors, and whether one may start a concept."""
-    from ..access import Perm, can, can_create_concept_in
+    from ..access import Perm, can
+    from .rules import can_create_concept_in
 
     staff = can(actor, Perm.REVIEW_CONCEPTS)
     listed = []

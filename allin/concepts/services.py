@@ -1,7 +1,7 @@
 """Writing concepts: save and submit, stage moves, the timeline, reach figures, last seen.
 
 Services flush, never commit; the route commits once. Every rule about who may do what is
-asked of access.py; services re-check it, so they are safe to call from tests and commands.
+asked of concepts/rules.py; services re-check it, so they are safe to call from tests and commands.
 """
 
 from __future__ import annotations
@@ -15,15 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
-from ..access import (
-    allowed_stage_moves,
-    can_answer,
-    can_create_concept_in,
-    can_edit_concept,
-    can_give_feedback,
-    can_lead,
-    is_team_member,
-)
+from ..access import can_lead
 from ..clock import now
 from ..enums import ConceptFormat, ConceptStage, EnrolmentStatus, ReachKind, TimelineKind
 from ..errors import DomainError
@@ -41,6 +33,14 @@ from ..models import (
 )
 from ..models.concepts import REASON_LENGTH, TEXT_LENGTH
 from ..single_use import spend
+from .rules import (
+    allowed_stage_moves,
+    can_answer,
+    can_create_concept_in,
+    can_edit_concept,
+    can_give_feedback,
+    is_team_member,
+)
 
 
 class StageConflict(DomainError):

@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from .. import audit
-from ..access import can_propose_best_case
 from ..ambassadors.rules import counts_in_sql
 from ..collation import nb_order
 from ..enums import ConsentPurpose, EnrolmentStatus, GuideKind, GuideStatus, Language, Phase
@@ -38,6 +37,7 @@ from ..models import (
     User,
 )
 from ..models.guide import SUMMARY_LENGTH
+from .rules import can_propose_best_case
 
 
 def proposed_entry(concept: Concept) -> GuideEntry | None:

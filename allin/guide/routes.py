@@ -24,16 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import files
-from ..access import (
-    Perm,
-    can,
-    can_edit_guide_entry,
-    can_publish_guide_entry,
-    get_visible_or_404,
-    public,
-    require,
-    visible,
-)
+from ..access import Perm, can, get_visible_or_404, public, require, visible
 from ..concepts import showcase
 from ..confirm import confirmation_needed
 from ..converters import id_arg
@@ -50,6 +41,7 @@ from ..urls import safe_next
 from . import bp, history, pictures, search, selectors, services
 from .forms import EntryForm, ImageForm, PreviewForm
 from .kept import kept_for_visitors, public_page
+from .rules import can_edit_guide_entry, can_publish_guide_entry
 
 FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
 

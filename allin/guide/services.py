@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
-from ..access import Perm, can, can_edit_guide_entry, can_publish_guide_entry
+from ..access import Perm, can
 from ..clock import now
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError
@@ -26,6 +26,7 @@ from ..markdown import render_markdown
 from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User
 from ..models.guide import MAX_TAGS, SLUG_LENGTH, TAG_LENGTH
 from ..text import slugify
+from .rules import can_edit_guide_entry, can_publish_guide_entry
 
 # Paths of the guide's own pages: an entry cannot take these as its address.
 RESERVED_SLUGS = frozenset(

@@ -2,7 +2,7 @@
 reach figures, attachments, and when each team member last looked at it.
 
 A concept belongs to one cohort (and so one municipality, copied here for scoping); its team
-is a set of that cohort's enrolments. Who sees and changes what: access.py.
+is a set of that cohort's enrolments. Who sees and changes what: concepts/rules.py.
 """
 
 from __future__ import annotations

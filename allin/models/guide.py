@@ -3,7 +3,7 @@
 An entry is network-wide (municipality NULL, written by network admins) or one municipality's
 own (written by its coordinators). The nb and en versions of the same entry share a
 ``pair_key``. Published entries are public; drafts are seen only in the author's scope
-(access.py). Full-text search uses an index kept by the database itself (migration 0004 and
+(guide/rules.py). Full-text search uses an index kept by the database itself (migration 0004 and
 allin/guide/search.py), so it is not declared here.
 """
 

@@ -5,6 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("training", __name__)
 
-from . import display, routes  # noqa: E402,F401  (routes register on bp)
+from . import display, routes, rules  # noqa: E402,F401  (routes register on bp, rules in access.SCOPES)
 
 bp.record_once(display.init_app)

@@ -4,10 +4,11 @@ the per-ambassador table) for the staff of its municipality."""
 
 from __future__ import annotations
 
-from ..access import Perm, can, can_follow_progress, can_schedule_in
+from ..access import Perm, can
 from ..markdown import render_markdown
 from ..pagination import paginate_rows
 from . import chart, progress, selectors
+from .rules import can_follow_progress, can_schedule_in
 
 
 def overview(actor, cohort) -> dict:

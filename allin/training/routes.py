@@ -8,16 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import (
-    Perm,
-    can_follow_progress,
-    can_schedule_in,
-    can_take_attendance,
-    forbid_unless,
-    public,
-    require,
-    visible,
-)
+from ..access import Perm, forbid_unless, public, require, visible
 from ..cohorts import selectors as cohort_selectors
 from ..cohorts.tabs import tabs
 from ..confirm import confirmation_needed
@@ -32,6 +23,7 @@ from ..pagination import paginate
 from ..transactions import runs_as, write_apart
 from . import bp, dashboard, feed, progress, selectors, services, times
 from .forms import AttendanceForm, ConfirmForm, SessionForm
+from .rules import can_follow_progress, can_schedule_in, can_take_attendance
 
 
 def _wants_json() -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
-from ..access import can_facilitate, can_schedule_in, can_take_attendance, visible
+from ..access import visible
 from ..clock import now
 from ..enums import AttendanceValue, EnrolmentStatus, Phase
 from ..errors import DomainError
@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..models.cohorts import new_feed_token
 from . import programme, selectors, times
+from .rules import can_facilitate, can_schedule_in, can_take_attendance
 
 
 @dataclass(frozen=True)
