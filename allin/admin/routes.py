@@ -12,6 +12,7 @@ from ..access import (
     Perm,
     Role,
     assignable_roles,
+    can,
     can_hand_over_reset_link,
     can_manage_invitation,
     can_manage_user,
@@ -51,6 +52,7 @@ def users():
         query=query,
         pending=selectors.waiting_invitation_count(current_user),
         network=chooses_municipality(current_user),
+        audit_link=can(current_user, Perm.VIEW_AUDIT),
     )
 
 

@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..access import (
     Perm,
     allowed_stage_moves,
+    can,
     can_create_concept_in,
     can_edit_concept,
     can_propose_best_case,
@@ -198,6 +199,7 @@ def detail(concept_id: int):
         writes=services.writable_kind(current_user, concept),
         best_case=showcase.proposed_entry(concept) if reviews(current_user, concept) else None,
         can_propose=can_propose_best_case(current_user, concept),
+        may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         form=ConfirmForm(),
     )
     if member and selectors.has_unseen_feedback(concept, last_seen):
