@@ -124,9 +124,6 @@ def init_app(app: Flask) -> None:
     app.context_processor(signed_in)
     app.jinja_env.globals.update(
         nav_items=nav_items,
-        viewer=viewer,
-        can=can,
-        Perm=Perm,
         Role=Role,
         describe_agent=describe,
         links=Links,
