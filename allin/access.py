@@ -3,8 +3,8 @@
 Routes declare the permission of their action with @require(Perm.X) (or @public); tenant rows
 are read through visible() / get_visible_or_404(), so foreign rows answer 404. Each feature's
 rules.py registers the scopes of its models here and holds its object rules, which start from
-can(actor, Perm.X) and add only the scope condition. Routes, services and templates ask those;
-nothing else compares role names.
+can(actor, Perm.X) and add only the scope condition. Routes and services ask those (templates
+get the answers as flags); nothing else compares role names.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -111,14 +111,19 @@ def nav_items() -> list[NavItem]:
     ]
 
 
+def signed_in() -> dict:
+    """`me` for every template: the signed-in user (or None), read once per render here in
+    Python. Templates get no rule to call (no can, Perm or viewer): a view passes what a page
+    may show as plain flags (tests/test_templates.py)."""
+    return {"me": viewer() if has_request_context() else None}
+
+
 def init_app(app: Flask) -> None:
     from .auth.agents import describe
 
+    app.context_processor(signed_in)
     app.jinja_env.globals.update(
         nav_items=nav_items,
-        viewer=viewer,
-        can=can,
-        Perm=Perm,
         Role=Role,
         describe_agent=describe,
         links=Links,

@@ -11,6 +11,7 @@ from ..access import (
     MANAGE_PEOPLE,
     Perm,
     Role,
+    can,
     chooses_municipality,
     forbid_unless,
     get_visible_or_404,
@@ -53,6 +54,7 @@ def users():
         query=query,
         pending=selectors.waiting_invitation_count(current_user),
         network=chooses_municipality(current_user),
+        audit_link=can(current_user, Perm.VIEW_AUDIT),
     )
 
 

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..access import Perm, get_visible_or_404, public, require
+from ..access import Perm, can, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind
 from ..errors import attempt
@@ -334,6 +334,7 @@ def account():
         "auth/account.html",
         sessions=selectors.sessions_of(current_user),
         this_session_id=g.login_session_id,
+        may_use_two_factor=can(current_user, Perm.USE_TWO_FACTOR),
     )
 
 

@@ -77,6 +77,8 @@ def index():
         mine=mine,
         staff=staff,
         statuses=[(m.value, m.label) for m in CohortStatus],
+        may_manage_cohorts=can(current_user, Perm.MANAGE_COHORTS),
+        may_view_progress=can(current_user, Perm.VIEW_PROGRESS),
     )
 
 

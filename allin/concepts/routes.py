@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..access import Perm, forbid_unless, get_visible_or_404, public, require
+from ..access import Perm, can, forbid_unless, get_visible_or_404, public, require
 from ..confirm import confirmation_needed
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
@@ -194,6 +194,7 @@ def detail(concept_id: int):
         writes=services.writable_kind(current_user, concept),
         best_case=showcase.proposed_entry(concept) if reviews(current_user, concept) else None,
         can_propose=can_propose_best_case(current_user, concept),
+        may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         form=ConfirmForm(),
     )
     if member and selectors.has_unseen_feedback(concept, last_seen):

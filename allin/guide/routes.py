@@ -133,6 +133,7 @@ def index():
             group=group,
             groups=_grouped(page.items, group),
             tags=selectors.tag_cloud(language),
+            may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         )
     )
 
@@ -151,6 +152,7 @@ def start():
             page=page,
             language=language,
             groups=_grouped(page.items, "phase"),
+            may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         )
     )
 
@@ -179,6 +181,7 @@ def search_page():
             language=language,
             phase=phase,
             kind=kind,
+            may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         )
     )
 
@@ -286,7 +289,11 @@ def manage():
     stmt = visible(GuideEntry, current_user).order_by(
         GuideEntry.updated_at.desc(), GuideEntry.id.desc()
     )
-    return render_template("guide/manage.html", page=paginate(stmt))
+    return render_template(
+        "guide/manage.html",
+        page=paginate(stmt),
+        may_write_guide=can(current_user, Perm.WRITE_GUIDE),
+    )
 
 
 def _counterpart() -> GuideEntry | None:
@@ -463,7 +470,13 @@ def _page(form: ImageForm, status: int = 200):
     )
     max_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     page = paginate(stmt)
-    return render_template("guide/images.html", form=form, page=page, max_mb=max_mb), status
+    return render_template(
+        "guide/images.html",
+        form=form,
+        page=page,
+        max_mb=max_mb,
+        may_write_guide=can(current_user, Perm.WRITE_GUIDE),
+    ), status
 
 
 def _image_too_large():

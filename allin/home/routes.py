@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import schema
-from ..access import public
+from ..access import Perm, can, public
 from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
@@ -27,6 +27,10 @@ def index():
             **ambassador_home(current_user),
             **training_home(current_user),
             **concept_home(current_user),
+            may_enrol=can(current_user, Perm.ENROL),
+            may_review_concepts=can(current_user, Perm.REVIEW_CONCEPTS),
+            may_view_people=can(current_user, Perm.VIEW_PEOPLE),
+            may_manage_municipalities=can(current_user, Perm.MANAGE_MUNICIPALITIES),
         )
     return render_template("home/index.html")
 
