@@ -157,6 +157,18 @@ def cohort_page(actor, cohort_id: int) -> Cohort:
     return cohort
 
 
+def to_follow(actor, limit: int = 20) -> list[Cohort]:
+    """The active cohorts a member of staff follows from their home: those they lead, or, when
+    they lead none, every active cohort of their municipality (at most `limit`)."""
+    stmt = visible(Cohort, actor).where(Cohort.status == CohortStatus.ACTIVE)
+    led = stmt.where(
+        Cohort.id.in_(select(cohort_lead.c.cohort_id).where(cohort_lead.c.user_id == actor.id))
+    )
+    order = (Cohort.starts_on.desc(), Cohort.id.desc())
+    cohorts = list(db.session.scalars(led.order_by(*order).limit(limit)))
+    return cohorts or list(db.session.scalars(stmt.order_by(*order).limit(limit)))
+
+
 def leads_any(actor) -> bool:
     """Does `actor` lead at least one cohort? (Then "cohorts I lead" is the default filter.)"""
     return bool(

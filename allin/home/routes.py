@@ -13,6 +13,7 @@ from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
 from ..training.dashboard import ambassador_home as training_home
+from ..training.dashboard import staff_home
 from ..urls import safe_next
 from . import bp
 
@@ -27,6 +28,7 @@ def index():
             **ambassador_home(current_user),
             **training_home(current_user),
             **concept_home(current_user),
+            **staff_home(current_user),
             may_enrol=can(current_user, Perm.ENROL),
             may_review_concepts=can(current_user, Perm.REVIEW_CONCEPTS),
             may_view_people=can(current_user, Perm.VIEW_PEOPLE),

@@ -1,14 +1,16 @@
-"""The training parts of a cohort's pages: its next sessions, calendar address and headline
-figures on the overview; the progress page (figures, early warnings, the chart and a page of
-the per-ambassador table) for the staff of its municipality."""
+"""The training parts of the start pages and a cohort's pages: the day's sessions and what needs
+doing on a youth worker's home; a cohort's next sessions, calendar address and headline figures
+on its overview; its progress page (figures, early warnings, the chart and a page of the
+per-ambassador table) for the staff of its municipality."""
 
 from __future__ import annotations
 
 from ..access import Perm, can
+from ..cohorts import selectors as cohort_selectors
 from ..markdown import render_markdown
 from ..pagination import paginate_rows
-from . import chart, progress, selectors
-from .rules import can_follow_progress, can_schedule_in
+from . import chart, progress, selectors, services
+from .rules import can_follow_progress, can_schedule_in, can_take_attendance
 
 
 def overview(actor, cohort) -> dict:
@@ -41,6 +43,31 @@ def progress_page(cohort) -> dict:
         "page": paginate_rows(lambda limit, offset: progress.member_page(cohort.id, limit, offset)),
         "progress": {"bars": bars, "rows": rows, "height": height},
     }
+
+
+def staff_home(actor) -> dict:
+    """A youth worker's or coordinator's home starts with the day: today's and tomorrow's
+    sessions (the roll call one tap away on the day), then what needs doing in the cohorts
+    they follow - early warnings, missing consents, held sessions without a roll call. Empty
+    for everyone else."""
+    if not can(actor, Perm.TAKE_ATTENDANCE):
+        return {}
+    sessions = selectors.around_today(actor)
+    cohorts = [c for c in cohort_selectors.to_follow(actor) if can_follow_progress(actor, c)]
+    figures = progress.headlines([c.id for c in cohorts])
+    return {
+        "day_sessions": sessions,
+        "roll_calls": {
+            s.id for s in sessions if can_take_attendance(actor, s) and services.roll_call_open(s)
+        },
+        "attention": [(c, figures[c.id]) for c in cohorts if needs_attention(figures[c.id])],
+        "followed": len(cohorts),
+    }
+
+
+def needs_attention(headline: progress.Headline) -> bool:
+    held_without_roll_call = headline.sessions.held > headline.sessions.taken
+    return bool(headline.warnings or headline.missing_consent or held_without_roll_call)
 
 
 def ambassador_home(actor) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import Select, and_, func, select
 
@@ -23,6 +24,7 @@ from ..models import (
     User,
 )
 from ..namesakes import Namesakes
+from . import times
 
 UPCOMING_ON_HOME = 5
 MY_ATTENDANCE = 20
@@ -195,6 +197,21 @@ def my_upcoming(actor) -> list[TrainingSession]:
         .options(db.joinedload(TrainingSession.cohort))
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(UPCOMING_ON_HOME)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def around_today(actor, days: int = 2, limit: int = 20) -> list[TrainingSession]:
+    """The sessions `actor` may see that start today or in the next `days` - 1 days (Oslo),
+    cancelled ones included so that nobody goes to one: a youth worker's day on the home."""
+    first = times.from_local(datetime.combine(times.today(), time()))
+    end = times.from_local(datetime.combine(times.today() + timedelta(days=days), time()))
+    stmt = (
+        visible(TrainingSession, actor)
+        .where(TrainingSession.starts_at >= first, TrainingSession.starts_at < end)
+        .options(db.joinedload(TrainingSession.cohort))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+        .limit(limit)
     )
     return list(db.session.scalars(stmt))
 

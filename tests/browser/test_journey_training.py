@@ -170,7 +170,13 @@ def test_youth_worker_takes_the_roll_call_of_25_on_a_phone(checked, town, live_s
     page = checked.page
     text = TEXT[lang(checked)]
     sign_in(checked, town.youth_worker)
-    page.goto(f"/sessions/{town.today_session}/roll-call")
+    # The home starts with the day: today's session, its roll call one tap away (issue 22).
+    page.goto("/")
+    expect(page.locator("#day-heading")).to_be_visible()
+    expect(page.locator("#attention-heading")).to_be_visible()  # the early warning of Kull 2026
+    checked.check("home-day")
+    page.locator(f"main a[href='/sessions/{town.today_session}/roll-call']").click()
+    expect(page).to_have_url(re.compile(rf"/sessions/{town.today_session}/roll-call$"))
     checked.check("roll-call")
     rows = page.locator(".roll-row")
     expect(rows).to_have_count(25)
