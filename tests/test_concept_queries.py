@@ -52,6 +52,14 @@ def test_board(app, world, team, login, assert_constant_queries):
     assert COUNTS["board"] <= 12
 
 
+def test_board_stage_list(app, world, team, login, assert_constant_queries):
+    login(world.a["coordinator"])
+    _concepts(app, team, 4)
+    url = "/concepts/?stage=idea"
+    COUNTS["board stage"] = assert_constant_queries(url, lambda: _concepts(app, team, 95))
+    assert COUNTS["board stage"] <= 12
+
+
 def test_concept_page_for_the_team(app, world, team, login, assert_constant_queries):
     login(team.member)
     _entries(app, team, 3)

@@ -635,7 +635,7 @@ def test_a_long_stage_column_links_to_its_paginated_list(app, client, world, tea
         from allin.models import Cohort
 
         cohort = db.session.get(Cohort, team.cohort_id)
-        for n in range(selectors.BOARD_COLUMN + 5):
+        for n in range(35):  # a column's worth and more than a page of the stage's list
             make_concept(cohort, title=f"Pitch {n:02d}", stage="pitched")
         db.session.commit()
     login(world.a["coordinator"])
@@ -646,6 +646,95 @@ def test_a_long_stage_column_links_to_its_paginated_list(app, client, world, tea
     assert listed.count('class="board__card"') == 25 and 'rel="next"' in listed
     second = client.get("/concepts/?stage=pitched&page=2").data.decode()
     assert second.count('class="board__card"') == 10
+    beyond = client.get("/concepts/?stage=pitched&page=9").data.decode()
+    assert 'class="board__card"' not in beyond and "(35)" in beyond
+
+
+def test_a_board_card_shows_the_team_now_in_joining_order_and_marks_a_draft(
+    app, client, world, team, login
+):
+    with app.app_context():
+        from allin.models import Cohort, Enrolment
+
+        cohort = db.session.get(Cohort, team.cohort_id)
+        gone = make_enrolment(cohort, make_ambassador(cohort.municipality, name="Gone Away"))
+        enrolments = [
+            db.session.get(Enrolment, i)
+            for i in (team.teammate_enrolment_id, team.member_enrolment_id)
+        ]
+        concept = make_concept(cohort, title="Utkast", members=[*enrolments, gone], submitted=False)
+        db.session.execute(
+            ConceptMember.__table__.update()
+            .where(ConceptMember.concept_id == concept.id)
+            .where(ConceptMember.enrolment_id == gone.id)
+            .values(left_at=now())
+        )
+        db.session.commit()
+    login(world.a["coordinator"])
+    page = client.get("/concepts/").data.decode()
+    card = page[page.index("Utkast") :].split("</li>")[0]
+    assert "Teammate, Member" in card and "Gone" not in card
+    assert "Draft" in card and cohort_name(app, team.cohort_id) in card
+
+
+def cohort_name(app, cohort_id):
+    with app.app_context():
+        from allin.models import Cohort
+
+        return db.session.get(Cohort, cohort_id).name
+
+
+def test_a_board_column_shows_the_latest_changed_first(app, client, world, team, login):
+    from allin.concepts import selectors
+
+    start = now() - timedelta(days=30)
+    with app.app_context():
+        from allin.models import Cohort
+
+        cohort = db.session.get(Cohort, team.cohort_id)
+        for n in range(selectors.BOARD_COLUMN + 2):
+            concept = make_concept(cohort, title=f"Pitch {n:02d}", stage="pitched")
+            # Older ones changed later: the column follows the change, not the id.
+            concept.updated_at = start - timedelta(days=n) if n % 2 else start + timedelta(n)
+        db.session.commit()
+    login(world.a["youth_worker"])
+    page = client.get("/concepts/").data.decode()
+    column = page[page.index('id="stage-pitched"') :].split("</section>")[0]
+    shown = re.findall(r"Pitch \d\d", column)
+    odd = [f"Pitch {n:02d}" for n in range(selectors.BOARD_COLUMN + 2) if n % 2]
+    even = [f"Pitch {n:02d}" for n in range(selectors.BOARD_COLUMN + 2) if not n % 2]
+    assert shown == (even[::-1] + odd)[: selectors.BOARD_COLUMN]
+    listed = client.get("/concepts/?stage=pitched").data.decode()
+    assert re.findall(r"Pitch \d\d", listed) == even[::-1] + odd
+
+
+@pytest.mark.parametrize("role", ["coordinator", "youth_worker"])
+def test_the_board_counts_what_visible_shows_staff(app, world, team, role):
+    """The board's statements take the municipality as a parameter instead of starting from
+    access.visible(): they must count what visible() lets the same person see."""
+    from allin.access import visible
+    from allin.concepts import selectors
+
+    with app.app_context():
+        from allin.models import Cohort
+
+        cohort = db.session.get(Cohort, team.cohort_id)
+        for n in range(7):
+            make_concept(cohort, stage=list(S)[n % 6], submitted=n % 3 > 0)
+        foreign = make_cohort(db.session.get(Municipality, world.municipality_b))
+        for n in range(4):
+            make_concept(foreign, stage=list(S)[n % 6])
+        db.session.commit()
+    with app.test_request_context():
+        actor = db.session.get(User, world.a[role].id)
+        seen = visible(Concept, actor).with_only_columns(Concept.stage, func.count())
+        expected = dict(db.session.execute(seen.group_by(Concept.stage)).all())
+        board = selectors.board(actor)
+        assert {stage: total for stage, _cards, total in board if total} == expected
+        shown = {card.id for _stage, cards, _total in board for card in cards}
+        assert shown <= set(
+            db.session.scalars(visible(Concept, actor).with_only_columns(Concept.id))
+        )
 
 
 # ---- telling namesakes apart ----------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
 from ..models import Attachment, Cohort
-from ..pagination import paginate
+from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
 from ..transactions import runs_as, write_apart
 from . import bp, charts, files, selectors, services, showcase
@@ -54,7 +54,7 @@ def _enum_arg(enum_cls, name: str):
 @require(Perm.REVIEW_CONCEPTS)
 def board():
     """Every concept of the municipality by stage, filtered by cohort, format and stage."""
-    cohorts = selectors.writable_cohorts(current_user)
+    cohorts = selectors.board_cohorts(current_user)
     cohort_id = request.args.get("cohort", type=int)
     if cohort_id not in {c.id for c in cohorts}:
         cohort_id = None
@@ -63,7 +63,7 @@ def board():
     if stage is None:
         columns, page = selectors.board(current_user, **filters), None
     else:
-        page = paginate(selectors.board_stage(current_user, stage, **filters))
+        page = paginate_rows(selectors.board_stage(current_user, stage, **filters))
         columns = [(stage, page.items, page.total)]
     return render_template(
         "concepts/board.html",

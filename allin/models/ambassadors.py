@@ -34,6 +34,12 @@ def name_key(name: str) -> str:
     return " ".join(stripped.split())[:120]
 
 
+def first_name(name: str) -> str:
+    """The first word of a name ("Liv Nilsen" -> "Liv"), or the name when it has none."""
+    words = name.split()
+    return words[0] if words else name
+
+
 class Ambassador(TimestampMixin, db.Model):
     """A young person in the programme; at most one login (`user`)."""
 
@@ -74,7 +80,7 @@ class Ambassador(TimestampMixin, db.Model):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.split() else self.name
+        return first_name(self.name)
 
 
 class Consent(db.Model):

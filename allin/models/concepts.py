@@ -39,7 +39,7 @@ class Concept(TimestampMixin, db.Model):
     """A team's concept in one cohort. A draft has no submitted_at."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     challenge: Mapped[str] = mapped_column(Text, default="")
@@ -68,6 +68,15 @@ class Concept(TimestampMixin, db.Model):
     )
 
     __table_args__ = (
+        # The board: each stage's newest concepts of a municipality, read from the index in
+        # order (a LIMIT stops after a column's worth), and the counts by stage.
+        Index(
+            "ix_concept_municipality_id_stage_updated_at_id",
+            "municipality_id",
+            "stage",
+            "updated_at",
+            "id",
+        ),
         CheckConstraint(
             "(stage = 'stopped') = (stop_reason IS NOT NULL AND stopped_from IS NOT NULL)",
             name="stopped_with_reason",
