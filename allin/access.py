@@ -15,7 +15,7 @@ from enum import StrEnum, auto
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, false, select
+from sqlalchemy import Integer, Select, bindparam, false, select
 
 from .enums import Role
 from .extensions import db
@@ -189,7 +189,12 @@ SCOPES: dict[type, Callable[[Select, object], Select]] = {}
 
 def visible(model, actor) -> Select:
     """SELECT of the `model` rows `actor` may see. Start every tenant query here."""
-    stmt = select(model)
+    return scoped(select(model), model, actor)
+
+
+def scoped(stmt: Select, model, actor) -> Select:
+    """`stmt` (which reads `model`, whatever its columns) narrowed to the rows `actor` may see:
+    visible() for a statement that selects columns rather than the whole row."""
     if not (actor and actor.is_authenticated):
         return stmt.where(false())
     try:
@@ -197,6 +202,34 @@ def visible(model, actor) -> Select:
     except KeyError:
         raise LookupError(f"no visibility rule for {model.__name__}") from None
     return rule(stmt, actor)
+
+
+class BoundActor:
+    """An actor whose id and municipality are bound parameters, for statements built once:
+    `scoped(stmt, Model, BoundActor.like(key))` serves every actor with that key (role, and
+    whether they work for the whole network), run with `BoundActor.values(actor)`. The scope
+    rules decide on the role and on "has no municipality" and use the id and municipality only
+    inside SQL; tests/test_access.py holds that for every registered scope and role."""
+
+    is_authenticated = True
+
+    def __init__(self, role: Role, network: bool):
+        self.role = role
+        self.id = bindparam("actor_id", type_=Integer)
+        self.municipality_id = None if network else bindparam("actor_municipality", type_=Integer)
+
+    @staticmethod
+    def key(actor) -> tuple[Role, bool]:
+        """What a statement built for `actor` depends on: cache statements by it."""
+        return actor.role, actor.municipality_id is None
+
+    @classmethod
+    def like(cls, key: tuple[Role, bool]) -> BoundActor:
+        return cls(*key)
+
+    @staticmethod
+    def values(actor) -> dict:
+        return {"actor_id": actor.id, "actor_municipality": actor.municipality_id}
 
 
 def get_visible_or_404(model, id_: int, actor):

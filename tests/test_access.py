@@ -347,3 +347,33 @@ def test_another_municipalitys_enrolment_does_not_move(app, client, world, forei
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Enrolment, enrolment_id).status == "active"
+
+
+def test_a_statement_built_once_for_a_bound_actor_sees_what_visible_sees(app):
+    """BoundActor: a scope built for an actor of the same role and kind, run with another's id
+    and municipality, finds exactly that actor's rows, for every registered scope and role
+    (on the demo network, so that every table has rows of several municipalities)."""
+    from allin.access import SCOPES, BoundActor, scoped, visible
+    from allin.demo import create_demo_network
+    from allin.models import User
+
+    with app.app_context():
+        accounts = create_demo_network(password="demo password 2026", scale=2)
+        db.session.commit()
+        logins = [a.login for a in accounts]
+        users = db.session.scalars(
+            select(User).where((User.email.in_(logins)) | (User.username.in_(logins)))
+        ).all()
+        assert {u.role for u in users} == set(Role)
+        seen = 0
+        for user in users:
+            bound = BoundActor.like(BoundActor.key(user))
+            for model in SCOPES:
+                direct = set(db.session.scalars(visible(model, user).with_only_columns(model.id)))
+                once = scoped(select(model.id), model, bound)
+                assert set(db.session.scalars(once, BoundActor.values(user))) == direct, (
+                    model.__name__,
+                    user.role,
+                )
+                seen += len(direct)
+        assert seen > 1000  # the comparison had rows to compare

@@ -1,6 +1,6 @@
-"""Reads for the concept pages; every one starts from access.visible() (the board's take the
-staff's municipality as a parameter instead, see there), and each page loads what it shows in
-a fixed number of queries whatever the number of concepts or entries."""
+"""Reads for the concept pages; every one starts from access.visible() (the board's, built once,
+from access.scoped() for a BoundActor), and each page loads what it shows in a fixed number
+of queries whatever the number of concepts or entries."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, Select, and_, bindparam, func, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, select, union_all
 
-from ..access import Perm, can, can_lead, visible
+from ..access import BoundActor, Perm, can, can_lead, scoped, visible
 from ..collation import nb_order
 from ..enums import ConceptFormat, ConceptStage, EnrolmentStatus, Role, TimelineKind
 from ..extensions import db
@@ -170,21 +170,18 @@ class Card(NamedTuple):
     team: str  # the first names of the team, in the order they joined
 
 
-def _municipality() -> BindParameter:
-    return bindparam("municipality")
-
-
-def _board_scope(actor) -> dict:
-    """The board is for staff who review (the route requires REVIEW_CONCEPTS): like
-    access.visible(Concept, actor), every concept of their municipality, passed as a bound
-    parameter so that the statements stay the same from request to request."""
+def _board_scope(actor) -> tuple[tuple, dict]:
+    """The board is for staff who review (the route requires REVIEW_CONCEPTS). Its statements
+    start from the concept scope of access (scoped) for an actor of the same role and kind,
+    with the actor's own id and municipality as bound parameters (BoundActor), so they stay
+    the same from request to request: the key to build them by, and the values to run them."""
     if not can(actor, Perm.REVIEW_CONCEPTS):
         abort(403)
-    return {"municipality": actor.municipality_id}
+    return BoundActor.key(actor), BoundActor.values(actor)
 
 
-def _filtered(stmt: Select, by_cohort: bool, by_format: bool) -> Select:
-    stmt = stmt.where(Concept.municipality_id == _municipality())
+def _filtered(stmt: Select, key: tuple, by_cohort: bool, by_format: bool) -> Select:
+    stmt = scoped(stmt, Concept, BoundActor.like(key))
     if by_cohort:
         stmt = stmt.where(Concept.cohort_id == bindparam("cohort"))
     if by_format:
@@ -207,12 +204,12 @@ _NEWEST = (Concept.updated_at.desc(), Concept.id.desc())
 
 
 @cache
-def _columns_stmt(by_cohort: bool, by_format: bool):
+def _columns_stmt(key: tuple, by_cohort: bool, by_format: bool):
     """Each stage's newest :limit concepts: one LIMIT per stage in one UNION ALL, so that
     the database reads at most :limit rows a stage from the index, newest change first."""
     per_stage = [
         select(
-            _filtered(select(*_card_columns(), Concept.updated_at), by_cohort, by_format)
+            _filtered(select(*_card_columns(), Concept.updated_at), key, by_cohort, by_format)
             .join(Cohort, Cohort.id == Concept.cohort_id)
             .where(Concept.stage == stage)
             .order_by(*_NEWEST)
@@ -227,17 +224,17 @@ def _columns_stmt(by_cohort: bool, by_format: bool):
 
 
 @cache
-def _totals_stmt(by_cohort: bool, by_format: bool):
+def _totals_stmt(key: tuple, by_cohort: bool, by_format: bool):
     """How many concepts each stage has (from the index alone)."""
     stmt = select(Concept.stage, func.count()).group_by(Concept.stage)
-    return _filtered(stmt, by_cohort, by_format)
+    return _filtered(stmt, key, by_cohort, by_format)
 
 
 @cache
-def _stage_page_stmt(by_cohort: bool, by_format: bool):
+def _stage_page_stmt(key: tuple, by_cohort: bool, by_format: bool):
     """One page of one stage's concepts, each row with how many the stage has in all."""
     return (
-        _filtered(select(*_card_columns(), func.count().over()), by_cohort, by_format)
+        _filtered(select(*_card_columns(), func.count().over()), key, by_cohort, by_format)
         .join(Cohort, Cohort.id == Concept.cohort_id)
         .where(Concept.stage == bindparam("stage"))
         .order_by(*_NEWEST)
@@ -262,10 +259,9 @@ def _teams_stmt():
 
 
 @cache
-def _cohorts_stmt():
+def _cohorts_stmt(key: tuple):
     return (
-        select(Cohort.id, Cohort.name)
-        .where(Cohort.municipality_id == _municipality())
+        scoped(select(Cohort.id, Cohort.name), Cohort, BoundActor.like(key))
         .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
         .limit(50)
     )
@@ -273,16 +269,18 @@ def _cohorts_stmt():
 
 def board_cohorts(actor) -> list:
     """The municipality's 50 newest cohorts (id, name), for the board's cohort filter."""
-    return db.session.execute(_cohorts_stmt(), _board_scope(actor)).all()
+    key, values = _board_scope(actor)
+    return db.session.execute(_cohorts_stmt(key), values).all()
 
 
-def _filters(actor, cohort_id, format) -> tuple[dict, bool, bool]:
-    values = _board_scope(actor)
+def _filters(actor, cohort_id, format) -> tuple[dict, tuple]:
+    """The values to run the board's statements with, and what to build them by."""
+    key, values = _board_scope(actor)
     if cohort_id is not None:
         values["cohort"] = cohort_id
     if format is not None:
         values["format"] = format.value
-    return values, cohort_id is not None, format is not None
+    return values, (key, cohort_id is not None, format is not None)
 
 
 def _cards(rows) -> list[Card]:
@@ -310,11 +308,9 @@ def _cards(rows) -> list[Card]:
 def board(actor, *, cohort_id=None, format=None) -> list[tuple[ConceptStage, list, int]]:
     """Every stage with its newest BOARD_COLUMN cards and how many it has in all, in three
     queries (totals, cards, teams) whatever the data."""
-    values, by_cohort, by_format = _filters(actor, cohort_id, format)
-    totals = dict(db.session.execute(_totals_stmt(by_cohort, by_format), values).all())
-    rows = db.session.execute(
-        _columns_stmt(by_cohort, by_format), {**values, "limit": BOARD_COLUMN}
-    ).all()
+    values, built = _filters(actor, cohort_id, format)
+    totals = dict(db.session.execute(_totals_stmt(*built), values).all())
+    rows = db.session.execute(_columns_stmt(*built), {**values, "limit": BOARD_COLUMN}).all()
     columns = {stage: [] for stage in ConceptStage}
     for card in _cards(rows):
         columns[card.stage].append(card)
@@ -323,8 +319,8 @@ def board(actor, *, cohort_id=None, format=None) -> list[tuple[ConceptStage, lis
 
 def board_stage(actor, stage: ConceptStage, *, cohort_id=None, format=None):
     """One stage's cards, for a paginated list: fetch(limit, offset) -> (cards, total)."""
-    values, by_cohort, by_format = _filters(actor, cohort_id, format)
-    stmt = _stage_page_stmt(by_cohort, by_format)
+    values, built = _filters(actor, cohort_id, format)
+    stmt = _stage_page_stmt(*built)
 
     def fetch(limit: int, offset: int) -> tuple[list[Card], int]:
         page = {**values, "stage": stage.value, "limit": limit, "offset": offset}
@@ -334,7 +330,7 @@ def board_stage(actor, stage: ConceptStage, *, cohort_id=None, format=None):
         if not offset:
             return [], 0
         # A page past the end: the stage's count without its rows.
-        totals = db.session.execute(_totals_stmt(by_cohort, by_format), values).all()
+        totals = db.session.execute(_totals_stmt(*built), values).all()
         return [], dict(totals).get(stage, 0)
 
     return fetch
