@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from functools import cache
 
 from flask import abort
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 
-from ..access import GRANTS, Perm, visible
+from ..access import GRANTS, BoundActor, Perm, scoped, visible
 from ..ambassadors import rules
 from ..ambassadors.services import standing_consents
 from ..clock import now
@@ -146,12 +147,9 @@ def lead_choices(actor) -> list[User]:
 
 def cohort_page(actor, cohort_id: int) -> Cohort:
     """One visible cohort with its leads and municipality (what its pages show), else 404."""
-    stmt = (
-        visible(Cohort, actor)
-        .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
-        .where(Cohort.id == cohort_id)
-    )
-    cohort = db.session.execute(stmt).unique().scalar_one_or_none()
+    values = {**BoundActor.values(actor), "cohort": cohort_id}
+    found = db.session.execute(_cohort_page_stmt(BoundActor.key(actor)), values)
+    cohort = found.unique().scalar_one_or_none()
     if cohort is None:
         abort(404)
     return cohort
@@ -167,6 +165,16 @@ def to_follow(actor, limit: int = 20) -> list[Cohort]:
     order = (Cohort.starts_on.desc(), Cohort.id.desc())
     cohorts = list(db.session.scalars(led.order_by(*order).limit(limit)))
     return cohorts or list(db.session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+@cache
+def _cohort_page_stmt(key: tuple) -> Select:
+    """Built once for each kind of actor: every cohort page reads its cohort with it."""
+    return (
+        scoped(select(Cohort), Cohort, BoundActor.like(key))
+        .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
+        .where(Cohort.id == bindparam("cohort"))
+    )
 
 
 def leads_any(actor) -> bool:

@@ -338,14 +338,18 @@ def board_stage(actor, stage: ConceptStage, *, cohort_id=None, format=None):
 
 def counts_by_stage(actor, cohort: Cohort) -> dict[ConceptStage, int]:
     """How many of the cohort's concepts are at each stage (drafts counted with ideas)."""
-    stmt = (
-        visible(Concept, actor)
-        .with_only_columns(Concept.stage, func.count())
-        .where(Concept.cohort_id == cohort.id)
+    values = {**BoundActor.values(actor), "cohort": cohort.id}
+    found = dict(db.session.execute(_stage_counts_stmt(BoundActor.key(actor)), values).all())
+    return {stage: found.get(stage, 0) for stage in ConceptStage}
+
+
+@cache
+def _stage_counts_stmt(key: tuple):
+    return (
+        scoped(select(Concept.stage, func.count()), Concept, BoundActor.like(key))
+        .where(Concept.cohort_id == bindparam("cohort"))
         .group_by(Concept.stage)
     )
-    found = {stage: count for stage, count in db.session.execute(stmt)}
-    return {stage: found.get(stage, 0) for stage in ConceptStage}
 
 
 def my_concepts(actor) -> list[tuple[Concept, bool]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select
 
-from ..access import Perm, can, visible
+from ..access import BoundActor, Perm, can, scoped, visible
 from ..ambassadors import rules
 from ..clock import now
 from ..collation import nb_order
@@ -64,17 +65,23 @@ def has_sessions(cohort: Cohort) -> bool:
 
 
 def upcoming_of(actor, cohort: Cohort, limit: int = 3) -> list[TrainingSession]:
-    stmt = (
-        visible(TrainingSession, actor)
+    """The cohort's next sessions that are not cancelled (for its overview)."""
+    values = {**BoundActor.values(actor), "cohort": cohort.id, "moment": now(), "limit": limit}
+    return list(db.session.scalars(_upcoming_stmt(BoundActor.key(actor)), values))
+
+
+@cache
+def _upcoming_stmt(key: tuple):
+    return (
+        scoped(select(TrainingSession), TrainingSession, BoundActor.like(key))
         .where(
-            TrainingSession.cohort_id == cohort.id,
+            TrainingSession.cohort_id == bindparam("cohort"),
             TrainingSession.cancelled_at.is_(None),
-            TrainingSession.ends_at > now(),
+            TrainingSession.ends_at > bindparam("moment"),
         )
         .order_by(TrainingSession.starts_at, TrainingSession.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    return list(db.session.scalars(stmt))
 
 
 @dataclass(frozen=True)
