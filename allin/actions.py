@@ -28,18 +28,23 @@ def act(
 ):
     """Run `call` for a button (no page of fields to show again) and redirect to `back`.
 
-    With `confirm` (confirmation_needed's arguments) the confirm page answers until the
-    person confirms. Then, if `form` (when given) validates, `call` runs; a DomainError rolls
-    the request back and is flashed as an error, anything else is committed and `success`
-    (or `success(result)`) is flashed. An invalid form flashes `invalid`, if given.
+    With `confirm` (confirmation_needed's keyword arguments) the confirm page answers until
+    the person confirms. Then, if `form` (when given) validates, `call` runs: a DomainError
+    rolls the request back and is flashed as an error; otherwise the request is committed and
+    `success` is flashed: a message (category "success"), a list of (message, category)
+    pairs, or a function of `call`'s result returning either. An invalid form flashes
+    `invalid`, when given. A route whose form shows its errors at the fields does not use this.
 
+        form = StatusForm()
         return act(
-            lambda: services.change_role(user, actor=current_user, role=Role(form.role.data)),
+            lambda: services.move(thing, actor=current_user, to=Status(form.status.data)),
             form=form,
-            success=_("The role is changed."),
-            invalid=_("Choose one of the roles in the list."),
-            back=url_for("admin.user_detail", user_id=user.id),
+            success=lambda _none: _("It is now %(status)s.", status=thing.status.label),
+            invalid=_("Choose one of the statuses on the page."),
+            back=url_for("things.detail", thing_id=thing.id),
         )
+
+    `call` takes no arguments (a lambda), so that it reads the form only once it is valid.
     """
     if confirm is not None and (page := confirmation_needed(**confirm)):
         return page
