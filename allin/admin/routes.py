@@ -18,6 +18,7 @@ from ..access import (
     invitable_roles,
     require,
 )
+from ..actions import act
 from ..auth import claims, emails, invitations
 from ..auth.rules import can_manage_invitation
 from ..auth.services import create_reset
@@ -86,25 +87,22 @@ def _load_manageable(user_id: int) -> User:
 @require(*MANAGE_PEOPLE)
 def deactivate(user_id: int):
     user = _load_manageable(user_id)
-    if page := confirmation_needed(
-        title=_("Deactivate %(name)s?", name=user.name),
-        consequence=_(
-            "%(name)s can no longer sign in and is signed out everywhere at once. "
-            "You can reactivate the account later.",
-            name=user.name,
+    back = url_for("admin.user_detail", user_id=user.id)
+    return act(
+        lambda: services.deactivate_user(user, actor=current_user),
+        confirm=dict(
+            title=_("Deactivate %(name)s?", name=user.name),
+            consequence=_(
+                "%(name)s can no longer sign in and is signed out everywhere at once. "
+                "You can reactivate the account later.",
+                name=user.name,
+            ),
+            button=_("Deactivate"),
+            cancel_url=back,
         ),
-        button=_("Deactivate"),
-        cancel_url=url_for("admin.user_detail", user_id=user.id),
-    ):
-        return page
-    errors: list[str] = []
-    ok, _none = attempt(services.deactivate_user, user, errors=errors, actor=current_user)
-    if ok:
-        db.session.commit()
-        flash(_("%(name)s can no longer sign in.", name=user.name), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("admin.user_detail", user_id=user_id))
+        success=_("%(name)s can no longer sign in.", name=user.name),
+        back=back,
+    )
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -124,19 +122,13 @@ def change_role(user_id: int):
     roles = assignable_roles(current_user, user)
     forbid_unless(bool(roles))
     form = RoleForm(roles=roles)
-    if form.validate_on_submit():
-        errors: list[str] = []
-        ok, _none = attempt(
-            services.change_role, user, errors=errors, actor=current_user, role=Role(form.role.data)
-        )
-        if ok:
-            db.session.commit()
-            flash(_("The role is changed."), "success")
-        for error in errors:
-            flash(error, "error")
-    else:
-        flash(_("Choose one of the roles in the list."), "error")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    return act(
+        lambda: services.change_role(user, actor=current_user, role=Role(form.role.data)),
+        form=form,
+        success=_("The role is changed."),
+        invalid=_("Choose one of the roles in the list."),
+        back=url_for("admin.user_detail", user_id=user.id),
+    )
 
 
 @bp.post("/users/<int:user_id>/end-sessions")
@@ -302,25 +294,22 @@ def renew_invitation(invitation_id: int):
 @require(*MANAGE_PEOPLE)
 def revoke_invitation(invitation_id: int):
     invitation = _load_invitation(invitation_id)
-    if page := confirmation_needed(
-        title=_("Revoke the invitation for %(name)s?", name=invitation.name),
-        consequence=_(
-            "The link stops working at once, also if %(name)s already has it. "
-            "To invite them again you must make a new invitation.",
-            name=invitation.name,
+    back = url_for("admin.invitation_detail", invitation_id=invitation.id)
+    return act(
+        lambda: invitations.revoke(invitation, actor=current_user),
+        confirm=dict(
+            title=_("Revoke the invitation for %(name)s?", name=invitation.name),
+            consequence=_(
+                "The link stops working at once, also if %(name)s already has it. "
+                "To invite them again you must make a new invitation.",
+                name=invitation.name,
+            ),
+            button=_("Revoke the invitation"),
+            cancel_url=back,
         ),
-        button=_("Revoke the invitation"),
-        cancel_url=url_for("admin.invitation_detail", invitation_id=invitation.id),
-    ):
-        return page
-    errors: list[str] = []
-    ok, _none = attempt(invitations.revoke, invitation, errors=errors, actor=current_user)
-    if ok:
-        db.session.commit()
-        flash(_("The invitation is revoked; its link no longer works."), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("admin.invitation_detail", invitation_id=invitation.id))
+        success=_("The invitation is revoked; its link no longer works."),
+        back=back,
+    )
 
 
 # ---- municipalities -------------------------------------------------------------------------

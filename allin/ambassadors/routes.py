@@ -10,12 +10,12 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import Perm, forbid_unless, require, visible
+from ..actions import act
 from ..auth import claims
 from ..auth import services as auth_services
 from ..clock import now
 from ..cohorts import selectors as cohort_selectors
 from ..cohorts.rules import can_enrol_in, enrolment_status_moves
-from ..confirm import confirmation_needed
 from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
@@ -143,23 +143,21 @@ def withdraw_consent(consent_id: int):
     consent = selectors.consent_page(current_user, consent_id)
     forbid_unless(can_enrol_in(current_user, consent))
     name = consent.ambassador.first_name
-    if page := confirmation_needed(
-        title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),
-        consequence=_withdrawal_consequence(consent, name),
-        button=_("Withdraw the consent"),
-        cancel_url=url_for("ambassadors.detail", ambassador_id=consent.ambassador_id),
-    ):
-        return page
-    errors: list[str] = []
-    ok, stopped = attempt(services.withdraw_consent, consent, errors=errors, actor=current_user)
-    if ok:
-        db.session.commit()
-        flash(_("The consent is withdrawn."), "success")
-        if stopped is not None:
-            flash(_login_stopped_message(name, stopped), "info")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("ambassadors.detail", ambassador_id=consent.ambassador_id))
+    back = url_for("ambassadors.detail", ambassador_id=consent.ambassador_id)
+    return act(
+        lambda: services.withdraw_consent(consent, actor=current_user),
+        confirm=dict(
+            title=_("Withdraw the consent to “%(purpose)s”?", purpose=consent.purpose.label),
+            consequence=_withdrawal_consequence(consent, name),
+            button=_("Withdraw the consent"),
+            cancel_url=back,
+        ),
+        success=lambda stopped: (
+            [(_("The consent is withdrawn."), "success")]
+            + ([(_login_stopped_message(name, stopped), "info")] if stopped is not None else [])
+        ),
+        back=back,
+    )
 
 
 def _withdrawal_consequence(consent, name: str) -> str:

@@ -21,12 +21,12 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import Perm, can, forbid_unless, get_visible_or_404, require
+from ..actions import act
 from ..ambassadors import services as ambassador_services
 from ..clock import now
 from ..concepts import selectors as concept_selectors
 from ..concepts import sheets as concept_sheets
 from ..concepts.selectors import cohort_section as concept_section
-from ..confirm import confirmation_needed
 from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
 from ..errors import attempt, drain_refused_body, render_error
 from ..exports import download
@@ -188,29 +188,25 @@ def change_status(cohort_id: int):
     moves = cohort_status_moves(current_user, cohort)
     forbid_unless(bool(moves))
     form = StatusForm()
-    errors: list[str] = []
-    if form.validate_on_submit() and (page := _confirm_completion(cohort, form, moves)):
-        return page
-    if form.validate_on_submit():
-        ok, _none = attempt(
-            services.change_status, cohort, errors=errors, actor=current_user, to=form.status.data
-        )
-        if ok:
-            db.session.commit()
-            flash(_("The cohort is now %(status)s.", status=cohort.status.label), "success")
-    else:
-        errors.append(_("Choose one of the statuses on the page."))
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("cohorts.detail", cohort_id=cohort_id))
+    return act(
+        lambda: services.change_status(cohort, actor=current_user, to=form.status.data),
+        form=form,
+        confirm=_confirm_completion(cohort, form, moves),
+        success=lambda _none: _("The cohort is now %(status)s.", status=cohort.status.label),
+        invalid=_("Choose one of the statuses on the page."),
+        back=url_for("cohorts.detail", cohort_id=cohort_id),
+    )
 
 
 def _confirm_completion(cohort, form, moves):
-    """Completing closes the cohort for everyone but a coordinator: ask first."""
+    """Completing closes the cohort for everyone but a coordinator: ask first (the confirm
+    step's arguments, or None)."""
+    if not form.validate_on_submit():
+        return None
     to = CohortStatus(form.status.data)
     if to != CohortStatus.COMPLETED or to not in moves:
         return None
-    return confirmation_needed(
+    return dict(
         title=_("Complete the cohort “%(name)s”?", name=cohort.name),
         consequence=_(
             "Nobody can be enrolled in it any more, and only a coordinator can reopen it."
@@ -312,47 +308,37 @@ def move_enrolment(enrolment_id: int):
     moves = enrolment_status_moves(current_user, enrolment, graduated_at)
     forbid_unless(bool(moves))
     form = EnrolmentStatusForm()
-    errors: list[str] = []
-    if form.validate_on_submit() and (page := _confirm_graduation(enrolment, form, moves)):
-        return page
-    if form.validate_on_submit():
-        ok, _none = attempt(
-            services.move_enrolment,
+    back = request.form.get("next")
+    if not is_local_path(back):
+        back = url_for("cohorts.people", cohort_id=enrolment.cohort_id)
+    return act(
+        lambda: services.move_enrolment(
             enrolment,
-            errors=errors,
             actor=current_user,
             to=EnrolmentStatus(form.status.data),
             seen=EnrolmentStatus(form.seen.data),
-        )
-        if ok:
-            db.session.commit()
-            flash(
-                _(
-                    "The status of %(name)s is now “%(status)s”.",
-                    name=enrolment.ambassador.name,
-                    status=enrolment.status.label,
-                ),
-                "success",
-            )
-    else:
-        errors.append(_("Choose one of the statuses on the page."))
-    for error in errors:
-        flash(error, "error")
-    back = request.form.get("next")
-    if not is_local_path(back):
-        back = url_for("cohorts.people", cohort_id=enrolment.cohort_id)
-    return redirect(back)
+        ),
+        form=form,
+        confirm=_confirm_graduation(enrolment, form, moves, back),
+        success=lambda _none: _(
+            "The status of %(name)s is now “%(status)s”.",
+            name=enrolment.ambassador.name,
+            status=enrolment.status.label,
+        ),
+        invalid=_("Choose one of the statuses on the page."),
+        back=back,
+    )
 
 
-def _confirm_graduation(enrolment, form, moves):
-    """Graduating is one tap that a youth worker cannot take back after a day: ask first."""
+def _confirm_graduation(enrolment, form, moves, back: str):
+    """Graduating is one tap that a youth worker cannot take back after a day: ask first (the
+    confirm step's arguments, or None)."""
+    if not form.validate_on_submit():
+        return None
     to = EnrolmentStatus(form.status.data)
     if to != EnrolmentStatus.GRADUATED or to not in moves or form.seen.data != enrolment.status:
         return None
-    back = request.form.get("next")
-    if not is_local_path(back):
-        back = url_for("cohorts.people", cohort_id=enrolment.cohort_id)
-    return confirmation_needed(
+    return dict(
         title=_("Mark %(name)s as graduated?", name=enrolment.ambassador.name),
         consequence=_(
             "%(name)s will be listed as having completed %(cohort)s and no longer take part "

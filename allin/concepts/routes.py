@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import Perm, can, forbid_unless, get_visible_or_404, public, require
-from ..confirm import confirmation_needed
+from ..actions import act
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
@@ -157,15 +157,12 @@ def submit(concept_id: int):
     """Submit a draft as it stands, from its page (no form that could change the team)."""
     concept = selectors.concept_page(current_user, concept_id)
     forbid_unless(can_edit_concept(current_user, concept))
-    errors: list[str] = []
-    if ConfirmForm().validate_on_submit():
-        ok, _none = attempt(services.submit_concept, concept, errors=errors, actor=current_user)
-        if ok:
-            db.session.commit()
-            flash(_("The concept %(title)s is submitted.", title=concept.title), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("concepts.detail", concept_id=concept.id))
+    return act(
+        lambda: services.submit_concept(concept, actor=current_user),
+        form=ConfirmForm(),
+        success=_("The concept %(title)s is submitted.", title=concept.title),
+        back=url_for("concepts.detail", concept_id=concept.id),
+    )
 
 
 # ---- a concept's page -----------------------------------------------------------------------
@@ -396,24 +393,17 @@ def delete_file(attachment_id: int):
     concept = selectors.concept_page(current_user, attachment.concept_id)
     forbid_unless(can_edit_concept(current_user, concept))
     back = url_for("concepts.detail", concept_id=concept.id) + "#files"
-    page = confirmation_needed(
-        title=_("Remove %(name)s?", name=attachment.original_name),
-        consequence=_("The file is deleted for good."),
-        button=_("Remove the file"),
-        cancel_url=back,
+    return act(
+        lambda: files.delete_attachment(attachment, concept, actor=current_user),
+        confirm=dict(
+            title=_("Remove %(name)s?", name=attachment.original_name),
+            consequence=_("The file is deleted for good."),
+            button=_("Remove the file"),
+            cancel_url=back,
+        ),
+        success=_("The file is removed."),
+        back=back,
     )
-    if page is not None:
-        return page
-    errors: list[str] = []
-    ok, _none = attempt(
-        files.delete_attachment, attachment, concept, errors=errors, actor=current_user
-    )
-    if ok:
-        db.session.commit()
-        flash(_("The file is removed."), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(back)
 
 
 @bp.get("/photos/<int:attachment_id>")
@@ -437,26 +427,13 @@ def propose(concept_id: int):
     """Propose a launched or sustained concept as a best case: a draft guide entry."""
     concept = selectors.concept_page(current_user, concept_id)
     forbid_unless(can_propose_best_case(current_user, concept))
-    errors: list[str] = []
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        language = Language._value2member_map_.get(current_user.language or "", Language.NB)
-        ok, _entry = attempt(
-            showcase.propose_best_case,
-            concept,
-            errors=errors,
-            actor=current_user,
-            language=language,
-        )
-        if ok:
-            db.session.commit()
-            flash(
-                _("A draft best case is in the guide. A coordinator edits and publishes it."),
-                "success",
-            )
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("concepts.detail", concept_id=concept.id))
+    language = Language._value2member_map_.get(current_user.language or "", Language.NB)
+    return act(
+        lambda: showcase.propose_best_case(concept, actor=current_user, language=language),
+        form=ConfirmForm(),
+        success=_("A draft best case is in the guide. A coordinator edits and publishes it."),
+        back=url_for("concepts.detail", concept_id=concept.id),
+    )
 
 
 @bp.app_context_processor

@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from .. import files
 from ..access import Perm, can, get_visible_or_404, public, require, visible
+from ..actions import act
 from ..concepts import showcase
 from ..confirm import confirmation_needed
 from ..converters import id_arg
@@ -422,13 +423,11 @@ def restore(entry_id: int, revision_id: int):
     if not can_edit_guide_entry(current_user, found):
         abort(403)
     shown, _previous = selectors.revision_pair(found, revision_id)
-    errors: list[str] = []
-    if attempt(services.restore_revision, found, shown, errors=errors, actor=current_user)[0]:
-        db.session.commit()
-        flash(_("Version %(number)s is the current text again.", number=shown.number), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("guide.entry_history", entry_id=found.id))
+    return act(
+        lambda: services.restore_revision(found, shown, actor=current_user),
+        success=_("Version %(number)s is the current text again.", number=shown.number),
+        back=url_for("guide.entry_history", entry_id=found.id),
+    )
 
 
 # ---- pictures -------------------------------------------------------------------------------

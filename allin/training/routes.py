@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Perm, forbid_unless, public, require, visible
+from ..actions import act
 from ..cohorts import selectors as cohort_selectors
 from ..cohorts.tabs import tabs
 from ..confirm import confirmation_needed
@@ -160,26 +161,22 @@ def cancel(session_id: int):
     session = selectors.session_page(current_user, session_id)
     forbid_unless(can_schedule_in(current_user, session))
     back = url_for("training.detail", session_id=session.id)
-    page = confirmation_needed(
-        title=_("Cancel %(title)s?", title=session.title),
-        consequence=_(
-            "The session stays in the list, marked as cancelled, and is left out of attendance "
-            "figures. Calendar subscribers see it as cancelled. This cannot be undone."
+    return act(
+        lambda: services.cancel_session(session, actor=current_user),
+        form=ConfirmForm(),
+        confirm=dict(
+            title=_("Cancel %(title)s?", title=session.title),
+            consequence=_(
+                "The session stays in the list, marked as cancelled, and is left out of "
+                "attendance figures. Calendar subscribers see it as cancelled. This cannot be "
+                "undone."
+            ),
+            button=_("Cancel the session"),
+            cancel_url=back,
         ),
-        button=_("Cancel the session"),
-        cancel_url=back,
+        success=_("The session is cancelled."),
+        back=back,
     )
-    if page:
-        return page
-    errors: list[str] = []
-    if ConfirmForm().validate_on_submit():
-        ok, _none = attempt(services.cancel_session, session, errors=errors, actor=current_user)
-        if ok:
-            db.session.commit()
-            flash(_("The session is cancelled."), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(back)
 
 
 @bp.post("/cohorts/<int:cohort_id>/sessions/from-programme")
@@ -188,27 +185,18 @@ def apply_programme(cohort_id: int):
     """Create the cohort's sessions from the ALL'IN programme (once)."""
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
     forbid_unless(can_schedule_in(current_user, cohort))
-    errors: list[str] = []
-    if ConfirmForm().validate_on_submit():
-        ok, made = attempt(
-            services.apply_programme,
-            errors=errors,
-            actor=current_user,
-            cohort=cohort,
-            language=str(get_locale().language),
-        )
-        if ok:
-            db.session.commit()
-            if made:
-                flash(
-                    _("%(count)s sessions are created. Adjust dates and places now.", count=made),
-                    "success",
-                )
-            else:
-                flash(_("The programme's sessions are already there."), "info")
-    for error in errors:
-        flash(error, "error")
-    return redirect(url_for("training.cohort_sessions", cohort_id=cohort.id))
+    return act(
+        lambda: services.apply_programme(
+            actor=current_user, cohort=cohort, language=str(get_locale().language)
+        ),
+        form=ConfirmForm(),
+        success=lambda made: (
+            _("%(count)s sessions are created. Adjust dates and places now.", count=made)
+            if made
+            else [(_("The programme's sessions are already there."), "info")]
+        ),
+        back=url_for("training.cohort_sessions", cohort_id=cohort.id),
+    )
 
 
 # ---- roll call ------------------------------------------------------------------------------
@@ -275,29 +263,25 @@ def rest_absent(session_id: int):
     session = _session_for_roll_call(session_id)
     back = url_for("training.roll_call", session_id=session.id)
     count = selectors.unmarked_count(current_user, session)
-    if count and (
-        page := confirmation_needed(
-            title=ngettext(
-                "Mark %(num)s ambassador as absent?", "Mark %(num)s ambassadors as absent?", count
-            ),
-            consequence=_(
-                "Everyone not yet marked on this roll call is recorded as absent. You can still "
-                "change each of them afterwards."
-            ),
-            button=_("Mark as absent"),
-            cancel_url=back,
-        )
-    ):
-        return page
-    errors: list[str] = []
-    if ConfirmForm().validate_on_submit():
-        ok, made = attempt(services.mark_rest_absent, session, errors=errors, actor=current_user)
-        if ok:
-            db.session.commit()
-            flash(_("%(count)s marked as absent.", count=made), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(back, code=303)
+    ask = dict(
+        title=ngettext(
+            "Mark %(num)s ambassador as absent?", "Mark %(num)s ambassadors as absent?", count
+        ),
+        consequence=_(
+            "Everyone not yet marked on this roll call is recorded as absent. You can still "
+            "change each of them afterwards."
+        ),
+        button=_("Mark as absent"),
+        cancel_url=back,
+    )
+    return act(
+        lambda: services.mark_rest_absent(session, actor=current_user),
+        form=ConfirmForm(),
+        confirm=ask if count else None,
+        success=lambda made: _("%(count)s marked as absent.", count=made),
+        back=back,
+        code=303,
+    )
 
 
 # ---- progress -------------------------------------------------------------------------------
