@@ -698,3 +698,41 @@ def test_a_session_links_the_guides_tools_for_its_phase(app, client, world, logi
     for absent in ("Hemmelig utkast", "Annen fase", "Prototype in a day", "Et godt eksempel"):
         assert absent not in page
     assert "/guide/?phase=create" in page
+
+
+def test_everyone_is_here_marks_the_unmarked_present_and_keeps_what_is_recorded(
+    app, client, world, login, roll
+):
+    login(world.a["youth_worker"])
+    page = client.get(f"/sessions/{roll['session']}/roll-call").data.decode()
+    assert f'action="/sessions/{roll["session"]}/roll-call/rest-present"' in page
+    first, *rest = roll["members"]
+    client.post(f"/sessions/{roll['session']}/roll-call/{first}", data={"value": "excused"})
+    done = client.post(
+        f"/sessions/{roll['session']}/roll-call/rest-present", follow_redirects=True
+    ).data.decode()
+    assert f"{len(rest)} er registrert som til stede" in done
+    assert "roll-call/rest-present" not in done  # everyone has a value now: no second offer
+    with app.app_context():
+        assert attendance_rows() == [(first, AttendanceValue.EXCUSED)] + [
+            (r, AttendanceValue.PRESENT) for r in rest
+        ]
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "attendance.rest_present")
+        ).all()
+        assert [e.detail["count"] for e in events] == [len(rest)]
+
+
+def test_everyone_is_here_waits_for_the_day_and_for_staff_of_the_municipality(
+    app, client, world, login, roll, cohort_a
+):
+    with app.app_context():
+        future = make_session(db.session.get(Cohort, cohort_a), days=3).id
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post(f"/sessions/{future}/roll-call/rest-present")
+    client.post("/logout")
+    login(world.b["youth_worker"])
+    assert client.post(f"/sessions/{roll['session']}/roll-call/rest-present").status_code == 404
+    with app.app_context():
+        assert attendance_rows() == []

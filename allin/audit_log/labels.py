@@ -11,6 +11,7 @@ ACTIONS = {
     "ambassador.updated": _l("Ambassador's details changed"),
     "attendance.corrected": _l("Roll call corrected"),
     "attendance.rest_absent": _l("The rest marked absent"),
+    "attendance.rest_present": _l("Everyone not yet marked marked present"),
     "calendar.rotated": _l("Calendar address replaced"),
     "cohort.created": _l("Cohort created"),
     "cohort.status_changed": _l("Cohort's status changed"),

@@ -275,11 +275,30 @@ def rest_absent(session_id: int):
         cancel_url=back,
     )
     return act(
-        lambda: services.mark_rest_absent(session, actor=current_user),
+        lambda: services.mark_rest(session, AttendanceValue.ABSENT, actor=current_user),
         form=ConfirmForm(),
         confirm=ask if count else None,
         success=lambda made: _("%(count)s marked as absent.", count=made),
         back=back,
+        code=303,
+    )
+
+
+@bp.post("/sessions/<int:session_id>/roll-call/rest-present")
+@require(Perm.TAKE_ATTENDANCE)
+def rest_present(session_id: int):
+    """ "Everyone is here" in one tap at the start; then each exception is tapped. Nothing
+    recorded is changed, and each person can still be corrected."""
+    session = _session_for_roll_call(session_id)
+    return act(
+        lambda: services.mark_rest(session, AttendanceValue.PRESENT, actor=current_user),
+        form=ConfirmForm(),
+        success=lambda made: ngettext(
+            "%(num)s marked as present. Now tap whoever is not here.",
+            "%(num)s marked as present. Now tap whoever is not here.",
+            made,
+        ),
+        back=url_for("training.roll_call", session_id=session.id),
         code=303,
     )
 

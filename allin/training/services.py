@@ -250,9 +250,12 @@ def record_attendance(
         )
 
 
-def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
-    """Everyone active in the cohort without a value yet becomes absent (one INSERT ... SELECT;
-    a value recorded meanwhile is kept). Returns how many."""
+def mark_rest(session: TrainingSession, value: AttendanceValue, *, actor: User) -> int:
+    """Everyone active in the cohort without a value yet gets `value` - present at the start
+    ("everyone is here", then the exceptions), absent at the end (one INSERT ... SELECT; a
+    value recorded meanwhile is kept). Returns how many."""
+    if value not in (AttendanceValue.PRESENT, AttendanceValue.ABSENT):
+        raise ValueError(value)
     _refuse_unless_open(actor, session)
     stamp = now()
     rows = [
@@ -260,14 +263,16 @@ def mark_rest_absent(session: TrainingSession, *, actor: User) -> int:
             "municipality_id": municipality_id,
             "session_id": session.id,
             "enrolment_id": enrolment_id,
-            "value": AttendanceValue.ABSENT,
+            "value": value,
             "recorded_by_id": actor.id,
             "recorded_at": stamp,
         }
         for municipality_id, enrolment_id in db.session.execute(selectors.unmarked(actor, session))
     ]
     made = _insert_ignoring_duplicates(Attendance, rows, ["session_id", "enrolment_id"])
-    if made:
+    if made and value == AttendanceValue.PRESENT:
+        audit.record("attendance.rest_present", actor=actor, target=session, count=made)
+    elif made:
         audit.record("attendance.rest_absent", actor=actor, target=session, count=made)
     return made
 

@@ -298,6 +298,25 @@ def test_coordinator_reads_the_dashboard_and_follows_an_early_warning(checked, t
 
 
 @pytest.mark.parametrize("checked", PHONE, indirect=True)
+def test_youth_worker_says_everyone_is_here_then_taps_the_one_who_is_not(checked, town):
+    """Issue 22: one tap for the room, then the exceptions."""
+    page = checked.page
+    text = TEXT[lang(checked)]
+    sign_in(checked, town.youth_worker)
+    page.goto(f"/sessions/{town.today_session}/roll-call")
+    checked.check("roll-call-start")
+    page.locator("main form.roll-call__everyone button").click()
+    expect(page.locator(".flash--success")).to_contain_text("25")
+    expect(page.locator("main form.roll-call__everyone")).to_have_count(0)
+    checked.check("roll-call-everyone")
+    row = page.locator(".roll-row").nth(3)
+    row.locator("button[value=absent]").click()
+    expect(row.locator("[data-status]")).to_contain_text(text["saved"])
+    expect(row.locator("button[value=absent]")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".roll-row button[value=present][aria-pressed=true]")).to_have_count(24)
+
+
+@pytest.mark.parametrize("checked", PHONE, indirect=True)
 def test_ambassador_sees_their_next_session(checked, town):
     page = checked.page
     sign_in(checked, town.ambassador)
