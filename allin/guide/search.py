@@ -1,8 +1,10 @@
 """Full-text search over the guide: each engine's own feature, behind one function.
 
 - SQLite: the FTS5 table ``guide_entry_fts`` (migration 0004), ranked by bm25.
-- PostgreSQL: a weighted tsvector ('norwegian' for nb, 'english' for en) with a GIN index,
-  ranked by ts_rank.
+- PostgreSQL: a weighted tsvector ('norwegian' for nb, 'english' for en) that the database
+  keeps in the generated column ``guide_entry.search_vector`` (migration 0016), with a GIN
+  index, ranked by ts_rank. Stored, so ranking and rechecking a match read it instead of
+  running to_tsvector over the body again for every matching entry.
 
 Norwegian word forms: Snowball stems "ungdom" and "ungdommer" differently (ungdom / ungdomm),
 so a plain stemmed match would miss. The query's words are therefore matched as prefixes of
@@ -44,6 +46,8 @@ WORD = re.compile(r"[^\W_]+")
 
 # Objects the migrations keep by hand; alembic's autogenerate must not drop them.
 ENGINE_INDEX_NAMES = ("guide_entry_fts", "ix_guide_entry_search")
+# Columns one engine has and the models do not declare (table, column).
+ENGINE_COLUMNS = frozenset({("guide_entry", "search_vector")})
 
 
 def is_engine_index(name: str | None) -> bool:
@@ -51,8 +55,13 @@ def is_engine_index(name: str | None) -> bool:
 
 
 def include_object(object, name, type_, reflected, compare_to) -> bool:
-    """Alembic's include_object: leave the full-text index (kept by hand) out of comparisons."""
-    return not (reflected and compare_to is None and is_engine_index(name))
+    """Alembic's include_object: leave the full-text index and the stored search vector (kept
+    by hand) out of comparisons."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "column":
+        return (object.table.name, name) not in ENGINE_COLUMNS
+    return not is_engine_index(name)
 
 
 # The FTS5 table, described for queries only (its own MetaData: never created or compared).
@@ -67,17 +76,8 @@ _fts = Table(
 )
 _FTS = literal_column("guide_entry_fts")
 
-# Exactly the expression of the index in migration 0004, so PostgreSQL uses it.
-_PG_CONFIG = (
-    "CASE WHEN guide_entry.language = 'nb' THEN 'norwegian'::regconfig "
-    "ELSE 'english'::regconfig END"
-)
-PG_VECTOR = literal_column(
-    f"(setweight(to_tsvector({_PG_CONFIG}, guide_entry.title), 'A') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.tags), 'B') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.summary), 'B') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, left(guide_entry.body, 200000)), 'C'))"
-)
+# The generated column of migration 0016: the title weighted A, tags and summary B, body C.
+PG_VECTOR = literal_column("guide_entry.search_vector")
 PG_CONFIGS = {Language.NB: "norwegian", Language.EN: "english"}
 STEMMERS = {Language.NB: "norwegian", Language.EN: "english"}
 
@@ -120,22 +120,22 @@ def _fts5_expression(query: Query) -> str:
     return " ".join(f'"{stem}"*' for stem in query.stems)
 
 
-def _tsquery_text(query: Query) -> str:
+def _tsquery_text(query: Query, weights: str = "") -> str:
     # PostgreSQL stems each word with the entry language's configuration; ":*" makes it a
-    # prefix. Words are letters and digits only: no tsquery operator can get in.
-    return " & ".join(f"{word}:*" for word in query.words)
+    # prefix, and a weight ("A": the title's) keeps it to that part. Words are letters and
+    # digits only: no tsquery operator can get in.
+    return " & ".join(f"{word}:*{weights}" for word in query.words)
 
 
 def matching(stmt: Select, query: Query, dialect: str) -> Select:
     """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, best first."""
     if dialect == "postgresql":
-        tsquery = func.to_tsquery(
-            literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig"),
-            literal(_tsquery_text(query)),
-        )
-        title_vector = func.to_tsvector(literal_column(_PG_CONFIG), GuideEntry.title)
+        config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
+        tsquery = func.to_tsquery(config, literal(_tsquery_text(query)))
+        # Every word in the title: its part of the stored vector, weighted A.
+        in_title = func.to_tsquery(config, literal(_tsquery_text(query, "A")))
         return stmt.where(PG_VECTOR.op("@@")(tsquery)).order_by(
-            case((title_vector.op("@@")(tsquery), 0), else_=1),
+            case((PG_VECTOR.op("@@")(in_title), 0), else_=1),
             func.ts_rank(PG_VECTOR, tsquery).desc(),
             GuideEntry.id,
         )

@@ -4,7 +4,8 @@ An entry is network-wide (municipality NULL, written by network admins) or one m
 own (written by its coordinators). The nb and en versions of the same entry share a
 ``pair_key``. Published entries are public; drafts are seen only in the author's scope
 (access.py). Full-text search uses an index kept by the database itself (migration 0004 and
-allin/guide/search.py), so it is not declared here.
+allin/guide/search.py; on PostgreSQL the generated column search_vector of 0016), so it is not
+declared here.
 """
 
 from __future__ import annotations
