@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -66,6 +66,9 @@ class GuideEntry(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("slug", "language"),
         UniqueConstraint("pair_key", "language"),
+        # A phase's published entries in title order, read four at a time from the start
+        # (guide/selectors.py::related): no sort of every entry of the phase.
+        Index("ix_guide_entry_phase_title", "language", "status", "phase", "title", "id"),
     )
 
     @property
