@@ -164,6 +164,32 @@ def test_an_empty_query_asks_for_words(client, corpus):
     assert 'class="guide-result"' not in page and 'role="status"' in page
 
 
+def test_the_count_is_of_every_match_the_filters_keep(app, client, world):
+    """The total is counted apart from the ranked page (count_matching): it must count the
+    same entries."""
+    with app.app_context():
+        for n in range(30):
+            make_guide_entry(
+                title=f"Ungdomsklubb {n}",
+                phase=("prepare", "launch")[n % 3 == 0],
+                status="published",
+            )
+        make_guide_entry(title="Ungdomsklubb kladd", status="draft")
+        make_guide_entry(title="Ungdomsklubb", language="en", status="published")
+        make_guide_entry(title="Bibliotek", status="published")
+        db.session.commit()
+
+    def count(**params) -> str:
+        page = client.get("/guide/search", query_string={"q": "ungdomsklubb", **params})
+        return re.search(r'class="guide-count" role="status">([^<]+)<', page.data.decode())[1]
+
+    assert count() == count(page=2) == "30 oppføringer funnet"
+    assert len(results(client, "ungdomsklubb")) == 25
+    assert len(results(client, "ungdomsklubb", page=2)) == 5
+    assert count(phase="launch") == "10 oppføringer funnet"
+    assert len(results(client, "ungdomsklubb", phase="launch")) == 10
+
+
 # ---- PostgreSQL: the vector the database keeps (migration 0016) -----------------------------
 
 CONFIG = "CASE WHEN language = 'nb' THEN 'norwegian'::regconfig ELSE 'english'::regconfig END"

@@ -175,7 +175,11 @@ def search_page():
     page = passages = None
     if query:
         stmt = selectors.filtered(selectors.published(), language=language, phase=phase, kind=kind)
-        page = paginate(search.matching(stmt, query, db.engine.dialect.name))
+        dialect = db.engine.dialect.name
+        page = paginate(
+            search.matching(stmt, query, dialect),
+            count=search.count_matching(stmt, query, dialect),
+        )
         passages = {entry.id: search.passage(entry, query) for entry in page.items}
     return _cacheable(
         render_template(

@@ -24,6 +24,7 @@ from functools import lru_cache
 import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    CTE,
     Column,
     Integer,
     MetaData,
@@ -127,34 +128,53 @@ def _tsquery_text(query: Query, weights: str = "") -> str:
     return " & ".join(f"{word}:*{weights}" for word in query.words)
 
 
+def _pg_tsquery(query: Query, weights: str = ""):
+    config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
+    return func.to_tsquery(config, literal(_tsquery_text(query, weights)))
+
+
+def _fts5_hits(query: Query, *columns) -> CTE:
+    # The matches first, materialised: joined directly, SQLite may drive the join from
+    # guide_entry and run the MATCH once per entry, which made the page's count take 400 ms at
+    # 2,000 entries instead of 3 ms.
+    return (
+        select(_fts.c.rowid, *columns)
+        .where(_FTS.op("MATCH")(literal(_fts5_expression(query))))
+        .cte("guide_hits")
+        .prefix_with("MATERIALIZED")
+    )
+
+
 def matching(stmt: Select, query: Query, dialect: str) -> Select:
     """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, best first."""
     if dialect == "postgresql":
-        config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
-        tsquery = func.to_tsquery(config, literal(_tsquery_text(query)))
+        tsquery = _pg_tsquery(query)
         # Every word in the title: its part of the stored vector, weighted A.
-        in_title = func.to_tsquery(config, literal(_tsquery_text(query, "A")))
+        in_title = _pg_tsquery(query, "A")
         return stmt.where(PG_VECTOR.op("@@")(tsquery)).order_by(
             case((PG_VECTOR.op("@@")(in_title), 0), else_=1),
             func.ts_rank(PG_VECTOR, tsquery).desc(),
             GuideEntry.id,
         )
+    hits = _fts5_hits(query, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
     expression = _fts5_expression(query)
-    # The matches (and their rank) first, materialised: joined directly, SQLite may drive the
-    # join from guide_entry and run the MATCH once per entry, which made the page's count take
-    # 400 ms at 2,000 entries instead of 3 ms.
-    hits = (
-        select(_fts.c.rowid, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
-        .where(_FTS.op("MATCH")(literal(expression)))
-        .cte("guide_hits")
-        .prefix_with("MATERIALIZED")
-    )
     in_title = select(_fts.c.rowid).where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
     return stmt.join(hits, hits.c.rowid == GuideEntry.id).order_by(
         case((GuideEntry.id.in_(in_title), 0), else_=1),
         hits.c.rank,
         GuideEntry.id,
     )
+
+
+def count_matching(stmt: Select, query: Query, dialect: str) -> Select:
+    """How many entries `matching` finds, counted without ranking them: counting the ranked
+    statement ran bm25 over every match on SQLite a second time (3.5 ms at 2,000 entries)."""
+    if dialect == "postgresql":
+        found = stmt.where(PG_VECTOR.op("@@")(_pg_tsquery(query)))
+    else:
+        hits = _fts5_hits(query)
+        found = stmt.join(hits, hits.c.rowid == GuideEntry.id)
+    return select(func.count()).select_from(found.with_only_columns(GuideEntry.id).subquery())
 
 
 # ---- the passage shown with each result -----------------------------------------------------
@@ -209,4 +229,12 @@ def passage(entry: GuideEntry, query: Query) -> Markup:
     return highlight(entry.summary, query)
 
 
-__all__ = ["Query", "highlight", "is_engine_index", "matching", "parse", "passage"]
+__all__ = [
+    "Query",
+    "count_matching",
+    "highlight",
+    "is_engine_index",
+    "matching",
+    "parse",
+    "passage",
+]
