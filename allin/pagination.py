@@ -18,21 +18,17 @@ def requested_page() -> int:
     return min(max(page or 1, 1), MAX_PAGE)
 
 
-def paginate(stmt: Select, per_page: int | None = None, count: Select | None = None) -> Pagination:
-    """One page of `stmt` (which must be ordered); a page past the end is simply empty.
-    `count` selects the total when that costs less than counting `stmt` itself."""
+def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
+    """One page of `stmt` (which must be ordered); a page past the end is simply empty."""
     config = current_app.config
-    page = db.paginate(
+    return db.paginate(
         stmt,
         page=requested_page(),
         per_page=per_page or config["PER_PAGE"],
         max_per_page=config["MAX_PER_PAGE"],
         error_out=False,
-        count=count is None,
+        count=True,
     )
-    if count is not None:
-        page.total = db.session.scalar(count)
-    return page
 
 
 class RowPagination(Pagination):
