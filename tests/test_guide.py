@@ -762,6 +762,14 @@ def test_entry_page_sends_a_constant_number_of_queries(app, world, assert_consta
     assert queries <= 6
 
 
+@RENDER_EVERY_PAGE
+def test_search_sends_a_constant_number_of_queries(app, world, assert_constant_queries):
+    _add_entries(app, 5)
+    queries = assert_constant_queries("/guide/search?q=guide", lambda: _add_entries(app, 45))
+    print(f"/guide/search: {queries} queries with 5 and with 50 matches")
+    assert queries <= 3  # the guide's version, the page with its total, and a transaction
+
+
 def test_signed_in_entry_page_is_constant_too(app, client, world, login, assert_constant_queries):
     with app.app_context():
         make_guide_entry(

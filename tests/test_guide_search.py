@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import text
 
+from allin.enums import GuideStatus
 from allin.extensions import db
 from allin.guide import search
+from tests.conftest import is_postgres
 from tests.factories import make_guide_entry
 
 
@@ -159,3 +162,77 @@ def test_parse_keeps_word_tokens_only():
 def test_an_empty_query_asks_for_words(client, corpus):
     page = client.get('/guide/search?q="*"').data.decode()
     assert 'class="guide-result"' not in page and 'role="status"' in page
+
+
+def test_the_count_is_of_every_match_the_filters_keep(app, client, world):
+    """The total is counted along with the ranked page (search.results), or on its own past
+    the last page: every match the filters keep, on every page."""
+    with app.app_context():
+        for n in range(30):
+            make_guide_entry(
+                title=f"Ungdomsklubb {n}",
+                phase=("prepare", "launch")[n % 3 == 0],
+                status="published",
+            )
+        make_guide_entry(title="Ungdomsklubb kladd", status="draft")
+        make_guide_entry(title="Ungdomsklubb", language="en", status="published")
+        make_guide_entry(title="Bibliotek", status="published")
+        db.session.commit()
+
+    def count(**params) -> str:
+        page = client.get("/guide/search", query_string={"q": "ungdomsklubb", **params})
+        return re.search(r'class="guide-count" role="status">([^<]+)<', page.data.decode())[1]
+
+    assert count() == count(page=2) == count(page=3) == "30 oppføringer funnet"
+    first, second = results(client, "ungdomsklubb"), results(client, "ungdomsklubb", page=2)
+    assert len(first) == 25 and len(second) == 5 and not set(first) & set(second)
+    assert results(client, "ungdomsklubb", page=3) == []
+    assert count(phase="launch") == "10 oppføringer funnet"
+    assert len(results(client, "ungdomsklubb", phase="launch")) == 10
+
+
+# ---- PostgreSQL: the vector the database keeps (migration 0016) -----------------------------
+
+CONFIG = "CASE WHEN language = 'nb' THEN 'norwegian'::regconfig ELSE 'english'::regconfig END"
+COMPUTED = (
+    f"setweight(to_tsvector({CONFIG}, title), 'A') || "
+    f"setweight(to_tsvector({CONFIG}, tags), 'B') || "
+    f"setweight(to_tsvector({CONFIG}, summary), 'B') || "
+    f"setweight(to_tsvector({CONFIG}, left(body, 200000)), 'C')"
+)
+
+
+def _vectors(entry_ids) -> dict[int, tuple[str, bool]]:
+    """Each entry's stored vector, and whether it is what the search's expression makes now."""
+    rows = db.session.execute(
+        text(
+            f"SELECT id, search_vector::text, search_vector = ({COMPUTED}) "
+            "FROM guide_entry WHERE id = ANY(:ids)"
+        ),
+        {"ids": list(entry_ids)},
+    )
+    return {id_: (vector, same) for id_, vector, same in rows}
+
+
+@pytest.mark.skipif(not is_postgres(), reason="SQLite searches its FTS5 table")
+def test_the_stored_vector_is_filled_and_follows_edits(app, client, world):
+    with app.app_context():
+        nb = make_guide_entry(
+            title="Nattvandring", body="Ungdommer ute om kvelden.", tags=["trygghet"]
+        )
+        en = make_guide_entry(title="Night walks", body="Young people", language="en")
+        db.session.commit()
+        ids = (nb.id, en.id)
+        vectors = _vectors(ids)
+        assert all(same for _vector, same in vectors.values())
+        assert "'nattvandring':1A" in vectors[nb.id][0] and "'trygg':2B" in vectors[nb.id][0]
+        assert "'night':1A" in vectors[en.id][0]  # English stems for English entries
+
+        nb.title, nb.body, nb.status = "Kveldsvakt", "Foreldre går rundt.", GuideStatus.PUBLISHED
+        db.session.commit()
+        vectors = _vectors(ids)
+        assert all(same for _vector, same in vectors.values())
+        assert "nattvandring" not in vectors[nb.id][0] and "'kveldsvakt':1A" in vectors[nb.id][0]
+    assert results(client, "kveldsvakt") == ["Kveldsvakt"]
+    assert results(client, "foreldre") == ["Kveldsvakt"]
+    assert results(client, "nattvandring") == []

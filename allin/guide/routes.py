@@ -35,7 +35,7 @@ from ..extensions import db
 from ..i18n import reader_language
 from ..markdown import render_markdown
 from ..models import GuideEntry, GuideImage
-from ..pagination import paginate
+from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
 from ..transactions import runs_as, write_apart
 from ..urls import safe_next
@@ -170,7 +170,10 @@ def search_page():
     page = passages = None
     if query:
         stmt = selectors.filtered(selectors.published(), language=language, phase=phase, kind=kind)
-        page = paginate(search.matching(stmt, query, db.engine.dialect.name))
+        dialect = db.engine.dialect.name
+        page = paginate_rows(
+            lambda limit, offset: search.results(stmt, query, dialect, limit, offset)
+        )
         passages = {entry.id: search.passage(entry, query) for entry in page.items}
     return _cacheable(
         render_template(

@@ -1,8 +1,10 @@
 """Full-text search over the guide: each engine's own feature, behind one function.
 
 - SQLite: the FTS5 table ``guide_entry_fts`` (migration 0004), ranked by bm25.
-- PostgreSQL: a weighted tsvector ('norwegian' for nb, 'english' for en) with a GIN index,
-  ranked by ts_rank.
+- PostgreSQL: a weighted tsvector ('norwegian' for nb, 'english' for en) that the database
+  keeps in the generated column ``guide_entry.search_vector`` (migration 0016), with a GIN
+  index, ranked by ts_rank. Stored, so ranking and rechecking a match read it instead of
+  running to_tsvector over the body again for every matching entry.
 
 Norwegian word forms: Snowball stems "ungdom" and "ungdommer" differently (ungdom / ungdomm),
 so a plain stemmed match would miss. The query's words are therefore matched as prefixes of
@@ -22,6 +24,7 @@ from functools import lru_cache
 import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    CTE,
     Column,
     Integer,
     MetaData,
@@ -36,6 +39,7 @@ from sqlalchemy import (
 )
 
 from ..enums import Language
+from ..extensions import db
 from ..models import GuideEntry
 
 MAX_TERMS = 8
@@ -44,6 +48,8 @@ WORD = re.compile(r"[^\W_]+")
 
 # Objects the migrations keep by hand; alembic's autogenerate must not drop them.
 ENGINE_INDEX_NAMES = ("guide_entry_fts", "ix_guide_entry_search")
+# Columns one engine has and the models do not declare (table, column).
+ENGINE_COLUMNS = frozenset({("guide_entry", "search_vector")})
 
 
 def is_engine_index(name: str | None) -> bool:
@@ -51,8 +57,13 @@ def is_engine_index(name: str | None) -> bool:
 
 
 def include_object(object, name, type_, reflected, compare_to) -> bool:
-    """Alembic's include_object: leave the full-text index (kept by hand) out of comparisons."""
-    return not (reflected and compare_to is None and is_engine_index(name))
+    """Alembic's include_object: leave the full-text index and the stored search vector (kept
+    by hand) out of comparisons."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "column":
+        return (object.table.name, name) not in ENGINE_COLUMNS
+    return not is_engine_index(name)
 
 
 # The FTS5 table, described for queries only (its own MetaData: never created or compared).
@@ -67,17 +78,8 @@ _fts = Table(
 )
 _FTS = literal_column("guide_entry_fts")
 
-# Exactly the expression of the index in migration 0004, so PostgreSQL uses it.
-_PG_CONFIG = (
-    "CASE WHEN guide_entry.language = 'nb' THEN 'norwegian'::regconfig "
-    "ELSE 'english'::regconfig END"
-)
-PG_VECTOR = literal_column(
-    f"(setweight(to_tsvector({_PG_CONFIG}, guide_entry.title), 'A') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.tags), 'B') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, guide_entry.summary), 'B') || "
-    f"setweight(to_tsvector({_PG_CONFIG}, left(guide_entry.body, 200000)), 'C'))"
-)
+# The generated column of migration 0016: the title weighted A, tags and summary B, body C.
+PG_VECTOR = literal_column("guide_entry.search_vector")
 PG_CONFIGS = {Language.NB: "norwegian", Language.EN: "english"}
 STEMMERS = {Language.NB: "norwegian", Language.EN: "english"}
 
@@ -120,41 +122,81 @@ def _fts5_expression(query: Query) -> str:
     return " ".join(f'"{stem}"*' for stem in query.stems)
 
 
-def _tsquery_text(query: Query) -> str:
+def _tsquery_text(query: Query, weights: str = "") -> str:
     # PostgreSQL stems each word with the entry language's configuration; ":*" makes it a
-    # prefix. Words are letters and digits only: no tsquery operator can get in.
-    return " & ".join(f"{word}:*" for word in query.words)
+    # prefix, and a weight ("A": the title's) keeps it to that part. Words are letters and
+    # digits only: no tsquery operator can get in.
+    return " & ".join(f"{word}:*{weights}" for word in query.words)
 
 
-def matching(stmt: Select, query: Query, dialect: str) -> Select:
-    """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, best first."""
-    if dialect == "postgresql":
-        tsquery = func.to_tsquery(
-            literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig"),
-            literal(_tsquery_text(query)),
-        )
-        title_vector = func.to_tsvector(literal_column(_PG_CONFIG), GuideEntry.title)
-        return stmt.where(PG_VECTOR.op("@@")(tsquery)).order_by(
-            case((title_vector.op("@@")(tsquery), 0), else_=1),
-            func.ts_rank(PG_VECTOR, tsquery).desc(),
-            GuideEntry.id,
-        )
-    expression = _fts5_expression(query)
-    # The matches (and their rank) first, materialised: joined directly, SQLite may drive the
-    # join from guide_entry and run the MATCH once per entry, which made the page's count take
-    # 400 ms at 2,000 entries instead of 3 ms.
-    hits = (
-        select(_fts.c.rowid, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
-        .where(_FTS.op("MATCH")(literal(expression)))
+def _pg_tsquery(query: Query, weights: str = ""):
+    config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
+    return func.to_tsquery(config, literal(_tsquery_text(query, weights)))
+
+
+def _fts5_hits(query: Query, *columns) -> CTE:
+    # The matches first, materialised: joined directly, SQLite may drive the join from
+    # guide_entry and run the MATCH once per entry, which made the page's count take 400 ms at
+    # 2,000 entries instead of 3 ms.
+    return (
+        select(_fts.c.rowid, *columns)
+        .where(_FTS.op("MATCH")(literal(_fts5_expression(query))))
         .cte("guide_hits")
         .prefix_with("MATERIALIZED")
     )
+
+
+def _matches(stmt: Select, query: Query, dialect: str) -> tuple[Select, tuple]:
+    """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, and the order of
+    the results, best first: entries with every word in the title, then by rank, then by id."""
+    if dialect == "postgresql":
+        tsquery = _pg_tsquery(query)
+        # Every word in the title: its part of the stored vector, weighted A.
+        in_title = PG_VECTOR.op("@@")(_pg_tsquery(query, "A"))
+        return stmt.where(PG_VECTOR.op("@@")(tsquery)), (
+            case((in_title, 0), else_=1),
+            -func.ts_rank(PG_VECTOR, tsquery),
+        )
+    hits = _fts5_hits(query, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
+    expression = _fts5_expression(query)
     in_title = select(_fts.c.rowid).where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
-    return stmt.join(hits, hits.c.rowid == GuideEntry.id).order_by(
+    return stmt.join(hits, hits.c.rowid == GuideEntry.id), (
         case((GuideEntry.id.in_(in_title), 0), else_=1),
         hits.c.rank,
-        GuideEntry.id,
     )
+
+
+def results(
+    stmt: Select, query: Query, dialect: str, limit: int, offset: int
+) -> tuple[list[GuideEntry], int]:
+    """One page of the entries of `stmt` that match `query`, best first, and how many match
+    in all, in one query (for pagination.paginate_rows).
+
+    The matches are ranked and counted as bare ids, and only the page's entries are read
+    whole: sorting every match with its body (the ranked statement itself, paginated) cost
+    SQLite more than ranking them, and the total came from a second query that ranked every
+    match again."""
+    found, (in_title, rank) = _matches(stmt, query, dialect)
+    in_title, rank = in_title.label("in_title"), rank.label("score")
+    ranked = (
+        found.with_only_columns(GuideEntry.id, in_title, rank, func.count().over().label("total"))
+        .order_by(in_title, rank, GuideEntry.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(GuideEntry, ranked.c.total)
+        .join(ranked, ranked.c.id == GuideEntry.id)
+        .order_by(ranked.c.in_title, ranked.c.score, GuideEntry.id)
+    ).all()
+    if rows:
+        return [entry for entry, _total in rows], rows[0].total
+    if offset == 0:
+        return [], 0
+    # A page past the end: counted on its own.
+    matches = found.with_only_columns(GuideEntry.id).subquery()
+    return [], db.session.scalar(select(func.count()).select_from(matches))
 
 
 # ---- the passage shown with each result -----------------------------------------------------
@@ -209,4 +251,4 @@ def passage(entry: GuideEntry, query: Query) -> Markup:
     return highlight(entry.summary, query)
 
 
-__all__ = ["Query", "highlight", "is_engine_index", "matching", "parse", "passage"]
+__all__ = ["Query", "highlight", "is_engine_index", "parse", "passage", "results"]

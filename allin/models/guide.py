@@ -4,14 +4,15 @@ An entry is network-wide (municipality NULL, written by network admins) or one m
 own (written by its coordinators). The nb and en versions of the same entry share a
 ``pair_key``. Published entries are public; drafts are seen only in the author's scope
 (guide/rules.py). Full-text search uses an index kept by the database itself (migration 0004 and
-allin/guide/search.py), so it is not declared here.
+allin/guide/search.py; on PostgreSQL the generated column search_vector of 0016), so it is not
+declared here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -65,6 +66,9 @@ class GuideEntry(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("slug", "language"),
         UniqueConstraint("pair_key", "language"),
+        # A phase's published entries in title order, read four at a time from the start
+        # (guide/selectors.py::related): no sort of every entry of the phase.
+        Index("ix_guide_entry_phase_title", "language", "status", "phase", "title", "id"),
     )
 
     @property

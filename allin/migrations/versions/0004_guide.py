@@ -44,7 +44,8 @@ SQLITE_DOWN = [
     'DROP TRIGGER IF EXISTS guide_entry_fts_insert',
     'DROP TABLE IF EXISTS guide_entry_fts',
 ]
-# The same expression as allin/guide/search.py::PG_VECTOR, so the planner uses the index.
+# The expression allin/guide/search.py queried, so the planner used the index (until 0016
+# stored it in a generated column).
 # A tsvector must stay under 1 MB: PostgreSQL indexes the first 200,000 characters of a body.
 PG_CONFIG = "CASE WHEN language = 'nb' THEN 'norwegian'::regconfig ELSE 'english'::regconfig END"
 POSTGRES_INDEX = (

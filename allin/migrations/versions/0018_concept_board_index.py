@@ -1,7 +1,7 @@
 """the concept board reads each stage's newest concepts from one index
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 04:30:00.000000
 
 The board shows each stage's newest concepts of a municipality and counts them by stage;
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
