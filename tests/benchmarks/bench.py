@@ -15,7 +15,9 @@ req/s over PostgreSQL's (the engine target: within 1.5). The bare app is served 
 in the same run, measured first and last; the ratios use the mean. "CPU ms" is the workers'
 CPU time per request (from /proc). Each page is first fetched once and must answer 200 by
 itself - wrk counts a redirect (to sign-in, say) as a success. The instances get a clean
-environment: no ALLIN_* setting of the shell that started the benchmark reaches them.
+environment: no ALLIN_* setting of the shell that started the benchmark reaches them. Every
+page is rendered in full as its first reader gets it (the guide's kept pages off); --kept
+measures the public guide as later visitors get it.
 Needs wrk (`apt-get install wrk`). Not part of `pytest`: speed is measured here, never in a
 unit test.
 """
@@ -170,11 +172,14 @@ def clean_environment() -> dict:
     return {key: os.environ[key] for key in PASSED_ON if key in os.environ}
 
 
-def prepare(scale: int, database: str | None) -> tuple[dict, dict[str, str]]:
-    """A seeded instance for `scale`; returns its environment and one login per role."""
+def prepare(scale: int, database: str | None, kept: bool = False) -> tuple[dict, dict[str, str]]:
+    """A seeded instance for `scale`; returns its environment and one login per role. Every
+    page is rendered in full, as its first reader gets it, unless `kept`: then the public
+    guide keeps its pages for visitors."""
     instance = tempfile.mkdtemp(prefix=f"allin-bench-{scale}-")
     env = {
         **clean_environment(),
+        "ALLIN_GUIDE_KEPT_PAGES": "500" if kept else "0",
         "ALLIN_INSTANCE_PATH": instance,
         "SECRET_KEY": "benchmark",
         "ALLIN_REQUIRE_STAFF_2FA": "false",
@@ -234,12 +239,12 @@ def sibling_database(url: str, scale: int) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def measure(instances, seconds: int, only: str = "") -> dict:
+def measure(instances, seconds: int, only: str = "", kept: bool = False) -> dict:
     """Every instance (label, scale, database URL or None for SQLite) is served at once and
     each page is measured on them in order and back again (half the time each) and averaged,
     so a ratio between two instances is not skewed by the machine drifting between them; the
     bare app is measured first and last, and the ratios use the mean."""
-    prepared = [prepare(scale, database) for _label, scale, database in instances]
+    prepared = [prepare(scale, database, kept) for _label, scale, database in instances]
     labels = [label for label, _scale, _database in instances]
     results: dict = {label: {} for label in labels}
     with ExitStack() as stack:
@@ -286,6 +291,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--pages", default="", help="only the pages whose name contains this")
     parser.add_argument(
+        "--kept",
+        action="store_true",
+        help="let the public guide keep its pages for visitors (default: every page cold)",
+    )
+    parser.add_argument(
         "--versus-sqlite",
         action="store_true",
         help="with --database: the first scale on SQLite and on PostgreSQL, side by side",
@@ -294,14 +304,15 @@ def main() -> None:
     if args.versus_sqlite and not args.database:
         parser.error("--versus-sqlite compares with the PostgreSQL of --database")
     instances = instances_for(args)
-    results = measure(instances, args.seconds, args.pages)
+    results = measure(instances, args.seconds, args.pages, args.kept)
     first, second = (results[label] for label, _scale, _database in instances)
     bare = sum(r["rps"] for r in results["bare"]) / 2
     if args.versus_sqlite:
         heading, ratio = f"SQLite and PostgreSQL, --scale {args.scales[0]}", "SQL÷PG"
     else:
         heading, ratio = "PostgreSQL" if args.database else "SQLite", "10x/1x"
-    print(f"\n{heading}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s")
+    kept = "the guide's pages kept for visitors" if args.kept else "every page rendered in full"
+    print(f"\n{heading}, gunicorn 2 sync workers, wrk -t1 -c4 -d{args.seconds}s, {kept}")
     header = (
         f"{'page':28} {'on':>10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}"
         f" {'÷ bare':>7}"
