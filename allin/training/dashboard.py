@@ -37,10 +37,23 @@ def progress_page(cohort) -> dict:
     can_follow_progress)."""
     bars = progress.session_bars(cohort.id)
     rows, height = chart.layout(bars)
+    shown = []
+
+    def fetch(limit: int, offset: int):
+        shown.append(progress.member_page(cohort.id, limit, offset))
+        return shown[0].members, shown[0].count
+
+    page = paginate_rows(fetch)
+    # The rate and the warnings come with the member rows (their costliest part is the same
+    # pairs of ambassador and session); a page past the end has no rows to bring them.
+    rated = shown[0].rate is not None
+    headline = progress.headlines([cohort.id], rates=not rated)[cohort.id]
+    if rated:
+        headline.rate, headline.warnings = shown[0].rate, shown[0].warnings
     return {
-        "headline": progress.headlines([cohort.id])[cohort.id],
-        "warned": progress.warned(cohort.id),
-        "page": paginate_rows(lambda limit, offset: progress.member_page(cohort.id, limit, offset)),
+        "headline": headline,
+        "warned": progress.warned(cohort.id) if headline.warnings else [],
+        "page": page,
         "progress": {"bars": bars, "rows": rows, "height": height},
     }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     Integer,
@@ -252,9 +253,11 @@ def _members_with_totals():
 
 @cache
 def _member_page():
-    stmt, _counts, _warning = _member_rows()
+    """A page of _members_with_totals() (the sums cover every member, not the page's), with
+    how many members there are in all."""
     return (
-        stmt.add_columns(func.count().over())
+        _members_with_totals()
+        .add_columns(func.count().over())
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
@@ -283,11 +286,23 @@ def members_and_totals(cohort_id: int) -> tuple[list[Member], Rate, int]:
     return people, total, warnings
 
 
-def member_page(cohort_id: int, limit: int, offset: int) -> tuple[list[Member], int]:
-    """One page of members(), and how many there are in all (counted along: one query)."""
+class MemberPage(NamedTuple):
+    members: list[Member]
+    count: int  # members in all
+    rate: Rate | None  # the cohort's, over every member; None on a page past the end
+    warnings: int
+
+
+def member_page(cohort_id: int, limit: int, offset: int) -> MemberPage:
+    """One page of members(), with how many there are in all and the cohort's rate and
+    early-warning count (window sums over every member: one query)."""
     values = {**params([cohort_id]), "limit": limit, "offset": offset}
     rows = db.session.execute(_member_page(), values).all()
-    return [_member(row) for row in rows], (rows[0][-1] if rows else 0)
+    if not rows:
+        return MemberPage([], 0, None, 0)
+    *totals, warnings, count = rows[0][10:]
+    rate = Rate(*(int(v or 0) for v in totals))
+    return MemberPage([_member(row) for row in rows], count, rate, int(warnings or 0))
 
 
 def warned(cohort_id: int, limit: int = 100) -> list[Member]:
@@ -316,12 +331,16 @@ def _attendance_rows():
     )
 
 
-def headlines(cohort_ids: list[int]) -> dict[int, Headline]:
-    """The headline figures of each cohort, in one query (_headlines)."""
+def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headline]:
+    """The headline figures of each cohort, in one query (_headlines); without `rates` the
+    attendance rate and early warnings are left out (the progress page has them from its
+    member rows: the pairs behind them are the costliest part)."""
     result = {i: Headline() for i in cohort_ids}
     if not cohort_ids:
         return result
-    for cohort_id, part, key, a, b, c, d, e in db.session.execute(_headlines(), params(cohort_ids)):
+    for cohort_id, part, key, a, b, c, d, e in db.session.execute(
+        _headlines(rates), params(cohort_ids)
+    ):
         headline = result[cohort_id]
         # PostgreSQL sums bigints as numeric: back to int.
         a, b, c, d, e = (int(v or 0) for v in (a, b, c, d, e))
@@ -337,10 +356,11 @@ def headlines(cohort_ids: list[int]) -> dict[int, Headline]:
 
 
 @cache
-def _headlines():
+def _headlines(with_rates: bool):
     """Four grouped aggregates in one UNION ALL, rows of (cohort, part, key, five numbers):
-    session counts (planned, held, taken, cancelled), enrolments per status (key), the rate
-    (counted, attended, late, excused, warnings) and the enrolments missing a consent."""
+    session counts (planned, held, taken, cancelled), enrolments per status (key), the
+    enrolments missing a consent and, `with_rates`, the rate (counted, attended, late,
+    excused, warnings)."""
 
     def total(condition):
         return func.sum(case((condition, 1), else_=0))
@@ -377,7 +397,7 @@ def _headlines():
         .group_by(Enrolment.cohort_id, Enrolment.status)
     )
     stats = _per_enrolment()
-    rates = (
+    rate = (
         select(
             Enrolment.cohort_id,
             literal_column("'rate'"),
@@ -409,7 +429,7 @@ def _headlines():
         )
         .group_by(Enrolment.cohort_id)
     )
-    return union_all(sessions, statuses, rates, missing)
+    return union_all(sessions, statuses, missing, *([rate] if with_rates else []))
 
 
 @dataclass
