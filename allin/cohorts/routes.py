@@ -52,7 +52,7 @@ from .forms import (
     WithdrawEnrolmentForm,
 )
 from .rules import can_enrol_in, cohort_status_moves, enrolment_status_moves
-from .tabs import tabs
+from .tabs import render as render_cohort_page
 
 
 def _status_filter() -> CohortStatus | None:
@@ -91,10 +91,9 @@ def detail(cohort_id: int):
         return redirect(url_for("cohorts.people", cohort_id=cohort_id, missing=1))
     cohort = selectors.cohort_page(current_user, cohort_id)
     staff = can_enrol_in(current_user, cohort)
-    return render_template(
+    return render_cohort_page(
         "cohorts/detail.html",
-        cohort=cohort,
-        tabs=tabs(current_user, cohort),
+        cohort,
         printed_on=local_date(now()),
         staff=staff,
         edit=staff and can(current_user, Perm.MANAGE_COHORTS),
@@ -116,10 +115,9 @@ def people(cohort_id: int):
     page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
     graduated = selectors.graduation_times(page.items)
     actor = current_user._get_current_object()  # read once, not through the proxy a row
-    return render_template(
+    return render_cohort_page(
         "cohorts/people.html",
-        cohort=cohort,
-        tabs=tabs(current_user, cohort),
+        cohort,
         printed_on=local_date(now()),
         page=page,
         missing=selectors.missing_by_ambassador(page.items, cohort.municipality),
@@ -134,10 +132,9 @@ def people(cohort_id: int):
 def concepts(cohort_id: int):
     """The cohort's concepts a page at a time, with their counts by stage for its staff."""
     cohort = selectors.cohort_page(current_user, cohort_id)
-    return render_template(
+    return render_cohort_page(
         "cohorts/concepts.html",
-        cohort=cohort,
-        tabs=tabs(current_user, cohort),
+        cohort,
         page=paginate(concept_selectors.of_cohort(current_user, cohort)),
         **concept_section(current_user, cohort),
     )

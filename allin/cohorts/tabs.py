@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from flask import render_template
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ..access import Perm, can
 from ..training.rules import can_follow_progress
@@ -35,3 +37,8 @@ def tabs(actor, cohort) -> list[Tab]:
     if can(actor, Perm.VIEW_CONCEPTS):
         shown.append(CONCEPTS)
     return shown
+
+
+def render(template: str, cohort, **values) -> str:
+    """A page of the cohort: `template` with the cohort and the sub-pages the reader may open."""
+    return render_template(template, cohort=cohort, tabs=tabs(current_user, cohort), **values)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..access import Perm, forbid_unless, public, require, visible
 from ..actions import act
 from ..cohorts import selectors as cohort_selectors
-from ..cohorts.tabs import tabs
+from ..cohorts.tabs import render as render_cohort_page
 from ..confirm import confirmation_needed
 from ..enums import AttendanceValue
 from ..errors import attempt
@@ -40,10 +40,9 @@ def cohort_sessions(cohort_id: int):
     """The cohort's sessions in time order, upcoming first, then the past ones."""
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
     upcoming, past = selectors.cohort_sessions(current_user, cohort)
-    return render_template(
+    return render_cohort_page(
         "training/list.html",
-        cohort=cohort,
-        tabs=tabs(current_user, cohort),
+        cohort,
         upcoming=upcoming,
         past=list(reversed(past)),
         manage=can_schedule_in(current_user, cohort),
@@ -59,10 +58,9 @@ def cohort_progress(cohort_id: int):
     of the per-ambassador table (the spreadsheets have everyone)."""
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
     forbid_unless(can_follow_progress(current_user, cohort))
-    return render_template(
+    return render_cohort_page(
         "training/progress.html",
-        cohort=cohort,
-        tabs=tabs(current_user, cohort),
+        cohort,
         **dashboard.progress_page(cohort),
     )
 
