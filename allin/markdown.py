@@ -11,6 +11,7 @@ Headings move one level down, so the page's own title stays the only <h1>.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -95,7 +96,21 @@ KEYBOARD_TABLE = '<table tabindex="0">'
 
 
 def render_markdown(text: str) -> Markup:
-    """Safe HTML for `text` (Markdown): what readers see, and what the live preview shows."""
-    html = sanitise(_md.render(text or "")).replace("<table>", KEYBOARD_TABLE)
+    """Safe HTML for `text` (Markdown): what readers see, and what the live preview shows.
+    A short text (a session's agenda, shown to every member of a cohort on their home) is
+    rendered once per process: the result depends on the text alone."""
+    text = text or ""
+    return _render_short(text) if len(text) <= SHORT else _render(text)
+
+
+SHORT = 2_000  # characters; at most SHORT_KEPT of them are kept, so well under 1 MB
+SHORT_KEPT = 256
+
+
+def _render(text: str) -> Markup:
+    html = sanitise(_md.render(text)).replace("<table>", KEYBOARD_TABLE)
     # Safe: every tag and attribute in the result passed nh3's allow-list above.
     return Markup(html)  # noqa: S704
+
+
+_render_short = lru_cache(maxsize=SHORT_KEPT)(_render)
