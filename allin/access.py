@@ -232,6 +232,19 @@ class BoundActor:
         return {"actor_id": actor.id, "actor_municipality": actor.municipality_id}
 
 
+def built_once(build: Callable[[BoundActor], Select]) -> Callable[[object], Select]:
+    """A statement builder `build(bound_actor)` run once per kind of actor: the decorated
+    function takes the real actor and returns the statement built for its key; run it with
+    BoundActor.values(actor) (and its own parameters)."""
+    statements = functools.cache(lambda key: build(BoundActor.like(key)))
+
+    @functools.wraps(build)
+    def statement(actor) -> Select:
+        return statements(BoundActor.key(actor))
+
+    return statement
+
+
 def get_visible_or_404(model, id_: int, actor):
     """Fetch one row by id inside the actor's scope. Missing and foreign look the same: 404."""
     return db.one_or_404(visible(model, actor).where(model.id == id_))

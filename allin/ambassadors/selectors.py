@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
-from ..access import Perm, can, visible
+from ..access import BoundActor, Perm, built_once, can, scoped, visible
 from ..enums import EnrolmentStatus
 from ..extensions import db
 from ..models import Ambassador, Cohort, Consent, Enrolment, Invitation
@@ -35,13 +35,18 @@ def enrolments_of(actor, ambassador: Ambassador) -> list[Enrolment]:
 
 def consent_history(actor, ambassador: Ambassador) -> list[Consent]:
     """Every grant, standing ones first, newest first, with who recorded and withdrew it."""
-    stmt = (
-        visible(Consent, actor)
+    values = {**BoundActor.values(actor), "ambassador": ambassador.id}
+    return list(db.session.scalars(_consent_history(actor), values))
+
+
+@built_once
+def _consent_history(actor) -> Select:
+    return (
+        scoped(select(Consent), Consent, actor)
         .options(db.joinedload(Consent.recorded_by), db.joinedload(Consent.withdrawn_by))
-        .where(Consent.ambassador_id == ambassador.id)
+        .where(Consent.ambassador_id == bindparam("ambassador"))
         .order_by(Consent.withdrawn_at.is_not(None), Consent.recorded_at.desc(), Consent.id.desc())
     )
-    return list(db.session.scalars(stmt))
 
 
 def consent_page(actor, consent_id: int) -> Consent:
@@ -55,14 +60,24 @@ def consent_page(actor, consent_id: int) -> Consent:
 
 def my_record(actor) -> Ambassador | None:
     """The Ambassador row behind an ambassador's own login."""
-    stmt = visible(Ambassador, actor).options(db.joinedload(Ambassador.municipality))
-    return db.session.scalar(stmt.where(Ambassador.user_id == actor.id))
+    return db.session.scalar(_my_record(actor), BoundActor.values(actor))
 
 
-def my_cohorts(actor) -> Select:
-    """An ambassador's cohorts (not withdrawn), newest first, with the leads to contact."""
+@built_once
+def _my_record(actor) -> Select:
     return (
-        visible(Enrolment, actor)
+        scoped(select(Ambassador), Ambassador, actor)
+        .options(db.joinedload(Ambassador.municipality))
+        .where(Ambassador.user_id == actor.id)
+    )
+
+
+@built_once
+def my_cohorts(actor) -> Select:
+    """An ambassador's cohorts (not withdrawn), newest first, with the leads to contact; run
+    with BoundActor.values(actor)."""
+    return (
+        scoped(select(Enrolment), Enrolment, actor)
         .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .join(Enrolment.cohort)
         .options(db.contains_eager(Enrolment.cohort).joinedload(Cohort.leads))
@@ -82,7 +97,9 @@ def ambassador_home(actor) -> dict:
     standing = [c for c in history if c.withdrawn_at is None]
     return {
         "my_record": record,
-        "my_enrolments": list(db.session.execute(my_cohorts(actor)).unique().scalars()),
+        "my_enrolments": list(
+            db.session.execute(my_cohorts(actor), BoundActor.values(actor)).unique().scalars()
+        ),
         "my_consents": history,
         "my_missing": rules.missing_purposes(record, standing, record.municipality),
     }

@@ -12,7 +12,7 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, func, select, union_all
 
-from ..access import BoundActor, Perm, can, can_lead, scoped, visible
+from ..access import BoundActor, Perm, built_once, can, can_lead, scoped, visible
 from ..collation import nb_order
 from ..enums import ConceptFormat, ConceptStage, EnrolmentStatus, Role, TimelineKind
 from ..extensions import db
@@ -355,6 +355,12 @@ def _stage_counts_stmt(key: tuple):
 def my_concepts(actor) -> list[tuple[Concept, bool]]:
     """An ambassador's own teams' concepts, newest change first, each with whether it has
     feedback they have not seen (one query)."""
+    rows = db.session.execute(_my_concepts(actor), BoundActor.values(actor))
+    return [(concept, count > 0) for concept, count in rows]
+
+
+@built_once
+def _my_concepts(actor) -> Select:
     mine = (
         select(ConceptMember.concept_id)
         .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
@@ -382,14 +388,13 @@ def my_concepts(actor) -> list[tuple[Concept, bool]]:
         .correlate(Concept)
         .scalar_subquery()
     )
-    stmt = (
-        visible(Concept, actor)
+    return (
+        scoped(select(Concept), Concept, actor)
         .add_columns(unread)
         .where(Concept.id.in_(mine))
         .order_by(Concept.updated_at.desc(), Concept.id.desc())
         .limit(50)
     )
-    return [(concept, count > 0) for concept, count in db.session.execute(stmt)]
 
 
 def reach_series(figures: list[ReachFigure]) -> dict:

@@ -8,7 +8,7 @@ from functools import cache
 
 from sqlalchemy import Integer, Select, and_, bindparam, func, select
 
-from ..access import BoundActor, Perm, can, scoped, visible
+from ..access import BoundActor, Perm, built_once, can, scoped, visible
 from ..ambassadors import rules
 from ..clock import now
 from ..collation import nb_order
@@ -198,14 +198,19 @@ def feed_cohort(token: str) -> Cohort | None:
 
 def my_upcoming(actor) -> list[TrainingSession]:
     """An ambassador's next sessions across their cohorts (cancelled ones shown as such)."""
-    stmt = (
-        visible(TrainingSession, actor)
-        .where(TrainingSession.ends_at > now())
+    values = {**BoundActor.values(actor), "moment": now()}
+    return list(db.session.scalars(_my_upcoming(actor), values))
+
+
+@built_once
+def _my_upcoming(actor) -> Select:
+    return (
+        scoped(select(TrainingSession), TrainingSession, actor)
+        .where(TrainingSession.ends_at > bindparam("moment"))
         .options(db.joinedload(TrainingSession.cohort))
         .order_by(TrainingSession.starts_at, TrainingSession.id)
         .limit(UPCOMING_ON_HOME)
     )
-    return list(db.session.scalars(stmt))
 
 
 def around_today(actor, days: int = 2, limit: int = 20) -> list[TrainingSession]:
@@ -225,14 +230,18 @@ def around_today(actor, days: int = 2, limit: int = 20) -> list[TrainingSession]
 
 def my_attendance(actor) -> list[Attendance]:
     """An ambassador's own recorded attendance, newest session first."""
-    stmt = (
-        visible(Attendance, actor)
+    return list(db.session.scalars(_my_attendance(actor), BoundActor.values(actor)))
+
+
+@built_once
+def _my_attendance(actor) -> Select:
+    return (
+        scoped(select(Attendance), Attendance, actor)
         .join(Attendance.session)
         .options(db.contains_eager(Attendance.session))
         .order_by(TrainingSession.starts_at.desc(), Attendance.id.desc())
         .limit(MY_ATTENDANCE)
     )
-    return list(db.session.scalars(stmt))
 
 
 def unmarked(actor, session: TrainingSession) -> Select:
