@@ -101,13 +101,14 @@ def test_cohort_list(app, world, login, assert_constant_queries):
 @pytest.mark.parametrize(
     "page, most",
     [
-        # Overview: cohort, next sessions, headline figures (4 grouped queries), concepts by
-        # stage, and the signed-in user.
-        ("", 9),
+        # Overview: the signed-in user, the cohort, its next sessions, the headline figures
+        # (one UNION ALL) and its concepts by stage.
+        ("", 6),
         ("/people", 7),
         ("/people?missing=1", 7),
-        # Progress: figures, warnings, chart and one page of the per-ambassador table.
-        ("/progress", 10),
+        # Progress: figures, chart, one page of the per-ambassador table (with the cohort's
+        # rate and warnings) and, when someone is warned, the warned list.
+        ("/progress", 7),
         ("/concepts", 6),
         ("/sessions", 5),
     ],
