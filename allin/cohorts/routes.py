@@ -136,7 +136,7 @@ def concepts(cohort_id: int):
         "cohorts/concepts.html",
         cohort,
         page=paginate(concept_selectors.of_cohort(current_user, cohort)),
-        **concept_section(current_user, cohort),
+        **concept_section(current_user, cohort, listed=False),
     )
 
 

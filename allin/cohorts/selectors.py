@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from functools import cache
 
 from flask import abort
 from sqlalchemy import Select, bindparam, case, func, select
 
-from ..access import GRANTS, BoundActor, Perm, scoped, visible
+from ..access import GRANTS, BoundActor, Perm, built_once, scoped, visible
 from ..ambassadors import rules
 from ..ambassadors.services import standing_consents
 from ..clock import now
@@ -148,7 +147,7 @@ def lead_choices(actor) -> list[User]:
 def cohort_page(actor, cohort_id: int) -> Cohort:
     """One visible cohort with its leads and municipality (what its pages show), else 404."""
     values = {**BoundActor.values(actor), "cohort": cohort_id}
-    found = db.session.execute(_cohort_page_stmt(BoundActor.key(actor)), values)
+    found = db.session.execute(_cohort_page_stmt(actor), values)
     cohort = found.unique().scalar_one_or_none()
     if cohort is None:
         abort(404)
@@ -167,11 +166,11 @@ def to_follow(actor, limit: int = 20) -> list[Cohort]:
     return cohorts or list(db.session.scalars(stmt.order_by(*order).limit(limit)))
 
 
-@cache
-def _cohort_page_stmt(key: tuple) -> Select:
+@built_once
+def _cohort_page_stmt(actor) -> Select:
     """Built once for each kind of actor: every cohort page reads its cohort with it."""
     return (
-        scoped(select(Cohort), Cohort, BoundActor.like(key))
+        scoped(select(Cohort), Cohort, actor)
         .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
         .where(Cohort.id == bindparam("cohort"))
     )

@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..models.ambassadors import first_name, name_key
 from ..namesakes import Namesakes
+from .rules import can_create_concept_in
 
 # Concepts per stage on the board, the latest changed: a glance at each stage that costs the
 # same whatever the data (each card costs about as much as 1/200 of the page). "All N at this
@@ -258,10 +259,10 @@ def _teams_stmt():
     )
 
 
-@cache
-def _cohorts_stmt(key: tuple):
+@built_once
+def _cohorts_stmt(actor) -> Select:
     return (
-        scoped(select(Cohort.id, Cohort.name), Cohort, BoundActor.like(key))
+        scoped(select(Cohort.id, Cohort.name), Cohort, actor)
         .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
         .limit(50)
     )
@@ -269,8 +270,8 @@ def _cohorts_stmt(key: tuple):
 
 def board_cohorts(actor) -> list:
     """The municipality's 50 newest cohorts (id, name), for the board's cohort filter."""
-    key, values = _board_scope(actor)
-    return db.session.execute(_cohorts_stmt(key), values).all()
+    _key, values = _board_scope(actor)
+    return db.session.execute(_cohorts_stmt(actor), values).all()
 
 
 def _filters(actor, cohort_id, format) -> tuple[dict, tuple]:
@@ -339,14 +340,14 @@ def board_stage(actor, stage: ConceptStage, *, cohort_id=None, format=None):
 def counts_by_stage(actor, cohort: Cohort) -> dict[ConceptStage, int]:
     """How many of the cohort's concepts are at each stage (drafts counted with ideas)."""
     values = {**BoundActor.values(actor), "cohort": cohort.id}
-    found = dict(db.session.execute(_stage_counts_stmt(BoundActor.key(actor)), values).all())
+    found = dict(db.session.execute(_stage_counts_stmt(actor), values).all())
     return {stage: found.get(stage, 0) for stage in ConceptStage}
 
 
-@cache
-def _stage_counts_stmt(key: tuple):
+@built_once
+def _stage_counts_stmt(actor) -> Select:
     return (
-        scoped(select(Concept.stage, func.count()), Concept, BoundActor.like(key))
+        scoped(select(Concept.stage, func.count()), Concept, actor)
         .where(Concept.cohort_id == bindparam("cohort"))
         .group_by(Concept.stage)
     )
@@ -405,27 +406,16 @@ def reach_series(figures: list[ReachFigure]) -> dict:
     return dict(series)
 
 
-def cohort_section(actor, cohort: Cohort) -> dict:
-    """What the cohort home shows of its concepts: counts by stage (linking to the board for
-    staff), the concepts themselves for ambassadors, and whether one may start a concept."""
-    from ..access import Perm, can
-    from .rules import can_create_concept_in
-
+def cohort_section(actor, cohort: Cohort, *, listed: bool = True) -> dict:
+    """What a cohort's pages show of its concepts: counts by stage (each a link to the board)
+    for staff, the concepts themselves for ambassadors when `listed` (the concepts page
+    lists them a page at a time instead), and whether one may start a concept."""
     staff = can(actor, Perm.REVIEW_CONCEPTS)
-    listed = []
-    if not staff and can(actor, Perm.VIEW_CONCEPTS):
-        listed = list(
-            db.session.scalars(
-                visible(Concept, actor)
-                .where(Concept.cohort_id == cohort.id)
-                .order_by(Concept.updated_at.desc(), Concept.id.desc())
-                .limit(50)
-            )
-        )
+    shown = listed and not staff and can(actor, Perm.VIEW_CONCEPTS)
+    concepts = db.session.scalars(of_cohort(actor, cohort).limit(50)) if shown else []
     return {
         "concept_counts": counts_by_stage(actor, cohort) if staff else None,
-        "concept_list": listed,
-        "concept_board": staff,
+        "concept_list": list(concepts),
         "concept_new": can_create_concept_in(actor, cohort),
     }
 

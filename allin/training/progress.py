@@ -33,6 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from ..ambassadors import rules as consent_rules
 from ..clock import now
 from ..cohorts.selectors import _missing_consent
 from ..collation import nb_order
@@ -124,7 +125,8 @@ def _moment():
 
 
 def params(cohort_ids: list[int]) -> dict:
-    return {"ids": list(cohort_ids), "moment": now(), "year": now().year}
+    """Values for the statements below: the year is the one the consent rule counts in."""
+    return {"ids": list(cohort_ids), "moment": now(), "year": consent_rules.today().year}
 
 
 def _taken():

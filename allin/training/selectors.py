@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
 
 from sqlalchemy import Integer, Select, and_, bindparam, func, select
 
@@ -67,13 +66,13 @@ def has_sessions(cohort: Cohort) -> bool:
 def upcoming_of(actor, cohort: Cohort, limit: int = 3) -> list[TrainingSession]:
     """The cohort's next sessions that are not cancelled (for its overview)."""
     values = {**BoundActor.values(actor), "cohort": cohort.id, "moment": now(), "limit": limit}
-    return list(db.session.scalars(_upcoming_stmt(BoundActor.key(actor)), values))
+    return list(db.session.scalars(_upcoming_stmt(actor), values))
 
 
-@cache
-def _upcoming_stmt(key: tuple):
+@built_once
+def _upcoming_stmt(actor) -> Select:
     return (
-        scoped(select(TrainingSession), TrainingSession, BoundActor.like(key))
+        scoped(select(TrainingSession), TrainingSession, actor)
         .where(
             TrainingSession.cohort_id == bindparam("cohort"),
             TrainingSession.cancelled_at.is_(None),
