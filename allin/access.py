@@ -29,6 +29,7 @@ class Perm(StrEnum):
     VIEW_PEOPLE = auto()  # the people and open invitations of one's scope
     # Invite, deactivate, reactivate, sign out and change the role of people in that role:
     MANAGE_NETWORK_ADMINS = auto()
+    MANAGE_NETWORK_VIEWERS = auto()
     MANAGE_COORDINATORS = auto()
     MANAGE_YOUTH_WORKERS = auto()
     MANAGE_AMBASSADORS = auto()  # ... and hand them password links in person
@@ -59,6 +60,9 @@ class Perm(StrEnum):
     # The audit trail (allin/audit_log): a coordinator their municipality's, the network's
     # admins the staff's and the network's events, never one about a young person.
     VIEW_AUDIT = auto()
+    # The report (allin/reports): counts and shares with every small number suppressed; a
+    # coordinator's of their municipality, the network's of every municipality.
+    VIEW_REPORTS = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -67,6 +71,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.USE_ACCOUNT,
             Perm.VIEW_PEOPLE,
             Perm.MANAGE_NETWORK_ADMINS,
+            Perm.MANAGE_NETWORK_VIEWERS,
             Perm.MANAGE_COORDINATORS,
             Perm.MANAGE_MUNICIPALITIES,
             Perm.USE_TWO_FACTOR,
@@ -74,7 +79,12 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.WRITE_GUIDE,
             Perm.PUBLISH_GUIDE,
             Perm.VIEW_AUDIT,
+            Perm.VIEW_REPORTS,
         }
+    ),
+    # A funder or a board member: the report, and their own account. No people, no staff.
+    Role.NETWORK_VIEWER: frozenset(
+        {Perm.USE_ACCOUNT, Perm.USE_TWO_FACTOR, Perm.VIEW_REPORTS}
     ),
     Role.COORDINATOR: frozenset(
         {
@@ -97,6 +107,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.TAKE_ATTENDANCE,
             Perm.VIEW_PROGRESS,
             Perm.VIEW_AUDIT,
+            Perm.VIEW_REPORTS,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
@@ -125,6 +136,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
 # The permission that covers inviting and managing the people in each role.
 MANAGES: dict[Role, Perm] = {
     Role.NETWORK_ADMIN: Perm.MANAGE_NETWORK_ADMINS,
+    Role.NETWORK_VIEWER: Perm.MANAGE_NETWORK_VIEWERS,
     Role.COORDINATOR: Perm.MANAGE_COORDINATORS,
     Role.YOUTH_WORKER: Perm.MANAGE_YOUTH_WORKERS,
     Role.AMBASSADOR: Perm.MANAGE_AMBASSADORS,

@@ -54,9 +54,16 @@ class Role(LabelledEnum):
     """What a person who signs in does in the programme (what each may do: access.py)."""
 
     NETWORK_ADMIN = "network_admin", _l("Network admin")
+    # A funder or a board member: reads the network's report and nothing else.
+    NETWORK_VIEWER = "network_viewer", _l("Network viewer")
     COORDINATOR = "coordinator", _l("Coordinator")
     YOUTH_WORKER = "youth_worker", _l("Youth worker")
     AMBASSADOR = "ambassador", _l("Ambassador")
+
+    @property
+    def works_for_network(self) -> bool:
+        """The role belongs to no municipality (the database holds this, models/people.py)."""
+        return self in (Role.NETWORK_ADMIN, Role.NETWORK_VIEWER)
 
 
 class FailureKind(LabelledEnum):

@@ -44,12 +44,14 @@ from tests.factories import (
 from tests.training_factories import make_attendance, make_session
 
 N, C, Y, A = Role.NETWORK_ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.AMBASSADOR
+V = Role.NETWORK_VIEWER
 
 # The spec, row by row: which roles hold each permission.
 EXPECTED = {
-    Perm.USE_ACCOUNT: {N, C, Y, A},
+    Perm.USE_ACCOUNT: {N, V, C, Y, A},
     Perm.VIEW_PEOPLE: {N, C, Y},
     Perm.MANAGE_NETWORK_ADMINS: {N},
+    Perm.MANAGE_NETWORK_VIEWERS: {N},
     Perm.MANAGE_COORDINATORS: {N, C},
     Perm.MANAGE_YOUTH_WORKERS: {C},
     Perm.MANAGE_AMBASSADORS: {C, Y},
@@ -57,7 +59,7 @@ EXPECTED = {
     Perm.VIEW_COHORTS: {C, Y, A},
     Perm.MANAGE_COHORTS: {C},
     Perm.ENROL: {C, Y},
-    Perm.USE_TWO_FACTOR: {N, C, Y},
+    Perm.USE_TWO_FACTOR: {N, V, C, Y},
     Perm.RESET_TWO_FACTOR: {N, C},
     Perm.WRITE_GUIDE: {N, C},
     Perm.PUBLISH_GUIDE: {N, C},
@@ -68,6 +70,7 @@ EXPECTED = {
     Perm.TAKE_ATTENDANCE: {C, Y},
     Perm.VIEW_PROGRESS: {C, Y},
     Perm.VIEW_AUDIT: {N, C},
+    Perm.VIEW_REPORTS: {N, V, C},
 }
 
 

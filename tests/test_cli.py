@@ -20,8 +20,9 @@ def test_seed_demo_prints_one_line_per_account(app, runner):
     rows = [line.split("\t") for line in lines]
     assert all(len(row) == 3 for row in rows)
     assert rows[0][:2] == [Role.NETWORK_ADMIN, "-"]
-    assert {row[1] for row in rows[1:]} == {"Larvik", "Kristiansand"}
-    staff = sorted(row[0] for row in rows[1:] if row[0] != Role.AMBASSADOR)
+    assert rows[1][:2] == [Role.NETWORK_VIEWER, "-"]  # the funder: reads the report
+    assert {row[1] for row in rows[2:]} == {"Larvik", "Kristiansand"}
+    staff = sorted(row[0] for row in rows[2:] if row[0] != Role.AMBASSADOR)
     assert staff == ["coordinator"] * 2 + ["youth_worker"] * 2
     assert [row[0] for row in rows].count(Role.AMBASSADOR) == 6  # three per municipality
     with app.app_context():
@@ -48,7 +49,7 @@ def test_seed_demo_scale(app, runner):
     with app.app_context():
         names = db.session.scalars(select(Municipality.name)).all()
         assert len(names) == 16 and len(set(names)) == 16
-        assert db.session.scalar(select(func.count()).select_from(User)) == 1 + 16 * (2 + 3)
+        assert db.session.scalar(select(func.count()).select_from(User)) == 2 + 16 * (2 + 3)
 
 
 def test_create_admin(app, runner):

@@ -46,7 +46,8 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("This e-mail address already has an account."))
 
     def validate_municipality(self, field):
-        if self.role.data != Role.NETWORK_ADMIN and not field.data:
+        network = self.role.data in {role.value for role in Role if role.works_for_network}
+        if not network and not field.data:
             raise ValidationError(_l("Choose the municipality."))
 
 

@@ -218,7 +218,7 @@ def invite():
     )
     if form.validate_on_submit():
         chosen = None
-        if "municipality" in form and form.role.data != Role.NETWORK_ADMIN:
+        if "municipality" in form and not Role(form.role.data).works_for_network:
             chosen = get_visible_or_404(Municipality, form.municipality.data, current_user)
         ok, made = attempt(
             invitations.invite,

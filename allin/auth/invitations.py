@@ -34,12 +34,12 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Create an invitation `actor` is allowed to make; returns it and its link token.
 
-    Network admins choose the municipality (none for a network admin); everyone else invites
+    Network admins choose the municipality (none for the network's roles); everyone else invites
     into their own municipality, whatever was posted.
     """
     if role not in invitable_roles(actor):
         raise DomainError(_l("You cannot invite people into that role."))
-    if role == Role.NETWORK_ADMIN:
+    if role.works_for_network:
         municipality_id = None
     elif chooses_municipality(actor):
         if municipality is None:

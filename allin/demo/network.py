@@ -55,6 +55,9 @@ def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> l
     name, email = person("network")
     db.session.add(_user(Role.NETWORK_ADMIN, None, name, email, password_hash))
     accounts.append(Account(Role.NETWORK_ADMIN, "-", email))
+    name, email = person("funder")  # reads the network's report, nothing else
+    db.session.add(_user(Role.NETWORK_VIEWER, None, name, email, password_hash))
+    accounts.append(Account(Role.NETWORK_VIEWER, "-", email))
     staff = []
     for index in range(scale * 2):
         city, country = CITIES[index % len(CITIES)]

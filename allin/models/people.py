@@ -16,11 +16,12 @@ from .base import TimestampMixin
 
 
 def municipality_matches_role() -> CheckConstraint:
-    """A municipality exactly when the role is not network admin (the role itself is checked
-    by its enum type)."""
+    """A municipality exactly when the role is not one of the network's (the role itself is
+    checked by its enum type)."""
+    network = ", ".join(f"'{role}'" for role in Role if role.works_for_network)
     return CheckConstraint(
-        f"(role = '{Role.NETWORK_ADMIN}' AND municipality_id IS NULL)"
-        f" OR (role <> '{Role.NETWORK_ADMIN}' AND municipality_id IS NOT NULL)",
+        f"(role IN ({network}) AND municipality_id IS NULL)"
+        f" OR (role NOT IN ({network}) AND municipality_id IS NOT NULL)",
         name="municipality_matches_role",
     )
 
@@ -46,7 +47,7 @@ class Municipality(TimestampMixin, db.Model):
 
 
 class User(UserMixin, TimestampMixin, db.Model):
-    """Anyone who signs in. Network admins have no municipality; everyone else has exactly one."""
+    """Anyone who signs in. The network's roles have no municipality; everyone else has exactly one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[Role]
