@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .concepts import bp as concepts_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
+    from .reports import bp as reports_bp
     from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(concepts_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(audit_log_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

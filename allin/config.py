@@ -111,6 +111,10 @@ class Defaults:
     PER_PAGE = 25
     MAX_PER_PAGE = 100
 
+    # The report (allin/reports): a count of young people below this is shown as "<5"; a
+    # share needs at least this many counted. Never below 3.
+    REPORT_MIN_CELL = 5
+
     # Signing in (SECURITY 2, 4, 7). Wrong passwords are counted per account from one
     # address (so a guesser elsewhere cannot lock the owner out), per account across every
     # address (a higher ceiling: at most 100 an hour) and per address across every account
@@ -205,6 +209,7 @@ def check(app: Flask) -> None:
     }
     check_base_url(app)
     check_upload_folder_name(app)
+    check_report_min_cell(app)
     if app.config["HTTPS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
@@ -246,6 +251,12 @@ def upload_folder_problem(name: object) -> str | None:
             f"(letters, digits, '.', '_', '-'; like 'uploads'), not {name!r}."
         )
     return None
+
+
+def check_report_min_cell(app: Flask) -> None:
+    value = app.config["REPORT_MIN_CELL"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 3:
+        raise ConfigError(f"ALLIN_REPORT_MIN_CELL must be a whole number of 3 or more, not {value!r}.")
 
 
 def check_upload_folder_name(app: Flask) -> None:

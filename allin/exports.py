@@ -39,6 +39,7 @@ class Table:
     title: str  # the file's name and the sheet's, in the reader's language
     headings: list[str]
     rows: list[list[Cell]]
+    notes: tuple[str, ...] = ()  # lines above the headings: what the table is, when made
 
 
 def as_text(value: str) -> str:
@@ -50,6 +51,10 @@ def as_text(value: str) -> str:
 def csv_bytes(table: Table, language: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if language == "nb" else ",", lineterminator="\r\n")
+    for note in table.notes:
+        writer.writerow([as_text(note)])
+    if table.notes:
+        writer.writerow([])
     writer.writerow([as_text(h) for h in table.headings])
     for row in table.rows:
         writer.writerow([_csv_cell(v) for v in row])
@@ -83,15 +88,18 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
 def _sheet(book, table: Table, styles: dict) -> None:
     sheet = book.add_worksheet(_UNSAFE_IN_SHEET.sub("-", table.title)[:31])  # Excel's limits
     widths = [len(h) for h in table.headings]
+    for number, note in enumerate(table.notes):
+        sheet.write_string(number, 0, note)
+    top = len(table.notes) + 1 if table.notes else 0
     for column, heading in enumerate(table.headings):
-        sheet.write_string(0, column, heading, styles["bold"])
-    for number, row in enumerate(table.rows, start=1):
+        sheet.write_string(top, column, heading, styles["bold"])
+    for number, row in enumerate(table.rows, start=top + 1):
         for column, value in enumerate(row):
             _write(sheet, number, column, value, styles)
             widths[column] = max(widths[column], len(str(value or "")))
     for column, width in enumerate(widths):
         sheet.set_column(column, column, min(width + 2, 60))
-    sheet.freeze_panes(1, 0)
+    sheet.freeze_panes(top + 1, 0)
 
 
 def _write(sheet, row: int, column: int, value: Cell, styles: dict) -> None:
@@ -105,9 +113,11 @@ def _write(sheet, row: int, column: int, value: Cell, styles: dict) -> None:
         sheet.write_string(row, column, value)  # a string is never a formula here
 
 
-def download(tables: list[Table], kind: str, *, name: str, actor, target, what: str) -> Response:
+def download(
+    tables: list[Table], kind: str, *, name: str, actor, target, what: str, **detail
+) -> Response:
     """The tables as a file called `name` (a CSV holds one table), with its audit event
-    (written apart: a GET reads)."""
+    (written apart: a GET reads); `detail` goes into the event (never personal data)."""
     if kind == "csv":
         assert len(tables) == 1, "a CSV file holds one table"
         body = csv_bytes(tables[0], str(get_locale().language))
@@ -121,6 +131,7 @@ def download(tables: list[Table], kind: str, *, name: str, actor, target, what: 
             what=what,
             kind=kind,
             rows=sum(len(table.rows) for table in tables),
+            **detail,
         )
     name = f"{_UNSAFE_IN_NAME.sub('-', name).strip(' -') or 'export'}.{kind}"
     return Response(

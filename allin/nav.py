@@ -74,6 +74,7 @@ MENU = [
             for name in ("board", "detail", "new", "edit", "stage", "write", "reach", "upload")
         ),
     ),
+    (_l("Report"), "reports.index", Perm.VIEW_REPORTS, ("reports.index",)),
     (
         _l("Municipalities"),
         "admin.municipalities",

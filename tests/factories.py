@@ -43,7 +43,7 @@ def make_user(
     **fields,
 ) -> User:
     n = next(_counter)
-    if role != Role.NETWORK_ADMIN and municipality is None:
+    if not role.works_for_network and municipality is None:
         municipality = make_municipality()
     fields.setdefault("name", f"Test Person {n}")
     if "username" not in fields:
@@ -84,7 +84,7 @@ def make_invitation(
         token_hash=token_hash,
         role=role,
         municipality_id=(
-            None if role == Role.NETWORK_ADMIN else municipality_id or inviter.municipality_id
+            None if role.works_for_network else municipality_id or inviter.municipality_id
         ),
         invited_by_id=inviter.id,
         expires_at=now() + timedelta(hours=hours),
