@@ -31,7 +31,9 @@ class ReportForm(FlaskForm):
             self.municipality.choices = [("", _l("Every municipality"))] + [
                 (str(id_), name) for id_, name in municipalities
             ]
-        self.figure.choices = [("", "")] + [(key, str(label)) for key, label in figures]
+        self.figure.choices = [(key, str(label)) for key, label in figures]
+        if not self.figure.data:
+            self.figure.data = "enrolled"
 
     def validate_starts(self, field):
         _within_reach(field)

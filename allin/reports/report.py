@@ -181,6 +181,8 @@ def _share(values, entity, bucket, column, hidden, limit) -> Shown:
     """A share is shown when at least `limit` are counted and the part is not hidden."""
     part_key, whole_key = column.rate
     part, whole = values[(entity, bucket, part_key)], values[(entity, bucket, whole_key)]
+    if whole == 0:
+        return Shown(None, "–")  # nothing to count
     if whole < limit or 0 < part < limit or (entity, bucket, part_key) in hidden:
         return Shown(None, ":")
     return Shown(part / whole)

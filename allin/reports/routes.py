@@ -98,7 +98,7 @@ def index():
     if choice.period is None:
         return render_template("reports/index.html", choice=choice, report=None), 400
     report = build(current_user, choice.period, choice.scope.municipalities, choice.network)
-    figure = choice.form.figure.data or "enrolled"
+    figure = choice.form.figure.data
     return render_template(
         "reports/index.html",
         choice=choice,

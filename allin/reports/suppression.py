@@ -5,7 +5,9 @@ Secondary: wherever figures add up to a total that is also shown (the municipali
 network, the terms to the period, the age bands to those enrolled, the reasons to those who
 left), a sum with exactly one hidden member would give that member away by subtraction; the
 smallest other member is hidden too (shown as ":", as Statistics Norway marks a figure kept
-back for confidentiality), until no sum has exactly one. A Hypothesis test
+back for confidentiality), until no sum has exactly one. A sum with more than one hidden
+member can still give one away through what "<5" says (two hidden counts of 1 to 4 that add up
+to 2 are both 1): such a sum gets another member hidden too. A Hypothesis test
 (tests/test_report_suppression.py) plays the attacker on random tables.
 """
 
@@ -48,11 +50,44 @@ def suppress(
     waiting = [one for key in primary for one in sums_of[key]]
     while waiting:
         one = waiting.pop()
-        if sum(member in hidden for member in one.members) != 1:
+        if not gives_away(one, values, hidden, primary, min_cell):
             continue
-        shown = [part for part in one.parts if part not in hidden] or [one.total]
-        # The smallest figure that is not 0 (hiding a 0 protects nothing), else a 0.
+        shown = [part for part in one.parts if part not in hidden]
+        if one.total not in hidden:
+            shown = shown or [one.total]
+        if not shown:
+            continue  # everything in it is hidden already
+        # The smallest figure that is not 0 (hiding a 0 protects little), else a 0.
         pick = min(shown, key=lambda key: (values[key] == 0, values[key]))
         hidden.add(pick)
         waiting.extend(sums_of[pick])
     return primary, hidden - primary
+
+
+def bounds(key, primary: set, min_cell: int) -> tuple[float, float]:
+    """What a reader knows of a hidden figure: "<5" is 1 to 4, ":" is any count."""
+    return (1, min_cell - 1) if key in primary else (0, float("inf"))
+
+
+def gives_away(one: Sum, values, hidden: set, primary: set, min_cell: int) -> bool:
+    """Can a reader pin down a hidden member of `one` from its shown members and the bounds
+    of the hidden ones? (parts - total = 0, so each hidden member lies in a range.)"""
+    members = [(part, 1) for part in one.parts] + [(one.total, -1)]
+    unknown = [(key, sign) for key, sign in members if key in hidden]
+    if not unknown:
+        return False
+    if len(unknown) == 1:
+        return True
+    rest = -sum(sign * values[key] for key, sign in members if key not in hidden)
+    ranges = []
+    for key, sign in unknown:
+        low, high = bounds(key, primary, min_cell)
+        ranges.append((low, high) if sign > 0 else (-high, -low))
+    for index, (low, high) in enumerate(ranges):
+        others = ranges[:index] + ranges[index + 1 :]
+        # sign * value = rest - (the others), so it lies in [rest - their high, rest - their low]
+        at_least = max(low, rest - sum(high for _low, high in others))
+        at_most = min(high, rest - sum(low for low, _high in others))
+        if at_least >= at_most:
+            return True
+    return False

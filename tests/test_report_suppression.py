@@ -1,0 +1,115 @@
+"""Suppression of small numbers in the report, played against an attacker on random tables
+(issue 20): no figure hidden as "<5" can be worked out from what is shown, by subtracting
+along any sum (the municipalities to the network, the terms to the period, the age bands to
+those enrolled), repeated as long as it finds something, nor pinned down by what "<5" says."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allin.reports.figures import AGE_BANDS, LEFT
+from allin.reports.report import ADDITIVE_PEOPLE, COLUMNS, TOTAL, _sums
+from allin.reports.suppression import Sum, suppress
+
+MIN = 5
+PEOPLE = [key for key, column in COLUMNS.items() if column.people]
+
+
+@st.composite
+def tables(draw):
+    """Figures of 1-5 municipalities over a period of 0-3 terms that add up the way the
+    report's do; small counts are common (most cells are 0-8)."""
+    towns = list(range(1, draw(st.integers(1, 5)) + 1))
+    terms = list(range(1, draw(st.integers(0, 3)) + 1))
+    count = st.integers(0, 8) | st.integers(0, 40)
+    values = {}
+    for town in towns:
+        for bucket in [0, *terms]:
+            for key in PEOPLE:
+                values[(town, bucket, key)] = draw(count)
+        for key in ADDITIVE_PEOPLE:  # the terms add up to the period
+            if terms:
+                values[(town, 0, key)] = sum(values[(town, t, key)] for t in terms)
+        for bucket in [0, *terms]:
+            values[(town, bucket, "enrolled")] = sum(values[(town, bucket, k)] for k in AGE_BANDS)
+            values[(town, bucket, "withdrawn")] = sum(values[(town, bucket, k)] for k in LEFT)
+    for bucket in [0, *terms]:
+        for key in PEOPLE:
+            values[(TOTAL, bucket, key)] = sum(values[(town, bucket, key)] for town in towns)
+    entities = [(town, str(town)) for town in towns] + [(TOTAL, "")]
+    return values, entities, [0, *terms]
+
+
+def attack(values, sums: list[Sum], primary: set, hidden: set) -> set:
+    """What a reader works out: along any sum with one unknown member, that member, again and
+    again; and any hidden member whose range the others' ranges and "<5" pin to one value."""
+    known = {key: value for key, value in values.items() if key not in hidden}
+    found = set()
+
+    def bound(key):
+        if key in known:
+            return known[key], known[key]
+        return (1, MIN - 1) if key in primary else (0, 10**9)
+
+    progress = True
+    while progress:
+        progress = False
+        for one in sums:
+            terms = [(part, 1) for part in one.parts] + [(one.total, -1)]
+            unknown = [(key, sign) for key, sign in terms if key not in known]
+            if len(unknown) == 1:
+                key, sign = unknown[0]
+                known[key] = -sign * sum(s * known[k] for k, s in terms if k in known)
+                found.add(key)
+                progress = True
+                continue
+            for key, sign in unknown:
+                low = high = 0  # of the sum of the others, signed
+                for other, s in terms:
+                    if other != key:
+                        a, b = bound(other)
+                        low, high = (low + s * a, high + s * b) if s > 0 else (low - b, high - a)
+                # sign * value + others = 0
+                a, b = bound(key)
+                least, most = (-high, -low) if sign > 0 else (low, high)
+                if max(a, least) == min(b, most):
+                    known[key] = max(a, least)
+                    found.add(key)
+                    progress = True
+    return found
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_no_hidden_figure_can_be_worked_out(table):
+    values, entities, buckets = table
+    sums = _sums(entities, buckets, network=True)
+    people = [key for key in values if key[2] in PEOPLE]
+    primary, secondary = suppress(values, people, sums, MIN)
+    hidden = primary | secondary
+    assert all(0 < values[key] < MIN for key in primary)
+    assert not any(0 < values[key] < MIN for key in set(people) - hidden)
+    assert attack(values, sums, primary, hidden) == set()
+
+
+def test_one_small_count_takes_the_next_smallest_with_it():
+    """Larvik 3 and Bergen 7 of a total 20: 3 alone would be 20 - 7 - 10."""
+    values = {("L",): 3, ("B",): 7, ("K",): 10, ("T",): 20}
+    sums = [Sum((("L",), ("B",), ("K",)), ("T",))]
+    primary, secondary = suppress(values, [("L",), ("B",), ("K",), ("T",)], sums, MIN)
+    assert primary == {("L",)} and secondary == {("B",)}
+
+
+def test_two_hidden_ones_are_not_enough_when_they_add_up_to_two():
+    """1 and 1 of a total 12 with 10 shown: both can only be 1, so a third is hidden."""
+    values = {("a",): 1, ("b",): 1, ("c",): 10, ("t",): 12}
+    sums = [Sum((("a",), ("b",), ("c",)), ("t",))]
+    primary, secondary = suppress(values, list(values), sums, MIN)
+    assert primary == {("a",), ("b",)} and secondary == {("c",)}
+
+
+def test_zero_is_shown_and_no_sum_needs_hiding_without_small_counts():
+    values = {("a",): 0, ("b",): 12, ("t",): 12}
+    sums = [Sum((("a",), ("b",)), ("t",))]
+    assert suppress(values, list(values), sums, MIN) == (set(), set())
