@@ -83,9 +83,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
         }
     ),
     # A funder or a board member: the report, and their own account. No people, no staff.
-    Role.NETWORK_VIEWER: frozenset(
-        {Perm.USE_ACCOUNT, Perm.USE_TWO_FACTOR, Perm.VIEW_REPORTS}
-    ),
+    Role.NETWORK_VIEWER: frozenset({Perm.USE_ACCOUNT, Perm.USE_TWO_FACTOR, Perm.VIEW_REPORTS}),
     Role.COORDINATOR: frozenset(
         {
             Perm.USE_ACCOUNT,

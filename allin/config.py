@@ -256,7 +256,9 @@ def upload_folder_problem(name: object) -> str | None:
 def check_report_min_cell(app: Flask) -> None:
     value = app.config["REPORT_MIN_CELL"]
     if isinstance(value, bool) or not isinstance(value, int) or value < 3:
-        raise ConfigError(f"ALLIN_REPORT_MIN_CELL must be a whole number of 3 or more, not {value!r}.")
+        raise ConfigError(
+            f"ALLIN_REPORT_MIN_CELL must be a whole number of 3 or more, not {value!r}."
+        )
 
 
 def check_upload_folder_name(app: Flask) -> None:

@@ -31,6 +31,7 @@ from allin.models import (
     User,
 )
 from allin.training import services as training_services
+from tests.conftest import Person
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -40,6 +41,7 @@ from tests.factories import (
     make_guide_entry,
     make_invitation,
     make_login_session,
+    make_user,
 )
 from tests.training_factories import make_attendance, make_session
 
@@ -262,12 +264,21 @@ def id_rules(app):
     return rules
 
 
-@pytest.mark.parametrize("actor", ["coordinator", "youth_worker", "ambassador", "network"])
+@pytest.mark.parametrize(
+    "actor", ["coordinator", "youth_worker", "ambassador", "network", "network_viewer"]
+)
 def test_every_id_route_hides_other_municipalities(app, client, world, foreign, login, actor):
     """Foreign ids answer 404 for every method (403 where the role lacks the permission
     altogether, which reveals nothing), and nothing in the database changes."""
-    person = world.admin if actor == "network" else world.a[actor]
-    ids = foreign["from_network" if actor == "network" else "from_a"]
+    network = actor in ("network", "network_viewer")
+    if actor == "network_viewer":
+        with app.app_context():
+            user = make_user(Role.NETWORK_VIEWER)
+            db.session.commit()
+            person = Person(user.id, user.login, None)
+    else:
+        person = world.admin if actor == "network" else world.a[actor]
+    ids = foreign["from_network" if network else "from_a"]
     assert login(person).status_code == 302
     with app.app_context():
         before = snapshot()

@@ -16,29 +16,47 @@ MIN = 5
 PEOPLE = [key for key, column in COLUMNS.items() if column.people]
 
 
+def _town(draw, values, town, buckets, count):
+    """One municipality's figures: the terms add up to the period, the bands and reasons to
+    their totals."""
+    for bucket in buckets:
+        for key in PEOPLE:
+            values[(town, bucket, key)] = draw(count)
+    if len(buckets) > 1:
+        for key in ADDITIVE_PEOPLE:
+            values[(town, 0, key)] = sum(values[(town, t, key)] for t in buckets[1:])
+    for bucket in buckets:
+        values[(town, bucket, "enrolled")] = sum(values[(town, bucket, k)] for k in AGE_BANDS)
+        values[(town, bucket, "withdrawn")] = sum(values[(town, bucket, k)] for k in LEFT)
+
+
 @st.composite
 def tables(draw):
     """Figures of 1-5 municipalities over a period of 0-3 terms that add up the way the
     report's do; small counts are common (most cells are 0-8)."""
     towns = list(range(1, draw(st.integers(1, 5)) + 1))
-    terms = list(range(1, draw(st.integers(0, 3)) + 1))
+    buckets = list(range(draw(st.integers(0, 3)) + 1))
     count = st.integers(0, 8) | st.integers(0, 40)
     values = {}
     for town in towns:
-        for bucket in [0, *terms]:
-            for key in PEOPLE:
-                values[(town, bucket, key)] = draw(count)
-        for key in ADDITIVE_PEOPLE:  # the terms add up to the period
-            if terms:
-                values[(town, 0, key)] = sum(values[(town, t, key)] for t in terms)
-        for bucket in [0, *terms]:
-            values[(town, bucket, "enrolled")] = sum(values[(town, bucket, k)] for k in AGE_BANDS)
-            values[(town, bucket, "withdrawn")] = sum(values[(town, bucket, k)] for k in LEFT)
-    for bucket in [0, *terms]:
+        _town(draw, values, town, buckets, count)
+    for bucket in buckets:
         for key in PEOPLE:
             values[(TOTAL, bucket, key)] = sum(values[(town, bucket, key)] for town in towns)
     entities = [(town, str(town)) for town in towns] + [(TOTAL, "")]
-    return values, entities, [0, *terms]
+    return values, entities, buckets
+
+
+def _pinned(key, sign, terms, bound):
+    """The one value `key` can have in `terms` (sum of sign * value = 0), or None."""
+    low = high = 0  # of the others' signed sum
+    for other, s in terms:
+        if other != key:
+            a, b = bound(other)
+            low, high = (low + a, high + b) if s > 0 else (low - b, high - a)
+    a, b = bound(key)
+    least, most = (-high, -low) if sign > 0 else (low, high)
+    return max(a, least) if max(a, least) == min(b, most) else None
 
 
 def attack(values, sums: list[Sum], primary: set, hidden: set) -> set:
@@ -57,24 +75,10 @@ def attack(values, sums: list[Sum], primary: set, hidden: set) -> set:
         progress = False
         for one in sums:
             terms = [(part, 1) for part in one.parts] + [(one.total, -1)]
-            unknown = [(key, sign) for key, sign in terms if key not in known]
-            if len(unknown) == 1:
-                key, sign = unknown[0]
-                known[key] = -sign * sum(s * known[k] for k, s in terms if k in known)
-                found.add(key)
-                progress = True
-                continue
-            for key, sign in unknown:
-                low = high = 0  # of the sum of the others, signed
-                for other, s in terms:
-                    if other != key:
-                        a, b = bound(other)
-                        low, high = (low + s * a, high + s * b) if s > 0 else (low - b, high - a)
-                # sign * value + others = 0
-                a, b = bound(key)
-                least, most = (-high, -low) if sign > 0 else (low, high)
-                if max(a, least) == min(b, most):
-                    known[key] = max(a, least)
+            for key, sign in [(key, sign) for key, sign in terms if key not in known]:
+                value = _pinned(key, sign, terms, bound)
+                if value is not None:
+                    known[key] = value
                     found.add(key)
                     progress = True
     return found

@@ -47,7 +47,8 @@ class Municipality(TimestampMixin, db.Model):
 
 
 class User(UserMixin, TimestampMixin, db.Model):
-    """Anyone who signs in. The network's roles have no municipality; everyone else has exactly one."""
+    """Anyone who signs in. The network's roles have no municipality; everyone else has
+    exactly one."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[Role]

@@ -54,7 +54,12 @@ from ..models import (
 )
 from .periods import Period, midnight
 
-AGE_BANDS = {"age_13": (None, 13), "age_14_15": (14, 15), "age_16_17": (16, 17), "age_18": (18, None)}
+AGE_BANDS = {
+    "age_13": (None, 13),
+    "age_14_15": (14, 15),
+    "age_16_17": (16, 17),
+    "age_18": (18, None),
+}
 LEFT = {f"left_{reason.value}": reason for reason in WithdrawalReason}
 STAGES = {f"stage_{stage.value}": stage for stage in ConceptStage}
 CHANNELS = {f"reach_{channel.value}": channel for channel in ConceptFormat}
@@ -194,9 +199,7 @@ def _enrolments(bucket, ids):
     overlap = and_(c.starts_on < bucket.c.after_on, c.ends_on >= bucket.c.starts_on)
     ran = and_(overlap, c.status != CohortStatus.PLANNED, e.status != EnrolmentStatus.INVITED)
     left = _at(e.withdrawn_at, bucket)
-    finished = and_(
-        ran, c.status == CohortStatus.COMPLETED, _on_day(c.ends_on, bucket)
-    )
+    finished = and_(ran, c.status == CohortStatus.COMPLETED, _on_day(c.ends_on, bucket))
     age = bucket.c.year - a.birth_year
     bands = {}
     for name, (low, high) in AGE_BANDS.items():
@@ -217,10 +220,7 @@ def _enrolments(bucket, ids):
                 graduated=_count(and_(finished, e.status == EnrolmentStatus.GRADUATED)),
                 finished=_count(finished),
                 withdrawn=_count(left),
-                **{
-                    name: _count(and_(left, reason == value.value))
-                    for name, value in LEFT.items()
-                },
+                **{name: _count(and_(left, reason == value.value)) for name, value in LEFT.items()},
             )
         )
         .select_from(e)
@@ -329,9 +329,7 @@ def _reach(bucket, ids):
                 },
                 "events": total(latest.c.kind == ReachKind.EVENTS),
                 "users": total(latest.c.kind == ReachKind.USERS),
-            }
-            .get(name, literal(0, Integer))
-            .label(name)
+            }.get(name, literal(0, Integer)).label(name)
             for name in COLUMNS
         ),
     ).group_by(latest.c.municipality_id, latest.c.key)

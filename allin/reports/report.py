@@ -137,10 +137,36 @@ def min_cell() -> int:
 def build(actor, period: Period, municipalities: list[tuple[int, str]], network: bool) -> Report:
     """The whole report for `actor`: their municipalities' rows, and with `network` the
     network's totals (which also hold the network's own guide entries)."""
-    found = counts(actor, period)
     terms = period.terms()
     buckets = range(len(terms) + 1)
     entities = list(municipalities) + ([(TOTAL, "")] if network else [])
+    raw = _added_up(counts(actor, period), municipalities, buckets, network)
+    values = {
+        (entity, bucket, key): figures[key]
+        for (entity, bucket), figures in raw.items()
+        for key in (*COLUMNS, "attended", "marked", "finished")
+    }
+    people = [key for key in values if key[2] in COLUMNS and COLUMNS[key[2]].people]
+    limit = min_cell()
+    primary, secondary = suppress(values, people, _sums(entities, buckets, network), limit)
+    report = Report(period, terms, entities)
+    for key in values:
+        column = COLUMNS.get(key[2])
+        if column is None:
+            continue
+        if column.rate:
+            report.cells[key] = _share(values, key, column, primary | secondary, limit)
+        elif key in primary:
+            report.cells[key] = Shown(None, f"<{limit}")
+        elif key in secondary:
+            report.cells[key] = Shown(None, ":")
+        else:
+            report.cells[key] = Shown(values[key])
+    return report
+
+
+def _added_up(found, municipalities, buckets, network: bool) -> dict[tuple, Counter]:
+    """Each municipality's counts per bucket, the network's totals, and the reach summed."""
     raw: dict[tuple[object, int], Counter] = {}
     for bucket in buckets:
         total = Counter()
@@ -153,32 +179,12 @@ def build(actor, period: Period, municipalities: list[tuple[int, str]], network:
             raw[(TOTAL, bucket)] = total
     for figures in raw.values():
         figures["reach_people"] = sum(figures[key] for key in CHANNELS)
-    report = Report(period, terms, entities)
-    values = {
-        (entity, bucket, key): figures[key]
-        for (entity, bucket), figures in raw.items()
-        for key in (*COLUMNS, "attended", "marked", "finished")
-    }
-    people = [key for key in values if key[2] in COLUMNS and COLUMNS[key[2]].people]
-    limit = min_cell()
-    primary, secondary = suppress(values, people, _sums(entities, buckets, network), limit)
-    for (entity, bucket, key), value in values.items():
-        column = COLUMNS.get(key)
-        if column is None:
-            continue
-        if column.rate:
-            report.cells[(entity, bucket, key)] = _share(values, entity, bucket, column, primary | secondary, limit)
-        elif (entity, bucket, key) in primary:
-            report.cells[(entity, bucket, key)] = Shown(None, f"<{limit}")
-        elif (entity, bucket, key) in secondary:
-            report.cells[(entity, bucket, key)] = Shown(None, ":")
-        else:
-            report.cells[(entity, bucket, key)] = Shown(value)
-    return report
+    return raw
 
 
-def _share(values, entity, bucket, column, hidden, limit) -> Shown:
+def _share(values, key, column, hidden, limit) -> Shown:
     """A share is shown when at least `limit` are counted and the part is not hidden."""
+    entity, bucket, _key = key
     part_key, whole_key = column.rate
     part, whole = values[(entity, bucket, part_key)], values[(entity, bucket, whole_key)]
     if whole == 0:
@@ -195,13 +201,30 @@ def _sums(entities, buckets, network: bool) -> list[Sum]:
     terms = [bucket for bucket in buckets if bucket]
     for bucket in buckets:
         for entity, _name in entities:
-            sums.append(Sum(tuple((entity, bucket, k) for k in AGE_BANDS), (entity, bucket, "enrolled")))
-            sums.append(Sum(tuple((entity, bucket, k) for k in LEFT), (entity, bucket, "withdrawn")))
+            sums.append(
+                Sum(tuple((entity, bucket, k) for k in AGE_BANDS), (entity, bucket, "enrolled"))
+            )
+            sums.append(
+                Sum(tuple((entity, bucket, k) for k in LEFT), (entity, bucket, "withdrawn"))
+            )
         if network:
             for key in people:
-                sums.append(Sum(tuple((m, bucket, key) for m in municipalities), (TOTAL, bucket, key)))
+                sums.append(
+                    Sum(tuple((m, bucket, key) for m in municipalities), (TOTAL, bucket, key))
+                )
     if terms:
         for entity, _name in entities:
             for key in ADDITIVE_PEOPLE:
                 sums.append(Sum(tuple((entity, t, key) for t in terms), (entity, 0, key)))
     return sums
+
+
+HEADLINE = ("enrolled", "active", "cohorts_started", "sessions_held", "attendance", "launched")
+
+
+def headline(
+    actor, municipalities: list[tuple[int, str]], period: Period
+) -> list[tuple[object, Shown]]:
+    """The network's figures of `period` for the home of those who work for the network."""
+    report = build(actor, period, municipalities, network=True)
+    return [(COLUMNS[key].label, report.cell(TOTAL, 0, key)) for key in HEADLINE]

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Perm, chooses_municipality, require
+from ..clock import now
 from ..exports import Table, download
 from ..training.times import to_local
-from ..clock import now
 from . import bp
 from .charts import chart
 from .figures import Scope, scope_of
@@ -106,7 +106,9 @@ def index():
         sections=SECTIONS,
         rows=[(choice.name(entity), entity) for entity in choice.shown(report)],
         trends=_trends(choice, report),
-        comparison=_comparison(choice, report, figure) if choice.network and not choice.chosen else None,
+        comparison=_comparison(choice, report, figure)
+        if choice.network and not choice.chosen
+        else None,
         presets=_presets(choice),
         min_cell=min_cell(),
         made=now(),
@@ -127,8 +129,10 @@ def export(kind: str):
     main = Table(
         _("Report"),
         headings,
-        [[choice.name(entity)] + [_cell(s) for s in report.row(entity)]
-         for entity in choice.shown(report)],
+        [
+            [choice.name(entity)] + [_cell(s) for s in report.row(entity)]
+            for entity in choice.shown(report)
+        ],
         notes,
     )
     tables = [main]
@@ -173,8 +177,12 @@ def _cell(shown):
 
 def _notes(choice: Choice) -> tuple[str, ...]:
     limit = min_cell()
-    scope = choice.name(choice.chosen) if choice.chosen else (
-        _("Every municipality of the network") if choice.network else choice.name(choice.focus)
+    scope = (
+        choice.name(choice.chosen)
+        if choice.chosen
+        else (
+            _("Every municipality of the network") if choice.network else choice.name(choice.focus)
+        )
     )
     return (
         _("ALL'IN report"),
@@ -187,7 +195,7 @@ def _notes(choice: Choice) -> tuple[str, ...]:
         _("Made: %(day)s", day=format_date(to_local(now()).date(), "long")),
         _(
             "Counts of young people from 1 to %(below)s are shown as <%(limit)s; "
-            "\":\" marks a figure kept back so that a small number cannot be worked out "
+            '":" marks a figure kept back so that a small number cannot be worked out '
             "from the totals, or a share of fewer than %(limit)s.",
             below=limit - 1,
             limit=limit,
