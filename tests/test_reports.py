@@ -270,3 +270,12 @@ def test_the_network_home_starts_with_this_years_figures(client, world, login, v
         assert dict(figures)["Meldt inn"] == "16"
         assert "Secret Name" not in html
         client.post("/logout")
+
+
+def test_a_named_period_stays_current(client, world, login, two_towns):
+    login(world.admin)
+    html = client.get("/reports/?period=this_year").data.decode()
+    assert cells(html, "Larvik") == cells(
+        client.get(f"/reports/?{THIS_YEAR}").data.decode(), "Larvik"
+    )
+    assert client.get("/reports/?period=forever").status_code == 400

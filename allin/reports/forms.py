@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from .periods import EARLIEST, latest_allowed
+from .periods import EARLIEST, PRESETS, latest_allowed
 
 DAY = ["%Y-%m-%d", "%d.%m.%Y"]
 
@@ -20,6 +20,8 @@ class ReportForm(FlaskForm):
 
     starts = DateField(_l("From"), [Optional()], format=DAY)
     ends = DateField(_l("To"), [Optional()], format=DAY)
+    # A named period ("since_start", …) when no days are given: a link that stays current.
+    period = SelectField(_l("Period"), [Optional()], choices=[], validate_choice=True)
     municipality = SelectField(_l("Municipality"), [Optional()], choices=[], validate_choice=False)
     figure = SelectField(_l("Figure"), [Optional()], choices=[], validate_choice=True)
 
@@ -32,6 +34,7 @@ class ReportForm(FlaskForm):
                 (str(id_), name) for id_, name in municipalities
             ]
         self.figure.choices = [(key, str(label)) for key, label in figures]
+        self.period.choices = [("", "")] + [(key, str(label)) for key, label in PRESETS.items()]
         if not self.figure.data:
             self.figure.data = "enrolled"
 

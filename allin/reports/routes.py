@@ -74,7 +74,7 @@ def _choice() -> Choice:
         if form.starts.data:
             period = Period(form.starts.data, form.ends.data)
         else:
-            period = preset("this_year", scope.first_day)
+            period = preset(form.period.data or "this_year", scope.first_day)
     return Choice(form, scope, network, chosen, period)
 
 

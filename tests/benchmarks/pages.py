@@ -40,6 +40,11 @@ PAGES = [
     Page("roll call", "/sessions/13/roll-call", role="youth_worker"),
     Page("municipality overview", "/cohorts/overview", role="coordinator"),
     Page("session list", "/cohorts/2/sessions", role="youth_worker"),
+    # The network's report (issue 20) since the first cohort, as a funder reads it: every
+    # municipality, every term, rendered in full; and the same as a workbook.
+    Page("network report", "/reports/?period=since_start", role="network_viewer"),
+    Page("network report .xlsx", "/reports/report.xlsx?period=since_start", role="network_viewer"),
+    Page("municipality report", "/reports/?period=since_start", role="coordinator"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),
