@@ -7,10 +7,21 @@ import functools
 from babel import Locale, dates
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
+from ..enums import AttendanceValue
 from ..i18n import FORMAT_LOCALES
 from ..urls import external_url
 from .times import OSLO, local_date
+
+# The roll call's buttons on a phone, where a person's four choices share a line with their
+# name: a short word each (the full label stays in the button's name for screen readers).
+SHORT_LABELS = {
+    AttendanceValue.PRESENT: _l("Here"),
+    AttendanceValue.LATE: _l("Late"),
+    AttendanceValue.EXCUSED: _l("Exc."),
+    AttendanceValue.ABSENT: _l("Away"),
+}
 
 
 @functools.cache

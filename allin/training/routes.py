@@ -23,6 +23,7 @@ from ..models import Cohort
 from ..pagination import paginate
 from ..transactions import runs_as, write_apart
 from . import bp, dashboard, feed, progress, selectors, services, times
+from .display import SHORT_LABELS
 from .forms import AttendanceForm, ConfirmForm, SessionForm
 from .rules import can_follow_progress, can_schedule_in, can_take_attendance
 
@@ -209,16 +210,22 @@ def _session_for_roll_call(session_id: int):
 @bp.get("/sessions/<int:session_id>/roll-call")
 @require(Perm.TAKE_ATTENDANCE)
 def roll_call(session_id: int):
+    """Every active member on one line each; ?q= keeps the rows whose name holds it (the
+    filter field does the same as you type, where JavaScript runs)."""
     session = _session_for_roll_call(session_id)
     rows = selectors.roll_call(current_user, session)
+    query = request.args.get("q", "").strip()[:100]
     return render_template(
         "training/roll_call.html",
         session=session,
         cohort=session.cohort,
-        rows=rows,
+        rows=[row for row in rows if query.casefold() in row.name.casefold()],
+        everyone=len(rows),
+        query=query,
         open=services.roll_call_open(session),
         unmarked=sum(1 for r in rows if r.value is None),
         values=list(AttendanceValue),
+        short=SHORT_LABELS,
         form=ConfirmForm(),
     )
 

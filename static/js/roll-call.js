@@ -1,7 +1,9 @@
 // Roll call in the background: each tap posts its row's form with fetch and shows "saved" on
 // the row. Taps that fail (no connection, server error) stay queued and are sent again – on a
 // timer and when the browser comes back online – never dropped; one request per row at a time,
-// so the last tap is the one that counts. Without JavaScript the same forms post normally.
+// so the last tap is the one that counts. While any tap waits for the connection a banner says
+// how many. The name filter hides the rows that do not match as one types. Without JavaScript
+// the same forms post normally and the filter is a search that reloads the page.
 (function () {
   "use strict";
   var list = document.querySelector("[data-roll-call]");
@@ -14,6 +16,7 @@
   function show(form, message, state) {
     form.querySelector("[data-status]").textContent = message;
     form.parentNode.setAttribute("data-state", state);
+    banner();
   }
 
   function press(form, value) {
@@ -96,6 +99,19 @@
     });
   }
 
+  function banner() {
+    var target = document.querySelector("[data-roll-banner]");
+    if (!target) return;
+    var waiting = 0;
+    var failed = false;
+    rows.forEach(function (state, form) {
+      if (state.inflight || state.pending) waiting += 1;
+      failed = failed || form.parentNode.getAttribute("data-state") === "failed";
+    });
+    target.hidden = !(failed && waiting);
+    target.textContent = text.unsaved.replace("{count}", String(waiting));
+  }
+
   function retryAll() {
     timer = null;
     rows.forEach(function (state, form) { pump(form); });
@@ -119,6 +135,30 @@
     summary();
     pump(form);
   });
+
+  // Names are compared without case or accents ("Ase" finds "Åse" too).
+  function folded(value) {
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/æ/g, "ae").replace(/ø/g, "o").replace(/å/g, "a");
+  }
+
+  var filter = document.querySelector("[data-roll-filter]");
+  if (filter) {
+    var none = document.querySelector("[data-roll-none]");
+    var submit = document.querySelector("[data-roll-filter-submit]");
+    if (submit) submit.remove();  // filtered as one types
+    filter.addEventListener("input", function () {
+      var wanted = folded(filter.value.trim());
+      var shown = 0;
+      list.querySelectorAll(".roll-row").forEach(function (row) {
+        var match = folded(row.dataset.name).indexOf(wanted) !== -1;
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (none) none.hidden = shown > 0;
+    });
+    filter.form.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
 
   window.addEventListener("online", retryAll);
   window.addEventListener("beforeunload", function (event) {

@@ -180,6 +180,22 @@ def test_youth_worker_takes_the_roll_call_of_25_on_a_phone(checked, town, live_s
     checked.check("roll-call")
     rows = page.locator(".roll-row")
     expect(rows).to_have_count(25)
+    # One line a person at 360 px: the name beside its four 44 px choices, so that at least
+    # eight people fit a phone's screen (issue 22).
+    first_row, name = rows.nth(0).bounding_box(), rows.nth(0).locator("legend").bounding_box()
+    buttons = rows.nth(0).locator("button[name=value]")
+    for n in range(4):
+        box = buttons.nth(n).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44
+        assert box["y"] < name["y"] + name["height"] and box["x"] > name["x"] + name["width"] - 1
+    assert first_row["height"] * 8 <= page.viewport_size["height"] - 90, first_row
+    # The name filter keeps the matching rows as one types; clearing it brings all back.
+    page.fill("[data-roll-filter]", "nummer07")
+    expect(page.locator(".roll-row:visible")).to_have_count(1)
+    page.fill("[data-roll-filter]", "zzz")
+    expect(page.locator("[data-roll-none]")).to_be_visible()
+    page.fill("[data-roll-filter]", "")
+    expect(page.locator(".roll-row:visible")).to_have_count(25)
     values = ["present", "late", "present", "excused", "present"]
     for n in range(24):  # the last one is left for "mark the rest absent"
         row = rows.nth(n)
@@ -193,9 +209,12 @@ def test_youth_worker_takes_the_roll_call_of_25_on_a_phone(checked, town, live_s
     corrected.locator("button[value=late]").click()
     expect(corrected.locator("[data-status]")).to_contain_text(text["failed"])
     expect(corrected).to_have_attribute("data-state", "failed")
+    expect(page.locator("[data-roll-banner]")).to_be_visible()  # for the whole page
+    expect(page.locator("[data-roll-banner]")).to_contain_text("1")
     checked.shoot("roll-call-offline")
     page.context.set_offline(False)
     expect(corrected.locator("[data-status]")).to_contain_text(text["saved"], timeout=20000)
+    expect(page.locator("[data-roll-banner]")).to_be_hidden()
 
     # The sign-in ran out: the server answers with a page, not a saved row. The row says what
     # to do and shows again what is really recorded (late), not the tap that was not saved.
@@ -254,6 +273,12 @@ def test_roll_call_works_without_javascript(checked, town, live_server):
     sign_in(checked, town.youth_worker)
     page.goto(f"/sessions/{town.today_session}/roll-call")
     checked.check("roll-call-no-js")
+    page.fill("#roll-filter", "Nummer03")  # without JavaScript the filter is a search
+    with page.expect_navigation():
+        page.locator("[data-roll-filter-submit]").click()
+    expect(page.locator(".roll-row")).to_have_count(1)
+    checked.check("roll-call-no-js-filtered")
+    page.goto(f"/sessions/{town.today_session}/roll-call")
     first = page.locator(".roll-row").nth(0)
     with page.expect_navigation():
         first.locator("button[value=excused]").click()
