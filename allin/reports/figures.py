@@ -5,10 +5,17 @@ Every count is grouped by municipality and by bucket: bucket 0 is the whole peri
 into one statement of the same columns (a column an aggregate does not count is 0 there), and
 the rows of one municipality and bucket are added up here. The municipalities are the
 reader's (access.visible); the network's own guide entries come back under municipality None.
+
+The large tables (attendance, enrolments, reach figures) are not joined to the buckets: each
+row gets its term from a CASE over the terms' first days, and only what cannot be added up
+over the terms (how many different people, a figure as last measured) is counted for the
+period as well; what can is added up here (ADDITIVE). The statement is built once per kind
+of reader and number of terms; the days are bound parameters.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +24,7 @@ from sqlalchemy import (
     Date,
     Integer,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -25,7 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..access import chooses_municipality, scoped
+from ..access import BoundActor, chooses_municipality, scoped
 from ..clock import UTCDateTime, now
 from ..collation import nb_order
 from ..enums import (
@@ -72,6 +80,9 @@ COLUMNS = (
     + ["enrolled", *AGE_BANDS, "graduated", "finished", "withdrawn", *LEFT]
     + [*STAGES, "launched", "running", *CHANNELS, "events", "users", "guide_entries", "best_cases"]
 )
+# Counted per term only: the period's figure is the terms' sum.
+ADDITIVE = {"sessions_held", "marked", "attended", "withdrawn", *LEFT, *STAGES}
+ADDITIVE |= {"launched", "running"}
 
 
 @dataclass(frozen=True)
@@ -93,45 +104,95 @@ def scope_of(actor) -> Scope:
 
 def counts(actor, period: Period) -> dict[tuple[int | None, int], Counter]:
     """{(municipality id, bucket): Counter(column: count)} for the reader's municipalities."""
-    bucket = _buckets(period)
-    ids = scoped(select(Municipality.id), Municipality, actor)
-    parts = [
-        _cohorts(bucket, ids),
-        _sessions(bucket, ids),
-        _enrolments(bucket, ids),
-        _attendance(bucket, ids),
-        _concepts(bucket, ids),
-        _launches(bucket, ids),
-        _reach(bucket, ids),
-        _guide(bucket, ids, network=chooses_municipality(actor)),
-    ]
+    terms = period.terms()
+    stmt = _statement(BoundActor.key(actor), len(terms), chooses_municipality(actor))
     found: dict[tuple[int | None, int], Counter] = {}
-    for row in db.session.execute(union_all(*parts)):
-        found.setdefault((row[0], row[1]), Counter()).update(
-            {name: value for name, value in zip(COLUMNS, row[2:], strict=True) if value}
-        )
+    for row in db.session.execute(stmt, {**BoundActor.values(actor), **_days(period, terms)}):
+        figures = {name: value for name, value in zip(COLUMNS, row[2:], strict=True) if value}
+        found.setdefault((row[0], row[1]), Counter()).update(figures)
+        if row[1]:  # a term: what adds up goes into the period too
+            additive = {name: value for name, value in figures.items() if name in ADDITIVE}
+            found.setdefault((row[0], 0), Counter()).update(additive)
     return found
+
+
+def _days(period: Period, terms) -> dict:
+    """The bound parameters: each bucket's first day and the day after, as days and as
+    moments, and the year of its last day."""
+    spans = [(period.starts, period.after)] + [(t.starts, t.after) for t in terms]
+    days = {}
+    for key, (first, after) in enumerate(spans):
+        days |= {
+            f"starts_on_{key}": first,
+            f"after_on_{key}": after,
+            f"starts_at_{key}": midnight(first),
+            f"after_at_{key}": midnight(after),
+            f"year_{key}": (after - timedelta(days=1)).year,
+        }
+    # The bucket table has parameters of its own (SQLAlchemy renders a CTE's apart).
+    days |= {f"bucket_{name}": value for name, value in days.items()}
+    return {f"report_{name}": value for name, value in days.items()} | {"report_now": now()}
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(actor_key, terms: int, network: bool):
+    bucket = _buckets(terms)
+    ids = scoped(select(Municipality.id), Municipality, BoundActor.like(actor_key))
+    return union_all(
+        _cohorts(bucket, ids),
+        _sessions(terms, ids),
+        *_enrolments(bucket, terms, ids),
+        *_attendance(terms, ids),
+        _concepts(terms, ids),
+        _launches(terms, ids),
+        *_reach(terms, ids),
+        _guide(bucket, ids, network=network),
+    )
 
 
 # ---- the buckets ----------------------------------------------------------------------------
 
 
-def _buckets(period: Period):
-    """The period (key 0) and its terms (1, 2, …) as a table: first day, the day after, the
-    same as moments, and the year of the last day (how old a young person is, by birth year)."""
-    spans = [(period.starts, period.after)] + [(t.starts, t.after) for t in period.terms()]
+@functools.cache
+def _param(name: str, key: int):
+    """One bound parameter object per name, shared by every statement that uses it."""
+    types = {"starts_on": Date, "after_on": Date, "year": Integer}
+    kind = name.removeprefix("bucket_")
+    # Named apart from the names SQLAlchemy gives its own parameters ("starts_at_1").
+    return bindparam(f"report_{name}_{key}", type_=types.get(kind) or UTCDateTime())
+
+
+def _buckets(terms: int):
+    """The period (key 0) and its terms as a small table, for the few rows (cohorts, guide
+    entries) that are joined to every bucket they touch."""
     rows = [
         select(
             literal(key, Integer).label("key"),
-            literal(first, Date).label("starts_on"),
-            literal(after, Date).label("after_on"),
-            literal(midnight(first), UTCDateTime()).label("starts_at"),
-            literal(midnight(after), UTCDateTime()).label("after_at"),
-            literal((after - timedelta(days=1)).year, Integer).label("year"),
+            _param("bucket_starts_on", key).label("starts_on"),
+            _param("bucket_after_on", key).label("after_on"),
+            _param("bucket_starts_at", key).label("starts_at"),
+            _param("bucket_after_at", key).label("after_at"),
+            _param("bucket_year", key).label("year"),
         )
-        for key, (first, after) in enumerate(spans)
+        for key in range(terms + 1)
     ]
     return union_all(*rows).cte("bucket")
+
+
+def _in_period(column, moment: bool):
+    first, after = ("starts_at", "after_at") if moment else ("starts_on", "after_on")
+    return and_(column >= _param(first, 0), column < _param(after, 0))
+
+
+def _term(column, terms: int, moment: bool):
+    """Which term of the period a day or moment inside it falls in (1, 2, …)."""
+    if terms == 1:
+        return literal(1, Integer)
+    name = "after_at" if moment else "after_on"
+    return case(
+        *((column < _param(name, key), key) for key in range(1, terms)),
+        else_=terms,
+    )
 
 
 def _on_day(column, bucket):
@@ -156,7 +217,7 @@ def _row(municipality, bucket, **columns):
     assert not unknown, unknown
     return [
         municipality.label("municipality_id"),
-        bucket.c.key.label("bucket"),
+        bucket.label("bucket"),
         *(columns.get(name, literal(0, Integer)).label(name) for name in COLUMNS),
     ]
 
@@ -171,7 +232,7 @@ def _cohorts(bucket, ids):
         select(
             *_row(
                 c.municipality_id,
-                bucket,
+                bucket.c.key,
                 cohorts_started=_count(_on_day(c.starts_on, bucket)),
                 cohorts_completed=_count(
                     and_(_on_day(c.ends_on, bucket), c.status == CohortStatus.COMPLETED)
@@ -184,155 +245,200 @@ def _cohorts(bucket, ids):
     )
 
 
-def _sessions(bucket, ids):
+def _sessions(terms, ids):
     s = TrainingSession
+    term = _term(s.starts_at, terms, moment=True)
     return (
-        select(*_row(s.municipality_id, bucket, sessions_held=func.count()))
-        .join(bucket, _at(s.starts_at, bucket))
-        .where(s.municipality_id.in_(ids), s.cancelled_at.is_(None), s.starts_at < now())
-        .group_by(s.municipality_id, bucket.c.key)
+        select(*_row(s.municipality_id, term, sessions_held=func.count()))
+        .where(s.municipality_id.in_(ids), s.cancelled_at.is_(None))
+        .where(s.starts_at < bindparam("report_now", type_=UTCDateTime()))
+        .where(_in_period(s.starts_at, moment=True))
+        .group_by(s.municipality_id, term)
     )
 
 
-def _enrolments(bucket, ids):
+def _enrolments(bucket, terms, ids):
+    """Who was in a cohort that ran in each bucket (from the few cohorts to their members,
+    through the index), and who left in each term."""
     e, c, a = Enrolment, Cohort, Ambassador
     overlap = and_(c.starts_on < bucket.c.after_on, c.ends_on >= bucket.c.starts_on)
-    ran = and_(overlap, c.status != CohortStatus.PLANNED, e.status != EnrolmentStatus.INVITED)
-    left = _at(e.withdrawn_at, bucket)
-    finished = and_(ran, c.status == CohortStatus.COMPLETED, _on_day(c.ends_on, bucket))
+    finished = and_(c.status == CohortStatus.COMPLETED, _on_day(c.ends_on, bucket))
     age = bucket.c.year - a.birth_year
     bands = {}
     for name, (low, high) in AGE_BANDS.items():
-        band = [ran]
-        if low is not None:
-            band.append(age >= low)
-        if high is not None:
-            band.append(age <= high)
+        band = [age >= low] if low is not None else []
+        band += [age <= high] if high is not None else []
         bands[name] = _distinct(and_(*band), e.ambassador_id)
-    reason = func.coalesce(e.withdrawal_reason, WithdrawalReason.OTHER.value)
-    return (
+    ran = (
         select(
             *_row(
                 e.municipality_id,
-                bucket,
-                enrolled=_distinct(ran, e.ambassador_id),
+                bucket.c.key,
+                enrolled=func.count(e.ambassador_id.distinct()),
                 **bands,
                 graduated=_count(and_(finished, e.status == EnrolmentStatus.GRADUATED)),
                 finished=_count(finished),
-                withdrawn=_count(left),
-                **{name: _count(and_(left, reason == value.value)) for name, value in LEFT.items()},
             )
         )
-        .select_from(e)
-        .join(c, c.id == e.cohort_id)
+        .select_from(c)
+        .join(bucket, overlap)
+        .join(e, e.cohort_id == c.id)
         .join(a, a.id == e.ambassador_id)
-        .join(bucket, or_(overlap, left))
-        .where(e.municipality_id.in_(ids))
+        .where(c.municipality_id.in_(ids), c.status != CohortStatus.PLANNED)
+        .where(e.status != EnrolmentStatus.INVITED)
         .group_by(e.municipality_id, bucket.c.key)
     )
-
-
-def _attendance(bucket, ids):
-    t, s, e = Attendance, TrainingSession, Enrolment
-    came = t.value.in_(ATTENDED)
-    return (
+    term = _term(e.withdrawn_at, terms, moment=True)
+    reason = func.coalesce(e.withdrawal_reason, WithdrawalReason.OTHER.value)
+    left = (
         select(
             *_row(
-                t.municipality_id,
-                bucket,
-                marked=func.count(),
-                attended=_count(came),
-                active=_distinct(came, e.ambassador_id),
+                e.municipality_id,
+                term,
+                withdrawn=func.count(),
+                **{name: _count(reason == value.value) for name, value in LEFT.items()},
             )
         )
-        .select_from(t)
-        .join(s, s.id == t.session_id)
-        .join(e, e.id == t.enrolment_id)
-        .join(bucket, _at(s.starts_at, bucket))
-        .where(t.municipality_id.in_(ids), s.cancelled_at.is_(None))
-        .group_by(t.municipality_id, bucket.c.key)
+        .where(e.municipality_id.in_(ids), _in_period(e.withdrawn_at, moment=True))
+        .group_by(e.municipality_id, term)
     )
+    return ran, left
 
 
-def _concepts(bucket, ids):
+def _attendance(terms, ids):
+    """Marks per person and term first; then the terms' sums, and the people who came at all
+    in the period."""
+    t, s, e = Attendance, TrainingSession, Enrolment
+    # Each session's term first (a few thousand rows), then its marks through the index.
+    held = (
+        select(s.id, _term(s.starts_at, terms, moment=True).label("term"))
+        .where(s.municipality_id.in_(ids), s.cancelled_at.is_(None))
+        .where(_in_period(s.starts_at, moment=True))
+        .subquery("held")
+    )
+    marks = (
+        select(
+            t.municipality_id.label("municipality_id"),
+            e.ambassador_id.label("ambassador_id"),
+            held.c.term.label("term"),
+            func.count().label("marked"),
+            _count(t.value.in_(ATTENDED)).label("attended"),
+        )
+        .select_from(held)
+        .join(t, t.session_id == held.c.id)
+        .join(e, e.id == t.enrolment_id)
+        .group_by(t.municipality_id, e.ambassador_id, held.c.term)
+        .cte("marks")
+    )
+    came = marks.c.attended > 0
+    per_term = select(
+        *_row(
+            marks.c.municipality_id,
+            marks.c.term,
+            marked=func.sum(marks.c.marked),
+            attended=func.sum(marks.c.attended),
+            active=_count(came),
+        )
+    ).group_by(marks.c.municipality_id, marks.c.term)
+    period = select(
+        *_row(
+            marks.c.municipality_id,
+            literal(0, Integer),
+            active=_distinct(came, marks.c.ambassador_id),
+        )
+    ).group_by(marks.c.municipality_id)
+    return per_term, period
+
+
+def _concepts(terms, ids):
+    """Submitted concepts by the term they were made in, by the stage they are at."""
     k = Concept
+    term = _term(k.created_at, terms, moment=True)
     return (
         select(
             *_row(
                 k.municipality_id,
-                bucket,
+                term,
                 **{name: _count(k.stage == stage) for name, stage in STAGES.items()},
             )
         )
-        .join(bucket, _at(k.created_at, bucket))
         .where(k.municipality_id.in_(ids), k.submitted_at.is_not(None))
-        .group_by(k.municipality_id, bucket.c.key)
+        .where(_in_period(k.created_at, moment=True))
+        .group_by(k.municipality_id, term)
     )
 
 
-def _launches(bucket, ids):
+def _launches(terms, ids):
     t, k = TimelineEntry, Concept
+    term = _term(t.created_at, terms, moment=True)
     return (
         select(
             *_row(
                 k.municipality_id,
-                bucket,
+                term,
                 launched=func.count(t.concept_id.distinct()),
                 running=_distinct(k.stage.in_(RUNNING), k.id),
             )
         )
         .select_from(t)
         .join(k, k.id == t.concept_id)
-        .join(bucket, _at(t.created_at, bucket))
         .where(k.municipality_id.in_(ids), t.to_stage == ConceptStage.LAUNCHED)
-        .group_by(k.municipality_id, bucket.c.key)
+        .where(_in_period(t.created_at, moment=True))
+        .group_by(k.municipality_id, term)
     )
 
 
-def _reach(bucket, ids):
-    """Each concept's figures as last measured in the bucket, added up."""
+def _reach(terms, ids):
+    """Each concept's figures as last measured in each term, and in the period (the last
+    term that has one), added up."""
     r, k = ReachFigure, Concept
-    latest = (
+    term = _term(r.measured_on, terms, moment=False)
+    newest = (
         select(
-            k.municipality_id,
-            bucket.c.key,
-            r.kind,
-            k.format,
-            r.value,
+            k.municipality_id.label("municipality_id"),
+            r.concept_id.label("concept_id"),
+            r.kind.label("kind"),
+            k.format.label("format"),
+            r.value.label("value"),
+            term.label("term"),
             func.row_number()
             .over(
-                partition_by=(bucket.c.key, r.concept_id, r.kind),
+                partition_by=(r.concept_id, r.kind, term),
                 order_by=(r.measured_on.desc(), r.id.desc()),
             )
             .label("newest"),
         )
         .select_from(r)
         .join(k, k.id == r.concept_id)
-        .join(bucket, _on_day(r.measured_on, bucket))
-        .where(k.municipality_id.in_(ids))
-        .subquery("latest")
+        .where(k.municipality_id.in_(ids), _in_period(r.measured_on, moment=False))
+        .cte("newest")
     )
-    newest = latest.c.newest == 1
+    in_term = select(newest).where(newest.c.newest == 1).cte("in_term")
+    last = select(
+        in_term,
+        func.row_number()
+        .over(partition_by=(in_term.c.concept_id, in_term.c.kind), order_by=in_term.c.term.desc())
+        .label("last"),
+    ).cte("last")
 
-    def total(*conditions):
-        return func.coalesce(func.sum(case((and_(newest, *conditions), latest.c.value))), 0)
+    def figures(rows, *conditions):
+        def total(*more):
+            return func.coalesce(func.sum(case((and_(*conditions, *more), rows.c.value))), 0)
 
-    people = latest.c.kind == ReachKind.PEOPLE
-    return select(
-        latest.c.municipality_id,
-        latest.c.key,
-        *(
-            {
-                **{
-                    name: total(people, latest.c.format == channel)
-                    for name, channel in CHANNELS.items()
-                },
-                "events": total(latest.c.kind == ReachKind.EVENTS),
-                "users": total(latest.c.kind == ReachKind.USERS),
-            }.get(name, literal(0, Integer)).label(name)
-            for name in COLUMNS
-        ),
-    ).group_by(latest.c.municipality_id, latest.c.key)
+        people = rows.c.kind == ReachKind.PEOPLE
+        return {
+            **{name: total(people, rows.c.format == channel) for name, channel in CHANNELS.items()},
+            "events": total(rows.c.kind == ReachKind.EVENTS),
+            "users": total(rows.c.kind == ReachKind.USERS),
+        }
+
+    per_term = select(
+        *_row(in_term.c.municipality_id, in_term.c.term, **figures(in_term))
+    ).group_by(in_term.c.municipality_id, in_term.c.term)
+    period = select(
+        *_row(last.c.municipality_id, literal(0, Integer), **figures(last, last.c.last == 1))
+    ).group_by(last.c.municipality_id)
+    return per_term, period
 
 
 def _guide(bucket, ids, *, network: bool):
@@ -344,7 +450,7 @@ def _guide(bucket, ids, *, network: bool):
         select(
             *_row(
                 g.municipality_id,
-                bucket,
+                bucket.c.key,
                 guide_entries=func.count(g.pair_key.distinct()),
                 best_cases=_distinct(g.kind == GuideKind.BEST_CASE, g.pair_key),
             )
