@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import openpyxl
 import pytest
@@ -279,3 +280,47 @@ def test_a_named_period_stays_current(client, world, login, two_towns):
         client.get(f"/reports/?{THIS_YEAR}").data.decode(), "Larvik"
     )
     assert client.get("/reports/?period=forever").status_code == 400
+
+
+def test_each_term_counts_what_happened_in_it_and_the_period_adds_them_up(app, world):
+    """Seven people leave in the spring of last year and six in the autumn; a session in
+    each term; the period is the sum, and a person who came in both terms counts once."""
+    from allin.models import User
+    from allin.reports.periods import Period
+    from allin.reports.report import TOTAL, build
+
+    spring, autumn = date(YEAR - 1, 3, 15), date(YEAR - 1, 10, 15)
+    with app.app_context():
+        town = db.session.get(Municipality, world.municipality_a)
+        cohort = make_cohort(
+            town,
+            status="completed",
+            starts_on=date(YEAR - 1, 1, 5),
+            ends_on=date(YEAR - 1, 12, 15),
+            name="Fjorårets kull",
+        )
+        at = lambda day: now().replace(year=day.year, month=day.month, day=day.day)  # noqa: E731
+        first, second = (
+            make_session(cohort, starts_at=at(spring)),
+            make_session(cohort, starts_at=at(autumn)),
+        )
+        for n in range(13):
+            enrolment = make_enrolment(
+                cohort,
+                make_ambassador(town),
+                status="withdrawn",
+                withdrawal_reason="no_time",
+                withdrawn_at=at(spring if n < 7 else autumn),
+            )
+            make_attendance(first, enrolment)
+            make_attendance(second, enrolment)
+        db.session.commit()
+        admin = db.session.get(User, world.admin.id)
+        period = Period(date(YEAR - 1, 1, 1), date(YEAR - 1, 12, 31))
+        with app.test_request_context():
+            report = build(admin, period, [(town.id, "Larvik")], network=True)
+        left = [report.cell(town.id, bucket, "withdrawn").value for bucket in (0, 1, 2)]
+        assert left == [13, 7, 6]
+        assert [report.cell(town.id, b, "sessions_held").value for b in (0, 1, 2)] == [2, 1, 1]
+        assert [report.cell(TOTAL, b, "active").value for b in (0, 1, 2)] == [13, 13, 13]
+        assert report.cell(town.id, 0, "attendance").value == 1.0

@@ -108,7 +108,8 @@ def counts(actor, period: Period) -> dict[tuple[int | None, int], Counter]:
     stmt = _statement(BoundActor.key(actor), len(terms), chooses_municipality(actor))
     found: dict[tuple[int | None, int], Counter] = {}
     for row in db.session.execute(stmt, {**BoundActor.values(actor), **_days(period, terms)}):
-        figures = {name: value for name, value in zip(COLUMNS, row[2:], strict=True) if value}
+        # int(): PostgreSQL's SUM of counts is a numeric (Decimal).
+        figures = {name: int(value) for name, value in zip(COLUMNS, row[2:], strict=True) if value}
         found.setdefault((row[0], row[1]), Counter()).update(figures)
         if row[1]:  # a term: what adds up goes into the period too
             additive = {name: value for name, value in figures.items() if name in ADDITIVE}
