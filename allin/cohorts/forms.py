@@ -141,5 +141,23 @@ class ImportForm(FlaskForm):
     )
 
 
+class ImportRowForm(FlaskForm):
+    """One row of an import preview, corrected on the page: the file's columns as text, each
+    checked as the file's cells are (cohorts/imports.py::check_row) when it is saved."""
+
+    name = StringField(_l("Name"), [Optional()])
+    birth_year = StringField(_l("Birth year"), [Optional()], render_kw={"inputmode": "numeric"})
+    school = StringField(_l("School or class"), [Optional()])
+    phone = StringField(_l("Phone"), [Optional()], render_kw={"inputmode": "tel"})
+    email = StringField(_l("E-mail"), [Optional()], render_kw={"inputmode": "email"})
+    guardian_name = StringField(_l("Guardian"), [Optional()])
+    guardian_phone = StringField(
+        _l("Guardian's phone"), [Optional()], render_kw={"inputmode": "tel"}
+    )
+    guardian_email = StringField(
+        _l("Guardian's e-mail"), [Optional()], render_kw={"inputmode": "email"}
+    )
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: the CSRF token is what a confirmation needs."""

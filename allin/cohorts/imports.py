@@ -129,6 +129,8 @@ class Row:
     errors: list = field(default_factory=list)  # [column header, message]
     action: str = "create"  # create | enrol | skip | error
     ambassador_id: int | None = None
+    # What a refused cell said (up to its column's length), to correct it on the page.
+    typed: dict = field(default_factory=dict)
 
 
 # ---- reading the file -----------------------------------------------------------------------
@@ -292,9 +294,11 @@ def _birth_year(value: str):
 def check_row(number: int, cells: list[str], columns: dict[int, str], titles: list[str]) -> Row:
     row = Row(row=number)
     for index, name in columns.items():
-        value, problem = _check_value(name, cells[index] if index < len(cells) else "")
+        cell = cells[index] if index < len(cells) else ""
+        value, problem = _check_value(name, cell)
         if problem:
             row.errors.append([titles[index], problem])
+            row.typed[name] = CONTROL.sub("", clean(cell) or "")[: LENGTHS.get(name, 254)]
         row.values[name] = value
     header_of = {name: titles[i] for i, name in columns.items()}
     if not row.values.get("name") and not _has_error(row, header_of["name"]):
@@ -389,13 +393,21 @@ def preview(*, actor: User, cohort: Cohort, data: bytes, filename: str) -> Cohor
     return stored
 
 
-def confirm(stored: CohortImport, *, actor: User, cohort: Cohort) -> dict[str, int]:
-    """Write every row of a clean preview, once: of two confirmations exactly one writes."""
+def _check_owner(stored: CohortImport, *, actor: User, cohort: Cohort) -> None:
     if not can_enrol_in(actor, cohort) or stored.created_by_id != actor.id:
         raise DomainError(_l("You cannot import into this cohort."))
     if stored.cohort_id != cohort.id or cohort.status == CohortStatus.COMPLETED:
         raise DomainError(_l("You cannot import into this cohort."))
-    if stored.error_count:
+
+
+def confirm(
+    stored: CohortImport, *, actor: User, cohort: Cohort, skip_errors: bool = False
+) -> dict:
+    """Write the rows of a preview, once: of two confirmations exactly one writes. Rows with
+    an error are written by no one: the preview must be clean, or `skip_errors` says to leave
+    them out (their row numbers come back, never their contents)."""
+    _check_owner(stored, actor=actor, cohort=cohort)
+    if stored.error_count and not skip_errors:
         raise DomainError(
             _l("Correct the rows with errors in the spreadsheet and upload it again.")
         )
@@ -403,15 +415,52 @@ def confirm(stored: CohortImport, *, actor: User, cohort: Cohort) -> dict[str, i
         raise DomainError(_l("This import is already done or has expired; nothing was written."))
     rows = [Row(**r) for r in stored.payload["rows"]]
     stored.payload = {"rows": [], "ignored": []}  # the people are saved: keep no copy of them
-    match(rows, actor=actor, cohort=cohort)  # again: someone may have enrolled since
-    if any(r.errors for r in rows):
+    _rematch(rows, actor=actor, cohort=cohort)  # again: someone may have enrolled since
+    if any(r.errors for r in rows) and not skip_errors:
         raise DomainError(_l("The cohort changed since the preview. Upload the file again."))
+    skipped = [r.row for r in rows if r.errors]
+    rows = [r for r in rows if not r.errors]
     created = _create_people(rows, actor=actor)
     to_enrol = [r.ambassador_id for r in rows if r.action == "enrol"] + created
     _enrol_all(to_enrol, actor=actor, cohort=cohort)
     counts = {"created": len(created), "enrolled": len(to_enrol), "rows": len(rows)}
-    audit.record("import.confirmed", actor=actor, target=cohort, **counts)
-    return counts
+    audit.record("import.confirmed", actor=actor, target=cohort, skipped=len(skipped), **counts)
+    return {**counts, "skipped": skipped}
+
+
+def correct(
+    stored: CohortImport, number: int, typed: dict[str, str], *, actor: User, cohort: Cohort
+) -> Row:
+    """Check one row of a preview again with what staff typed on the page, and match the whole
+    file again (a corrected row may now be someone known, or the same as another row)."""
+    _check_owner(stored, actor=actor, cohort=cohort)
+    if stored.confirmed_at is not None or stored.expires_at <= now():
+        raise DomainError(_l("This import is already done or has expired; nothing was written."))
+    rows = [Row(**r) for r in stored.payload["rows"]]
+    index = next((i for i, r in enumerate(rows) if r.row == number), None)
+    if index is None:
+        raise DomainError(_l("That row is not in this file."))
+    names = [name for name in FIELDS if name in rows[index].values]
+    titles = [str(LABELS[name]) for name in names]
+    rows[index] = check_row(
+        number, [typed.get(n, "") for n in names], dict(enumerate(names)), titles
+    )
+    _rematch(rows, actor=actor, cohort=cohort)
+    stored.payload = {
+        "rows": [asdict(r) for r in rows],
+        "ignored": stored.payload.get("ignored", []),
+    }
+    stored.error_count = sum(1 for r in rows if r.errors)
+    return rows[index]
+
+
+def _rematch(rows: list[Row], *, actor: User, cohort: Cohort) -> None:
+    """Match again: what the last match said (known, in the cohort, twice in the file) goes;
+    a value's own problem stays until the row is corrected."""
+    for row in rows:
+        row.errors = [error for error in row.errors if error[0]]
+        row.action, row.ambassador_id = ("error" if row.errors else "create"), None
+    match(rows, actor=actor, cohort=cohort)
 
 
 def _create_people(rows: list[Row], *, actor: User) -> list[int]:

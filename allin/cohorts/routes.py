@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -48,6 +48,7 @@ from .forms import (
     EnrolForm,
     EnrolmentStatusForm,
     ImportForm,
+    ImportRowForm,
     StatusForm,
     WithdrawEnrolmentForm,
 )
@@ -445,37 +446,115 @@ def import_template(cohort_id: int):
 @bp.route("/<int:cohort_id>/import/<key>", methods=["GET", "POST"])
 @require(Perm.ENROL)
 def import_preview(cohort_id: int, key: str):
-    """Every row and what it would do; confirming writes them all, once."""
+    """Every row and what it would do; confirming writes the good rows, once (those with an
+    error too only when corrected on the page, or left out when asked)."""
     cohort = _cohort_to_enrol_in(cohort_id)
-    stored = imports.find_preview(current_user, cohort, key)
-    if stored is None:
-        abort(404)
+    stored = _preview_or_404(cohort, key)
     form = ConfirmForm()
     if form.validate_on_submit():
         ok, counts = attempt(
-            imports.confirm, stored, errors=form.form_errors, actor=current_user, cohort=cohort
+            imports.confirm,
+            stored,
+            errors=form.form_errors,
+            actor=current_user,
+            cohort=cohort,
+            skip_errors=request.form.get("skip") == "1",
         )
         if ok:
             db.session.commit()
-            flash(
-                _(
-                    "Imported: %(enrolled)s enrolled, of whom %(created)s new.",
-                    enrolled=counts["enrolled"],
-                    created=counts["created"],
-                ),
-                "success",
-            )
+            _flash_imported(counts)
             return redirect(url_for("cohorts.people", cohort_id=cohort.id))
         for error in form.form_errors:
             flash(error, "error")
         return redirect(url_for("cohorts.people", cohort_id=cohort.id))
+    return _render_preview(cohort, stored, form)
+
+
+@bp.post("/<int:cohort_id>/import/<key>/rows/<int:row>")
+@require(Perm.ENROL)
+def import_row(cohort_id: int, key: str, row: int):
+    """Correct one row of the preview in place; what was typed stays on the page if it still
+    has an error."""
+    cohort = _cohort_to_enrol_in(cohort_id)
+    stored = _preview_or_404(cohort, key)
+    form = ImportRowForm(prefix=f"row{row}")
+    if not form.validate_on_submit():
+        return _render_preview(cohort, stored, ConfirmForm(), typed={row: form}), 400
+    typed = {name: form[name].data or "" for name in imports.FIELDS}
+    ok, fixed = attempt(
+        imports.correct,
+        stored,
+        row,
+        typed,
+        errors=form.form_errors,
+        actor=current_user,
+        cohort=cohort,
+    )
+    if not ok:
+        return _render_preview(cohort, stored, ConfirmForm(), typed={row: form}), 400
+    db.session.commit()
+    if fixed.errors:
+        fields = {str(imports.LABELS[name]): name for name in imports.FIELDS}
+        for column, message in fixed.errors:
+            if column in fields:
+                form[fields[column]].errors = [*form[fields[column]].errors, message]
+            else:
+                form.form_errors.append(message)
+        return _render_preview(cohort, stored, ConfirmForm(), typed={row: form}), 400
+    flash(_("Row %(row)s is corrected.", row=row), "success")
+    return redirect(
+        url_for("cohorts.import_preview", cohort_id=cohort.id, key=stored.key) + f"#row-{row}"
+    )
+
+
+def _preview_or_404(cohort, key: str):
+    stored = imports.find_preview(current_user, cohort, key)
+    if stored is None:
+        abort(404)
+    return stored
+
+
+def _flash_imported(counts: dict) -> None:
+    flash(
+        _(
+            "Imported: %(enrolled)s enrolled, of whom %(created)s new.",
+            enrolled=counts["enrolled"],
+            created=counts["created"],
+        ),
+        "success",
+    )
+    if counts["skipped"]:
+        rows = ", ".join(str(number) for number in counts["skipped"])
+        flash(
+            ngettext(
+                "Left out: row %(rows)s of the file. Enrol them one by one, or upload just them.",
+                "Left out: rows %(rows)s of the file. Enrol them one by one, or upload just them.",
+                len(counts["skipped"]),
+                rows=rows,
+            ),
+            "warning",
+        )
+
+
+def _render_preview(cohort, stored, form, typed: dict | None = None):
     rows = stored.payload["rows"]
+    forms = {}
+    for row in rows:
+        if row["errors"]:
+            forms[row["row"]] = (typed or {}).get(row["row"]) or ImportRowForm(
+                prefix=f"row{row['row']}",
+                data={
+                    name: str(row.get("typed", {}).get(name) or ("" if value is None else value))
+                    for name, value in row["values"].items()
+                },
+            )
     return render_template(
         "cohorts/import_preview.html",
         cohort=cohort,
         stored=stored,
         form=form,
         rows=rows,
+        row_forms=forms,
         ignored=stored.payload.get("ignored", []),
         summary=Counter(r["action"] for r in rows),
         expired=stored.expires_at <= now(),

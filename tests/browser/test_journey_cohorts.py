@@ -180,6 +180,7 @@ CLASS_CSV = (
     f"Øystein Bakkevik;{YEAR - 14};9B;Liv Bakkevik;+47 900 11 222;ingen\r\n"
     f"Håkon Nymoen;{YEAR - 15};9B;Åse Nymoen;+47 900 11 333;\r\n"
     f'"Ragnhild Sæther";{YEAR - 14};"9B";"Torstein Sæther";"+47 900 11 444";"to\r\nlinjer"\r\n'
+    "Sigrid Holm;2O11;9B;Anne Holm;+47 900 11 555;\r\n"  # a letter O for a zero
 ).encode("cp1252")
 
 
@@ -194,16 +195,28 @@ def test_youth_worker_imports_a_class_from_norwegian_excel(checked, larvik):
     )
     submit(page)
     expect(page).to_have_url(re.compile(r"/import/[\w-]+$"))
-    rows = page.locator("table.import-rows tbody tr")
-    expect(rows).to_have_count(3)
+    rows = page.locator("main table tbody tr")
+    expect(rows).to_have_count(4)
     expect(rows.nth(2)).to_contain_text("Ragnhild Sæther")
     expect(page.locator("main")).to_contain_text("Kommentar")  # the ignored column is listed
     checked.check("import-preview")
 
+    # One bad row does not stop the class: it is corrected on the page (issue 22).
+    bad = page.locator("#row-5")
+    expect(bad).to_contain_text("Fødselsår")
+    bad.locator("summary").click()
+    checked.check("import-preview-correct")
+    bad.locator("input[name='row5-birth_year']").fill(str(YEAR - 15))
+    bad.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/import/[\w-]+#row-5$"))
+    expect(page.locator(".flash--success")).to_be_visible()
+    expect(page.locator("main .import-row--error")).to_have_count(0)
+    checked.check("import-preview-corrected")
+
     page.locator("main form[method=post] button[type=submit]").first.click()
     expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}/people$"))
     expect(page.locator(".flash--success")).to_be_visible()
-    for name in ("Øystein Bakkevik", "Håkon Nymoen", "Ragnhild Sæther"):
+    for name in ("Øystein Bakkevik", "Håkon Nymoen", "Ragnhild Sæther", "Sigrid Holm"):
         expect(page.locator(".member__name", has_text=name)).to_be_visible()
     checked.check("cohort-after-import")
 
