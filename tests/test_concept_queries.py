@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from allin.concepts import files
 from allin.enums import ReachKind
 from allin.extensions import db
@@ -89,3 +91,29 @@ def test_cohort_home_with_concepts(app, world, team, login, assert_constant_quer
     url = f"/cohorts/{team.cohort_id}"
     COUNTS["cohort"] = assert_constant_queries(url, lambda: _concepts(app, team, 45))
     assert COUNTS["cohort"] <= 14  # the same bound as the page with its progress dashboard
+
+
+def test_an_ambassadors_home_starts_with_the_next_session_then_new_feedback(
+    app, world, team, login, client
+):
+    """Issue 22: their next session first, then their concepts (new feedback first), then
+    their attendance."""
+    from tests.training_factories import make_attendance, make_session
+
+    with app.app_context():
+        cohort = db.session.get(Cohort, team.cohort_id)
+        make_session(cohort, days=2, title="Neste økt")
+        past = make_session(cohort, days=-7, title="Forrige økt")
+        member = db.session.scalars(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+        ).first()
+        make_attendance(past, member)
+        db.session.commit()
+    login(team.member)
+    html = client.get("/").data.decode()
+    order = [
+        html.index(f'id="{heading}"')
+        for heading in ("my-sessions-heading", "my-concepts-heading", "my-attendance-heading")
+    ]
+    assert order == sorted(order)
+    assert "Neste økt" in html
