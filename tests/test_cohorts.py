@@ -446,3 +446,62 @@ def test_dashboard_has_a_cohorts_card_for_staff(client, world, login):
     assert 'href="/cohorts/"' in client.get("/").data.decode()
     assert make_user  # factories stay importable
     assert Role.YOUTH_WORKER
+
+
+def test_enrol_consent_and_login_in_one_step_end_on_the_hand_over(
+    app, client, world, login, cohort_a
+):
+    """Issue 22: the guardian's consents and the sign-in link on the enrolment form; the next
+    page is the young person's, with the link to hand over at the top."""
+    from allin.models import Consent, Invitation
+
+    login(world.a["youth_worker"])
+    data = person_form(
+        consents=["participation", "photo"],
+        consent_given_by="guardian",
+        consent_method="paper",
+        make_login="y",
+    )
+    response = client.post(f"/cohorts/{cohort_a}/enrol", data=data)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).data.decode()
+    assert 'id="link-heading"' in page  # the hand-over, once
+    assert "/invitations/" in page or "invitation" in page
+    with app.app_context():
+        consents = db.session.scalars(select(Consent)).all()
+        assert {c.purpose for c in consents} == {"participation", "photo"}
+        assert {c.guardian_name for c in consents} == {"Kari Sæther"}
+        assert {c.given_on for c in consents} == {date.today()}
+        assert count(Invitation) == 1 and count(Enrolment) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        # 12 years old: the young person alone cannot consent, so nothing is written.
+        (
+            {"birth_year": str(date.today().year - 12), "consent_given_by": "ambassador"},
+            "må en foresatt gi dette samtykket",
+        ),
+        # A guardian's consent needs the guardian's name.
+        ({"guardian_name": "", "guardian_phone": ""}, "foresatt"),
+        # A login below the digital age needs the participation consent: photo alone is not it.
+        (
+            {"birth_year": str(date.today().year - 12), "consents": ["photo"], "make_login": "y"},
+            "",
+        ),
+    ],
+)
+def test_enrolment_with_a_consent_that_breaks_a_rule_writes_nothing(
+    app, client, world, login, cohort_a, overrides, said
+):
+    login(world.a["youth_worker"])
+    defaults = {"consents": ["participation"], "consent_given_by": "guardian"}
+    data = person_form(consent_method="paper", **{**defaults, **overrides})
+    response = client.post(f"/cohorts/{cohort_a}/enrol", data=data)
+    assert response.status_code == 200
+    page = response.data.decode()
+    assert said in page and "data-error-summary" in page
+    assert "Larvik ungdomsskole 9B" in page  # what was typed stays
+    with app.app_context():
+        assert count(Ambassador) == 0 and count(Enrolment) == 0

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     RadioField,
@@ -18,7 +19,14 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..ambassadors.forms import AmbassadorForm
-from ..enums import CohortRole, CohortStatus, WithdrawalReason
+from ..enums import (
+    CohortRole,
+    CohortStatus,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
+    WithdrawalReason,
+)
 from ..fields import clean, enum_choices, no_control_characters
 from .rules import ENROLMENT_ORDER
 
@@ -103,8 +111,41 @@ class EnrolForm(AmbassadorForm):
         default=CohortRole.AMBASSADOR.value,
         validators=[InputRequired(_l("Choose a role."))],
     )
+    # Consent and the login in the same step (issue 22): enrol, consent and hand over on one
+    # form, ending on the hand-over; each is optional and can be done later on their page.
+    consents = MultiCheckboxField(
+        _l("Consent given today (optional)"),
+        choices=enum_choices(ConsentPurpose),
+        validators=[Optional()],
+        description=_l("Tick what has been agreed to, on the consent form or in person."),
+    )
+    consent_given_by = RadioField(
+        _l("Consent given by"),
+        choices=enum_choices(ConsentGiver),
+        default=ConsentGiver.GUARDIAN.value,
+        validators=[Optional()],
+    )
+    consent_method = RadioField(
+        _l("How"),
+        choices=enum_choices(ConsentMethod),
+        default=ConsentMethod.PAPER.value,
+        validators=[Optional()],
+    )
+    make_login = BooleanField(_l("Make their sign-in link now, to hand over"))
     # Set after we showed people with the same name and birth year: "no, someone new".
     create_anyway = HiddenField()
+
+    def validate_consents(self, field):
+        if not field.data:
+            return
+        if self.consent_given_by.data not in {g.value for g in ConsentGiver}:
+            raise ValidationError(_l("Choose who gave the consent."))
+        if self.consent_method.data not in {m.value for m in ConsentMethod}:
+            raise ValidationError(_l("Choose how the consent was given."))
+        if self.consent_given_by.data == ConsentGiver.GUARDIAN and not self.guardian_name.data:
+            raise ValidationError(
+                _l("Enter the guardian's name above: it is recorded with the consent.")
+            )
 
 
 class EnrolExistingForm(FlaskForm):

@@ -23,11 +23,21 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..access import Perm, can, forbid_unless, get_visible_or_404, require
 from ..actions import act
 from ..ambassadors import services as ambassador_services
+from ..auth import claims
 from ..clock import now
 from ..concepts import selectors as concept_selectors
 from ..concepts import sheets as concept_sheets
 from ..concepts.selectors import cohort_section as concept_section
-from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
+from ..enums import (
+    ClaimKind,
+    CohortRole,
+    CohortStatus,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
+    EnrolmentStatus,
+    WithdrawalReason,
+)
 from ..errors import attempt, drain_refused_body, render_error
 from ..exports import download
 from ..extensions import db
@@ -239,20 +249,26 @@ def enrol(cohort_id: int):
             )
             enrolled = selectors.enrolled_among(cohort, (a.id for a in duplicates))
         if not duplicates:
-            ok, enrolment = attempt(
-                services.enrol_new,
+            ok, made = attempt(
+                services.enrol_with_consents,
                 errors=form.form_errors,
                 actor=current_user,
                 cohort=cohort,
                 person=form.person(),
                 role=CohortRole(form.role.data),
+                consents=[ConsentPurpose(p) for p in form.consents.data or []],
+                given_by=ConsentGiver(form.consent_given_by.data) if form.consents.data else None,
+                method=ConsentMethod(form.consent_method.data) if form.consents.data else None,
+                make_login=form.make_login.data,
             )
             if ok:
+                enrolment, login = made
+                if login:  # shown once, at the top of their page: the hand-over
+                    invitation, token = login
+                    link = external_url("auth.invitation_link", token=token)
+                    claims.keep_link(ClaimKind.SHOW_INVITATION_LINK, invitation.id, link)
                 db.session.commit()
-                flash(
-                    _("%(name)s is enrolled. Record their consents now.", name=form.name.data),
-                    "success",
-                )
+                flash(_enrolled_message(form), "success")
                 return redirect(
                     url_for("ambassadors.detail", ambassador_id=enrolment.ambassador_id)
                 )
@@ -266,6 +282,15 @@ def enrol(cohort_id: int):
         enrolled=enrolled,
         existing_form=EnrolExistingForm(data={"role": form.role.data}),
     )
+
+
+def _enrolled_message(form) -> str:
+    name = form.name.data
+    if form.make_login.data:
+        return _("%(name)s is enrolled. Hand over the sign-in link below.", name=name)
+    if form.consents.data:
+        return _("%(name)s is enrolled and the consents are recorded.", name=name)
+    return _("%(name)s is enrolled. Record their consents now.", name=name)
 
 
 @bp.post("/<int:cohort_id>/enrol/<int:ambassador_id>")

@@ -11,7 +11,15 @@ from .. import audit
 from ..access import Perm, can, can_lead, visible
 from ..ambassadors import services as ambassador_services
 from ..clock import now
-from ..enums import CohortRole, CohortStatus, EnrolmentStatus, WithdrawalReason
+from ..enums import (
+    CohortRole,
+    CohortStatus,
+    ConsentGiver,
+    ConsentMethod,
+    ConsentPurpose,
+    EnrolmentStatus,
+    WithdrawalReason,
+)
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Ambassador, Cohort, Enrolment, User
@@ -119,6 +127,36 @@ def enrol_new(
         raise DomainError(_l("You cannot enrol this person in this cohort."))
     ambassador = ambassador_services.create_ambassador(actor=actor, person=person)
     return enrol(actor=actor, cohort=cohort, ambassador=ambassador, role=role)
+
+
+def enrol_with_consents(
+    *,
+    actor: User,
+    cohort: Cohort,
+    person: ambassador_services.Person,
+    role: CohortRole,
+    consents: list[ConsentPurpose],
+    given_by: ConsentGiver | None,
+    method: ConsentMethod | None,
+    make_login: bool,
+):
+    """Enrol a new young person, record the consents given today and make their sign-in link,
+    all or nothing (the age rules of each consent and of the login apply as on their own
+    pages). Returns the enrolment and, when a login was asked for, (invitation, token)."""
+    enrolment = enrol_new(actor=actor, cohort=cohort, person=person, role=role)
+    ambassador = enrolment.ambassador
+    for purpose in consents:
+        ambassador_services.record_consent(
+            ambassador,
+            actor=actor,
+            purpose=purpose,
+            given_by=given_by,
+            guardian_name=person.guardian_name,
+            method=method,
+            given_on=now().date(),
+        )
+    login = ambassador_services.create_login(ambassador, actor=actor) if make_login else None
+    return enrolment, login
 
 
 def withdraw_enrolment(

@@ -111,6 +111,28 @@ def test_coordinator_creates_a_cohort(checked, larvik):
     checked.check("cohort-detail-new")
 
 
+@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
+def test_enrol_consent_and_login_in_one_step_on_a_phone(checked, larvik):
+    """Issue 22: the enrolment form takes the guardian's consent and makes the login; the
+    next page hands the link over (two screens, about ten taps)."""
+    page = checked.page
+    sign_in(checked, larvik.youth_worker)
+    page.goto(f"/cohorts/{larvik.cohort_id}/enrol")
+    checked.check("enrol-one-step")
+    page.fill("#name", "Mia Fjeld")
+    page.fill("#birth_year", str(YEAR - 14))
+    page.fill("#school", "8B")
+    page.fill("#guardian_name", "Eva Fjeld")
+    page.fill("#guardian_phone", "+47 912 34 999")
+    page.locator("input[name=consents][value=participation]").check()
+    page.locator("input[name=make_login]").check()
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/ambassadors/\d+$"))
+    expect(page.locator("#link-heading")).to_be_visible()
+    expect(page.locator(".flash--success")).to_be_visible()
+    checked.check("enrol-one-step-hand-over")
+
+
 @pytest.mark.parametrize("checked", MAIN, indirect=True, ids=named)
 def test_youth_worker_enrols_a_minor_and_records_consent(checked, larvik):
     page = checked.page
