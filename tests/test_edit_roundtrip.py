@@ -184,6 +184,19 @@ def _guide_entry(world) -> str:
     return f"/guide/entries/{entry.id}/edit"
 
 
+def _guide_synonyms(world) -> str:
+    from allin.models import GuideSynonym
+
+    db.session.add_all(
+        [
+            GuideSynonym(language="nb", words="foreldre, foresatte"),
+            GuideSynonym(language="nb", words="mobbing, utestenging"),
+            GuideSynonym(language="en", words="parents, guardians"),
+        ]
+    )
+    return "/guide/synonyms"
+
+
 def _user_role(world) -> tuple[str, str]:
     """The role form sits on the person's page and posts to its own route."""
     user_id = world.a["youth_worker"].id
@@ -197,6 +210,7 @@ CASES = {
     "ambassadors.edit": Case(lambda w: w.a["coordinator"], _ambassador_record),
     "admin.edit_municipality": Case(lambda w: w.admin, _municipality_settings),
     "guide.edit": Case(lambda w: w.a["coordinator"], _guide_entry),
+    "guide.synonyms": Case(lambda w: w.admin, _guide_synonyms),
     "admin.change_role": Case(lambda w: w.a["coordinator"], _user_role),
 }
 # Further cases of a walked endpoint: (endpoint, who, page, button to press).

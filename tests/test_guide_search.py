@@ -11,6 +11,7 @@ from sqlalchemy import text
 from allin.enums import GuideStatus
 from allin.extensions import db
 from allin.guide import search
+from allin.models import GuideSynonym
 from tests.conftest import is_postgres
 from tests.factories import make_guide_entry
 
@@ -236,3 +237,73 @@ def test_the_stored_vector_is_filled_and_follows_edits(app, client, world):
     assert results(client, "kveldsvakt") == ["Kveldsvakt"]
     assert results(client, "foreldre") == ["Kveldsvakt"]
     assert results(client, "nattvandring") == []
+
+
+@pytest.fixture
+def words(app, world):
+    """Entries that the phone walk searched for and did not find (issue 22)."""
+    with app.app_context():
+        published = {"status": "published"}
+        make_guide_entry(title="Trygge foresatte", body="Ta med de foresatte tidlig.", **published)
+        make_guide_entry(
+            title="Safer cities", body="Safety walks in two cities.", language="en", **published
+        )
+        make_guide_entry(
+            title="Libraries as meeting places",
+            body="The library is open.",
+            language="en",
+            **published,
+        )
+        make_guide_entry(
+            title="Family evenings", body="Families meet at the club.", language="en", **published
+        )
+        # Two of the groups migration 0022 starts with (the tests' tables start empty).
+        db.session.add_all(
+            [
+                GuideSynonym(language="nb", words="foreldre, foresatte, foresatt, forelder"),
+                GuideSynonym(language="en", words="family, families, parents"),
+            ]
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "found"),
+    [
+        ("city", "en", {"Safer cities"}),  # "citi", the English stem, is no prefix of "cities"
+        ("safety", "en", {"Safer cities"}),
+        ("library", "en", {"Libraries as meeting places"}),
+        ("family", "en", {"Family evenings"}),
+        ("foreldre", "nb", {"Trygge foresatte"}),  # a synonym (migration 0022's groups)
+        ("parents", "en", {"Family evenings"}),  # parents ~ families, in the English groups
+    ],
+)
+def test_english_word_forms_and_synonyms_are_found(client, words, typed, language, found):
+    assert set(results(client, typed, lang=language)) == found
+
+
+def test_an_editor_adds_a_synonym_and_the_search_finds_it(app, client, words, world, login):
+    assert results(client, "nattevandring", lang="nb") == []
+    with app.app_context():
+        make_guide_entry(title="Nattevandring i Tromsø", body="Voksne går.", status="published")
+        db.session.commit()
+    assert results(client, "natteravn", lang="nb") == []
+    login(world.admin)
+    page = client.get("/guide/synonyms").data.decode()
+    assert "foreldre, foresatte" in page
+    nb = re.search(r'<textarea[^>]*name="nb"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    en = re.search(r'<textarea[^>]*name="en"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    response = client.post(
+        "/guide/synonyms",
+        data={"nb": nb + "\nnatteravn, nattevandring", "en": en},
+    )
+    assert response.status_code == 302
+    client.post("/logout")
+    assert results(client, "natteravn", lang="nb") == ["Nattevandring i Tromsø"]
+
+
+def test_an_empty_result_suggests_entries_and_topics(client, words):
+    response = client.get("/guide/search", query_string={"q": "trygge oppskrift", "lang": "nb"})
+    page = re.sub(r"<[^>]+>", "", response.data.decode())
+    assert "Trygge foresatte" in page  # has one of the words
+    assert "lang=en" in response.data.decode()  # search the English guide instead

@@ -93,6 +93,7 @@ NOT_EXPORTED = {
     "guide_tag": "*",
     "guide_image": "*",
     "guide_edition": "*",
+    "guide_synonym": "*",  # words of the search, nobody's
     "installation": "*",
     "audit_event": "municipality_id",
     "attendance": "municipality_id",

@@ -32,6 +32,7 @@ ACTIONS = {
     "export.downloaded": _l("Spreadsheet downloaded"),
     "guide.entry_created": _l("Guide entry created"),
     "guide.entry_saved": _l("Guide entry saved"),
+    "guide.synonyms_changed": _l("Guide search synonyms changed"),
     "guide.image_deleted": _l("Guide picture deleted"),
     "guide.image_uploaded": _l("Guide picture uploaded"),
     "import.confirmed": _l("Class list imported"),

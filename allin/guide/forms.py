@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from flask_babel import format_decimal
@@ -22,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..converters import whole_number
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..fields import clean, no_control_characters
-from ..models.guide import SLUG_LENGTH, SUMMARY_LENGTH, TITLE_LENGTH
+from ..models.guide import SLUG_LENGTH, SUMMARY_LENGTH, SYNONYM_LENGTH, TITLE_LENGTH
 from .services import body_limit, parse_tags, tags_problem
 
 
@@ -164,3 +165,58 @@ class ImageForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Confirm this before you upload the picture."))],
     )
+
+
+SYNONYM_WORD = re.compile(r"^[^\W\d_]{2,40}$")
+MAX_SYNONYM_GROUPS = 200
+
+
+class SynonymsForm(FlaskForm):
+    """The search's synonyms, one group a line, words separated by commas, per language."""
+
+    nb = TextAreaField(_l("Norwegian (bokmål)"), filters=[clean_text], render_kw={"rows": 10})
+    en = TextAreaField(_l("English"), filters=[clean_text], render_kw={"rows": 10})
+
+    def validate_nb(self, field):
+        _check_groups(field)
+
+    def validate_en(self, field):
+        _check_groups(field)
+
+    def groups(self, field) -> list[str]:
+        """The groups as they are stored: words lower-case, ", " between them."""
+        return [", ".join(words) for words in _lines(field.data)]
+
+
+def _lines(text: str | None) -> list[list[str]]:
+    groups = []
+    for line in (text or "").splitlines():
+        words = [w.strip().lower() for w in line.split(",") if w.strip()]
+        if words:
+            groups.append(list(dict.fromkeys(words)))
+    return groups
+
+
+def _check_groups(field) -> None:
+    groups = _lines(field.data)
+    if len(groups) > MAX_SYNONYM_GROUPS:
+        raise ValidationError(_l("At most %(max)s groups.", max=MAX_SYNONYM_GROUPS))
+    for number, words in enumerate(groups, start=1):
+        if len(words) < 2:
+            raise ValidationError(
+                _l(
+                    "Line %(line)s: a group needs at least two words, separated by commas.",
+                    line=number,
+                )
+            )
+        bad = [w for w in words if not SYNONYM_WORD.match(w)]
+        if bad:
+            raise ValidationError(
+                _l(
+                    "Line %(line)s: “%(word)s” is not one word of letters.",
+                    line=number,
+                    word=bad[0][:40],
+                )
+            )
+        if len(", ".join(words)) > SYNONYM_LENGTH:
+            raise ValidationError(_l("Line %(line)s is too long.", line=number))

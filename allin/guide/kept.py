@@ -46,11 +46,13 @@ from ..models import (
     GuideEntry,
     GuideImage,
     GuideOldSlug,
+    GuideSynonym,
     GuideTag,
     Municipality,
     SessionTool,
     TrainingSession,
 )
+from .selectors import synonyms as read_synonyms
 
 # What the public pages show, model by model: all of the guide's own models; of the others
 # only the attributes a page shows (an entry's municipality by name; a tool's page counts the
@@ -60,6 +62,7 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     GuideTag: None,
     GuideOldSlug: None,
     GuideImage: None,
+    GuideSynonym: None,
     SessionTool: None,
     Municipality: ("name",),
     TrainingSession: ("cancelled_at",),
@@ -126,6 +129,7 @@ def init_app(app) -> None:
     pages, size = app.config["GUIDE_KEPT_PAGES"], app.config["GUIDE_KEPT_BYTES"]
     kept = KeptPublicPages(pages, size) if pages > 0 and size > 0 else None
     app.extensions["guide_kept_pages"] = kept
+    app.extensions["guide_synonyms"] = {}  # language -> (version, groups): see synonyms()
     app.extensions["guide_code_version"] = _code_version(app.root_path, app.template_folder)
 
 
@@ -207,7 +211,7 @@ def kept_for_visitors(*reads: str):
         def serve(**kwargs):
             number = None
             if not current_user.is_authenticated and "_flashes" not in session:
-                number = edition()
+                number = g.guide_edition = edition()
             if number is None:
                 response = current_app.make_response(view(**kwargs))
             else:
@@ -238,6 +242,21 @@ def _for_visitor(number: int, view, kwargs: dict, reads: tuple[str, ...]):
         if TOKEN not in body:  # never hand one visitor's form token to the next
             pages.put(number, key, body, etag)
     return response
+
+
+def synonyms(language) -> tuple[str, ...]:
+    """The language's synonym groups (selectors.synonyms), kept by each app for as long as
+    the guide's version this request read stays the same: a visitor's search then sends no
+    query for them. Without a version read (signed in) they are read each time."""
+    number = g.get("guide_edition")
+    kept_groups = current_app.extensions["guide_synonyms"]
+    kept = kept_groups.get(str(language))
+    if number is not None and kept is not None and kept[0] == number:
+        return kept[1]
+    groups = read_synonyms(language)
+    if number is not None:
+        kept_groups[str(language)] = (number, groups)
+    return groups
 
 
 # ---- the version, raised by the ORM's own events --------------------------------------------

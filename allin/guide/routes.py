@@ -40,11 +40,14 @@ from ..security import accepts_files
 from ..transactions import runs_as, write_apart
 from ..urls import safe_next
 from . import bp, history, pictures, search, selectors, services
-from .forms import EntryForm, ImageForm, PreviewForm
+from .forms import EntryForm, ImageForm, PreviewForm, SynonymsForm
 from .kept import kept_for_visitors, public_page
+from .kept import synonyms as synonyms_of
 from .rules import can_edit_guide_entry, can_publish_guide_entry
 
 FORM_ENDPOINTS = ("guide.new", "guide.edit", "guide.preview")
+# Entries offered when a search finds nothing: those with any of the words.
+CLOSEST = 5
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -166,15 +169,19 @@ def search_page():
     text = (request.args.get("q") or "")[:200]
     language = _enum_arg(Language, "lang") or reader_language()
     phase, kind = _enum_arg(Phase, "phase"), _enum_arg(GuideKind, "kind")
-    query = search.parse(text, language)
+    query = search.parse(text, language, synonyms_of(language) if text else ())
     page = passages = None
+    closest, tags = [], []
     if query:
         stmt = selectors.filtered(selectors.published(), language=language, phase=phase, kind=kind)
         dialect = db.engine.dialect.name
         page = paginate_rows(
             lambda limit, offset: search.results(stmt, query, dialect, limit, offset)
         )
-        passages = {entry.id: search.passage(entry, query) for entry in page.items}
+        if not page.total:  # suggestions: entries with any of the words, and the tags
+            closest, _count = search.results(stmt, query, dialect, CLOSEST, 0, any_word=True)
+            tags = selectors.tag_cloud(language)
+        passages = {e.id: search.passage(e, query) for e in [*page.items, *closest]}
     return _cacheable(
         render_template(
             "guide/search.html",
@@ -182,6 +189,9 @@ def search_page():
             query=query,
             page=page,
             passages=passages,
+            closest=closest,
+            tags=tags,
+            other_language=Language.EN if language == Language.NB else Language.NB,
             language=language,
             phase=phase,
             kind=kind,
@@ -284,6 +294,29 @@ def _problems(form: EntryForm) -> dict[type, list]:
 
 def _wants_preview() -> bool:
     return request.method == "POST" and "preview" in request.form
+
+
+@bp.route("/synonyms", methods=["GET", "POST"])
+@require(Perm.WRITE_GUIDE)
+def synonyms():
+    """The words a search treats as one, per language: one group a line."""
+    form = SynonymsForm(
+        data=None
+        if request.method == "POST"
+        else {lang.value: "\n".join(selectors.synonyms(lang)) for lang in Language}
+    )
+    if form.validate_on_submit():
+        groups = {lang: form.groups(form[lang.value]) for lang in Language}
+        ok, _done = attempt(
+            services.replace_synonyms, groups, errors=form.form_errors, actor=current_user
+        )
+        if ok:
+            db.session.commit()
+            flash(_("The synonyms are saved. Searches use them at once."), "success")
+            return redirect(url_for("guide.synonyms"))
+    return render_template(
+        "guide/synonyms.html", form=form, may_write_guide=can(current_user, Perm.WRITE_GUIDE)
+    )
 
 
 @bp.get("/manage/")

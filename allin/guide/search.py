@@ -6,9 +6,13 @@
   index, ranked by ts_rank. Stored, so ranking and rechecking a match read it instead of
   running to_tsvector over the body again for every matching entry.
 
-Norwegian word forms: Snowball stems "ungdom" and "ungdommer" differently (ungdom / ungdomm),
-so a plain stemmed match would miss. The query's words are therefore matched as prefixes of
-their stem: "ungdom" finds "ungdommer" and "ungdommens" on both engines. User text never
+Word forms: Snowball stems "ungdom" and "ungdommer" differently (ungdom / ungdomm), so a plain
+stemmed match would miss. The query's words are therefore matched as prefixes: on SQLite the
+part a word shares with its stem ("ungdomm" of "ungdommer"; "cit" of "city", whose English
+stem "citi" is no prefix of "cities"), on PostgreSQL the stem of the entry's language's
+configuration. "ungdom" finds "ungdommer" and "ungdommens", "city" finds "cities", on both
+engines. A word that belongs to a group of synonyms (models/guide.py::GuideSynonym) also finds
+the group's other words: "foreldre" finds "foresatte". User text never
 reaches MATCH or to_tsquery as syntax: the query is rebuilt from word tokens (letters and
 digits only), so quotes, operators and brackets are just separators. Entries whose title
 matches every word come first.
@@ -91,73 +95,114 @@ def _stemmer(language: str):
 
 @dataclass(frozen=True)
 class Query:
-    """A search as the engines get it: the words typed and their stems, lower-case."""
+    """A search as the engines get it: the words typed, lower-case, and for each the words it
+    stands for (itself and its synonyms), with the prefix each is matched by on SQLite."""
 
     words: tuple[str, ...]
-    stems: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]
+    prefixes: tuple[tuple[str, ...], ...]
     language: Language
 
     def __bool__(self) -> bool:
         return bool(self.words)
 
 
-def parse(text: str | None, language: Language | str) -> Query:
-    """The words of `text` (at most 8, each at most 40 characters); the rest is ignored."""
-    language = Language(language)
+def _words(text: str | None) -> list[str]:
     normal = unicodedata.normalize("NFC", text or "").lower()
     words: list[str] = []
     for word in WORD.findall(normal):
         word = word[:MAX_TERM_LENGTH]
         if word not in words:
             words.append(word)
-        if len(words) == MAX_TERMS:
+    return words
+
+
+def prefix(word: str, language: Language | str) -> str:
+    """What `word` is matched by: the part it shares with its stem (at least three letters,
+    or the word itself when shorter)."""
+    stem = _stemmer(Language(language)).stemWord(word) or word
+    shared = 0
+    for a, b in zip(word, stem, strict=False):
+        if a != b:
             break
-    stemmer = _stemmer(language)
-    stems = tuple(stemmer.stemWord(word) or word for word in words)
-    return Query(tuple(words), stems, language)
+        shared += 1
+    return word[: max(shared, min(len(word), 3))]
 
 
-def _fts5_expression(query: Query) -> str:
+def parse(text: str | None, language: Language | str, synonyms: tuple[str, ...] = ()) -> Query:
+    """The words of `text` (at most 8, each at most 40 characters; the rest is ignored), each
+    with the synonyms of its group (`synonyms`: the language's groups, "a, b, c")."""
+    language = Language(language)
+    words = tuple(_words(text)[:MAX_TERMS])
+    same = _synonym_map(synonyms, language)
+    groups = tuple(
+        tuple(dict.fromkeys((word, *same.get(prefix(word, language), ()))))[:MAX_SYNONYMS]
+        for word in words
+    )
+    prefixes = tuple(tuple(dict.fromkeys(prefix(w, language) for w in group)) for group in groups)
+    return Query(words, groups, prefixes, language)
+
+
+MAX_SYNONYMS = 6
+
+
+@lru_cache(maxsize=64)
+def _synonym_map(groups: tuple[str, ...], language: Language) -> dict[str, tuple[str, ...]]:
+    """{prefix of a word: the words of its groups}, for one language's groups."""
+    found: dict[str, list[str]] = {}
+    for group in groups:
+        members = _words(group)
+        for word in members:
+            found.setdefault(prefix(word, language), []).extend(members)
+    return {key: tuple(dict.fromkeys(words)) for key, words in found.items()}
+
+
+def _fts5_expression(query: Query, any_word: bool = False) -> str:
     # Tokens hold letters and digits only, so the quotes cannot be broken out of.
-    return " ".join(f'"{stem}"*' for stem in query.stems)
+    parts = ["(" + " OR ".join(f'"{p}"*' for p in group) + ")" for group in query.prefixes]
+    return (" OR " if any_word else " AND ").join(parts)
 
 
-def _tsquery_text(query: Query, weights: str = "") -> str:
+def _tsquery_text(query: Query, weights: str = "", any_word: bool = False) -> str:
     # PostgreSQL stems each word with the entry language's configuration; ":*" makes it a
     # prefix, and a weight ("A": the title's) keeps it to that part. Words are letters and
     # digits only: no tsquery operator can get in.
-    return " & ".join(f"{word}:*{weights}" for word in query.words)
+    parts = ["(" + " | ".join(f"{w}:*{weights}" for w in group) + ")" for group in query.groups]
+    return (" | " if any_word else " & ").join(parts)
 
 
-def _pg_tsquery(query: Query, weights: str = ""):
+def _pg_tsquery(query: Query, weights: str = "", any_word: bool = False):
     config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
-    return func.to_tsquery(config, literal(_tsquery_text(query, weights)))
+    return func.to_tsquery(config, literal(_tsquery_text(query, weights, any_word)))
 
 
-def _fts5_hits(query: Query, *columns) -> CTE:
+def _fts5_hits(query: Query, *columns, any_word: bool = False) -> CTE:
     # The matches first, materialised: joined directly, SQLite may drive the join from
     # guide_entry and run the MATCH once per entry, which made the page's count take 400 ms at
     # 2,000 entries instead of 3 ms.
     return (
         select(_fts.c.rowid, *columns)
-        .where(_FTS.op("MATCH")(literal(_fts5_expression(query))))
+        .where(_FTS.op("MATCH")(literal(_fts5_expression(query, any_word))))
         .cte("guide_hits")
         .prefix_with("MATERIALIZED")
     )
 
 
-def _matches(stmt: Select, query: Query, dialect: str) -> tuple[Select, tuple]:
-    """`stmt` (a select of GuideEntry) narrowed to entries matching `query`, and the order of
-    the results, best first: entries with every word in the title, then by rank, then by id."""
+def _matches(
+    stmt: Select, query: Query, dialect: str, any_word: bool = False
+) -> tuple[Select, tuple]:
+    """`stmt` (a select of GuideEntry) narrowed to entries matching `query` (every word, or
+    with `any_word` any of them), and the order of the results, best first: entries with
+    every word in the title, then by rank, then by id."""
     if dialect == "postgresql":
-        tsquery = _pg_tsquery(query)
+        tsquery = _pg_tsquery(query, any_word=any_word)
         # Every word in the title: its part of the stored vector, weighted A.
         in_title = PG_VECTOR.op("@@")(_pg_tsquery(query, "A"))
         return stmt.where(PG_VECTOR.op("@@")(tsquery)), (
             case((in_title, 0), else_=1),
             -func.ts_rank(PG_VECTOR, tsquery),
         )
-    hits = _fts5_hits(query, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
+    hits = _fts5_hits(query, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"), any_word=any_word)
     expression = _fts5_expression(query)
     in_title = select(_fts.c.rowid).where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
     return stmt.join(hits, hits.c.rowid == GuideEntry.id), (
@@ -167,7 +212,7 @@ def _matches(stmt: Select, query: Query, dialect: str) -> tuple[Select, tuple]:
 
 
 def results(
-    stmt: Select, query: Query, dialect: str, limit: int, offset: int
+    stmt: Select, query: Query, dialect: str, limit: int, offset: int, any_word: bool = False
 ) -> tuple[list[GuideEntry], int]:
     """One page of the entries of `stmt` that match `query`, best first, and how many match
     in all, in one query (for pagination.paginate_rows).
@@ -176,7 +221,7 @@ def results(
     whole: sorting every match with its body (the ranked statement itself, paginated) cost
     SQLite more than ranking them, and the total came from a second query that ranked every
     match again."""
-    found, (in_title, rank) = _matches(stmt, query, dialect)
+    found, (in_title, rank) = _matches(stmt, query, dialect, any_word)
     in_title, rank = in_title.label("in_title"), rank.label("score")
     ranked = (
         found.with_only_columns(GuideEntry.id, in_title, rank, func.count().over().label("total"))
@@ -211,7 +256,8 @@ def plain_text(markdown: str) -> str:
 
 
 def _pattern(query: Query) -> re.Pattern | None:
-    prefixes = sorted({*query.stems, *query.words}, key=len, reverse=True)
+    every = {p for group in query.prefixes for p in group}
+    prefixes = sorted({*every, *query.words}, key=len, reverse=True)
     if not prefixes:
         return None
     return re.compile(

@@ -14,7 +14,15 @@ from sqlalchemy import Select, bindparam, case, exists, func, literal, or_, sele
 from ..access import visible
 from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..extensions import db
-from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, SessionTool, TrainingSession
+from ..models import (
+    GuideEntry,
+    GuideOldSlug,
+    GuideRevision,
+    GuideSynonym,
+    GuideTag,
+    SessionTool,
+    TrainingSession,
+)
 
 PHASE_ORDER = case(
     {phase.value: index for index, phase in enumerate(Phase)}, value=GuideEntry.phase
@@ -76,6 +84,12 @@ def tag_cloud(language: Language) -> list[tuple[str, int]]:
         .limit(TAG_CLOUD)
     ).all()
     return sorted((name, count) for name, count in rows)
+
+
+def synonyms(language: Language) -> tuple[str, ...]:
+    """The language's groups of synonyms, "a, b, c" each (guide/search.py::parse)."""
+    stmt = select(GuideSynonym.words).where(GuideSynonym.language == language)
+    return tuple(db.session.scalars(stmt.order_by(GuideSynonym.id)))
 
 
 def by_slug(base: Select, slug: str, language: Language) -> GuideEntry | None:

@@ -23,7 +23,7 @@ from ..enums import GuideKind, GuideStatus, Language, Phase
 from ..errors import DomainError
 from ..extensions import db
 from ..markdown import render_markdown
-from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User
+from ..models import GuideEntry, GuideOldSlug, GuideRevision, GuideSynonym, GuideTag, User
 from ..models.guide import MAX_TAGS, SLUG_LENGTH, TAG_LENGTH
 from ..text import slugify
 from .rules import can_edit_guide_entry, can_publish_guide_entry
@@ -282,3 +282,23 @@ def restore_revision(entry: GuideEntry, revision: GuideRevision, *, actor: User)
         note="restored",
         restored_from=revision.number,
     )
+
+
+def replace_synonyms(groups: dict[Language, list[str]], *, actor: User) -> None:
+    """The search's synonym groups, each language's replaced by `groups` (guide/search.py)."""
+    if not can(actor, Perm.WRITE_GUIDE):
+        raise DomainError(_l("You cannot change the guide's synonyms."))
+    changed = {}
+    for language, wanted in groups.items():
+        stmt = select(GuideSynonym).where(GuideSynonym.language == language)
+        have = {row.words: row for row in db.session.scalars(stmt)}
+        gone = [row for words, row in have.items() if words not in wanted]
+        new = [words for words in dict.fromkeys(wanted) if words not in have]
+        for row in gone:
+            db.session.delete(row)
+        db.session.add_all(GuideSynonym(language=language, words=w) for w in new)
+        if gone or new:
+            changed[str(language)] = {"added": len(new), "removed": len(gone)}
+    if changed:  # a form saved as it was changes nothing
+        db.session.flush()
+        audit.record("guide.synonyms_changed", actor=actor, **changed)

@@ -29,6 +29,7 @@ from .guide import (
     GuideImage,
     GuideOldSlug,
     GuideRevision,
+    GuideSynonym,
     GuideTag,
 )
 from .people import Municipality, User
@@ -45,6 +46,7 @@ __all__ = [
     "GuideImage",
     "GuideOldSlug",
     "GuideRevision",
+    "GuideSynonym",
     "GuideTag",
     "BrowserClaim",
     "CalendarFeed",

@@ -28,6 +28,7 @@ TAG_LENGTH = 40
 MAX_TAGS = 12
 TAGS_LENGTH = MAX_TAGS * (TAG_LENGTH + 2)
 ORIGINAL_NAME_LENGTH = 200
+SYNONYM_LENGTH = 400
 
 
 class GuideEntry(TimestampMixin, db.Model):
@@ -177,6 +178,17 @@ class GuideImage(db.Model):
     @property
     def path(self) -> str:
         return f"/guide/images/{self.name}"
+
+
+class GuideSynonym(db.Model):
+    """Words a search treats as one (guide/search.py): "foreldre, foresatte". Network-wide,
+    per language, kept by the guide's editors."""
+
+    __tablename__ = "guide_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[Language]
+    words: Mapped[str] = mapped_column(String(SYNONYM_LENGTH))
 
 
 class GuideEdition(db.Model):

@@ -68,7 +68,34 @@
     });
   }
 
+  /* A guide entry's Share (the phone's share sheet, else the link copied) and Print. */
+  function entryTools(box) {
+    var share = box.querySelector("[data-share-page]");
+    var print = box.querySelector("[data-print-page]");
+    var status = box.querySelector(".handover__status");
+    var link = (document.querySelector("link[rel=canonical]") || {}).href || window.location.href;
+    if (share && (typeof navigator.share === "function" || navigator.clipboard)) {
+      share.hidden = false;
+      share.addEventListener("click", function () {
+        if (typeof navigator.share === "function") {
+          navigator.share({ title: document.title, url: link })
+            .catch(function () { /* the person closed the share sheet */ });
+          return;
+        }
+        navigator.clipboard.writeText(link).then(
+          function () { say(box, status.getAttribute("data-copied")); },
+          function () { say(box, status.getAttribute("data-failed")); }
+        );
+      });
+    }
+    if (print && typeof window.print === "function") {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
+  }
+
   errorSummary();
+  document.querySelectorAll("[data-entry-tools]").forEach(entryTools);
   document.querySelectorAll("[data-handover]").forEach(handover);
   menu();
 })();

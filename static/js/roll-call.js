@@ -146,7 +146,7 @@
   if (filter) {
     var none = document.querySelector("[data-roll-none]");
     var submit = document.querySelector("[data-roll-filter-submit]");
-    if (submit) submit.remove();  // filtered as one types
+    if (submit) submit.hidden = true;  // filtered as one types
     filter.addEventListener("input", function () {
       var wanted = folded(filter.value.trim());
       var shown = 0;
