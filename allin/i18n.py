@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, has_request_context, request, session
@@ -48,7 +49,11 @@ def reader_language() -> Language:
 
 def format_locale() -> Locale:
     """The locale used for dates and numbers: the interface language, British for English."""
-    language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _locale(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+
+
+@lru_cache(maxsize=8)
+def _locale(language: str) -> Locale:
     return Locale.parse(FORMAT_LOCALES.get(language, language))
 
 
@@ -68,7 +73,13 @@ def format_date(value: date | datetime, format: str = "medium") -> str:
 
 
 def format_decimal(number: float, format: str | None = None) -> str:
-    return numbers.format_decimal(number, format, locale=format_locale())
+    return _format_decimal(number, format, format_locale())
+
+
+# A report shows a thousand figures; Babel takes ~40 µs for each, a repeated one costs nothing.
+@lru_cache(maxsize=4096, typed=True)
+def _format_decimal(number: float, format: str | None, locale: Locale) -> str:
+    return numbers.format_decimal(number, format, locale=locale)
 
 
 def request_gettext() -> dict:

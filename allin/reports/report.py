@@ -150,12 +150,13 @@ def build(actor, period: Period, municipalities: list[tuple[int, str]], network:
     limit = min_cell()
     primary, secondary = suppress(values, people, _sums(entities, buckets, network), limit)
     report = Report(period, terms, entities)
+    hidden = primary | secondary
     for key in values:
         column = COLUMNS.get(key[2])
         if column is None:
             continue
         if column.rate:
-            report.cells[key] = _share(values, key, column, primary | secondary, limit)
+            report.cells[key] = _share(values, key, column, hidden, limit)
         elif key in primary:
             report.cells[key] = Shown(None, f"<{limit}")
         elif key in secondary:
