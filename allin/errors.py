@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -70,11 +71,18 @@ MESSAGES = {
     500: _l("The error has been logged. Please try again in a few minutes."),
     503: _l("Please try again in a few minutes."),
 }
+# Network staff have no coordinator to ask: they are told what their role sees instead.
+NETWORK_403 = _l(
+    "Network staff see the network's figures, not the people and cohorts of a municipality. "
+    "The municipality's coordinator can help with those."
+)
 
 
 def render_error(code: int, message: str | None = None, reference: str | None = None):
     """The error page for `code`; codes without their own text borrow 400's or 500's."""
     known = code if code in TITLES else (500 if code >= 500 else 400)
+    if code == 403 and message is None and _works_for_network():
+        message = NETWORK_403
     return (
         render_template(
             "errors/error.html",
@@ -85,6 +93,11 @@ def render_error(code: int, message: str | None = None, reference: str | None = 
         ),
         code,
     )
+
+
+def _works_for_network() -> bool:
+    user = current_user
+    return bool(user and user.is_authenticated and user.role.works_for_network)
 
 
 def _handle_http(error: HTTPException):

@@ -5,7 +5,7 @@ out as visible text; nh3 then keeps only the tags and attributes below, links on
 and mailto, and gives every link ``rel="noopener nofollow"``. Images are kept only from the
 guide's own uploads (``/guide/images/<name>``, allin/guide/images.py): an image from elsewhere
 would let a third party see readers.
-Headings move one level down, so the page's own title stays the only <h1>.
+Headings move one level down, so the page's own title stays the only <h1>, and skip no level.
 """
 
 from __future__ import annotations
@@ -55,9 +55,16 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 
 
 def _shift_headings(state) -> None:
+    """One level down, and never more than one level deeper than the heading before it: a
+    text that starts with "###" under the page's <h1> gets an <h2> (a screen reader's outline
+    skips no level)."""
+    previous = 1
     for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+        if token.type == "heading_open":
+            previous = min(int(token.tag[1]) + 1, previous + 1, 6)
+            token.tag = f"h{previous}"
+        elif token.type == "heading_close":
+            token.tag = f"h{previous}"
 
 
 _md.core.ruler.push("shift_headings", _shift_headings)

@@ -393,7 +393,7 @@ def test_preview_button_renders_without_saving(app, client, world, login):
     )
     page = response.data.decode()
     assert response.status_code == 200
-    assert "<h3>Overskrift</h3>" in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<h2>Overskrift</h2>" in page and "&lt;script&gt;x&lt;/script&gt;" in page
     with app.app_context():
         assert count(GuideEntry) == 0
 
@@ -783,3 +783,10 @@ def test_signed_in_entry_page_is_constant_too(app, client, world, login, assert_
     )
     print(f"/guide/<slug> signed in: {queries} queries with 5 and with 50 other entries")
     assert queries <= 12
+
+
+def test_headings_in_an_entry_skip_no_level_under_the_title():
+    html = str(render_markdown("### Start\n\ntext\n\n##### Deep\n\n# Top\n\n## Under"))
+    assert "<h1>" not in html
+    order = [int(part[0]) for part in html.split("<h")[1:]]
+    assert order == [2, 3, 2, 3]

@@ -229,8 +229,12 @@ def test_the_programme_is_applied_once(app, client, world, login, cohort_a):
 
 
 def test_the_programme_in_english_and_after_a_moved_session(app, client, world, login, cohort_a):
+    # The cohort's language, not the reader's: a Swedish municipality's cohort gets the English
+    # texts though its coordinator reads Norwegian.
+    with app.app_context():
+        db.session.get(Cohort, cohort_a).municipality.country = "SE"
+        db.session.commit()
     login(world.a["coordinator"])
-    client.post("/language", data={"lang": "en"})
     client.post(f"/cohorts/{cohort_a}/sessions/from-programme")
     with app.app_context():
         first = db.session.scalar(select(TrainingSession).order_by(TrainingSession.starts_at))

@@ -26,6 +26,12 @@ from ..text import slugify
 from .people import FIRST_NAMES, LAST_NAMES, Account
 from .training import DemoTraining
 
+# A cohort's description is written in its municipality's language (as its sessions are).
+DESCRIPTIONS = {
+    "nb": "Verksteder, leir og en pitch for kommunens ledere.",
+    "en": "Workshops, camp and a pitch to the municipal leaders.",
+}
+
 
 class Programme:
     """Cohorts of synthetic young people for one municipality at a time, inserted in bulk.
@@ -76,7 +82,7 @@ class Programme:
                 "starts_on": starts,
                 "ends_on": starts + timedelta(days=150),
                 "status": status,
-                "description": "Workshops, camp and a pitch to the municipal leaders.",
+                "description": DESCRIPTIONS[municipality.language],
                 "created_at": self.stamp,
                 "updated_at": self.stamp,
             }

@@ -27,7 +27,7 @@ class DemoTraining:
         self.rng, self.stamp = rng, stamp
 
     def fill(self, municipality, cohort_id: int, starts: date, enrolments, recorded_by: int):
-        language = "nb" if municipality.country == "NO" else "en"
+        language = municipality.language
         sessions = self._sessions(municipality.id, cohort_id, starts, language)
         db.session.execute(
             insert(CalendarFeed),

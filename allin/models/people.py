@@ -42,6 +42,12 @@ class Municipality(TimestampMixin, db.Model):
         CheckConstraint("photo_consent_age BETWEEN 10 AND 18", name="photo_consent_age_range"),
     )
 
+    @property
+    def language(self) -> str:
+        """The language its cohorts' shared texts are written in: the programme has them in
+        Norwegian and English, so a municipality outside Norway reads English."""
+        return "nb" if self.country == "NO" else "en"
+
     def __repr__(self) -> str:
         return f"<Municipality {self.id} {self.slug!r}>"
 

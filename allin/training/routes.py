@@ -4,8 +4,8 @@ the municipality overview and the calendar feed."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import Perm, forbid_unless, public, require, visible
@@ -185,12 +185,17 @@ def apply_programme(cohort_id: int):
     cohort = cohort_selectors.cohort_page(current_user, cohort_id)
     forbid_unless(can_schedule_in(current_user, cohort))
     return act(
+        # In the cohort's language, not the reader's: the sessions are the cohort's to share.
         lambda: services.apply_programme(
-            actor=current_user, cohort=cohort, language=str(get_locale().language)
+            actor=current_user, cohort=cohort, language=cohort.municipality.language
         ),
         form=ConfirmForm(),
         success=lambda made: (
-            _("%(count)s sessions are created. Adjust dates and places now.", count=made)
+            ngettext(
+                "%(num)s session is created. Adjust its date and place now.",
+                "%(num)s sessions are created. Adjust dates and places now.",
+                made,
+            )
             if made
             else [(_("The programme's sessions are already there."), "info")]
         ),
@@ -283,7 +288,9 @@ def rest_absent(session_id: int):
         lambda: services.mark_rest(session, AttendanceValue.ABSENT, actor=current_user),
         form=ConfirmForm(),
         confirm=ask if count else None,
-        success=lambda made: _("%(count)s marked as absent.", count=made),
+        success=lambda made: ngettext(
+            "%(num)s marked as absent.", "%(num)s marked as absent.", made
+        ),
         back=back,
         code=303,
     )
