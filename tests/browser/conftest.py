@@ -81,9 +81,12 @@ SMALL_TARGETS_JS = """(minimum) => {
     let box = el.getBoundingClientRect();
     if (box.width <= 1 || box.height <= 1) continue;  // not displayed, or visually hidden
     if (el.matches("input[type=checkbox], input[type=radio]")) {
-      // The label is part of the target: measure the row that holds both.
-      const row = el.closest(".field--check, .field__radio");
-      if (row) box = row.getBoundingClientRect();
+      // The label is part of the target (a tap on it ticks the box): measure the box and its
+      // labels together, not the row around them, whose empty parts do nothing.
+      const boxes = [box, ...[...(el.labels || [])].map((l) => l.getBoundingClientRect())];
+      const least = (side) => Math.min(...boxes.map((b) => b[side]));
+      const most = (side) => Math.max(...boxes.map((b) => b[side]));
+      box = {width: most("right") - least("left"), height: most("bottom") - least("top")};
     }
     if (inRunningText(el)) continue;
     if (box.width < minimum - 0.5 || box.height < minimum - 0.5) {

@@ -328,10 +328,12 @@ def test_youth_worker_moves_an_enrolment_and_prints_sign_in_cards(checked, larvi
 
     # Tuva came to the kick-off: invited -> active, from the member list.
     tuva = page.locator(".member", has=page.locator(".member__name", has_text="Tuva Lie"))
+    tuva.locator(".member__more summary").click()  # the moves are folded away
     tuva.locator("form.enrolment-moves button[value=active]").click()
     expect(page).to_have_url(re.compile(rf"/cohorts/{larvik.cohort_id}/people\??$"))
     expect(page.locator(".flash--success")).to_contain_text("Tuva Lie")
     expect(tuva.locator("button[value=active]")).to_have_count(0)
+    tuva.locator(".member__more summary").click()
     expect(tuva.locator("button[value=graduated]")).to_be_visible()
     expect(tuva.locator("button[value=invited]")).to_have_count(0)  # back: coordinators only
     checked.check("cohort-moved")

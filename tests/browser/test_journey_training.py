@@ -311,6 +311,7 @@ def test_coordinator_reads_the_dashboard_and_follows_an_early_warning(checked, t
     chart = page.locator("svg.chart__svg")
     expect(chart).to_be_visible()
     expect(chart).to_have_attribute("role", "img")
+    page.locator("details.chart-table summary").click()  # the numbers, folded under the chart
     expect(page.locator("#chart-table-caption")).to_be_visible()
     checked.check("dashboard")
     checked.shoot("chart", chart)
