@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -104,9 +105,9 @@ TREND = (
 )
 
 
-@dataclass(frozen=True)
-class Shown:
-    """One cell as the reader gets it: a count, a share, "<5" or ":"."""
+class Shown(NamedTuple):
+    """One cell as the reader gets it: a count, a share, "<5" or ":". (A tuple: a report
+    since the start has some 16,000 cells, and a frozen dataclass took ~2 µs to make each.)"""
 
     value: int | float | None  # None when hidden
     mark: str = ""  # "<5" or ":" when hidden
