@@ -147,7 +147,7 @@ def _statement(actor_key, terms: int, network: bool):
         _concepts(terms, ids),
         _launches(terms, ids),
         *_reach(terms, ids),
-        _guide(bucket, ids, network=network),
+        *_guide(terms, ids, network=network),
     )
 
 
@@ -442,22 +442,26 @@ def _reach(terms, ids):
     return per_term, period
 
 
-def _guide(bucket, ids, *, network: bool):
-    """Entries published in the bucket, once per pair of language versions; the network's
-    own (no municipality) only for the network's readers."""
+def _guide(terms, ids, *, network: bool):
+    """Entries published in each term and in the period, once per pair of language versions;
+    the network's own (no municipality) only for the network's readers. (Joined to the
+    buckets, SQLite compared every entry with every term: 46 ms at 2,000 entries.)"""
     g = GuideEntry
     mine = g.municipality_id.in_(ids)
-    return (
-        select(
-            *_row(
-                g.municipality_id,
-                bucket.c.key,
-                guide_entries=func.count(g.pair_key.distinct()),
-                best_cases=_distinct(g.kind == GuideKind.BEST_CASE, g.pair_key),
+
+    def published(term):
+        return (
+            select(
+                *_row(
+                    g.municipality_id,
+                    term,
+                    guide_entries=func.count(g.pair_key.distinct()),
+                    best_cases=_distinct(g.kind == GuideKind.BEST_CASE, g.pair_key),
+                )
             )
+            .where(or_(mine, g.municipality_id.is_(None)) if network else mine)
+            .where(g.status == GuideStatus.PUBLISHED, _in_period(g.published_at, moment=True))
+            .group_by(g.municipality_id, term)
         )
-        .join(bucket, _at(g.published_at, bucket))
-        .where(or_(mine, g.municipality_id.is_(None)) if network else mine)
-        .where(g.status == GuideStatus.PUBLISHED)
-        .group_by(g.municipality_id, bucket.c.key)
-    )
+
+    return published(_term(g.published_at, terms, moment=True)), published(literal(0, Integer))

@@ -160,7 +160,7 @@ def test_coordinator_writes_previews_and_publishes(checked):
     page.fill("#body", body)
     # The live preview (JavaScript) shows the sanitised rendering while writing.
     preview = page.locator("#guide-preview")
-    expect(preview.locator("h3")).to_have_text("Slik gjorde vi det")
+    expect(preview.locator("h2")).to_have_text("Slik gjorde vi det")
     expect(preview.locator("strong")).to_have_text("Én voksen")
     expect(preview).to_contain_text("<script>alert(1)</script>")
     assert preview.locator("script").count() == 0
@@ -168,7 +168,7 @@ def test_coordinator_writes_previews_and_publishes(checked):
 
     # The preview button works too (the no-JavaScript path) and saves nothing.
     page.get_by_role("button", name=text["preview"], exact=True).click()
-    expect(page.locator("#guide-preview h3")).to_have_text("Slik gjorde vi det")
+    expect(page.locator("#guide-preview h2")).to_have_text("Slik gjorde vi det")
     expect(page.locator("#title")).to_have_value(title)
     checked.check("preview-button")
 
@@ -177,7 +177,7 @@ def test_coordinator_writes_previews_and_publishes(checked):
     page.get_by_role("button", name=text["save"], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.locator(".flash--success")).to_be_visible()
-    expect(page.locator(".prose h3")).to_have_text("Slik gjorde vi det")
+    expect(page.locator(".prose h2")).to_have_text("Slik gjorde vi det")
     checked.check("published")
     url = page.url
 
