@@ -281,7 +281,7 @@ def test_detail_shows_missing_consents_and_filters_on_them(app, client, world, l
     login(world.a["youth_worker"])
     client.post("/language", data={"lang": "en"})
     page = client.get(f"/cohorts/{cohort_a}/people").data.decode()
-    assert "No consent: Photos" in page and "All consents recorded" in page
+    assert "Missing consent: Photos" in page and "All consents recorded" in page
     missing = client.get(f"/cohorts/{cohort_a}/people?missing=1").data.decode()
     missing = missing.split('id="people-heading"')[1]  # the member list, not the dashboard
     assert "Mangler Foto" in missing and "Alle Samtykker" not in missing
