@@ -118,7 +118,7 @@ def test_the_progress_table_comes_a_page_at_a_time_with_the_cohorts_totals(
     for page in (1, 2):
         html = client.get(f"/cohorts/{cohort_id}/progress?page={page}").text
         table = html.split('id="members-rate-heading"')[1]
-        names.append(re.findall(r'class="rtable__link" href="/ambassadors/\d+">([^<]+)<', table))
+        names.append(re.findall(r'<th scope="row"><a href="/ambassadors/\d+">([^<]+)<', table))
         warnings = html.split('id="warning-heading"')[1].split("<h3")[0]
         assert len(re.findall(r"Person \d{3}</a>", warnings)) == 30  # all, on every page
         assert "0 %" in html or "0%" in html  # the cohort's rate: everyone missed

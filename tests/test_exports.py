@@ -236,8 +236,8 @@ def test_attendance_per_ambassador_has_the_dashboards_figures(app, client, world
     assert f'href="/cohorts/{cohort_id}/attendance.xlsx"' in page
     shown = dict(
         re.findall(
-            r'class="rtable__link" href="/ambassadors/\d+">(\w+)</a></td>\s*'
-            r'<td data-label="Attendance">[^<]*</td>\s*<td data-label="Attended">(\d+ / \d+)</td>',
+            r'<th scope="row"><a href="/ambassadors/\d+">(\w+)</a></th>\s*'
+            r'<td>[^<]*</td>\s*<td>(\d+ / \d+)</td>',
             page,
         )
     )
