@@ -40,6 +40,10 @@ PAGES = [
     Page("roll call", "/sessions/13/roll-call", role="youth_worker"),
     Page("municipality overview", "/cohorts/overview", role="coordinator"),
     Page("session list", "/cohorts/2/sessions", role="youth_worker"),
+    # Exports (issue 21): the active cohort's roster and its attendance (about 30 people and
+    # 12 sessions), as workbooks.
+    Page("roster .xlsx", "/cohorts/2/roster.xlsx", role="youth_worker"),
+    Page("attendance .xlsx", "/cohorts/2/attendance.xlsx", role="youth_worker"),
     # The network's report (issue 20) since the first cohort, as a funder reads it: every
     # municipality, every term, rendered in full; and the same as a workbook.
     Page("network report", "/reports/?period=since_start", role="network_viewer"),
