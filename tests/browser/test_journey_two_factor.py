@@ -83,6 +83,8 @@ def test_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(checked):
     page.fill("#code", totp.now())
     submit(page)
 
+    # all_inner_texts() does not wait: on a busy machine it read the page before the answer.
+    expect(page.locator(".recovery-codes code")).to_have_count(10)
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){2}", c) for c in codes)
     checked.check("recovery-codes")
