@@ -9,6 +9,10 @@ ACTIONS = {
     "ambassador.login_created": _l("Ambassador's login made"),
     "ambassador.login_stopped": _l("Ambassador's login paused"),
     "ambassador.updated": _l("Ambassador's details changed"),
+    "ambassador.viewed": _l("Ambassador's page viewed"),
+    "ambassador.erased": _l("Ambassador's data erased"),
+    "ambassador.hold_set": _l("Legal hold set"),
+    "ambassador.hold_cleared": _l("Legal hold lifted"),
     "attendance.corrected": _l("Roll call corrected"),
     "attendance.rest_absent": _l("The rest marked absent"),
     "attendance.rest_present": _l("Everyone not yet marked marked present"),
@@ -66,6 +70,7 @@ ACTIONS = {
     "two_factor.recovery_codes_renewed": _l("New recovery codes"),
     "two_factor.reset": _l("Two-factor sign-in reset"),
     "user.deactivated": _l("Account deactivated"),
+    "user.erased": _l("Account erased"),
     "user.reactivated": _l("Account reactivated"),
     "user.role_changed": _l("Role changed"),
 }
