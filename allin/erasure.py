@@ -231,40 +231,53 @@ def _delete_photos(erased, user_ids) -> int:
 
 def _forget_texts(people, former: str) -> None:
     """The concepts stay with the team; where someone wrote an erased person's full name in
-    them (a title, the idea, a timeline update, a file's name), it now says `former`."""
-    teams = (
-        select(ConceptMember.concept_id)
-        .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
-        .where(Enrolment.ambassador_id.in_([p.id for p in people]))
-    )
-    concept_ids = list(db.session.scalars(teams.distinct()))
-    if not concept_ids:
+    them (a title, the idea, a timeline update, a file's name), it now says `former`.
+
+    Set-based: one query finds whose names each concept may hold, one reads each kind of
+    text of those concepts, and the rows that change are written in one executemany per
+    table (a REPLACE() per person and table took 40 s for 4,200 people)."""
+    names = _names_by_concept(people)
+    if not names:
         return
-    for person in people:
-        name = person.name.strip()
-        if not name:
-            continue
-        texts = {
-            column.key: func.replace(column, name, former)
-            for column in (
-                Concept.title,
-                Concept.challenge,
-                Concept.target_group,
-                Concept.idea,
-                Concept.stop_reason,
-            )
-        }
-        _replace(Concept, Concept.id.in_(concept_ids), texts)
-        _replace(
-            TimelineEntry,
-            TimelineEntry.concept_id.in_(concept_ids),
-            {"text": func.replace(TimelineEntry.text, name, former)},
+    texts = (
+        (Concept, Concept.id, ("title", "challenge", "target_group", "idea", "stop_reason")),
+        (TimelineEntry, TimelineEntry.concept_id, ("text",)),
+        (Attachment, Attachment.concept_id, ("original_name",)),
+    )
+    for model, concept_column, columns in texts:
+        stmt = select(model.id, concept_column, *(getattr(model, c) for c in columns)).where(
+            concept_column.in_(list(names))
         )
-        _replace(
-            Attachment,
-            Attachment.concept_id.in_(concept_ids),
-            {"original_name": func.replace(Attachment.original_name, name, former)},
-        )
+        changed = []
+        for row in db.session.execute(stmt):
+            before = dict(zip(columns, row[2:], strict=True))
+            after = {c: _scrub(text, names[row[1]], former) for c, text in before.items()}
+            if after != before:
+                changed.append({"id": row[0], **after})
+        if changed:
+            db.session.execute(update(model), changed)
+
+
+def _names_by_concept(people) -> dict[int, list[str]]:
+    """{concept id: the erased people's names its team had}, longest first (so that "Liv Berg
+    Nilsen" is not half-replaced by "Liv Berg")."""
+    name_of = {p.id: p.name.strip() for p in people if p.name and p.name.strip()}
+    rows = db.session.execute(
+        select(ConceptMember.concept_id, Enrolment.ambassador_id)
+        .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
+        .where(Enrolment.ambassador_id.in_(list(name_of)))
+    )
+    names: dict[int, set[str]] = {}
+    for concept_id, ambassador_id in rows:
+        names.setdefault(concept_id, set()).add(name_of[ambassador_id])
+    return {key: sorted(found, key=len, reverse=True) for key, found in names.items()}
+
+
+def _scrub(text: str | None, names: list[str], former: str) -> str | None:
+    for name in names:
+        if text and name in text:
+            text = text.replace(name, former)
+    return text
 
 
 def _replace(model, where, values) -> None:
