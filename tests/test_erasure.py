@@ -482,3 +482,25 @@ def test_erased_names_are_gone_from_the_cohort_pages_for_every_locale(
     with app.app_context():
         former = erasure.former_ambassador()
     assert NAME not in page and former in page
+
+
+def test_network_admins_still_never_see_a_former_ambassadors_sign_ins(
+    app, client, world, team, member, login
+):
+    from allin.access import visible
+
+    with app.app_context():
+        user = db.session.get(User, team.member.id)
+        db.session.add(AuditEvent(action="login.succeeded", actor_id=user.id, detail={}))
+        db.session.add(
+            AuditEvent(action="login.failed", object_type="user", object_id=user.id, detail={})
+        )
+        db.session.commit()
+    login(world.a["coordinator"])
+    client.post(f"/ambassadors/{member}/erase")
+    with app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        seen = visible(AuditEvent, admin).where(
+            (AuditEvent.actor_id == team.member.id) | (AuditEvent.object_id == team.member.id)
+        )
+        assert [e.action for e in db.session.scalars(seen) if e.object_type != "ambassador"] == []
