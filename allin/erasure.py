@@ -361,6 +361,8 @@ def set_hold(ambassador: Ambassador, *, actor, reason: str) -> None:
         raise DomainError(_l("Only the municipality's coordinators set a legal hold."))
     if ambassador.erased_at is not None:
         raise DomainError(_l("This person's data was erased already: there is nothing to hold."))
+    if ambassador.hold_reason == reason:
+        return  # the same hold, saved again: it stands as it was set
     ambassador.hold_reason = reason
     ambassador.hold_set_at = now()
     ambassador.hold_set_by_id = actor.id

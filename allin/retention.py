@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 
-from . import erasure
+from . import audit, erasure
 from .auth.claims import purge_idle_claims
 from .clock import now
 from .cohorts import imports
@@ -136,4 +136,10 @@ def run(*, dry_run: bool, today: date | None = None) -> Report:
     ids = [c.id for c in report.due if not c.held]
     report.erased = erasure.erase_ambassadors(ids, actor=None, reason="retention").erased
     report.purged = purge_expired()
+    audit.record(  # the run and its counts (SECURITY 28); each erasure has its own event
+        "retention.ran",
+        erased=len(report.erased),
+        held=len(report.held),
+        purged={kind.replace(" ", "_"): count for kind, count in report.purged.items()},
+    )
     return report

@@ -412,6 +412,9 @@ def test_retention_erases_those_past_their_time_with_a_frozen_clock(app, runner,
             )
         )
         assert event.actor_id is None and event.detail == {"reason": "retention"}
+        ran = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.ran"))
+        assert ran.detail["erased"] == 1 and ran.detail["held"] == 1
+        assert ran.detail["purged"]["login_sessions"] == 1
 
     frozen.advance(days=2)  # the younger one's time runs out
     again = runner.invoke(args=["retention"])

@@ -56,6 +56,7 @@ ACTIONS = {
     "password.changed": _l("Password changed"),
     "password.reset": _l("Password reset"),
     "password.reset_created": _l("Password link made"),
+    "retention.ran": _l("Data past its retention time erased"),
     "session.cancelled": _l("Session cancelled"),
     "session.created": _l("Session scheduled"),
     "session.ended": _l("A sign-in ended"),
