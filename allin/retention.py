@@ -36,6 +36,8 @@ from .models import (
     PendingSignIn,
 )
 
+# Ids per erasure statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+CHUNK = 2000
 # An invitation nobody accepted is kept this long after it expired (staff may renew it).
 INVITATION_KEPT_DAYS = 30
 
@@ -134,7 +136,9 @@ def run(*, dry_run: bool, today: date | None = None) -> Report:
     if dry_run:
         return report
     ids = [c.id for c in report.due if not c.held]
-    report.erased = erasure.erase_ambassadors(ids, actor=None, reason="retention").erased
+    for start in range(0, len(ids), CHUNK):  # one transaction still: the command commits
+        chunk = ids[start : start + CHUNK]
+        report.erased += erasure.erase_ambassadors(chunk, actor=None, reason="retention").erased
     report.purged = purge_expired()
     audit.record(  # the run and its counts (SECURITY 28); each erasure has its own event
         "retention.ran",
