@@ -507,3 +507,31 @@ def test_network_admins_still_never_see_a_former_ambassadors_sign_ins(
             (AuditEvent.actor_id == team.member.id) | (AuditEvent.object_id == team.member.id)
         )
         assert [e.action for e in db.session.scalars(seen) if e.object_type != "ambassador"] == []
+
+
+def test_a_failure_half_way_leaves_everything_as_it_was(
+    app, client, world, team, member, login, monkeypatch
+):
+    """One transaction: when the last step fails, the name, consents, login and photos (in
+    the database and on disk) are all still there."""
+    with app.app_context():
+        photos = [
+            concept_files.file_path(a)
+            for a in db.session.scalars(select(Attachment).where(Attachment.shows_people))
+        ]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(erasure, "_audit_many", broken)
+    login(world.a["coordinator"])
+    assert client.post(f"/ambassadors/{member}/erase").status_code == 500
+    with app.app_context():
+        person = db.session.get(Ambassador, member)
+        assert person.name == NAME and person.erased_at is None and person.user_id is not None
+        assert db.session.scalar(select(func.count()).where(Consent.ambassador_id == member)) == 2
+        assert db.session.get(User, team.member.id) is not None
+        assert len(photos) == db.session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.shows_people)
+        )
+    assert all(path.exists() for path in photos)
