@@ -39,3 +39,34 @@ def test_a_coordinator_erases_an_ambassador_on_a_phone(checked, larvik):  # noqa
         page.goto(url)
         checked.check(url.strip("/").replace("/", "-"))
         assert NAME not in page.content() and "Sigrid" not in page.content(), url
+
+
+@pytest.mark.parametrize("checked", [("phone", "en-GB")], indirect=True, ids=named)
+def test_a_legal_hold_stops_erasure_until_it_is_lifted(checked, larvik):  # noqa: F811
+    page = checked.page
+    sign_in(checked, larvik.coordinator)
+    person = f"/ambassadors/{larvik.ambassador_id}"
+    page.goto(person)
+    checked.check("ambassador")
+    page.locator(f"main a[href='{person}/hold']").click()
+    checked.check("hold-form")
+    page.locator("main form.form button[type=submit]").click()  # no reason: said at the field
+    expect(page.locator("main")).to_contain_text("Say why the data must be kept")
+    checked.check("hold-form-error")
+    page.fill("#reason", "Klagesak 2027/4")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"{person}$"))
+    checked.check("held")
+    expect(page.locator("main")).to_contain_text("Klagesak 2027/4")
+    assert page.locator(f"main a[href='{person}/erase']").count() == 0
+    page.goto(f"{person}/erase")
+    checked.check("erase-refused")
+    expect(page.locator("main")).to_contain_text("A legal hold is set on this person")
+    page.goto(person)
+    checked.check("held-again")
+    page.locator(f"main form[action='{person}/hold/lift'] button").click()
+    checked.check("lift-confirmation")
+    page.locator("main form.confirm__actions button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"{person}$"))
+    checked.check("lifted")
+    assert page.locator(f"main a[href='{person}/erase']").count() == 1
