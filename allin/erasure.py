@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, or_, select, update
 
+from . import audit
 from .access import can_erase_ambassador, can_erase_staff
 from .clock import now
 from .concepts.files import forget_after_commit
@@ -366,16 +367,7 @@ def set_hold(ambassador: Ambassador, *, actor, reason: str) -> None:
     ambassador.hold_reason = reason
     ambassador.hold_set_at = now()
     ambassador.hold_set_by_id = actor.id
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            action="ambassador.hold_set",
-            object_type="ambassador",
-            object_id=ambassador.id,
-            municipality_id=ambassador.municipality_id,
-            detail={},
-        )
-    )
+    audit.record("ambassador.hold_set", actor=actor, target=ambassador)
 
 
 def clear_hold(ambassador: Ambassador, *, actor) -> None:
@@ -386,16 +378,7 @@ def clear_hold(ambassador: Ambassador, *, actor) -> None:
     ambassador.hold_reason = None
     ambassador.hold_set_at = None
     ambassador.hold_set_by_id = None
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            action="ambassador.hold_cleared",
-            object_type="ambassador",
-            object_id=ambassador.id,
-            municipality_id=ambassador.municipality_id,
-            detail={},
-        )
-    )
+    audit.record("ambassador.hold_cleared", actor=actor, target=ambassador)
 
 
 # ---- a staff account --------------------------------------------------------------------------
@@ -450,15 +433,6 @@ def erase_staff(target: User, *, actor) -> None:
     _replace(Invitation, invited, {"name": pseudonym, "email": None})
     if logins:
         _delete(MailJob, func.lower(MailJob.recipient).in_([x.lower() for x in logins]))
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id,
-            action="user.erased",
-            object_type="user",
-            object_id=target.id,
-            municipality_id=target.municipality_id,
-            detail={},
-        )
-    )
+    audit.record("user.erased", actor=actor, target=target)
     db.session.flush()
     db.session.expire_all()
