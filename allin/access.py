@@ -63,6 +63,10 @@ class Perm(StrEnum):
     # The report (allin/reports): counts and shares with every small number suppressed; a
     # coordinator's of their municipality, the network's of every municipality.
     VIEW_REPORTS = auto()
+    # Erasure (allin/erasure.py): a coordinator erases an ambassador of their municipality and
+    # sets or lifts a legal hold on one; a network admin erases a staff account.
+    ERASE_AMBASSADORS = auto()
+    ERASE_STAFF = auto()
 
 
 GRANTS: dict[Role, frozenset[Perm]] = {
@@ -80,6 +84,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.PUBLISH_GUIDE,
             Perm.VIEW_AUDIT,
             Perm.VIEW_REPORTS,
+            Perm.ERASE_STAFF,
         }
     ),
     # A funder or a board member: the report, and their own account. No people, no staff.
@@ -106,6 +111,7 @@ GRANTS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_PROGRESS,
             Perm.VIEW_AUDIT,
             Perm.VIEW_REPORTS,
+            Perm.ERASE_AMBASSADORS,
         }
     ),
     Role.YOUTH_WORKER: frozenset(
@@ -284,3 +290,15 @@ def invitable_roles(actor) -> tuple[Role, ...]:
 def can_lead(user, municipality_id: int) -> bool:
     """Cohort leads are active youth workers or coordinators of the cohort's municipality."""
     return user.active and can(user, Perm.ENROL) and user.municipality_id == municipality_id
+
+
+def can_erase_ambassador(actor, ambassador) -> bool:
+    """Erase (or hold) an ambassador's data: a coordinator of their municipality."""
+    return (
+        can(actor, Perm.ERASE_AMBASSADORS) and actor.municipality_id == ambassador.municipality_id
+    )
+
+
+def can_erase_staff(actor, target) -> bool:
+    """Erase a staff account (never an ambassador's login: that goes with their erasure)."""
+    return can(actor, Perm.ERASE_STAFF) and target.role != Role.AMBASSADOR

@@ -1,5 +1,5 @@
 """Commands for operators: `flask --app allin create-admin`, `seed-guide`, `send-mail`,
-`sweep-files`, `backup` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
+`sweep-files`, `backup`, `retention` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import backup, outbox, sweep
+from . import backup, outbox, retention, sweep
 from .auth.passwords import password_problem
 from .cohorts import imports
 from .enums import Role
@@ -101,9 +101,38 @@ def backup_command(dest: Path) -> None:
     click.echo(f"restore: ALLIN_INSTANCE_PATH={made.folder} (folders 0700, files 0600)")
 
 
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List who is due and change nothing.")
+@with_appcontext
+def retention_command(dry_run: bool) -> None:
+    """Erase the ambassadors whose last cohort ended longer ago than their municipality keeps
+    data (not those under a legal hold), and purge expired previews, invitations, links and
+    sign-ins (run it daily)."""
+    report = retention.run(dry_run=dry_run)
+    for candidate in report.due:
+        if candidate.held:
+            state = "held, skipped"
+        else:
+            state = "would be erased" if dry_run else "erased"
+        click.echo(
+            f"ambassador {candidate.id}\t{candidate.municipality}\t"
+            f"last cohort ended {candidate.last_ended.isoformat()}\t{state}"
+        )
+    held = len(report.held)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"dry run: {len(report.due) - held} due, {held} held; nothing changed")
+        return
+    db.session.commit()
+    click.echo(f"erased {len(report.erased)}, skipped {held} under a legal hold")
+    for kind, count in report.purged.items():
+        click.echo(f"expired {kind} removed: {count}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(sweep_files_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(retention_command)

@@ -35,12 +35,12 @@ class Namesakes:
     def shares_whole_name(self, name: str) -> bool:
         return self._whole[name_key(name)] > 1
 
-    def call(self, name: str, birth_year: int) -> str:
+    def call(self, name: str, birth_year: int | None) -> str:
         """How an action names someone: the first name when no one else here has it, else the
         whole name, with the birth year when that is shared too."""
         if not self.shares_first_name(name):
             return first_name(name)
-        if not self.shares_whole_name(name):
+        if not self.shares_whole_name(name) or birth_year is None:  # None: erased
             return name
         return _("%(name)s (born %(year)s)", name=name, year=birth_year)
 

@@ -73,6 +73,8 @@ EXPECTED = {
     Perm.VIEW_PROGRESS: {C, Y},
     Perm.VIEW_AUDIT: {N, C},
     Perm.VIEW_REPORTS: {N, V, C},
+    Perm.ERASE_AMBASSADORS: {C},
+    Perm.ERASE_STAFF: {N},
 }
 
 

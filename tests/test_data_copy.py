@@ -138,6 +138,7 @@ def test_staff_hand_over_everything_held_and_nothing_of_anyone_else(
     actions = sorted(e["action"] for e in data["audit_events"])  # by them or about them only
     assert actions == [
         "ambassador.updated",
+        "ambassador.viewed",  # the staff member opened their page first: who saw their data
         "concept.file_added",
         "consent.given",
         "consent.given",

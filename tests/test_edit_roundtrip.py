@@ -57,6 +57,7 @@ NOT_EDIT_FORMS = {
     "training.new": "creates a session",
     "cohorts.new": "creates a cohort",
     "admin.new_municipality": "creates a municipality",
+    "ambassadors.erase": "erases a person (an action its page confirms), edits nothing",
 }
 
 # Bookkeeping that a save may touch without changing what was edited: the audit trail,
@@ -166,6 +167,18 @@ def _ambassador_record(world) -> str:
     return f"/ambassadors/{ambassador.id}/edit"
 
 
+def _ambassador_on_hold(world) -> str:
+    municipality = _municipality(world)
+    ambassador = make_ambassador(
+        municipality,
+        name="Per Holm",
+        hold_reason="Klagesak 2026/3 – «æøå»",
+        hold_set_at=now() - timedelta(days=3),
+        hold_set_by_id=world.a["coordinator"].id,
+    )
+    return f"/ambassadors/{ambassador.id}/hold"
+
+
 def _municipality_settings(world) -> str:
     municipality = _municipality(world)
     municipality.photo_consent_age, municipality.digital_consent_age = 16, 14
@@ -208,6 +221,7 @@ CASES = {
     "concepts.edit": Case(lambda w: w.a["coordinator"], _concept_with_team_and_mentor),
     "training.edit": Case(lambda w: w.a["coordinator"], _session_with_facilitator_and_tools),
     "ambassadors.edit": Case(lambda w: w.a["coordinator"], _ambassador_record),
+    "ambassadors.hold": Case(lambda w: w.a["coordinator"], _ambassador_on_hold),
     "admin.edit_municipality": Case(lambda w: w.admin, _municipality_settings),
     "guide.edit": Case(lambda w: w.a["coordinator"], _guide_entry),
     "guide.synonyms": Case(lambda w: w.admin, _guide_synonyms),

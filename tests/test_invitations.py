@@ -347,6 +347,7 @@ def test_municipalities_are_created_by_network_admins(app, client, world, login)
             "country": "NO",
             "digital_consent_age": "13",
             "photo_consent_age": "15",
+            "retention_years": "3",
         },
     )
     assert response.status_code == 302
@@ -357,6 +358,7 @@ def test_municipalities_are_created_by_network_admins(app, client, world, login)
             "country": "NO",
             "digital_consent_age": "13",
             "photo_consent_age": "15",
+            "retention_years": "3",
         },
     )
     assert duplicate.status_code == 200 and b"finnes allerede" in duplicate.data
@@ -367,6 +369,7 @@ def test_municipalities_are_created_by_network_admins(app, client, world, login)
             "country": "NO",
             "digital_consent_age": "9",
             "photo_consent_age": "15",
+            "retention_years": "3",
         },
     )
     assert bad.status_code == 200 and b'value="Bod\xc3\xb8"' in bad.data
@@ -527,6 +530,7 @@ def test_long_municipality_names_fit(app, client, world, login):
             "country": "NO",
             "digital_consent_age": "13",
             "photo_consent_age": "15",
+            "retention_years": "3",
         },
     )
     assert response.status_code == 302
@@ -859,7 +863,12 @@ def test_a_racing_creation_of_the_same_municipality_gets_the_forms_message(app, 
 def test_two_parallel_creations_of_a_municipality_make_one_and_a_message(make_app, world):
     app = make_app()
     barrier = threading.Barrier(2)
-    fields = {"country": "NO", "digital_consent_age": "13", "photo_consent_age": "15"}
+    fields = {
+        "country": "NO",
+        "digital_consent_age": "13",
+        "photo_consent_age": "15",
+        "retention_years": "3",
+    }
 
     def create(n: int):
         browser = app.test_client()

@@ -117,6 +117,7 @@ def raise_digital_age(app, world, age: int) -> None:
             "country": "NO",
             "digital_consent_age": age,
             "photo_consent_age": 16,
+            "retention_years": 3,
         },
     )
     assert response.status_code == 302

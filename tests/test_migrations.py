@@ -164,3 +164,41 @@ def test_0014_an_old_photo_of_people_needs_everyone_in_the_cohort(empty_database
             ).all()
         db.engine.dispose()
     assert sorted(subjects) == [(1, 1), (1, 2), (1, 3), (2, 1)]
+
+
+def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_refer_to_it(empty_database_url, make_app):
+    """SQLite rebuilds a table to change it (0019 the user table, 0023 ambassador and
+    municipality); with foreign keys on, dropping the old copy deleted every row referring to
+    it ON DELETE CASCADE and emptied the SET NULL ones. env.py turns them off meanwhile."""
+    at = {"at": "2026-01-01 00:00:00", "day": "2026-01-01"}
+    rows = [
+        cohort_rows(people=())[0],
+        'INSERT INTO "user" (id, role, municipality_id, name, username, active, created_at, '
+        "updated_at) VALUES (1, 'ambassador', 1, 'A1', 'a1', true, :at, :at)",
+        cohort_rows(people=())[1],
+        "INSERT INTO ambassador (id, municipality_id, name, name_key, birth_year, user_id, "
+        "created_at, updated_at) VALUES (1, 1, 'A1', 'a1', 2010, 1, :at, :at)",
+        "INSERT INTO enrolment (id, municipality_id, cohort_id, ambassador_id, status, role, "
+        "enrolled_at, feed_token) VALUES (1, 1, 1, 1, 'active', 'ambassador', :at, 'f')",
+        "INSERT INTO consent (id, municipality_id, ambassador_id, purpose, given_by, method, "
+        "given_on, recorded_at) VALUES (1, 1, 1, 'participation', 'ambassador', 'paper', :day, "
+        ":at)",
+        "INSERT INTO login_session (id, user_id, token_hash, created_at, last_seen_at, "
+        "user_agent) VALUES (1, 1, 'h', :at, :at, '')",
+    ]
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(directory=schema.MIGRATIONS_DIR, revision="0018")
+        with db.engine.begin() as connection:
+            for row in rows:
+                connection.execute(text(row), at)
+        upgrade(directory=schema.MIGRATIONS_DIR)
+        with db.engine.connect() as connection:
+            counted = {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("login_session", "enrolment", "consent")
+            }
+            linked = connection.execute(text("SELECT user_id FROM ambassador")).scalar()
+            kept = connection.execute(text("SELECT retention_years FROM municipality")).scalar()
+    assert counted == {"login_session": 1, "enrolment": 1, "consent": 1}
+    assert (linked, kept) == (1, 3)

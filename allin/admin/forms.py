@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ..auth.selectors import email_taken_in_scope
 from ..enums import Role
@@ -16,6 +16,7 @@ from ..fields import (
     municipality_name_field,
     name_field,
 )
+from ..models.people import RETENTION_YEARS_MAX
 
 
 class InviteForm(FlaskForm):
@@ -85,6 +86,19 @@ class MunicipalityForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter an age.")),
             NumberRange(10, 18, _l("Enter an age from 10 to 18.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    retention_years = IntegerField(
+        _l("Years an ambassador's data is kept"),
+        default=3,
+        description=_l(
+            "Counted from the end of their last cohort; then the data is erased (unless a "
+            "legal hold is set). At least 1 year."
+        ),
+        validators=[
+            InputRequired(_l("Enter a number of years.")),
+            NumberRange(1, RETENTION_YEARS_MAX, _l("Enter a number of years from 1 to 50.")),
         ],
         render_kw={"inputmode": "numeric"},
     )

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from .. import erasure
 from ..access import (
     MANAGE_PEOPLE,
     Perm,
     Role,
     can,
+    can_erase_staff,
     chooses_municipality,
     forbid_unless,
     get_visible_or_404,
@@ -74,6 +76,37 @@ def user_detail(user_id: int):
         can_reset=can_hand_over_reset_link(current_user, user),
         reset_link=reset_link,
         can_reset_two_factor=can_reset_two_factor(current_user, user),
+        may_erase=erasure.may_erase_staff(current_user, user),
+    )
+
+
+@bp.post("/users/<int:user_id>/erase")
+@require(Perm.ERASE_STAFF)
+def erase(user_id: int):
+    """Erase a staff account's personal data; its audit events stay under a pseudonym."""
+    user = get_visible_or_404(User, user_id, current_user)
+    back = url_for("admin.user_detail", user_id=user.id)
+    if user.id == current_user.id:
+        flash(_("You cannot erase your own account."), "error")
+        return redirect(back)
+    forbid_unless(can_erase_staff(current_user, user))
+    name = user.name
+    return act(
+        lambda: erasure.erase_staff(user, actor=current_user),
+        confirm=dict(
+            title=_("Erase the account of %(name)s?", name=name),
+            consequence=_(
+                "The name, e-mail address, username, password, two-factor sign-in and every "
+                "sign-in of %(name)s go for good, and they are signed out everywhere. What they "
+                "did stays in the audit trail under “%(pseudonym)s”. This cannot be undone.",
+                name=name,
+                pseudonym=erasure.former_staff(user.id),
+            ),
+            button=_("Erase the account"),
+            cancel_url=back,
+        ),
+        success=_("The account is erased."),
+        back=back,
     )
 
 
@@ -348,6 +381,7 @@ def _municipality_form(municipality: Municipality | None):
             country=form.country.data,
             digital_consent_age=form.digital_consent_age.data,
             photo_consent_age=form.photo_consent_age.data,
+            retention_years=form.retention_years.data,
         )
         if ok:
             db.session.commit()

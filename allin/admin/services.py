@@ -100,6 +100,7 @@ def save_municipality(
     country: str,
     digital_consent_age: int,
     photo_consent_age: int,
+    retention_years: int | None = None,
 ) -> Municipality:
     """Create (municipality=None) or update a municipality; names are unique by slug."""
     if not can(actor, Perm.MANAGE_MUNICIPALITIES):
@@ -116,6 +117,8 @@ def save_municipality(
             municipality.name, municipality.slug, municipality.country = name, slug, country
             municipality.digital_consent_age = digital_consent_age
             municipality.photo_consent_age = photo_consent_age
+            if retention_years is not None:  # None: as it is (3 for a new one)
+                municipality.retention_years = retention_years
             db.session.flush()
     except IntegrityError:
         raise DomainError(_l("A municipality with this name already exists.")) from None

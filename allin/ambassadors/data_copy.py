@@ -42,7 +42,7 @@ from ..training.times import local_date, to_local
 # table -> the columns data.json holds (under the section of the same name, or as named).
 EXPORTED = {
     "ambassador": "name birth_year school phone email guardian_name guardian_phone "
-    "guardian_email created_at updated_at",
+    "guardian_email hold_reason hold_set_at created_at updated_at",
     "user": "role name email username active language last_login_at totp_confirmed_at created_at",
     "login_session": "created_at last_seen_at user_agent",
     "enrolment": "status role enrolled_at withdrawal_reason withdrawal_note withdrawn_at",
@@ -61,12 +61,13 @@ NOT_EXPORTED = {
     "*keys": "id municipality_id cohort_id ambassador_id user_id concept_id session_id "
     "enrolment_id attachment_id entry_id created_by_id recorded_by_id withdrawn_by_id "
     "enrolled_by_id uploaded_by_id mentor_id author_id invited_by_id facilitator_id "
-    "cancelled_by_id editor_id actor_id object_id",
+    "cancelled_by_id editor_id actor_id object_id hold_set_by_id",
     # Secrets that prove who someone is: never handed out, not even to their owner.
-    "user": "password_hash totp_secret totp_last_step updated_at",
+    # erased_at: set only on a staff account that is gone (an ambassador's login is deleted).
+    "user": "password_hash totp_secret totp_last_step updated_at erased_at",
     "login_session": "token_hash",
     "enrolment": "feed_token",
-    "ambassador": "name_key",  # the name again, folded for search
+    "ambassador": "name_key erased_at",  # the name again, folded; when it was erased
     "attachment": "stored_name",  # a random file name; the file itself is in the ZIP
     "concept": "stopped_from updated_at",
     "password_reset": "*",  # single-use links, hashed, gone after use or expiry
@@ -123,6 +124,8 @@ FIELDS = {
     "guardian_name": _l("Guardian"),
     "guardian_phone": _l("Guardian's phone"),
     "guardian_email": _l("Guardian's e-mail"),
+    "hold_reason": _l("Legal hold (why the data is kept)"),
+    "hold_set_at": _l("Legal hold since"),
     "municipality": _l("Municipality"),
     "created_at": _l("Made"),
     "updated_at": _l("Last changed"),

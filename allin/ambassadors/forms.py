@@ -7,11 +7,12 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import current_password_field
 from ..enums import ConsentGiver, ConsentMethod, ConsentPurpose
 from ..fields import clean, email_field, enum_choices, name_field, no_control_characters
+from ..models.ambassadors import HOLD_REASON_LENGTH
 from . import rules
 from .services import Person
 
@@ -152,4 +153,18 @@ class DataCopyForm(MyDataForm):
         _l("Who asked for it?"),
         choices=enum_choices(ConsentGiver),
         validators=[InputRequired(_l("Say who asked for the copy."))],
+    )
+
+
+class HoldForm(FlaskForm):
+    """A legal hold: why this person's data must not be erased for now."""
+
+    reason = StringField(
+        _l("Reason for the hold"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Say why the data must be kept (a case, a complaint, the archive).")),
+            Length(min=3, max=HOLD_REASON_LENGTH, message=_l("Write 3 to 500 characters.")),
+            no_control_characters,
+        ],
     )

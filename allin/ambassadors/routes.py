@@ -8,8 +8,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
-from ..access import Perm, forbid_unless, require, visible
+from .. import audit, erasure
+from ..access import Perm, can, forbid_unless, require, visible
 from ..actions import act
 from ..auth import claims
 from ..auth import services as auth_services
@@ -20,14 +20,25 @@ from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
 from ..models import Ambassador
+from ..transactions import write_apart
 from ..urls import external_url
 from . import bp, data_copy, rules, selectors, services
-from .forms import AmbassadorForm, ConsentForm, DataCopyForm, MyDataForm
+from .forms import AmbassadorForm, ConsentForm, DataCopyForm, HoldForm, MyDataForm
 
 
 def _load(ambassador_id: int):
     ambassador = selectors.ambassador_page(current_user, ambassador_id)
     forbid_unless(can_enrol_in(current_user, ambassador))
+    return ambassador
+
+
+def _load_living(ambassador_id: int):
+    """An ambassador whose data may be changed: an erased one answers with the page that says
+    so (nothing is written about a person who was erased)."""
+    ambassador = _load(ambassador_id)
+    if ambassador.erased_at is not None:
+        flash(_("This person's data was erased. Nothing was changed."), "error")
+        abort(redirect(url_for("ambassadors.detail", ambassador_id=ambassador.id)))
     return ambassador
 
 
@@ -44,6 +55,10 @@ def _pop_link(ambassador_id: int) -> str | None:
 @require(Perm.ENROL)
 def detail(ambassador_id: int):
     ambassador = _load(ambassador_id)
+    if ambassador.erased_at is not None:
+        return _erased_page(ambassador)
+    with write_apart():  # who saw whose data, when: nothing of the data itself
+        audit.record("ambassador.viewed", actor=current_user, target=ambassador)
     history = selectors.consent_history(current_user, ambassador)
     standing = [c for c in history if c.withdrawn_at is None]
     link = _pop_link(ambassador.id)
@@ -67,13 +82,91 @@ def detail(ambassador_id: int):
         paused=ambassador.user is not None
         and not rules.may_have_login(ambassador.birth_year, municipality, standing),
         link=link,
+        may_erase=erasure.may_erase(current_user, ambassador),
+        seen=selectors.seen_by(current_user, ambassador)
+        if can(current_user, Perm.VIEW_AUDIT)
+        else None,
+    )
+
+
+def _erased_page(ambassador):
+    """What is left of an erased person: the cohorts they were in, nothing about them."""
+    return render_template(
+        "ambassadors/erased.html",
+        ambassador=ambassador,
+        enrolments=selectors.enrolments_of(current_user, ambassador),
+    )
+
+
+@bp.route("/<int:ambassador_id>/erase", methods=["GET", "POST"])
+@require(Perm.ERASE_AMBASSADORS)
+def erase(ambassador_id: int):
+    """Erase the person's data (SECURITY 27): a page that names what goes, then the button."""
+    ambassador = _load(ambassador_id)
+    forbid_unless(erasure.may_erase(current_user, ambassador))
+    back = url_for("ambassadors.detail", ambassador_id=ambassador.id)
+    if request.method == "POST":
+        errors: list[str] = []
+        ok, _done = attempt(erasure.erase_ambassador, ambassador, errors=errors, actor=current_user)
+        if ok:
+            db.session.commit()
+            flash(_("The data of the person is erased. The cohorts keep their figures."), "success")
+        for error in errors:
+            flash(error, "error")
+        return redirect(back)
+    goes = None if ambassador.erased_at or ambassador.on_hold else erasure.what_goes(ambassador)
+    return render_template("ambassadors/erase.html", ambassador=ambassador, goes=goes, back=back)
+
+
+@bp.route("/<int:ambassador_id>/hold", methods=["GET", "POST"])
+@require(Perm.ERASE_AMBASSADORS)
+def hold(ambassador_id: int):
+    """Set a legal hold, with its reason: no erasure until it is lifted."""
+    ambassador = _load(ambassador_id)
+    forbid_unless(erasure.may_erase(current_user, ambassador))
+    form = HoldForm(data={"reason": ambassador.hold_reason} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        ok, _none = attempt(
+            erasure.set_hold,
+            ambassador,
+            errors=form.reason.errors,
+            actor=current_user,
+            reason=form.reason.data,
+        )
+        if ok:
+            db.session.commit()
+            flash(_("A legal hold is set: the data is kept until it is lifted."), "success")
+            return redirect(url_for("ambassadors.detail", ambassador_id=ambassador.id))
+    return render_template("ambassadors/hold.html", form=form, ambassador=ambassador)
+
+
+@bp.post("/<int:ambassador_id>/hold/lift")
+@require(Perm.ERASE_AMBASSADORS)
+def lift_hold(ambassador_id: int):
+    ambassador = _load(ambassador_id)
+    forbid_unless(erasure.may_erase(current_user, ambassador))
+    back = url_for("ambassadors.detail", ambassador_id=ambassador.id)
+    return act(
+        lambda: erasure.clear_hold(ambassador, actor=current_user),
+        confirm=dict(
+            title=_("Lift the legal hold?"),
+            consequence=_(
+                "The data of %(name)s can then be erased, by hand or when the municipality's "
+                "retention time has passed.",
+                name=ambassador.first_name,
+            ),
+            button=_("Lift the hold"),
+            cancel_url=back,
+        ),
+        success=_("The legal hold is lifted."),
+        back=back,
     )
 
 
 @bp.route("/<int:ambassador_id>/edit", methods=["GET", "POST"])
 @require(Perm.ENROL)
 def edit(ambassador_id: int):
-    ambassador = _load(ambassador_id)
+    ambassador = _load_living(ambassador_id)
     form = AmbassadorForm(obj=ambassador)
     if form.validate_on_submit():
         ok, _none = attempt(
@@ -94,7 +187,7 @@ def edit(ambassador_id: int):
 @require(Perm.ENROL)
 def record_consent(ambassador_id: int):
     """Record a consent; the page says which purposes need a guardian at this age."""
-    ambassador = _load(ambassador_id)
+    ambassador = _load_living(ambassador_id)
     defaults = None
     if request.method == "GET":
         defaults = {
@@ -207,7 +300,7 @@ def _login_stopped_message(name: str, stopped: services.LoginStopped) -> str:
 @require(Perm.ENROL)
 def create_login(ambassador_id: int):
     """A sign-in link for the young person, shown once with a QR code to scan."""
-    ambassador = _load(ambassador_id)
+    ambassador = _load_living(ambassador_id)
     errors: list[str] = []
     ok, made = attempt(services.create_login, ambassador, errors=errors, actor=current_user)
     if ok:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from ..access import BoundActor, Perm, built_once, can, scoped, visible
 from ..enums import EnrolmentStatus
 from ..extensions import db
-from ..models import Ambassador, Cohort, Consent, Enrolment, Invitation
+from ..models import Ambassador, AuditEvent, Cohort, Consent, Enrolment, Invitation, User
 from . import rules
 
 
@@ -15,7 +18,11 @@ def ambassador_page(actor, ambassador_id: int) -> Ambassador:
     """One visible ambassador with their municipality (its consent ages), else 404."""
     stmt = (
         visible(Ambassador, actor)
-        .options(db.joinedload(Ambassador.municipality), db.joinedload(Ambassador.user))
+        .options(
+            db.joinedload(Ambassador.municipality),
+            db.joinedload(Ambassador.user),
+            db.joinedload(Ambassador.hold_set_by),
+        )
         .where(Ambassador.id == ambassador_id)
     )
     return db.one_or_404(stmt)
@@ -111,3 +118,46 @@ def invitation_is_for(invitation_id: int, ambassador_id: int) -> bool:
         Invitation.id == invitation_id, Invitation.ambassador_id == ambassador_id
     )
     return db.session.scalar(stmt) is not None
+
+
+# What counts as someone having seen a person's data: their page, a copy of their data, and a
+# spreadsheet of a cohort they are in.
+VIEWED = ("ambassador.viewed", "data.downloaded")
+EXPORTED = "export.downloaded"
+SEEN_BY_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Seen:
+    name: str | None  # None: an account that is gone
+    at: datetime
+
+
+def seen_by(actor, ambassador: Ambassador) -> list[Seen]:
+    """Who last saw this person's data, each once, latest first (a few): one query, from the
+    audit events the reader may read."""
+    cohorts = select(Enrolment.cohort_id).where(Enrolment.ambassador_id == ambassador.id)
+    latest = func.max(AuditEvent.created_at).label("at")
+    stmt = (
+        visible(AuditEvent, actor)
+        .with_only_columns(User.name, latest)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            or_(
+                and_(
+                    AuditEvent.object_type == "ambassador",
+                    AuditEvent.object_id == ambassador.id,
+                    AuditEvent.action.in_(VIEWED),
+                ),
+                and_(
+                    AuditEvent.object_type == "cohort",
+                    AuditEvent.object_id.in_(cohorts),
+                    AuditEvent.action == EXPORTED,
+                ),
+            )
+        )
+        .group_by(AuditEvent.actor_id, User.name)
+        .order_by(latest.desc(), AuditEvent.actor_id)
+        .limit(SEEN_BY_SHOWN)
+    )
+    return [Seen(name, at) for name, at in db.session.execute(stmt)]

@@ -22,12 +22,14 @@ def events(stmt: Select, actor) -> Select:
         return stmt.where(false())
     if actor.municipality_id is not None:
         return stmt.where(AuditEvent.municipality_id == actor.municipality_id)
-    young = select(User.id).where(User.role == Role.AMBASSADOR)
+    # Staff accounts, including erased ones (kept under a pseudonym). An account that is gone
+    # was a young person's login, deleted with their erasure: still never shown here.
+    staff = select(User.id).where(User.role != Role.AMBASSADOR)
     their_invitations = select(Invitation.id).where(Invitation.role == Role.AMBASSADOR)
     return stmt.where(
         or_(AuditEvent.object_type.is_(None), AuditEvent.object_type.in_(NETWORK_OBJECTS)),
-        or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id.not_in(young)),
-        ~and_(AuditEvent.object_type == "user", AuditEvent.object_id.in_(young)),
+        or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id.in_(staff)),
+        ~and_(AuditEvent.object_type == "user", AuditEvent.object_id.not_in(staff)),
         ~and_(AuditEvent.object_type == "invitation", AuditEvent.object_id.in_(their_invitations)),
     )
 

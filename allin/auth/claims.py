@@ -33,6 +33,12 @@ def _idle() -> timedelta:
     return timedelta(minutes=current_app.config["LINK_CLAIM_IDLE_MINUTES"])
 
 
+def purge_idle_claims() -> int:
+    """Delete every browser's idle claims (here, and daily by `flask --app allin retention`)."""
+    stmt = delete(BrowserClaim).where(BrowserClaim.last_seen_at < now() - _idle())
+    return db.session.execute(stmt).rowcount or 0
+
+
 def _keystream(handle: str, length: int) -> bytes:
     count = -(-length // 32)  # SHA-256 blocks of 32 bytes
     blocks = (hashlib.sha256(f"{handle}:seal:{n}".encode()).digest() for n in range(count))
@@ -60,7 +66,7 @@ def hold(
     """Give this browser a claim of `kind` (replacing its previous one); flushed with the
     request. Idle claims of every browser are swept here."""
     release(kind)
-    db.session.execute(delete(BrowserClaim).where(BrowserClaim.last_seen_at < now() - _idle()))
+    purge_idle_claims()
     handle = secrets.token_urlsafe(32)
     db.session.add(
         BrowserClaim(

@@ -226,6 +226,12 @@ def delete_attachment(attachment: Attachment, concept: Concept, *, actor: User) 
     db.session.flush()
 
 
+def forget_after_commit(stored_names) -> None:
+    """These files go once the transaction that deleted their rows commits (erasure)."""
+    doomed = db.session.info.setdefault(DOOMED_FILES, [])
+    doomed.extend(upload_folder() / name for name in stored_names)
+
+
 def _write_new(stored_name: str, data: bytes) -> None:
     path = upload_folder() / stored_name
     db.session.info.setdefault(NEW_FILES, []).append(path)

@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 import logging
 from logging.config import fileConfig
 
@@ -118,8 +119,30 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with _sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """On SQLite, a batch migration copies a table and drops the old one; with foreign keys
+    on, that DROP deletes the rows of every table that refers to it with ON DELETE CASCADE
+    (an ambassador's enrolments, a user's sessions) or fails. So they are off while the
+    migrations run (the PRAGMA works only outside a transaction: it is sent before the first
+    BEGIN), then checked and switched on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

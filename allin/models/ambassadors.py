@@ -20,6 +20,7 @@ from .people import Municipality, User
 
 # The database's sanity bound; forms and services keep to the plausible 10-25 years of age.
 BIRTH_YEAR_MIN, BIRTH_YEAR_MAX = 1950, 2150
+HOLD_REASON_LENGTH = 500
 # Letters NFKD does not take apart: the Nordic ones fold the way text.slugify folds them.
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ð": "d", "þ": "th", "ß": "ss"})
 
@@ -48,7 +49,8 @@ class Ambassador(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     # The name folded for duplicate look-ups (case, accents, æøå, white space): see name_key().
     name_key: Mapped[str] = mapped_column(String(120))
-    birth_year: Mapped[int]
+    # None once erased (allin/erasure.py): then nothing about the person is left.
+    birth_year: Mapped[int | None]
     school: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -59,9 +61,17 @@ class Ambassador(TimestampMixin, db.Model):
         ForeignKey("user.id", ondelete="SET NULL"), unique=True
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Erased (allin/erasure.py): the name says "Former ambassador", the rest is gone.
+    erased_at: Mapped[datetime | None]
+    # A legal hold (arkivlova, a complaint, a case): no erasure, by hand or by retention,
+    # while a reason is set. Who set it and when, for the page.
+    hold_reason: Mapped[str | None] = mapped_column(String(HOLD_REASON_LENGTH))
+    hold_set_at: Mapped[datetime | None]
+    hold_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     municipality: Mapped[Municipality] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    hold_set_by: Mapped[User | None] = relationship(foreign_keys=[hold_set_by_id])
 
     __table_args__ = (
         CheckConstraint(
@@ -80,7 +90,11 @@ class Ambassador(TimestampMixin, db.Model):
 
     @property
     def first_name(self) -> str:
-        return first_name(self.name)
+        return self.name if self.erased_at else first_name(self.name)
+
+    @property
+    def on_hold(self) -> bool:
+        return self.hold_reason is not None
 
 
 class Consent(db.Model):

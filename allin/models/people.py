@@ -14,6 +14,8 @@ from ..enums import Role
 from ..extensions import db
 from .base import TimestampMixin
 
+RETENTION_YEARS_MAX = 50
+
 
 def municipality_matches_role() -> CheckConstraint:
     """A municipality exactly when the role is not one of the network's (the role itself is
@@ -36,10 +38,16 @@ class Municipality(TimestampMixin, db.Model):
     # Below these ages a guardian's consent is required (digital services; photos, publishing).
     digital_consent_age: Mapped[int] = mapped_column(default=13)
     photo_consent_age: Mapped[int] = mapped_column(default=15)
+    # How many years after their last cohort ended an ambassador's data is kept: then
+    # `flask --app allin retention` erases it (allin/retention.py).
+    retention_years: Mapped[int] = mapped_column(default=3, server_default="3")
 
     __table_args__ = (
         CheckConstraint("digital_consent_age BETWEEN 10 AND 18", name="digital_consent_age_range"),
         CheckConstraint("photo_consent_age BETWEEN 10 AND 18", name="photo_consent_age_range"),
+        CheckConstraint(
+            f"retention_years BETWEEN 1 AND {RETENTION_YEARS_MAX}", name="retention_years_range"
+        ),
     )
 
     @property
@@ -73,6 +81,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # A staff account erased (allin/erasure.py): its name is a pseudonym, its login gone; the
+    # row stays so that the audit trail still says "the same person" without saying who.
+    erased_at: Mapped[datetime | None]
 
     municipality: Mapped[Municipality | None] = relationship()
 

@@ -120,7 +120,7 @@ class RollCallRow:
     name: str
     value: AttendanceValue | None
     # Shown where someone else on the list has the same first name (issue 19, point 11).
-    birth_year: int
+    birth_year: int | None  # None once erased
     school: str | None
     namesake: bool = False
 

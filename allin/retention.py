@@ -1,0 +1,149 @@
+"""Retention (issue 21, SECURITY 28): `flask --app allin retention`, daily from cron.
+
+An ambassador whose last cohort ended more than their municipality's `retention_years` ago is
+erased through the same code as an erasure by hand (allin/erasure.py), unless a legal hold is
+set: those are named and left. Ambassadors who were never in a cohort are not touched (a
+coordinator decides about them). The same run purges what has expired anyway: spreadsheet
+previews (cohorts/imports.py, as sweep-files does), invitations that nobody accepted,
+password links, second steps of signing in, browser claims and login sessions past their
+limits.
+
+Set-based throughout: one query finds the people, the erasure updates and deletes over their
+ids, each purge is one DELETE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from . import audit, erasure
+from .auth.claims import purge_idle_claims
+from .clock import now
+from .cohorts import imports
+from .extensions import db
+from .models import (
+    Ambassador,
+    Cohort,
+    Enrolment,
+    Invitation,
+    LoginSession,
+    Municipality,
+    PasswordReset,
+    PendingSignIn,
+)
+
+# Ids per erasure statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+CHUNK = 2000
+# An invitation nobody accepted is kept this long after it expired (staff may renew it).
+INVITATION_KEPT_DAYS = 30
+
+
+@dataclass
+class Candidate:
+    id: int
+    municipality: str
+    last_ended: date
+    held: bool
+
+
+@dataclass
+class Report:
+    due: list[Candidate] = field(default_factory=list)
+    erased: list[int] = field(default_factory=list)
+    purged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def held(self) -> list[Candidate]:
+        return [c for c in self.due if c.held]
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def due(today: date | None = None) -> list[Candidate]:
+    """Everyone not yet erased whose last cohort ended more than their municipality's
+    retention time before `today`, by municipality and id. One query per retention length in
+    use (a handful), not one per person."""
+    today = today or now().date()
+    last_ended = func.max(Cohort.ends_on).label("last_ended")
+    found: list[Candidate] = []
+    for years in db.session.scalars(select(Municipality.retention_years).distinct()):
+        stmt = (
+            select(Ambassador.id, Municipality.name, last_ended, Ambassador.hold_reason)
+            .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .join(Municipality, Municipality.id == Ambassador.municipality_id)
+            .where(Ambassador.erased_at.is_(None), Municipality.retention_years == years)
+            .group_by(Ambassador.id, Municipality.name, Ambassador.hold_reason)
+            .having(last_ended < years_before(today, years))
+        )
+        found += [
+            Candidate(row.id, row.name, row.last_ended, row.hold_reason is not None)
+            for row in db.session.execute(stmt)
+        ]
+    return sorted(found, key=lambda c: (c.municipality, c.id))
+
+
+def purge_expired() -> dict[str, int]:
+    """Delete what has expired: each is one DELETE; returns the counts by kind."""
+    current = now()
+    config = current_app.config
+    idle = max(config["SESSION_IDLE_MINUTES"], config["SESSION_IDLE_MINUTES_AMBASSADOR"])
+    return {
+        "import previews": imports.delete_expired_previews(),
+        "invitations": _delete(
+            Invitation,
+            Invitation.accepted_at.is_(None),
+            or_(
+                Invitation.expires_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
+                Invitation.revoked_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
+            ),
+        ),
+        "password links": _delete(
+            PasswordReset,
+            or_(PasswordReset.expires_at <= current, PasswordReset.used_at.isnot(None)),
+        ),
+        "sign-in steps": _delete(PendingSignIn, PendingSignIn.expires_at <= current),
+        "browser claims": purge_idle_claims(),
+        "login sessions": _delete(
+            LoginSession,
+            or_(
+                LoginSession.last_seen_at < current - timedelta(minutes=idle),
+                LoginSession.created_at
+                < current - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+            ),
+        ),
+    }
+
+
+def _delete(model, *where) -> int:
+    stmt = delete(model).where(*where).execution_options(synchronize_session=False)
+    return db.session.execute(stmt).rowcount or 0
+
+
+def run(*, dry_run: bool, today: date | None = None) -> Report:
+    """Find who is due; unless `dry_run`, erase them (not the held) and purge. Flushes; the
+    command commits once, so a failure leaves everything as it was."""
+    report = Report(due=due(today))
+    if dry_run:
+        return report
+    ids = [c.id for c in report.due if not c.held]
+    for start in range(0, len(ids), CHUNK):  # one transaction still: the command commits
+        chunk = ids[start : start + CHUNK]
+        report.erased += erasure.erase_ambassadors(chunk, actor=None, reason="retention").erased
+    report.purged = purge_expired()
+    audit.record(  # the run and its counts (SECURITY 28); each erasure has its own event
+        "retention.ran",
+        erased=len(report.erased),
+        held=len(report.held),
+        purged={kind.replace(" ", "_"): count for kind, count in report.purged.items()},
+    )
+    return report
