@@ -32,6 +32,7 @@ from .guide import (
     GuideSynonym,
     GuideTag,
 )
+from .notifications import Notification
 from .people import Municipality, User
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
@@ -63,6 +64,7 @@ __all__ = [
     "LoginSession",
     "MailJob",
     "Municipality",
+    "Notification",
     "PasswordReset",
     "PendingSignIn",
     "ReachFigure",
