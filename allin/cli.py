@@ -1,5 +1,5 @@
 """Commands for operators: `flask --app allin create-admin`, `seed-guide`, `send-mail`,
-`sweep-files`, `backup` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
+`notify`, `sweep-files`, `backup` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .cohorts import imports
 from .enums import Role
 from .extensions import db
 from .models import User
+from .notifications import services as notifications
 
 
 @click.command("seed-guide")
@@ -63,6 +64,17 @@ def send_mail_command() -> None:
         raise SystemExit(1)
 
 
+@click.command("notify")
+@with_appcontext
+def notify_command() -> None:
+    """Create the notifications that are due - reminders of tomorrow's sessions (Oslo) - and
+    queue their e-mails for `send-mail` (run both every 10 minutes). Running it again, or on
+    two hosts at once, makes each notification once."""
+    sessions, made = notifications.remind_tomorrow()
+    db.session.commit()
+    click.echo(f"sessions tomorrow: {sessions}, new reminders: {made}")
+
+
 @click.command("sweep-files")
 @click.option(
     "--grace-minutes",
@@ -105,5 +117,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(notify_command)
     app.cli.add_command(sweep_files_command)
     app.cli.add_command(backup_command)

@@ -20,12 +20,12 @@ from datetime import timedelta
 
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask_babel import force_locale, get_locale
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from .clock import now
 from .enums import MailKind
 from .extensions import db
-from .mail import send_mail
+from .mail import Attachment, send_mail
 from .models import MailJob
 
 MAX_ATTEMPTS = 5
@@ -38,6 +38,9 @@ class Message:
     to: str
     subject: str
     body: str
+    html: str | None = None  # an HTML alternative to the plain-text body
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 # kind -> function(job) returning the message to send, or None when there is nothing to send.
@@ -60,6 +63,21 @@ def queue(kind: MailKind, recipient: str) -> MailJob:
     if has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
         _run_after_response(current_app._get_current_object(), job.id)
     return job
+
+
+def queue_many(kind: MailKind, jobs: list[dict]) -> list[int]:
+    """Add many jobs at once (`recipient`, `locale` and what the kind's composer reads, such
+    as `notification_id`) to the caller's transaction; in a request they run after the
+    response like queue()'s, otherwise `send-mail` sends them."""
+    if not jobs:
+        return []
+    stamp = now()
+    rows = [{"kind": kind, "created_at": stamp, "attempts": 0, **job} for job in jobs]
+    ids = db.session.scalars(insert(MailJob).returning(MailJob.id), rows).all()
+    if has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
+        for job_id in ids:
+            _run_after_response(current_app._get_current_object(), job_id)
+    return list(ids)
 
 
 def _run_after_response(app: Flask, job_id: int) -> None:
@@ -104,7 +122,14 @@ def run(job_id: int) -> bool | None:
     with force_locale(job.locale):
         message = COMPOSERS[job.kind](job)
         sent = message is None or (
-            send_mail(to=message.to, subject=message.subject, body=message.body)
+            send_mail(
+                to=message.to,
+                subject=message.subject,
+                body=message.body,
+                html=message.html,
+                attachments=message.attachments,
+                headers=message.headers,
+            )
             or not current_app.config.get("MAIL_SERVER")
         )
     if sent:

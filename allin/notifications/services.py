@@ -1,0 +1,253 @@
+"""Events become notifications: one per recipient, at most once (the unique key of event and
+recipient, decided by the database), in the caller's transaction; those of a kind that is
+e-mailed also become outbox jobs for recipients with an e-mail address.
+
+Who is told is the programme's rule, not what the person who acted may see: a session's
+active ambassadors with a login and its cohort's leads; a concept's current team. The person
+who acted is never told about their own act.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Select, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import outbox
+from ..clock import now
+from ..enums import EnrolmentStatus, MailKind, NotificationKind
+from ..extensions import db
+from ..models import (
+    Ambassador,
+    Concept,
+    ConceptMember,
+    Enrolment,
+    Notification,
+    TrainingSession,
+    User,
+    cohort_lead,
+)
+from ..training import times
+
+# Kinds that are also e-mailed to a recipient with an e-mail address (issue 23: on by
+# default for reminders; feedback stays in the app until people can choose).
+EMAILED = frozenset(
+    {
+        NotificationKind.SESSION_TOMORROW,
+        NotificationKind.SESSION_CHANGED,
+        NotificationKind.SESSION_CANCELLED,
+    }
+)
+BATCH = 500  # rows per statement when a flood (a network's reminders) is written
+
+
+def _insert(model):
+    name = db.session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+
+
+def _session_recipients(session_ids) -> Select:
+    """(session id, municipality id, user id) of everyone a session's news is for: the active
+    ambassadors of its cohort who have an active login, and the cohort's active leads."""
+    members = (
+        select(TrainingSession.id, TrainingSession.municipality_id, User.id)
+        .join(Enrolment, Enrolment.cohort_id == TrainingSession.cohort_id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .join(User, User.id == Ambassador.user_id)
+        .where(
+            TrainingSession.id.in_(session_ids),
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            User.active.is_(True),
+        )
+    )
+    leads = (
+        select(TrainingSession.id, TrainingSession.municipality_id, User.id)
+        .join(cohort_lead, cohort_lead.c.cohort_id == TrainingSession.cohort_id)
+        .join(User, User.id == cohort_lead.c.user_id)
+        .where(TrainingSession.id.in_(session_ids), User.active.is_(True))
+    )
+    return union_all(members, leads)
+
+
+def _team_recipients(concept_id: int) -> Select:
+    """The users of the concept's current team members who are still in the cohort."""
+    return (
+        select(Concept.municipality_id, User.id)
+        .join(ConceptMember, ConceptMember.concept_id == Concept.id)
+        .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .join(User, User.id == Ambassador.user_id)
+        .where(
+            Concept.id == concept_id,
+            ConceptMember.left_at.is_(None),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            User.active.is_(True),
+        )
+    )
+
+
+def _create(rows: list[dict]) -> list[int]:
+    """Insert the rows an event makes, skipping any already there; the ids of the new ones."""
+    made: list[int] = []
+    stmt = _insert(Notification).on_conflict_do_nothing(
+        index_elements=["recipient_id", "event_key"]
+    )
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        made += db.session.scalars(stmt.returning(Notification.id), batch).all()
+    emailed = [row for row in rows if row["kind"] in EMAILED]
+    if emailed and made:
+        _queue_mail(made)
+    return made
+
+
+def _queue_mail(notification_ids: list[int]) -> None:
+    """An outbox job for each new notification of an e-mailed kind whose recipient has an
+    e-mail address (their login, which their invitation or a reset link reached)."""
+    jobs = []
+    for start in range(0, len(notification_ids), BATCH):
+        ids = notification_ids[start : start + BATCH]
+        found = db.session.execute(
+            select(Notification.id, User.email, User.language)
+            .join(User, User.id == Notification.recipient_id)
+            .where(
+                Notification.id.in_(ids),
+                Notification.kind.in_(EMAILED),
+                User.email.is_not(None),
+            )
+            .order_by(Notification.id)
+        )
+        jobs += [
+            {"recipient": email, "locale": language or "nb", "notification_id": nid}
+            for nid, email, language in found
+        ]
+    outbox.queue_many(MailKind.NOTIFICATION, jobs)
+
+
+def _rows(kind, key, recipients, **about) -> list[dict]:
+    stamp = now()
+    return [
+        {
+            "municipality_id": municipality_id,
+            "recipient_id": user_id,
+            "kind": kind,
+            "event_key": key,
+            "created_at": stamp,
+            **about,
+        }
+        for municipality_id, user_id in recipients
+    ]
+
+
+def _tell_about_session(session: TrainingSession, kind, key: str, actor) -> int:
+    found = db.session.execute(_session_recipients([session.id])).all()
+    recipients = {(m, u) for _s, m, u in found if actor is None or u != actor.id}
+    return len(_create(_rows(kind, key, sorted(recipients), session_id=session.id)))
+
+
+def session_changed(session: TrainingSession, *, actor) -> int:
+    """Its time or place changed: each change is told once to everyone it is for."""
+    if session.cancelled_at is not None or session.ends_at <= now():
+        return 0
+    key = f"changed:{session.id}:{now():%Y%m%dT%H%M%S%f}"
+    return _tell_about_session(session, NotificationKind.SESSION_CHANGED, key, actor)
+
+
+def session_cancelled(session: TrainingSession, *, actor) -> int:
+    """A session that has not ended was cancelled (once: a session is cancelled once)."""
+    if session.ends_at <= now():
+        return 0
+    key = f"cancelled:{session.id}"
+    return _tell_about_session(session, NotificationKind.SESSION_CANCELLED, key, actor)
+
+
+def feedback_given(concept: Concept, *, entry_id: int, actor) -> int:
+    """Staff wrote feedback: each member of the team is told."""
+    found = db.session.execute(_team_recipients(concept.id)).all()
+    recipients = sorted({(m, u) for m, u in found if u != actor.id})
+    key = f"feedback:{entry_id}"
+    rows = _rows(NotificationKind.CONCEPT_FEEDBACK, key, recipients, concept_id=concept.id)
+    return len(_create(rows))
+
+
+def tomorrow_bounds() -> tuple[datetime, datetime]:
+    """Tomorrow in Oslo, as a UTC interval [start, end)."""
+    day = times.today() + timedelta(days=1)
+    start = times.from_local(datetime.combine(day, time.min))
+    end = times.from_local(datetime.combine(day + timedelta(days=1), time.min))
+    return start, end
+
+
+def remind_tomorrow() -> tuple[int, int]:
+    """Every session that starts tomorrow (Oslo) and is not cancelled: a reminder for everyone
+    it is for, once per session and day (a session moved to another day is reminded again).
+    Set-based: one query for the sessions and their recipients, inserts in batches. Returns
+    (sessions, new notifications)."""
+    start, end = tomorrow_bounds()
+    due = (
+        select(TrainingSession.id)
+        .where(
+            TrainingSession.starts_at >= start,
+            TrainingSession.starts_at < end,
+            TrainingSession.cancelled_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    found = db.session.execute(_session_recipients(due)).all()
+    day = times.local_date(start)
+    rows = [
+        {
+            "municipality_id": municipality_id,
+            "recipient_id": user_id,
+            "kind": NotificationKind.SESSION_TOMORROW,
+            "event_key": f"tomorrow:{session_id}:{day:%Y-%m-%d}",
+            "session_id": session_id,
+            "created_at": now(),
+        }
+        for session_id, municipality_id, user_id in sorted(set(found))
+    ]
+    sessions = len({row["session_id"] for row in rows})
+    return sessions, len(_create(rows))
+
+
+def mark_read(actor, notification_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.recipient_id == actor.id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def concept_read(actor, concept_id: int) -> None:
+    """The person opened the concept: what told them about its feedback is read."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == actor.id,
+            Notification.concept_id == concept_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_all_read(actor, *, upto: int) -> int:
+    """Every unread notification of `actor` up to the id `upto` (the newest they were shown)."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == actor.id,
+            Notification.read_at.is_(None),
+            Notification.id <= upto,
+        )
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -1,0 +1,70 @@
+"""What a notification says, in the reader's language, built when it is shown from what the
+reader may see then: a session's title and Oslo time, a concept's title; never a person's
+name. What they no longer see is named only by its kind, without a link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from ..enums import NotificationKind
+from ..training.display import session_when
+
+
+@dataclass(frozen=True)
+class _Times:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    text: str
+    created_at: datetime
+    unread: bool
+    url: str | None  # opens it (marks it read) and goes on to what it is about
+
+
+def text(row) -> str:
+    """One notification's sentence (a row of selectors.COLUMNS)."""
+    kind = row.Notification.kind
+    if kind == NotificationKind.CONCEPT_FEEDBACK:
+        if row.concept_title is None:
+            return _("New feedback on a concept you no longer follow.")
+        return _("New feedback on your concept “%(title)s”.", title=row.concept_title)
+    if row.session_title is None:
+        return _("News about a session you no longer follow.")
+    when = session_when(_Times(row.starts_at, row.ends_at))
+    if kind == NotificationKind.SESSION_TOMORROW:
+        if row.cancelled_at is not None:
+            return _("“%(title)s” (%(when)s) is cancelled.", title=row.session_title, when=when)
+        return _("Tomorrow: “%(title)s”, %(when)s.", title=row.session_title, when=when)
+    if kind == NotificationKind.SESSION_CANCELLED:
+        return _("“%(title)s” (%(when)s) is cancelled.", title=row.session_title, when=when)
+    return _("“%(title)s” has changed: now %(when)s.", title=row.session_title, when=when)
+
+
+def item(row) -> Item:
+    notification = row.Notification
+    visible = row.session_title is not None or row.concept_title is not None
+    return Item(
+        id=notification.id,
+        text=text(row),
+        created_at=notification.created_at,
+        unread=notification.read_at is None,
+        url=url_for("notifications.open_one", notification_id=notification.id) if visible else None,
+    )
+
+
+def target_url(row) -> str:
+    """Where opening a notification leads: its session or concept, else the list."""
+    notification = row.Notification
+    if row.session_title is not None:
+        return url_for("training.detail", session_id=notification.session_id)
+    if row.concept_title is not None:
+        return url_for("concepts.detail", concept_id=notification.concept_id)
+    return url_for("notifications.index")
