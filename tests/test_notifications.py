@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from allin.enums import NotificationKind, Role
 from allin.extensions import db
 from allin.models import (
+    Cohort,
     Concept,
     MailJob,
     Municipality,
     Notification,
+    NotificationPreference,
     TrainingSession,
     User,
 )
@@ -395,3 +397,108 @@ def test_a_cohort_without_logins_or_leads_makes_nothing(app, runner, world, cloc
     assert "sessions tomorrow: 0, new reminders: 0" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+# ---- e-mail choices and the one-click unsubscribe -----------------------------------------------
+
+
+def unsubscribe_path(message) -> str:
+    header = message["List-Unsubscribe"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    return re.fullmatch(r"<https?://[^/]+(/notifications/unsubscribe/[^>]+)>", header).group(1)
+
+
+def test_one_click_unsubscribe_stops_that_kind_only(
+    app, client, runner, world, cohort, outbox, clock
+):
+    runner.invoke(args=["notify"])
+    runner.invoke(args=["send-mail"])
+    kari = next(m for m in outbox if m["To"] == "kari@example.com")
+    path = unsubscribe_path(kari)
+    assert "/notifications/unsubscribe/" in parts(kari)["text/plain"].decode()
+
+    asked = client.get(path)  # a mail scanner opening the link changes nothing
+    assert asked.status_code == 200
+    with app.app_context():
+        assert services.wants_email(cohort["kari"], NotificationKind.SESSION_TOMORROW)
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # RFC 8058, no sign-in
+    assert done.status_code == 200
+    with app.app_context():
+        assert not services.wants_email(cohort["kari"], NotificationKind.SESSION_TOMORROW)
+        assert services.wants_email(cohort["kari"], NotificationKind.SESSION_CANCELLED)
+
+    # The next day's reminder: in the app, not by e-mail; a cancellation still is.
+    clock.advance(days=1)
+    with app.app_context():
+        session = make_session(
+            db.session.get(Cohort, cohort["cohort_id"]),
+            starts_at=datetime(2027, 3, 4, 17, 0, tzinfo=UTC),
+            title="Neste",
+        )
+        db.session.commit()
+        session_id = session.id
+    outbox.clear()
+    runner.invoke(args=["notify"])
+    runner.invoke(args=["send-mail"])
+    assert "kari@example.com" not in [m["To"] for m in outbox]
+    with app.app_context():
+        assert (cohort["kari"], NotificationKind.SESSION_TOMORROW) in notified()
+        services.session_cancelled(db.session.get(TrainingSession, session_id), actor=None)
+        db.session.commit()
+    runner.invoke(args=["send-mail"])
+    assert [m["Subject"] for m in outbox if m["To"] == "kari@example.com"] == ["Avlyst: Neste"]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda path: path[:-2] + ("AA" if not path.endswith("AA") else "BB"),
+        lambda path: "/notifications/unsubscribe/WzEsICJzZXNzaW9uX3RvbW9ycm93Il0",
+        lambda path: "/notifications/unsubscribe/x",
+    ],
+)
+def test_a_tampered_unsubscribe_link_is_not_found(app, client, runner, cohort, outbox, tamper):
+    runner.invoke(args=["notify"])
+    runner.invoke(args=["send-mail"])
+    path = tamper(unsubscribe_path(next(m for m in outbox if m["To"] == "kari@example.com")))
+    assert client.get(path).status_code == 404
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(NotificationPreference)) == 0
+
+
+def test_a_token_for_another_person_cannot_be_made_from_ones_own(app, cohort):
+    """The token signs the person and the kind together: changing either breaks it."""
+    from allin.notifications import unsubscribe
+
+    with app.test_request_context():
+        mine = unsubscribe.token(cohort["kari"], NotificationKind.SESSION_TOMORROW)
+        assert unsubscribe.read(mine) == (cohort["kari"], NotificationKind.SESSION_TOMORROW)
+        payload, _, signature = mine.partition(".")
+        other = unsubscribe.token(cohort["kari"] + 1, NotificationKind.SESSION_TOMORROW)
+        assert unsubscribe.read(other.partition(".")[0] + "." + signature) is None
+
+
+def test_preferences_round_trip_and_a_queued_mail_follows_the_latest_choice(
+    app, client, runner, world, login, cohort, outbox
+):
+    login(world.a["youth_worker"])
+    page = client.get("/notifications/preferences").data.decode()
+    assert page.count("checked") == 3  # on by default
+    fields = dict(re.findall(r'name="(\w+)"[^>]*?value="([^"]*)"', page))
+    as_rendered = {k: v for k, v in fields.items() if k == "csrf_token"} | {
+        "session_tomorrow": "y",
+        "session_changed": "y",
+        "session_cancelled": "y",
+    }
+    assert client.post("/notifications/preferences", data=as_rendered).status_code == 302
+    with app.app_context():
+        assert all(services.email_choices(world.a["youth_worker"].id).values())
+    runner.invoke(args=["notify"])  # the lead's reminder is queued ...
+    off = as_rendered | {"session_tomorrow": ""}
+    del off["session_tomorrow"]
+    assert client.post("/notifications/preferences", data=off).status_code == 302
+    runner.invoke(args=["send-mail"])  # ... and not sent: the choice changed meanwhile
+    assert world.a["youth_worker"].login not in [m["To"] for m in outbox]
+    page = client.get("/notifications/preferences").data.decode()
+    assert page.count("checked") == 2

@@ -32,7 +32,7 @@ from .guide import (
     GuideSynonym,
     GuideTag,
 )
-from .notifications import Notification
+from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
@@ -65,6 +65,7 @@ __all__ = [
     "MailJob",
     "Municipality",
     "Notification",
+    "NotificationPreference",
     "PasswordReset",
     "PendingSignIn",
     "ReachFigure",

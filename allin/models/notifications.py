@@ -42,3 +42,17 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} for {self.recipient_id}>"
+
+
+class NotificationPreference(db.Model):
+    """A person's choice of e-mail for one kind (in the app they are always told). No row:
+    the kind's default (notifications/services.py::EMAILED)."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[NotificationKind] = mapped_column(primary_key=True)
+    email: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(default=now)

@@ -18,6 +18,7 @@ from ..models import MailJob, Notification, TrainingSession, User
 from ..training.display import session_when
 from ..training.feed import session_invitation
 from ..urls import external_url
+from . import services, unsubscribe
 
 SUBJECTS = {
     NotificationKind.SESSION_TOMORROW: lambda s: _("Tomorrow: %(title)s", title=s.title),
@@ -44,6 +45,8 @@ def compose(job: MailJob) -> outbox.Message | None:
     notification, user = found
     if not user.active or not user.email or notification.kind not in SUBJECTS:
         return None
+    if not services.wants_email(user.id, notification.kind):  # turned off since it was queued
+        return None
     session = _session_seen_by(user, notification.session_id)
     if session is None:
         return None
@@ -58,6 +61,9 @@ def compose(job: MailJob) -> outbox.Message | None:
         "online_url": session.online_url,
         "link": external_url("training.detail", session_id=session.id),
         "all_link": external_url("notifications.index"),
+        "preferences_link": external_url("notifications.preferences"),
+        "unsubscribe_link": unsubscribe.link(user.id, notification.kind),
+        "kind_label": notification.kind.label,
     }
     method = "CANCEL" if cancelled else "PUBLISH"
     organizer = parseaddr(current_app.config.get("MAIL_FROM") or "")[1] or None
@@ -67,6 +73,10 @@ def compose(job: MailJob) -> outbox.Message | None:
         subject=SUBJECTS[notification.kind](session),
         body=render_template("notifications/email.txt", **context),
         html=render_template("notifications/email.html", **context),
+        headers=(
+            ("List-Unsubscribe", f"<{context['unsubscribe_link']}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ),
         attachments=(
             Attachment(
                 filename="session.ics",

@@ -7,11 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Perm, require
-from ..extensions import db
+from ..access import Perm, public, require
+from ..extensions import csrf, db
 from ..pagination import paginate_rows
 from ..transactions import write_apart
 from . import bp, selectors, services, texts
+from . import unsubscribe as unsubscribe_tokens
+from .forms import PreferencesForm
 
 
 @bp.get("/")
@@ -53,3 +55,42 @@ def read_all():
     db.session.commit()
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@require(Perm.USE_ACCOUNT)
+def preferences():
+    """E-mail on or off per kind; in the app everything is always shown."""
+    form = PreferencesForm()
+    if request.method == "GET":
+        for kind, email in services.email_choices(current_user.id).items():
+            form[kind.value].data = email
+    if form.validate_on_submit():
+        for kind, email in form.choices().items():
+            services.set_email(current_user.id, kind, email)
+        db.session.commit()
+        flash(_("Your choices are saved."), "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template(
+        "notifications/preferences.html", form=form, has_email=bool(current_user.email)
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """The link in every notification e-mail (List-Unsubscribe). A GET only asks (mail
+    scanners open links); the POST - the page's button, or a mail client's one-click POST
+    (RFC 8058) - turns that kind's e-mail off. A token this app did not sign: 404."""
+    found = unsubscribe_tokens.read(token)
+    if found is None:
+        abort(404)
+    user_id, kind = found
+    if request.method == "POST":
+        services.set_email(user_id, kind, False)
+        db.session.commit()
+        return render_template("notifications/unsubscribed.html", kind=kind, done=True)
+    return render_template("notifications/unsubscribed.html", kind=kind, done=False)
+
+
+csrf.exempt(unsubscribe)  # the signed token is the authority; mail clients post without a form

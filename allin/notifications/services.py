@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, select, union_all, update
+from sqlalchemy import Select, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import outbox
@@ -24,6 +24,7 @@ from ..models import (
     ConceptMember,
     Enrolment,
     Notification,
+    NotificationPreference,
     TrainingSession,
     User,
     cohort_lead,
@@ -111,10 +112,12 @@ def _queue_mail(notification_ids: list[int]) -> None:
         found = db.session.execute(
             select(Notification.id, User.email, User.language)
             .join(User, User.id == Notification.recipient_id)
+            .outerjoin(NotificationPreference, _preference_of_notification())
             .where(
                 Notification.id.in_(ids),
                 Notification.kind.in_(EMAILED),
                 User.email.is_not(None),
+                or_(NotificationPreference.email.is_(None), NotificationPreference.email),
             )
             .order_by(Notification.id)
         )
@@ -123,6 +126,47 @@ def _queue_mail(notification_ids: list[int]) -> None:
             for nid, email, language in found
         ]
     outbox.queue_many(MailKind.NOTIFICATION, jobs)
+
+
+def _preference_of_notification():
+    return (NotificationPreference.user_id == Notification.recipient_id) & (
+        NotificationPreference.kind == Notification.kind
+    )
+
+
+def wants_email(user_id: int, kind: NotificationKind) -> bool:
+    """The person's choice for this kind, else its default (EMAILED)."""
+    chosen = db.session.scalar(
+        select(NotificationPreference.email).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+        )
+    )
+    return kind in EMAILED if chosen is None else chosen
+
+
+def email_choices(user_id: int) -> dict[NotificationKind, bool]:
+    """Each kind that can be e-mailed, with the person's choice or its default."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind, NotificationPreference.email).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+    order = list(NotificationKind)
+    return {kind: chosen.get(kind, True) for kind in sorted(EMAILED, key=order.index)}
+
+
+def set_email(user_id: int, kind: NotificationKind, email: bool) -> None:
+    """Record the person's choice (an upsert: the last choice wins)."""
+    if kind not in EMAILED:
+        raise ValueError(kind)
+    values = {"email": email, "changed_at": now()}
+    db.session.execute(
+        _insert(NotificationPreference)
+        .values(user_id=user_id, kind=kind, **values)
+        .on_conflict_do_update(index_elements=["user_id", "kind"], set_=values)
+    )
 
 
 def _rows(kind, key, recipients, **about) -> list[dict]:

@@ -84,3 +84,15 @@ def test_an_ambassador_finds_a_moved_session_under_the_bell(checked, moved):
     checked.check("session")
     expect(page.locator("main")).to_contain_text("Biblioteket")
     expect(page.locator("header a.bell .bell__count")).to_have_count(0)
+
+    # Her e-mail choices: a username sign-in is told in the app only; the page says so.
+    page.locator("header a.bell").click()
+    checked.check("notifications-read")
+    page.locator("main a[href='/notifications/preferences']").click()
+    checked.check("preferences")
+    page.locator("#session_tomorrow").uncheck()
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/notifications/preferences$"))
+    checked.check("preferences-saved")
+    expect(page.locator("#session_tomorrow")).not_to_be_checked()
+    expect(page.locator("#session_changed")).to_be_checked()

@@ -7,6 +7,7 @@ Create Date: 2026-12-07 10:50:53.118221
 Issue 23. A notification stores what it is about (a session, a concept) and the event's key,
 unique with its recipient, so that `flask notify` run twice, or on two hosts, tells each event
 once. Its e-mail is an outbox job (mail_job) of the new kind 'notification', which names it.
+notification_preference holds a person's choice of e-mail per kind (no row: the default).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -47,6 +48,14 @@ def upgrade():
         batch_op.create_index('ix_notification_recipient_unread', ['recipient_id', 'read_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_session_id'), ['session_id'], unique=False)
 
+    op.create_table('notification_preference',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('email', sa.Boolean(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_preference_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'kind', name=op.f('pk_notification_preference'))
+    )
     with op.batch_alter_table('mail_job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('notification_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_mail_job_notification_id'), ['notification_id'], unique=False)
@@ -74,5 +83,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notification_municipality_id'))
         batch_op.drop_index(batch_op.f('ix_notification_concept_id'))
 
+    op.drop_table('notification_preference')
     op.drop_table('notification')
     # ### end Alembic commands ###
