@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from allin.enums import NotificationKind, Role
 from allin.extensions import db
 from allin.models import (
+    Ambassador,
     Cohort,
     Concept,
     MailJob,
@@ -502,3 +503,29 @@ def test_preferences_round_trip_and_a_queued_mail_follows_the_latest_choice(
     assert world.a["youth_worker"].login not in [m["To"] for m in outbox]
     page = client.get("/notifications/preferences").data.decode()
     assert page.count("checked") == 2
+
+
+def test_no_notification_names_a_person(app, client, world, login, team, clock):
+    """Texts are made from sessions and concepts, never from people: the list of a team
+    member who has one of every kind names nobody (not the staff who acted, not teammates)."""
+    login(world.a["coordinator"])
+    client.post(f"/concepts/{team.concept_id}/write", data={"text": "Bra jobba!"})
+    with app.app_context():
+        concept = db.session.get(Concept, team.concept_id)
+        session = make_session(concept.cohort, starts_at=TOMORROW_17, title="Verksted")
+        db.session.commit()
+        services.remind_tomorrow()
+        services.session_changed(session, actor=None)
+        services.session_cancelled(session, actor=None)
+        db.session.commit()
+        kinds = {kind for user, kind in notified() if user == team.member.id}
+        names = set(db.session.scalars(select(User.name)).all())
+        names |= set(db.session.scalars(select(Ambassador.name)).all())
+        me = db.session.get(User, team.member.id).name
+    assert kinds == {str(kind) for kind in NotificationKind}
+    client.post("/logout")
+    login(team.member)
+    for url in ("/notifications/", "/"):
+        page = client.get(url).data.decode()
+        main = page[page.index("<main") :]
+        assert [name for name in names - {me} if name in main] == [], url
