@@ -529,3 +529,19 @@ def test_no_notification_names_a_person(app, client, world, login, team, clock):
         page = client.get(url).data.decode()
         main = page[page.index("<main") :]
         assert [name for name in names - {me} if name in main] == [], url
+
+
+def test_staff_see_an_ambassadors_email_choices(app, client, world, login, cohort):
+    with app.app_context():
+        services.set_email(cohort["kari"], NotificationKind.SESSION_TOMORROW, False)
+        db.session.commit()
+        kari = db.session.scalar(select(Ambassador.id).where(Ambassador.user_id == cohort["kari"]))
+        tuva = db.session.scalar(
+            select(Ambassador.id).where(Ambassador.user_id == world.a["ambassador"].id)
+        )
+    login(world.a["youth_worker"])
+    page = client.get(f"/ambassadors/{kari}").data.decode()
+    assert "<dt>Varsler på e-post</dt><dd>Økt endret, Økt avlyst</dd>" in page
+    assert "/notifications/preferences" not in page  # seen, not changed, by staff
+    page = client.get(f"/ambassadors/{tuva}").data.decode()
+    assert "Ingen: varsles bare i appen (ingen e-postadresse)" in page

@@ -20,6 +20,7 @@ from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
 from ..models import Ambassador
+from ..notifications import services as notification_services
 from ..urls import external_url
 from . import bp, data_copy, rules, selectors, services
 from .forms import AmbassadorForm, ConsentForm, DataCopyForm, MyDataForm
@@ -67,7 +68,18 @@ def detail(ambassador_id: int):
         paused=ambassador.user is not None
         and not rules.may_have_login(ambassador.birth_year, municipality, standing),
         link=link,
+        notification_emails=_notification_emails(ambassador),
     )
+
+
+def _notification_emails(ambassador) -> list[str] | None:
+    """What the young person gets by e-mail, for staff to see (only they change it); None
+    without a login that has an e-mail address (they are told in the app only)."""
+    user = ambassador.user
+    if user is None or not user.email:
+        return None
+    choices = notification_services.email_choices(user.id)
+    return [str(kind.label) for kind, email in choices.items() if email]
 
 
 @bp.route("/<int:ambassador_id>/edit", methods=["GET", "POST"])
