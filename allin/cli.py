@@ -17,6 +17,7 @@ from .cohorts import imports
 from .enums import Role
 from .extensions import db
 from .models import User
+from .notifications import digest
 from .notifications import services as notifications
 
 
@@ -67,12 +68,16 @@ def send_mail_command() -> None:
 @click.command("notify")
 @with_appcontext
 def notify_command() -> None:
-    """Create the notifications that are due - reminders of tomorrow's sessions (Oslo) - and
+    """Create the notifications that are due - reminders of tomorrow's sessions (Oslo), and
+    this week's summary for cohort leads with early warnings or missing consents - and
     queue their e-mails for `send-mail` (run both every 10 minutes). Running it again, or on
     two hosts at once, makes each notification once."""
     sessions, made = notifications.remind_tomorrow()
     db.session.commit()
     click.echo(f"sessions tomorrow: {sessions}, new reminders: {made}")
+    summaries = digest.make_due()
+    db.session.commit()
+    click.echo(f"new weekly summaries for cohort leads: {summaries}")
 
 
 @click.command("sweep-files")

@@ -128,13 +128,15 @@ def test_notify_reminds_tomorrows_sessions_once_and_mails_those_with_an_address(
                 (world.b["youth_worker"].id, tomorrow),
             ]
         )
-        assert mail_jobs() == 3  # Kari and both leads; A's ambassador has no e-mail
+        # Kari and both leads; A's ambassador has no e-mail. And A's lead's weekly summary.
+        assert mail_jobs() == 4
 
     sent = runner.invoke(args=["send-mail"])
-    assert "sent 3" in sent.output, sent.output
+    assert "sent 4" in sent.output, sent.output
     assert runner.invoke(args=["notify"]).exit_code == 0
     assert "sent 0" in runner.invoke(args=["send-mail"]).output  # nothing twice
-    assert sorted(m["To"] for m in outbox) == sorted(
+    reminders = [m for m in outbox if m["Subject"].startswith("I morgen")]
+    assert sorted(m["To"] for m in reminders) == sorted(
         ["kari@example.com", world.a["youth_worker"].login, world.b["youth_worker"].login]
     )
     kari = next(m for m in outbox if m["To"] == "kari@example.com")
@@ -485,12 +487,13 @@ def test_preferences_round_trip_and_a_queued_mail_follows_the_latest_choice(
 ):
     login(world.a["youth_worker"])
     page = client.get("/notifications/preferences").data.decode()
-    assert page.count("checked") == 3  # on by default
+    assert page.count("checked") == 4  # on by default (a lead is offered the summary)
     fields = dict(re.findall(r'name="(\w+)"[^>]*?value="([^"]*)"', page))
     as_rendered = {k: v for k, v in fields.items() if k == "csrf_token"} | {
         "session_tomorrow": "y",
         "session_changed": "y",
         "session_cancelled": "y",
+        "weekly_digest": "y",
     }
     assert client.post("/notifications/preferences", data=as_rendered).status_code == 302
     with app.app_context():
@@ -500,9 +503,10 @@ def test_preferences_round_trip_and_a_queued_mail_follows_the_latest_choice(
     del off["session_tomorrow"]
     assert client.post("/notifications/preferences", data=off).status_code == 302
     runner.invoke(args=["send-mail"])  # ... and not sent: the choice changed meanwhile
-    assert world.a["youth_worker"].login not in [m["To"] for m in outbox]
+    to_lead = [m["Subject"] for m in outbox if m["To"] == world.a["youth_worker"].login]
+    assert to_lead == ["Dine kull denne uken"]  # the summary, still on; no reminder
     page = client.get("/notifications/preferences").data.decode()
-    assert page.count("checked") == 2
+    assert page.count("checked") == 3
 
 
 def test_no_notification_names_a_person(app, client, world, login, team, clock):
@@ -522,7 +526,7 @@ def test_no_notification_names_a_person(app, client, world, login, team, clock):
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    assert kinds == {str(kind) for kind in NotificationKind}
+    assert kinds == {str(kind) for kind in NotificationKind} - {"weekly_digest"}  # staff's
     client.post("/logout")
     login(team.member)
     for url in ("/notifications/", "/"):
@@ -545,3 +549,37 @@ def test_staff_see_an_ambassadors_email_choices(app, client, world, login, cohor
     assert "/notifications/preferences" not in page  # seen, not changed, by staff
     page = client.get(f"/ambassadors/{tuva}").data.decode()
     assert "Ingen: varsles bare i appen (ingen e-postadresse)" in page
+
+
+# ---- the weekly summary for cohort leads ----------------------------------------------------
+
+
+def test_the_weekly_summary_goes_to_leads_with_news_once_a_week(
+    app, client, runner, world, login, cohort, outbox, clock
+):
+    """A's cohort has ambassadors without a participation consent: its lead gets one summary
+    this week with counts and links, no names; B's lead (a planned cohort) gets none."""
+    first = runner.invoke(args=["notify"])
+    assert "new weekly summaries for cohort leads: 1" in first.output
+    assert "new weekly summaries for cohort leads: 0" in runner.invoke(args=["notify"]).output
+    runner.invoke(args=["send-mail"])
+    (summary,) = [m for m in outbox if m["Subject"] == "Dine kull denne uken"]
+    assert summary["To"] == world.a["youth_worker"].login
+    assert summary["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = parts(summary)["text/plain"].decode()
+    with app.app_context():
+        name = db.session.get(Cohort, cohort["cohort_id"]).name
+        people = set(db.session.scalars(select(Ambassador.name)).all())
+    assert name in text
+    assert "Ambassadører som mangler et samtykke: 3" in text  # the three enrolled, not withdrawn
+    assert f"/cohorts/{cohort['cohort_id']}/people?missing=1" in text
+    assert [p for p in people if p in text] == []
+
+    login(world.a["youth_worker"])
+    page = client.get("/notifications/").data.decode()
+    assert "Ukens oppsummering: tidlige varsler eller manglende samtykker i kullene dine." in page
+    clock.advance(days=7)
+    assert "leads: 1" in runner.invoke(args=["notify"]).output  # a new week
+    with app.app_context():
+        weekly = NotificationKind.WEEKLY_DIGEST
+        assert notified(weekly) == [(world.a["youth_worker"].id, weekly)] * 2

@@ -78,7 +78,7 @@ def _notification_emails(ambassador) -> list[str] | None:
     user = ambassador.user
     if user is None or not user.email:
         return None
-    choices = notification_services.email_choices(user.id)
+    choices = notification_services.email_choices(user.id, staff=False)
     return [str(kind.label) for kind, email in choices.items() if email]
 
 

@@ -18,7 +18,7 @@ from ..models import MailJob, Notification, TrainingSession, User
 from ..training.display import session_when
 from ..training.feed import session_invitation
 from ..urls import external_url
-from . import services, unsubscribe
+from . import digest, services, unsubscribe
 
 SUBJECTS = {
     NotificationKind.SESSION_TOMORROW: lambda s: _("Tomorrow: %(title)s", title=s.title),
@@ -43,9 +43,13 @@ def compose(job: MailJob) -> outbox.Message | None:
     if found is None:
         return None
     notification, user = found
-    if not user.active or not user.email or notification.kind not in SUBJECTS:
+    if not user.active or not user.email:
         return None
     if not services.wants_email(user.id, notification.kind):  # turned off since it was queued
+        return None
+    if notification.kind == NotificationKind.WEEKLY_DIGEST:
+        return _digest(user)
+    if notification.kind not in SUBJECTS:
         return None
     session = _session_seen_by(user, notification.session_id)
     if session is None:
@@ -73,10 +77,7 @@ def compose(job: MailJob) -> outbox.Message | None:
         subject=SUBJECTS[notification.kind](session),
         body=render_template("notifications/email.txt", **context),
         html=render_template("notifications/email.html", **context),
-        headers=(
-            ("List-Unsubscribe", f"<{context['unsubscribe_link']}>"),
-            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ),
+        headers=_unsubscribe_headers(context["unsubscribe_link"]),
         attachments=(
             Attachment(
                 filename="session.ics",
@@ -84,6 +85,45 @@ def compose(job: MailJob) -> outbox.Message | None:
                 data=ics,
             ),
         ),
+    )
+
+
+def _unsubscribe_headers(link: str) -> tuple[tuple[str, str], ...]:
+    return (
+        ("List-Unsubscribe", f"<{link}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
+def _digest(user: User) -> outbox.Message | None:
+    """Counts and links per cohort, as they are when it is sent; nothing when nothing."""
+    news = digest.news_for(user)
+    if not news:
+        return None
+    kind = NotificationKind.WEEKLY_DIGEST
+    context = {
+        "news": [
+            {
+                "name": item.cohort.name,
+                "warnings": item.warnings,
+                "missing_consent": item.missing_consent,
+                "progress_link": external_url("training.cohort_progress", cohort_id=item.cohort.id),
+                "consents_link": external_url(
+                    "cohorts.people", cohort_id=item.cohort.id, missing=1
+                ),
+            }
+            for item in news
+        ],
+        "preferences_link": external_url("notifications.preferences"),
+        "unsubscribe_link": unsubscribe.link(user.id, kind),
+        "kind_label": kind.label,
+    }
+    return outbox.Message(
+        to=user.email,
+        subject=_("Your cohorts this week"),
+        body=render_template("notifications/digest.txt", **context),
+        html=render_template("notifications/digest.html", **context),
+        headers=_unsubscribe_headers(context["unsubscribe_link"]),
     )
 
 

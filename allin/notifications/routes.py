@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Perm, public, require
+from ..access import Perm, can, public, require
 from ..extensions import csrf, db
 from ..pagination import paginate_rows
 from ..transactions import write_apart
@@ -62,8 +62,11 @@ def read_all():
 def preferences():
     """E-mail on or off per kind; in the app everything is always shown."""
     form = PreferencesForm()
+    staff = can(current_user, Perm.VIEW_PROGRESS)  # leads; ambassadors are not offered it
+    if not staff:
+        del form.weekly_digest
     if request.method == "GET":
-        for kind, email in services.email_choices(current_user.id).items():
+        for kind, email in services.email_choices(current_user.id, staff=staff).items():
             form[kind.value].data = email
     if form.validate_on_submit():
         for kind, email in form.choices().items():

@@ -38,8 +38,11 @@ EMAILED = frozenset(
         NotificationKind.SESSION_TOMORROW,
         NotificationKind.SESSION_CHANGED,
         NotificationKind.SESSION_CANCELLED,
+        NotificationKind.WEEKLY_DIGEST,
     }
 )
+# Kinds told to staff only: an ambassador is never offered them.
+STAFF_ONLY = frozenset({NotificationKind.WEEKLY_DIGEST})
 BATCH = 500  # rows per statement when a flood (a network's reminders) is written
 
 
@@ -88,7 +91,7 @@ def _team_recipients(concept_id: int) -> Select:
     )
 
 
-def _create(rows: list[dict]) -> list[int]:
+def create(rows: list[dict]) -> list[int]:
     """Insert the rows an event makes, skipping any already there; the ids of the new ones."""
     made: list[int] = []
     stmt = _insert(Notification).on_conflict_do_nothing(
@@ -144,8 +147,9 @@ def wants_email(user_id: int, kind: NotificationKind) -> bool:
     return kind in EMAILED if chosen is None else chosen
 
 
-def email_choices(user_id: int) -> dict[NotificationKind, bool]:
-    """Each kind that can be e-mailed, with the person's choice or its default."""
+def email_choices(user_id: int, *, staff: bool = True) -> dict[NotificationKind, bool]:
+    """Each kind that can be e-mailed (to staff, or to an ambassador), with the person's
+    choice or its default."""
     chosen = dict(
         db.session.execute(
             select(NotificationPreference.kind, NotificationPreference.email).where(
@@ -153,8 +157,9 @@ def email_choices(user_id: int) -> dict[NotificationKind, bool]:
             )
         ).all()
     )
+    kinds = EMAILED if staff else EMAILED - STAFF_ONLY
     order = list(NotificationKind)
-    return {kind: chosen.get(kind, True) for kind in sorted(EMAILED, key=order.index)}
+    return {kind: chosen.get(kind, True) for kind in sorted(kinds, key=order.index)}
 
 
 def set_email(user_id: int, kind: NotificationKind, email: bool) -> None:
@@ -187,7 +192,7 @@ def _rows(kind, key, recipients, **about) -> list[dict]:
 def _tell_about_session(session: TrainingSession, kind, key: str, actor) -> int:
     found = db.session.execute(_session_recipients([session.id])).all()
     recipients = {(m, u) for _s, m, u in found if actor is None or u != actor.id}
-    return len(_create(_rows(kind, key, sorted(recipients), session_id=session.id)))
+    return len(create(_rows(kind, key, sorted(recipients), session_id=session.id)))
 
 
 def session_changed(session: TrainingSession, *, actor) -> int:
@@ -212,7 +217,7 @@ def feedback_given(concept: Concept, *, entry_id: int, actor) -> int:
     recipients = sorted({(m, u) for m, u in found if u != actor.id})
     key = f"feedback:{entry_id}"
     rows = _rows(NotificationKind.CONCEPT_FEEDBACK, key, recipients, concept_id=concept.id)
-    return len(_create(rows))
+    return len(create(rows))
 
 
 def tomorrow_bounds() -> tuple[datetime, datetime]:
@@ -252,7 +257,7 @@ def remind_tomorrow() -> tuple[int, int]:
         for session_id, municipality_id, user_id in sorted(set(found))
     ]
     sessions = len({row["session_id"] for row in rows})
-    return sessions, len(_create(rows))
+    return sessions, len(create(rows))
 
 
 def mark_read(actor, notification_id: int) -> None:

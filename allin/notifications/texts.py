@@ -32,6 +32,8 @@ class Item:
 def text(row) -> str:
     """One notification's sentence (a row of selectors.COLUMNS)."""
     kind = row.Notification.kind
+    if kind == NotificationKind.WEEKLY_DIGEST:
+        return _("Your weekly summary: early warnings or missing consents in your cohorts.")
     if kind == NotificationKind.CONCEPT_FEEDBACK:
         if row.concept_title is None:
             return _("New feedback on a concept you no longer follow.")
@@ -50,7 +52,11 @@ def text(row) -> str:
 
 def item(row) -> Item:
     notification = row.Notification
-    visible = row.session_title is not None or row.concept_title is not None
+    visible = (
+        row.session_title is not None
+        or row.concept_title is not None
+        or notification.kind == NotificationKind.WEEKLY_DIGEST
+    )
     return Item(
         id=notification.id,
         text=text(row),
@@ -67,4 +73,6 @@ def target_url(row) -> str:
         return url_for("training.detail", session_id=notification.session_id)
     if row.concept_title is not None:
         return url_for("concepts.detail", concept_id=notification.concept_id)
+    if notification.kind == NotificationKind.WEEKLY_DIGEST:
+        return url_for("home.index")  # a lead's home lists what needs doing, as it is now
     return url_for("notifications.index")
