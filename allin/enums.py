@@ -124,6 +124,7 @@ class NotificationKind(LabelledEnum):
     SESSION_CHANGED = "session_changed", _l("Session changed")
     SESSION_CANCELLED = "session_cancelled", _l("Session cancelled")
     CONCEPT_FEEDBACK = "concept_feedback", _l("New feedback on a concept")
+    CONCEPT_STAGE = "concept_stage", _l("A concept moved stage")
     WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
 
 

@@ -348,6 +348,22 @@ def test_feedback_tells_the_team_only(app, client, world, login, team):
     assert client.get(link).headers["Location"].endswith(f"/concepts/{team.concept_id}")
 
 
+def test_a_stage_move_tells_the_rest_of_the_team(app, client, world, login, team):
+    login(team.member)
+    moved = client.post(
+        f"/concepts/{team.concept_id}/stage", data={"to": "developing", "expected": "idea"}
+    )
+    assert moved.status_code == 302
+    with app.app_context():
+        stage = NotificationKind.CONCEPT_STAGE
+        assert notified(stage) == [(team.teammate.id, stage)]  # not the one who moved it
+        assert mail_jobs() == 0
+    client.post("/logout")
+    login(team.teammate)
+    page = client.get("/notifications/").data.decode()
+    assert "» er nå på trinnet «Under utvikling»." in page
+
+
 # ---- the bell costs no query ----------------------------------------------------------------
 
 
@@ -526,7 +542,7 @@ def test_no_notification_names_a_person(app, client, world, login, team, clock):
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    assert kinds == {str(kind) for kind in NotificationKind} - {"weekly_digest"}  # staff's
+    assert kinds == {str(kind) for kind in NotificationKind} - {"weekly_digest", "concept_stage"}
     client.post("/logout")
     login(team.member)
     for url in ("/notifications/", "/"):

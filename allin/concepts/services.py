@@ -250,9 +250,12 @@ def move_stage(
     if result.rowcount != 1:
         raise StageConflict(_l("Someone else moved this concept in the meantime. Look again."))
     db.session.refresh(concept)
-    _add_entry(concept, actor, TimelineKind.STAGE_CHANGE, reason, from_stage=expected, to_stage=to)
+    entry = _add_entry(
+        concept, actor, TimelineKind.STAGE_CHANGE, reason, from_stage=expected, to_stage=to
+    )
     audit.record("concept.stage_changed", actor=actor, target=concept, to=str(to))
     db.session.flush()
+    notifications.stage_moved(concept, entry_id=entry.id, actor=actor)
 
 
 def writable_kind(actor: User, concept: Concept) -> TimelineKind | None:

@@ -44,6 +44,7 @@ COLUMNS = (
     TrainingSession.ends_at,
     TrainingSession.cancelled_at,
     Concept.title.label("concept_title"),
+    Concept.stage.label("concept_stage"),
 )
 
 

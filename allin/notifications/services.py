@@ -211,13 +211,21 @@ def session_cancelled(session: TrainingSession, *, actor) -> int:
     return _tell_about_session(session, NotificationKind.SESSION_CANCELLED, key, actor)
 
 
+def _tell_team(concept: Concept, kind, key: str, actor) -> int:
+    found = db.session.execute(_team_recipients(concept.id)).all()
+    recipients = sorted({(m, u) for m, u in found if actor is None or u != actor.id})
+    return len(create(_rows(kind, key, recipients, concept_id=concept.id)))
+
+
 def feedback_given(concept: Concept, *, entry_id: int, actor) -> int:
     """Staff wrote feedback: each member of the team is told."""
-    found = db.session.execute(_team_recipients(concept.id)).all()
-    recipients = sorted({(m, u) for m, u in found if u != actor.id})
-    key = f"feedback:{entry_id}"
-    rows = _rows(NotificationKind.CONCEPT_FEEDBACK, key, recipients, concept_id=concept.id)
-    return len(create(rows))
+    return _tell_team(concept, NotificationKind.CONCEPT_FEEDBACK, f"feedback:{entry_id}", actor)
+
+
+def stage_moved(concept: Concept, *, entry_id: int, actor) -> int:
+    """The concept moved stage (the team's own move, or staff's): the rest of the team is
+    told."""
+    return _tell_team(concept, NotificationKind.CONCEPT_STAGE, f"stage:{entry_id}", actor)
 
 
 def tomorrow_bounds() -> tuple[datetime, datetime]:

@@ -34,18 +34,32 @@ def text(row) -> str:
     kind = row.Notification.kind
     if kind == NotificationKind.WEEKLY_DIGEST:
         return _("Your weekly summary: early warnings or missing consents in your cohorts.")
-    if kind == NotificationKind.CONCEPT_FEEDBACK:
+    if kind in (NotificationKind.CONCEPT_STAGE, NotificationKind.CONCEPT_FEEDBACK):
+        return _concept_text(kind, row)
+    return _session_text(kind, row)
+
+
+def _concept_text(kind, row) -> str:
+    if kind == NotificationKind.CONCEPT_STAGE:
         if row.concept_title is None:
-            return _("New feedback on a concept you no longer follow.")
-        return _("New feedback on your concept “%(title)s”.", title=row.concept_title)
+            return _("A concept you no longer follow moved stage.")
+        return _(
+            "Your concept “%(title)s” is now at the stage “%(stage)s”.",
+            title=row.concept_title,
+            stage=row.concept_stage.label,
+        )
+    if row.concept_title is None:
+        return _("New feedback on a concept you no longer follow.")
+    return _("New feedback on your concept “%(title)s”.", title=row.concept_title)
+
+
+def _session_text(kind, row) -> str:
     if row.session_title is None:
         return _("News about a session you no longer follow.")
     when = session_when(_Times(row.starts_at, row.ends_at))
-    if kind == NotificationKind.SESSION_TOMORROW:
-        if row.cancelled_at is not None:
-            return _("“%(title)s” (%(when)s) is cancelled.", title=row.session_title, when=when)
+    if kind == NotificationKind.SESSION_TOMORROW and row.cancelled_at is None:
         return _("Tomorrow: “%(title)s”, %(when)s.", title=row.session_title, when=when)
-    if kind == NotificationKind.SESSION_CANCELLED:
+    if kind in (NotificationKind.SESSION_TOMORROW, NotificationKind.SESSION_CANCELLED):
         return _("“%(title)s” (%(when)s) is cancelled.", title=row.session_title, when=when)
     return _("“%(title)s” has changed: now %(when)s.", title=row.session_title, when=when)
 

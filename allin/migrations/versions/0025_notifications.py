@@ -28,7 +28,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('event_key', sa.String(length=80), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('concept_id', sa.Integer(), nullable=True),
@@ -50,7 +50,7 @@ def upgrade():
 
     op.create_table('notification_preference',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('email', sa.Boolean(), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_preference_user_id_user'), ondelete='CASCADE'),
