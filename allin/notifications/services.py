@@ -4,7 +4,10 @@ e-mailed also become outbox jobs for recipients with an e-mail address.
 
 Who is told is the programme's rule, not what the person who acted may see: a session's
 active ambassadors with a login and its cohort's leads; a concept's current team. The person
-who acted is never told about their own act.
+who acted is never told about their own act. These reads have no actor (a command, or on
+behalf of the programme), so they do not start from access.visible(): each is bounded by the
+one session, cohort or concept it is about. What a notification shows is read through the
+recipient's own scope when it is shown or sent (selectors.py, emails.py).
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from ..models import (
 )
 from ..training import times
 
-# Kinds that are also e-mailed to a recipient with an e-mail address (issue 23: on by
-# default for reminders; feedback stays in the app until people can choose).
+# Kinds that are also e-mailed to a recipient with an e-mail address, unless they turned the
+# kind off (NotificationPreference; on by default). Feedback and stage moves are told in the
+# app only: the team reads them where they answer.
 EMAILED = frozenset(
     {
         NotificationKind.SESSION_TOMORROW,
