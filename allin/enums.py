@@ -126,6 +126,7 @@ class NotificationKind(LabelledEnum):
     CONCEPT_FEEDBACK = "concept_feedback", _l("New feedback on a concept")
     CONCEPT_STAGE = "concept_stage", _l("A concept moved stage")
     WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
 
 
 class ClaimKind(LabelledEnum):

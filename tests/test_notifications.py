@@ -29,6 +29,7 @@ from tests.factories import (
     CONFIRMED,
     make_ambassador,
     make_cohort,
+    make_consent,
     make_enrolment,
     make_user,
 )
@@ -364,6 +365,28 @@ def test_a_stage_move_tells_the_rest_of_the_team(app, client, world, login, team
     assert "» er nå på trinnet «Under utvikling»." in page
 
 
+def test_a_withdrawn_consent_tells_the_leads_by_name_in_the_app(app, client, world, login, cohort):
+    with app.app_context():
+        kari = db.session.scalar(select(Ambassador).where(Ambassador.user_id == cohort["kari"]))
+        kari.name = "Kari Nordmann"
+        consent_id = make_consent(kari, "photo").id
+        db.session.commit()
+        kari_id = kari.id
+    login(world.a["coordinator"])
+    url = f"/ambassadors/consents/{consent_id}/withdraw"
+    assert client.post(url, data=CONFIRMED).status_code == 302
+    with app.app_context():
+        withdrawn = NotificationKind.CONSENT_WITHDRAWN
+        assert notified(withdrawn) == [(world.a["youth_worker"].id, withdrawn)]  # the lead
+        assert mail_jobs() == 0  # a name stays in the app: told there only
+    client.post("/logout")
+    login(world.a["youth_worker"])
+    page = client.get("/notifications/").data.decode()
+    assert "Et samtykke er trukket tilbake for Kari Nordmann." in page
+    (link,) = re.findall(r'href="(/notifications/\d+)"', page)
+    assert client.get(link).headers["Location"].endswith(f"/ambassadors/{kari_id}")
+
+
 # ---- the bell costs no query ----------------------------------------------------------------
 
 
@@ -542,7 +565,8 @@ def test_no_notification_names_a_person(app, client, world, login, team, clock):
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    assert kinds == {str(kind) for kind in NotificationKind} - {"weekly_digest", "concept_stage"}
+    staff_only = {"weekly_digest", "concept_stage", "consent_withdrawn"}
+    assert kinds == {str(kind) for kind in NotificationKind} - staff_only
     client.post("/logout")
     login(team.member)
     for url in ("/notifications/", "/"):

@@ -30,6 +30,9 @@ class Notification(db.Model):
     concept_id: Mapped[int | None] = mapped_column(
         ForeignKey("concept.id", ondelete="CASCADE"), index=True
     )
+    ambassador_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ambassador.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=now)
     read_at: Mapped[datetime | None]
 

@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, select
 
 from ..access import Perm, can, scoped
 from ..extensions import db
-from ..models import Concept, Notification, TrainingSession
+from ..models import Ambassador, Concept, Notification, TrainingSession
 from . import texts
 
 
@@ -23,10 +23,11 @@ def unread_count(user_id_column):
 
 
 def _with_subjects(stmt: Select, actor) -> Select:
-    """What each notification is about, as far as `actor` may see it now: a session or a
-    concept they no longer see (withdrawn, moved away) joins as nothing."""
+    """What each notification is about, as far as `actor` may see it now: a session, a
+    concept or a young person they no longer see (withdrawn, moved away) joins as nothing."""
     seen_sessions = scoped(select(TrainingSession.id), TrainingSession, actor)
     seen_concepts = scoped(select(Concept.id), Concept, actor)
+    seen_ambassadors = scoped(select(Ambassador.id), Ambassador, actor)
     return (
         stmt.select_from(Notification)
         .outerjoin(
@@ -34,6 +35,10 @@ def _with_subjects(stmt: Select, actor) -> Select:
             (TrainingSession.id == Notification.session_id) & TrainingSession.id.in_(seen_sessions),
         )
         .outerjoin(Concept, (Concept.id == Notification.concept_id) & Concept.id.in_(seen_concepts))
+        .outerjoin(
+            Ambassador,
+            (Ambassador.id == Notification.ambassador_id) & Ambassador.id.in_(seen_ambassadors),
+        )
     )
 
 
@@ -45,6 +50,7 @@ COLUMNS = (
     TrainingSession.cancelled_at,
     Concept.title.label("concept_title"),
     Concept.stage.label("concept_stage"),
+    Ambassador.name.label("ambassador_name"),
 )
 
 

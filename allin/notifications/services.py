@@ -232,6 +232,24 @@ def stage_moved(concept: Concept, *, entry_id: int, actor) -> int:
     return _tell_team(concept, NotificationKind.CONCEPT_STAGE, f"stage:{entry_id}", actor)
 
 
+def consent_withdrawn(ambassador, *, consent_id: int, actor) -> int:
+    """A consent of `ambassador` was withdrawn: the leads of the cohorts they are active or
+    invited in are told (in the app: the rule it may change is theirs to follow)."""
+    found = db.session.execute(
+        select(Enrolment.municipality_id, User.id)
+        .join(cohort_lead, cohort_lead.c.cohort_id == Enrolment.cohort_id)
+        .join(User, User.id == cohort_lead.c.user_id)
+        .where(
+            Enrolment.ambassador_id == ambassador.id,
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            User.active.is_(True),
+        )
+    ).all()
+    recipients = sorted({(m, u) for m, u in found if actor is None or u != actor.id})
+    kind, key = NotificationKind.CONSENT_WITHDRAWN, f"consent:{consent_id}"
+    return len(create(_rows(kind, key, recipients, ambassador_id=ambassador.id)))
+
+
 def tomorrow_bounds() -> tuple[datetime, datetime]:
     """Tomorrow in Oslo, as a UTC interval [start, end)."""
     day = times.today() + timedelta(days=1)

@@ -34,6 +34,10 @@ def text(row) -> str:
     kind = row.Notification.kind
     if kind == NotificationKind.WEEKLY_DIGEST:
         return _("Your weekly summary: early warnings or missing consents in your cohorts.")
+    if kind == NotificationKind.CONSENT_WITHDRAWN:
+        if row.ambassador_name is None:
+            return _("A consent was withdrawn for someone you no longer follow.")
+        return _("A consent was withdrawn for %(name)s.", name=row.ambassador_name)
     if kind in (NotificationKind.CONCEPT_STAGE, NotificationKind.CONCEPT_FEEDBACK):
         return _concept_text(kind, row)
     return _session_text(kind, row)
@@ -69,6 +73,7 @@ def item(row) -> Item:
     visible = (
         row.session_title is not None
         or row.concept_title is not None
+        or row.ambassador_name is not None
         or notification.kind == NotificationKind.WEEKLY_DIGEST
     )
     return Item(
@@ -87,6 +92,8 @@ def target_url(row) -> str:
         return url_for("training.detail", session_id=notification.session_id)
     if row.concept_title is not None:
         return url_for("concepts.detail", concept_id=notification.concept_id)
+    if row.ambassador_name is not None:
+        return url_for("ambassadors.detail", ambassador_id=notification.ambassador_id)
     if notification.kind == NotificationKind.WEEKLY_DIGEST:
         return url_for("home.index")  # a lead's home lists what needs doing, as it is now
     return url_for("notifications.index")

@@ -28,12 +28,14 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', 'consent_withdrawn', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('event_key', sa.String(length=80), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('concept_id', sa.Integer(), nullable=True),
+    sa.Column('ambassador_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['ambassador_id'], ['ambassador.id'], name=op.f('fk_notification_ambassador_id_ambassador'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['concept_id'], ['concept.id'], name=op.f('fk_notification_concept_id_concept'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_notification_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['recipient_id'], ['user.id'], name=op.f('fk_notification_recipient_id_user'), ondelete='CASCADE'),
@@ -42,6 +44,7 @@ def upgrade():
     sa.UniqueConstraint('recipient_id', 'event_key', name='uq_notification_recipient_event')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_ambassador_id'), ['ambassador_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_concept_id'), ['concept_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_municipality_id'), ['municipality_id'], unique=False)
         batch_op.create_index('ix_notification_recipient_created', ['recipient_id', 'created_at'], unique=False)
@@ -50,7 +53,7 @@ def upgrade():
 
     op.create_table('notification_preference',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('session_tomorrow', 'session_changed', 'session_cancelled', 'concept_feedback', 'concept_stage', 'weekly_digest', 'consent_withdrawn', name='notificationkind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('email', sa.Boolean(), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_notification_preference_user_id_user'), ondelete='CASCADE'),
@@ -82,6 +85,7 @@ def downgrade():
         batch_op.drop_index('ix_notification_recipient_created')
         batch_op.drop_index(batch_op.f('ix_notification_municipality_id'))
         batch_op.drop_index(batch_op.f('ix_notification_concept_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_ambassador_id'))
 
     op.drop_table('notification_preference')
     op.drop_table('notification')
