@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask_babel import force_locale, get_locale
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from .clock import now
 from .enums import MailKind
@@ -65,19 +65,13 @@ def queue(kind: MailKind, recipient: str) -> MailJob:
     return job
 
 
-def queue_many(kind: MailKind, jobs: list[dict]) -> list[int]:
-    """Add many jobs at once (`recipient`, `locale` and what the kind's composer reads, such
-    as `notification_id`) to the caller's transaction; in a request they run after the
-    response like queue()'s, otherwise `send-mail` sends them."""
-    if not jobs:
-        return []
-    stamp = now()
-    rows = [{"kind": kind, "created_at": stamp, "attempts": 0, **job} for job in jobs]
-    ids = db.session.scalars(insert(MailJob).returning(MailJob.id), rows).all()
-    if has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
-        for job_id in ids:
-            _run_after_response(current_app._get_current_object(), job_id)
-    return list(ids)
+def run_after_response(job_ids: list[int]) -> None:
+    """Jobs a request added in bulk (INSERT ... SELECT) run after its response like queue()'s;
+    outside a request, or with MAIL_SEND_AFTER_RESPONSE off, `send-mail` sends them."""
+    if job_ids and has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
+        app = current_app._get_current_object()
+        for job_id in job_ids:
+            _run_after_response(app, job_id)
 
 
 def _run_after_response(app: Flask, job_id: int) -> None:

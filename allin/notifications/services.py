@@ -14,7 +14,19 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select, union_all, update
+from sqlalchemy import (
+    Select,
+    String,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import outbox
@@ -26,6 +38,7 @@ from ..models import (
     Concept,
     ConceptMember,
     Enrolment,
+    MailJob,
     Notification,
     NotificationPreference,
     TrainingSession,
@@ -55,11 +68,18 @@ def _insert(model):
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
 
 
+_SESSION_RECIPIENT_COLUMNS = (
+    TrainingSession.id.label("session_id"),
+    TrainingSession.municipality_id.label("municipality_id"),
+    User.id.label("user_id"),
+)
+
+
 def _session_recipients(session_ids) -> Select:
     """(session id, municipality id, user id) of everyone a session's news is for: the active
     ambassadors of its cohort who have an active login, and the cohort's active leads."""
     members = (
-        select(TrainingSession.id, TrainingSession.municipality_id, User.id)
+        select(*_SESSION_RECIPIENT_COLUMNS)
         .join(Enrolment, Enrolment.cohort_id == TrainingSession.cohort_id)
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
         .join(User, User.id == Ambassador.user_id)
@@ -70,12 +90,12 @@ def _session_recipients(session_ids) -> Select:
         )
     )
     leads = (
-        select(TrainingSession.id, TrainingSession.municipality_id, User.id)
+        select(*_SESSION_RECIPIENT_COLUMNS)
         .join(cohort_lead, cohort_lead.c.cohort_id == TrainingSession.cohort_id)
         .join(User, User.id == cohort_lead.c.user_id)
         .where(TrainingSession.id.in_(session_ids), User.active.is_(True))
     )
-    return union_all(members, leads)
+    return union(members, leads)
 
 
 def _team_recipients(concept_id: int) -> Select:
@@ -101,23 +121,33 @@ def create(rows: list[dict]) -> list[int]:
     stmt = _insert(Notification).on_conflict_do_nothing(
         index_elements=["recipient_id", "event_key"]
     )
+    connection = db.session.connection()  # Core, not the ORM's bulk path: rows, no objects
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
-        made += db.session.scalars(stmt.returning(Notification.id), batch).all()
-    emailed = [row for row in rows if row["kind"] in EMAILED]
-    if emailed and made:
+        made += connection.execute(stmt.returning(Notification.id), batch).scalars().all()
+    if made and any(row["kind"] in EMAILED for row in rows):
         _queue_mail(made)
     return made
 
 
 def _queue_mail(notification_ids: list[int]) -> None:
     """An outbox job for each new notification of an e-mailed kind whose recipient has an
-    e-mail address (their login, which their invitation or a reset link reached)."""
-    jobs = []
+    e-mail address (their login, which their invitation or a reset link reached) and has not
+    turned that kind off: INSERT ... SELECT, a batch of notifications at a time."""
+    columns = ("kind", "recipient", "locale", "created_at", "attempts", "notification_id")
+    table = MailJob.__table__
+    jobs: list[int] = []
     for start in range(0, len(notification_ids), BATCH):
         ids = notification_ids[start : start + BATCH]
-        found = db.session.execute(
-            select(Notification.id, User.email, User.language)
+        source = (
+            select(
+                literal(MailKind.NOTIFICATION, table.c.kind.type),
+                User.email,
+                func.coalesce(User.language, "nb"),
+                literal(now(), table.c.created_at.type),
+                literal(0),
+                Notification.id,
+            )
             .join(User, User.id == Notification.recipient_id)
             .outerjoin(NotificationPreference, _preference_of_notification())
             .where(
@@ -128,11 +158,9 @@ def _queue_mail(notification_ids: list[int]) -> None:
             )
             .order_by(Notification.id)
         )
-        jobs += [
-            {"recipient": email, "locale": language or "nb", "notification_id": nid}
-            for nid, email, language in found
-        ]
-    outbox.queue_many(MailKind.NOTIFICATION, jobs)
+        stmt = insert(MailJob).from_select(columns, source).returning(MailJob.id)
+        jobs += db.session.connection().execute(stmt).scalars().all()
+    outbox.run_after_response(jobs)
 
 
 def _preference_of_notification():
@@ -261,33 +289,36 @@ def tomorrow_bounds() -> tuple[datetime, datetime]:
 def remind_tomorrow() -> tuple[int, int]:
     """Every session that starts tomorrow (Oslo) and is not cancelled: a reminder for everyone
     it is for, once per session and day (a session moved to another day is reminded again).
-    Set-based: one query for the sessions and their recipients, inserts in batches. Returns
-    (sessions, new notifications)."""
+    Set-based: one INSERT ... SELECT makes them all, skipping those already made (the key is
+    built in SQL), then their e-mails are queued. Returns (sessions due, new notifications)."""
     start, end = tomorrow_bounds()
-    due = (
-        select(TrainingSession.id)
-        .where(
-            TrainingSession.starts_at >= start,
-            TrainingSession.starts_at < end,
-            TrainingSession.cancelled_at.is_(None),
-        )
-        .scalar_subquery()
+    due = select(TrainingSession.id).where(
+        TrainingSession.starts_at >= start,
+        TrainingSession.starts_at < end,
+        TrainingSession.cancelled_at.is_(None),
     )
-    found = db.session.execute(_session_recipients(due)).all()
-    day = times.local_date(start)
-    rows = [
-        {
-            "municipality_id": municipality_id,
-            "recipient_id": user_id,
-            "kind": NotificationKind.SESSION_TOMORROW,
-            "event_key": f"tomorrow:{session_id}:{day:%Y-%m-%d}",
-            "session_id": session_id,
-            "created_at": now(),
-        }
-        for session_id, municipality_id, user_id in sorted(set(found))
-    ]
-    sessions = len({row["session_id"] for row in rows})
-    return sessions, len(create(rows))
+    sessions = db.session.scalar(select(func.count()).select_from(due.subquery()))
+    found = _session_recipients(due.scalar_subquery()).subquery()
+    day = f":{times.local_date(start):%Y-%m-%d}"
+    table = Notification.__table__
+    source = select(
+        found.c.municipality_id,
+        found.c.user_id,
+        literal(NotificationKind.SESSION_TOMORROW, table.c.kind.type),
+        literal("tomorrow:") + cast(found.c.session_id, String) + literal(day),
+        found.c.session_id,
+        literal(now(), table.c.created_at.type),
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    columns = ("municipality_id", "recipient_id", "kind", "event_key", "session_id")
+    stmt = (
+        _insert(Notification)
+        .from_select((*columns, "created_at"), source)
+        .on_conflict_do_nothing(index_elements=["recipient_id", "event_key"])
+        .returning(Notification.id)
+    )
+    made = db.session.connection().execute(stmt).scalars().all()
+    _queue_mail(sorted(made))
+    return sessions, len(made)
 
 
 def mark_read(actor, notification_id: int) -> None:
