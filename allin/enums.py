@@ -127,6 +127,7 @@ class NotificationKind(LabelledEnum):
     CONCEPT_STAGE = "concept_stage", _l("A concept moved stage")
     WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
+    INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
 
 
 class ClaimKind(LabelledEnum):

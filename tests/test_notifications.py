@@ -31,6 +31,7 @@ from tests.factories import (
     make_cohort,
     make_consent,
     make_enrolment,
+    make_invitation,
     make_user,
 )
 from tests.training_factories import make_session
@@ -387,6 +388,41 @@ def test_a_withdrawn_consent_tells_the_leads_by_name_in_the_app(app, client, wor
     assert client.get(link).headers["Location"].endswith(f"/ambassadors/{kari_id}")
 
 
+def test_an_accepted_invitation_tells_who_sent_it(app, client, world, login):
+    from allin.auth import invitations
+
+    with app.app_context():
+        coordinator = db.session.get(User, world.a["coordinator"].id)
+        invitation, _token = make_invitation(coordinator, Role.YOUTH_WORKER)
+        admin = db.session.get(User, world.admin.id)
+        network_invitation, _token = make_invitation(admin, Role.NETWORK_ADMIN)
+        user = invitations.accept(
+            invitation,
+            name="Nora Nymo",
+            email="nora@example.com",
+            username=None,
+            password="a long enough passphrase",
+        )
+        invitations.accept(  # between the network's admins: no municipality, told all the same
+            network_invitation,
+            name="Ola Nett",
+            email="ola@example.com",
+            username=None,
+            password="a long enough passphrase",
+        )
+        db.session.commit()
+        user_id = user.id
+        accepted = NotificationKind.INVITATION_ACCEPTED
+        assert notified(accepted) == sorted(
+            [(world.a["coordinator"].id, accepted), (world.admin.id, accepted)]
+        )
+    login(world.a["coordinator"])
+    page = client.get("/notifications/").data.decode()
+    assert "Nora Nymo har godtatt invitasjonen din og kan logge inn." in page
+    (link,) = re.findall(r'href="(/notifications/\d+)"', page)
+    assert client.get(link).headers["Location"].endswith(f"/admin/users/{user_id}")
+
+
 # ---- the bell costs no query ----------------------------------------------------------------
 
 
@@ -565,7 +601,7 @@ def test_no_notification_names_a_person(app, client, world, login, team, clock):
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    staff_only = {"weekly_digest", "concept_stage", "consent_withdrawn"}
+    staff_only = {"weekly_digest", "concept_stage", "consent_withdrawn", "invitation_accepted"}
     assert kinds == {str(kind) for kind in NotificationKind} - staff_only
     client.post("/logout")
     login(team.member)

@@ -20,7 +20,8 @@ class Notification(db.Model):
     of feedback); with the recipient it is unique, so an event is never told twice."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    # The municipality it concerns; none for the network's own (an invitation between admins).
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     kind: Mapped[NotificationKind]
     event_key: Mapped[str] = mapped_column(String(80))
@@ -32,6 +33,9 @@ class Notification(db.Model):
     )
     ambassador_id: Mapped[int | None] = mapped_column(
         ForeignKey("ambassador.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(  # an account it is about
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=now)
     read_at: Mapped[datetime | None]

@@ -4,10 +4,11 @@ with what they are about, and the ambassador's home."""
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
 from ..access import Perm, can, scoped
 from ..extensions import db
-from ..models import Ambassador, Concept, Notification, TrainingSession
+from ..models import Ambassador, Concept, Notification, TrainingSession, User
 from . import texts
 
 
@@ -22,12 +23,16 @@ def unread_count(user_id_column):
     )
 
 
+Person = aliased(User, name="person")  # the account a notification is about
+
+
 def _with_subjects(stmt: Select, actor) -> Select:
     """What each notification is about, as far as `actor` may see it now: a session, a
     concept or a young person they no longer see (withdrawn, moved away) joins as nothing."""
     seen_sessions = scoped(select(TrainingSession.id), TrainingSession, actor)
     seen_concepts = scoped(select(Concept.id), Concept, actor)
     seen_ambassadors = scoped(select(Ambassador.id), Ambassador, actor)
+    seen_people = scoped(select(User.id), User, actor)
     return (
         stmt.select_from(Notification)
         .outerjoin(
@@ -39,6 +44,7 @@ def _with_subjects(stmt: Select, actor) -> Select:
             Ambassador,
             (Ambassador.id == Notification.ambassador_id) & Ambassador.id.in_(seen_ambassadors),
         )
+        .outerjoin(Person, (Person.id == Notification.person_id) & Person.id.in_(seen_people))
     )
 
 
@@ -51,6 +57,7 @@ COLUMNS = (
     Concept.title.label("concept_title"),
     Concept.stage.label("concept_stage"),
     Ambassador.name.label("ambassador_name"),
+    Person.name.label("person_name"),
 )
 
 

@@ -278,6 +278,21 @@ def consent_withdrawn(ambassador, *, consent_id: int, actor) -> int:
     return len(create(_rows(kind, key, recipients, ambassador_id=ambassador.id)))
 
 
+def invitation_accepted(invitation, user) -> int:
+    """Whoever sent the invitation is told that it made an account (in the app)."""
+    if invitation.invited_by_id is None or invitation.invited_by_id == user.id:
+        return 0
+    row = {
+        "municipality_id": invitation.municipality_id,
+        "recipient_id": invitation.invited_by_id,
+        "kind": NotificationKind.INVITATION_ACCEPTED,
+        "event_key": f"invitation:{invitation.id}",
+        "person_id": user.id,
+        "created_at": now(),
+    }
+    return len(create([row]))
+
+
 def tomorrow_bounds() -> tuple[datetime, datetime]:
     """Tomorrow in Oslo, as a UTC interval [start, end)."""
     day = times.today() + timedelta(days=1)

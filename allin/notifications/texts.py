@@ -34,6 +34,10 @@ def text(row) -> str:
     kind = row.Notification.kind
     if kind == NotificationKind.WEEKLY_DIGEST:
         return _("Your weekly summary: early warnings or missing consents in your cohorts.")
+    if kind == NotificationKind.INVITATION_ACCEPTED:
+        if row.person_name is None:
+            return _("An invitation you sent was accepted.")
+        return _("%(name)s accepted your invitation and can sign in.", name=row.person_name)
     if kind == NotificationKind.CONSENT_WITHDRAWN:
         if row.ambassador_name is None:
             return _("A consent was withdrawn for someone you no longer follow.")
@@ -74,6 +78,7 @@ def item(row) -> Item:
         row.session_title is not None
         or row.concept_title is not None
         or row.ambassador_name is not None
+        or row.person_name is not None
         or notification.kind == NotificationKind.WEEKLY_DIGEST
     )
     return Item(
@@ -94,6 +99,8 @@ def target_url(row) -> str:
         return url_for("concepts.detail", concept_id=notification.concept_id)
     if row.ambassador_name is not None:
         return url_for("ambassadors.detail", ambassador_id=notification.ambassador_id)
+    if row.person_name is not None:
+        return url_for("admin.user_detail", user_id=notification.person_id)
     if notification.kind == NotificationKind.WEEKLY_DIGEST:
         return url_for("home.index")  # a lead's home lists what needs doing, as it is now
     return url_for("notifications.index")
