@@ -237,7 +237,7 @@ def test_attendance_per_ambassador_has_the_dashboards_figures(app, client, world
     shown = dict(
         re.findall(
             r'<th scope="row"><a href="/ambassadors/\d+">(\w+)</a></th>\s*'
-            r'<td>[^<]*</td>\s*<td>(\d+ / \d+)</td>',
+            r"<td>[^<]*</td>\s*<td>(\d+ / \d+)</td>",
             page,
         )
     )
