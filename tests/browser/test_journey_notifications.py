@@ -16,8 +16,14 @@ pytestmark = pytest.mark.browser
 
 PHONE = [("phone", "nb-NO"), ("phone", "en-GB")]
 TEXT = {
-    "nb": {"changed": "«Idéverksted» er endret: nå", "bell": "Varsler", "new": "Nytt for deg"},
+    "nb": {
+        "in_app_only": "Ingen: varsles bare i appen (ingen e-postadresse)",
+        "changed": "«Idéverksted» er endret: nå",
+        "bell": "Varsler",
+        "new": "Nytt for deg",
+    },
     "en": {
+        "in_app_only": "None: told in the app only (no e-mail address)",
         "changed": "“Idéverksted” has changed: now",
         "bell": "Notifications",
         "new": "New for you",
@@ -45,11 +51,17 @@ def moved(live_server):
         ambassador = make_user(Role.AMBASSADOR, municipality, username="tuva.l", name="Tuva")
         cohort = make_cohort(municipality, name="Kull 2026", status="active")
         cohort.leads.append(worker)
-        make_enrolment(cohort, make_ambassador(municipality, user_id=ambassador.id, name="Tuva"))
+        tuva = make_ambassador(municipality, user_id=ambassador.id, name="Tuva")
+        make_enrolment(cohort, tuva)
         starts = (now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
         session = make_session(cohort, starts_at=starts, title="Idéverksted", place="Huset")
         db.session.commit()
-        return {"worker": worker.login, "ambassador": "tuva.l", "session_id": session.id}
+        return {
+            "worker": worker.login,
+            "ambassador": "tuva.l",
+            "session_id": session.id,
+            "tuva": tuva.id,
+        }
 
 
 @pytest.mark.parametrize("checked", PHONE, indirect=True)
@@ -66,6 +78,13 @@ def test_an_ambassador_finds_a_moved_session_under_the_bell(checked, moved):
     submit(page)
     expect(page).to_have_url(re.compile(rf"/sessions/{session_id}$"))
     checked.check("session-saved")
+    # A lead is offered the weekly summary too; Tuva's page shows her e-mail choices.
+    page.goto("/notifications/preferences")
+    checked.check("staff-preferences")
+    expect(page.locator("#weekly_digest")).to_be_checked()
+    page.goto(f"/ambassadors/{moved['tuva']}")
+    checked.check("ambassador")
+    expect(page.locator("main dl.facts")).to_contain_text(text["in_app_only"])
     checked.sign_out()
 
     sign_in(checked, moved["ambassador"])
