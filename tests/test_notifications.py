@@ -423,6 +423,36 @@ def test_an_accepted_invitation_tells_who_sent_it(app, client, world, login):
     assert client.get(link).headers["Location"].endswith(f"/admin/users/{user_id}")
 
 
+def test_a_person_outside_the_readers_scope_is_never_named(app, client, world, login, cohort):
+    """The name is read through the reader's scope when shown: a notification about someone
+    the reader cannot see (here: made for B's coordinator about A's people) names nobody
+    and links nowhere."""
+    with app.app_context():
+        kari = db.session.scalar(select(Ambassador).where(Ambassador.user_id == cohort["kari"]))
+        for kind, subject in (
+            (NotificationKind.CONSENT_WITHDRAWN, {"ambassador_id": kari.id}),
+            (NotificationKind.INVITATION_ACCEPTED, {"person_id": cohort["kari"]}),
+        ):
+            db.session.add(
+                Notification(
+                    municipality_id=world.municipality_b,
+                    recipient_id=world.b["coordinator"].id,
+                    kind=kind,
+                    event_key=f"forged:{kind}",
+                    **subject,
+                )
+            )
+        db.session.commit()
+        names = {kari.name, db.session.get(User, cohort["kari"]).name}
+    login(world.b["coordinator"])
+    page = client.get("/notifications/").data.decode()
+    main = page[page.index("<main") :]
+    assert [name for name in names if name in main] == []
+    assert "Et samtykke er trukket tilbake for en du ikke lenger følger." in main
+    assert "En invitasjon du sendte, er godtatt." in main
+    assert re.findall(r'href="/notifications/\d+"', main) == []
+
+
 # ---- the bell costs no query ----------------------------------------------------------------
 
 
@@ -584,7 +614,7 @@ def test_preferences_round_trip_and_a_queued_mail_follows_the_latest_choice(
     assert page.count("checked") == 3
 
 
-def test_no_notification_names_a_person(app, client, world, login, team, clock):
+def test_an_ambassadors_notifications_name_no_person(app, client, world, login, team, clock):
     """Texts are made from sessions and concepts, never from people: the list of a team
     member who has one of every kind names nobody (not the staff who acted, not teammates)."""
     login(world.a["coordinator"])
