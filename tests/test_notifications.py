@@ -507,6 +507,21 @@ def test_a_cohort_without_logins_or_leads_makes_nothing(app, runner, world, cloc
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
 
 
+def test_no_email_to_an_ambassador_the_consent_rule_refuses_a_login(
+    app, runner, world, cohort, outbox
+):
+    """Below the digital-consent age without a guardian's consent (SECURITY 24) Kari may not
+    have a login now: the app does not e-mail her either."""
+    with app.app_context():
+        kari = db.session.scalar(select(Ambassador).where(Ambassador.user_id == cohort["kari"]))
+        kari.birth_year = NOW.year - 11  # counted as 10, below 13; no consent recorded
+        db.session.commit()
+    runner.invoke(args=["notify"])
+    runner.invoke(args=["send-mail"])
+    assert "kari@example.com" not in [m["To"] for m in outbox]
+    assert world.a["youth_worker"].login in [m["To"] for m in outbox]
+
+
 # ---- e-mail choices and the one-click unsubscribe -----------------------------------------------
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from .. import outbox
 from ..access import visible
+from ..ambassadors import rules as consent_rules
 from ..enums import MailKind, NotificationKind
 from ..extensions import db
 from ..mail import Attachment
-from ..models import MailJob, Notification, TrainingSession, User
+from ..models import Ambassador, MailJob, Notification, TrainingSession, User
 from ..training.display import session_when
 from ..training.feed import session_invitation
 from ..urls import external_url
@@ -33,6 +34,17 @@ def _session_seen_by(user: User, session_id: int | None) -> TrainingSession | No
     return db.session.scalar(visible(TrainingSession, user).where(TrainingSession.id == session_id))
 
 
+def _may_email(user: User, kind: NotificationKind) -> bool:
+    """Asked again when it is sent: an active account with an address, the kind not turned
+    off since it was queued, and the consent rule still allowing the young person a login
+    (below the digital-consent age without a guardian's consent the app does not reach out)."""
+    if not user.active or not user.email:
+        return False
+    if not services.wants_email(user.id, kind):
+        return False
+    return not consent_rules.login_refused(Ambassador.user_id == user.id)
+
+
 @outbox.composer(MailKind.NOTIFICATION)
 def compose(job: MailJob) -> outbox.Message | None:
     """Nothing to send when the person has no e-mail address or no longer sees the session,
@@ -43,9 +55,7 @@ def compose(job: MailJob) -> outbox.Message | None:
     if found is None:
         return None
     notification, user = found
-    if not user.active or not user.email:
-        return None
-    if not services.wants_email(user.id, notification.kind):  # turned off since it was queued
+    if not _may_email(user, notification.kind):
         return None
     if notification.kind == NotificationKind.WEEKLY_DIGEST:
         return _digest(user)
