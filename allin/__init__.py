@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .concepts import bp as concepts_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
+    from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
     from .training import bp as training_bp
 
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_bp)
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Commands for operators: `flask --app allin create-admin`, `seed-guide`, `send-mail`,
-`sweep-files`, `backup`, `retention` (`seed-demo` is the demo package's, allin/demo/cli.py)."""
+`notify`, `sweep-files`, `backup`, `retention` (`seed-demo` is the demo package's,
+allin/demo/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from .cohorts import imports
 from .enums import Role
 from .extensions import db
 from .models import User
+from .notifications import digest
+from .notifications import services as notifications
 
 
 @click.command("seed-guide")
@@ -61,6 +64,21 @@ def send_mail_command() -> None:
     click.echo(f"sent {sent}, failed {failed} (will retry), given up {given_up}")
     if failed:
         raise SystemExit(1)
+
+
+@click.command("notify")
+@with_appcontext
+def notify_command() -> None:
+    """Create the notifications that are due - reminders of tomorrow's sessions (Oslo), and
+    this week's summary for cohort leads with early warnings or missing consents - and
+    queue their e-mails for `send-mail` (run both every 10 minutes). Running it again, or on
+    two hosts at once, makes each notification once."""
+    sessions, made = notifications.remind_tomorrow()
+    db.session.commit()
+    click.echo(f"sessions tomorrow: {sessions}, new reminders: {made}")
+    summaries = digest.make_due()
+    db.session.commit()
+    click.echo(f"new weekly summaries for cohort leads: {summaries}")
 
 
 @click.command("sweep-files")
@@ -133,6 +151,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_guide)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(notify_command)
     app.cli.add_command(sweep_files_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(retention_command)

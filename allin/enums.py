@@ -114,6 +114,20 @@ class MailKind(LabelledEnum):
     """What a queued e-mail job composes when it is sent."""
 
     PASSWORD_RESET = "password_reset"
+    NOTIFICATION = "notification"  # one notification's e-mail (allin/notifications/emails.py)
+
+
+class NotificationKind(LabelledEnum):
+    """What a notification tells its recipient (allin/notifications)."""
+
+    SESSION_TOMORROW = "session_tomorrow", _l("Session tomorrow")
+    SESSION_CHANGED = "session_changed", _l("Session changed")
+    SESSION_CANCELLED = "session_cancelled", _l("Session cancelled")
+    CONCEPT_FEEDBACK = "concept_feedback", _l("New feedback on a concept")
+    CONCEPT_STAGE = "concept_stage", _l("A concept moved stage")
+    WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
+    INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
 
 
 class ClaimKind(LabelledEnum):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
@@ -17,8 +19,24 @@ from flask import current_app
 TOKEN_IN_LINK = re.compile(r"(/(?:invitation|password/reset)/)[A-Za-z0-9_-]{20,}")
 
 
-def send_mail(*, to: str, subject: str, body: str) -> bool:
-    """Send one plain-text e-mail; True when it was handed to the SMTP server."""
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar; method=REQUEST"
+    data: bytes
+
+
+def send_mail(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    attachments: Iterable[Attachment] = (),
+    headers: Iterable[tuple[str, str]] = (),
+) -> bool:
+    """Send one e-mail: plain text, with an HTML alternative and attachments when given;
+    True when it was handed to the SMTP server."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         shown = body if current_app.debug else TOKEN_IN_LINK.sub(r"\1[redacted]", body)
@@ -30,7 +48,21 @@ def send_mail(*, to: str, subject: str, body: str) -> bool:
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in headers:
+        message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = (part.strip() for part in rest.split(";"))
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=dict(param.split("=", 1) for param in params),
+        )
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
             if config["MAIL_USE_TLS"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, has_request_context, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -116,7 +116,12 @@ def signed_in() -> dict:
     """`me` for every template: the signed-in user (or None), read once per render here in
     Python. Templates get no rule to call (no can, Perm or viewer): a view passes what a page
     may show as plain flags (tests/test_templates.py)."""
-    return {"me": viewer() if has_request_context() else None}
+    if not has_request_context():
+        return {"me": None, "unread_notifications": 0}
+    me = viewer()
+    # Counted by the sign-in query itself (auth/login.py): the bell costs no query.
+    unread = g.get("unread_notifications", 0) if me else 0
+    return {"me": me, "unread_notifications": unread}
 
 
 def init_app(app: Flask) -> None:

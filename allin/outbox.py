@@ -25,7 +25,7 @@ from sqlalchemy import delete, or_, select, update
 from .clock import now
 from .enums import MailKind
 from .extensions import db
-from .mail import send_mail
+from .mail import Attachment, send_mail
 from .models import MailJob
 
 MAX_ATTEMPTS = 5
@@ -38,6 +38,9 @@ class Message:
     to: str
     subject: str
     body: str
+    html: str | None = None  # an HTML alternative to the plain-text body
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 # kind -> function(job) returning the message to send, or None when there is nothing to send.
@@ -60,6 +63,15 @@ def queue(kind: MailKind, recipient: str) -> MailJob:
     if has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
         _run_after_response(current_app._get_current_object(), job.id)
     return job
+
+
+def run_after_response(job_ids: list[int]) -> None:
+    """Jobs a request added in bulk (INSERT ... SELECT) run after its response like queue()'s;
+    outside a request, or with MAIL_SEND_AFTER_RESPONSE off, `send-mail` sends them."""
+    if job_ids and has_request_context() and current_app.config["MAIL_SEND_AFTER_RESPONSE"]:
+        app = current_app._get_current_object()
+        for job_id in job_ids:
+            _run_after_response(app, job_id)
 
 
 def _run_after_response(app: Flask, job_id: int) -> None:
@@ -104,7 +116,14 @@ def run(job_id: int) -> bool | None:
     with force_locale(job.locale):
         message = COMPOSERS[job.kind](job)
         sent = message is None or (
-            send_mail(to=message.to, subject=message.subject, body=message.body)
+            send_mail(
+                to=message.to,
+                subject=message.subject,
+                body=message.body,
+                html=message.html,
+                attachments=message.attachments,
+                headers=message.headers,
+            )
             or not current_app.config.get("MAIL_SERVER")
         )
     if sent:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from allin.access import GRANTS, Perm, Role
 from allin.cohorts import imports
 from allin.concepts import files
+from allin.enums import NotificationKind
 from allin.extensions import db
 from allin.models import (
     Ambassador,
@@ -27,6 +28,7 @@ from allin.models import (
     Invitation,
     LoginSession,
     Municipality,
+    Notification,
     TrainingSession,
     User,
 )
@@ -123,6 +125,7 @@ def test_the_blueprints_register_every_scope():
         "Invitation",
         "LoginSession",
         "Municipality",
+        "Notification",
         "TrainingSession",
         "User",
     ]
@@ -147,6 +150,7 @@ ID_MODELS = {
     "concept_id": Concept,
     "attachment_id": Attachment,
     "session_id": TrainingSession,
+    "notification_id": Notification,
 }
 
 
@@ -216,6 +220,22 @@ def foreign(app, world):
         session = make_session(cohort, days=0)
         make_attendance(session, enrolment, "present")
         training_services.ensure_feed(cohort)
+        # A notification is its recipient's alone: B's coordinator's, and (for the network)
+        # one of A's ambassador about A's session.
+        b_notice, a_notice = (
+            Notification(
+                municipality_id=m,
+                recipient_id=user_id,
+                kind=NotificationKind.SESSION_CHANGED,
+                event_key=f"test:{user_id}",
+                session_id=session_id,
+            )
+            for m, user_id, session_id in (
+                (world.municipality_b, world.b["coordinator"].id, session.id),
+                (world.municipality_a, world.a["ambassador"].id, None),
+            )
+        )
+        db.session.add_all([b_notice, a_notice])
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -239,6 +259,7 @@ def foreign(app, world):
                 "entry_id": b_draft.id,
                 "revision_id": revision_of(b_draft),
                 "image_id": b_image.id,
+                "notification_id": b_notice.id,
                 **cohort_records,
             },
             # The network sees staff everywhere but never an ambassador's record.
@@ -249,6 +270,7 @@ def foreign(app, world):
                 "entry_id": a_draft.id,
                 "revision_id": revision_of(a_draft),
                 "image_id": a_image.id,
+                "notification_id": a_notice.id,
                 **cohort_records,
             },
         }

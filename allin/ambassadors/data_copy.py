@@ -79,6 +79,11 @@ NOT_EXPORTED = {
     "invitation": "*",  # the link that made a login: hashed, spent
     "cohort_import": "*",  # the uploader's (staff) preview, deleted after a day
     "concept_seen": "*",  # when the team last opened a concept: for the unread mark only
+    # Messages about sessions and feedback that are in the copy themselves; what a message
+    # says is made from those when it is shown, and when it was read is for the bell only.
+    "notification": "*",
+    # Their choice of e-mail per kind: shown and changed on their own preferences page.
+    "notification_preference": "*",
     "attachment_subject": "*",  # who was on the team when a file was added (for consent)
     # Not about a person: the programme, the guide, the app.
     "municipality": "*",

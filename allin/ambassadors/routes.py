@@ -20,6 +20,7 @@ from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
 from ..models import Ambassador
+from ..notifications import services as notification_services
 from ..transactions import write_apart
 from ..urls import external_url
 from . import bp, data_copy, rules, selectors, services
@@ -86,6 +87,7 @@ def detail(ambassador_id: int):
         seen=selectors.seen_by(current_user, ambassador)
         if can(current_user, Perm.VIEW_AUDIT)
         else None,
+        notification_emails=_notification_emails(ambassador),
     )
 
 
@@ -161,6 +163,16 @@ def lift_hold(ambassador_id: int):
         success=_("The legal hold is lifted."),
         back=back,
     )
+
+
+def _notification_emails(ambassador) -> list[str] | None:
+    """What the young person gets by e-mail, for staff to see (only they change it); None
+    without a login that has an e-mail address (they are told in the app only)."""
+    user = ambassador.user
+    if user is None or not user.email:
+        return None
+    choices = notification_services.email_choices(user.id, staff=False)
+    return [str(kind.label) for kind, email in choices.items() if email]
 
 
 @bp.route("/<int:ambassador_id>/edit", methods=["GET", "POST"])

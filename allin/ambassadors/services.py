@@ -180,6 +180,11 @@ def withdraw_consent(consent: Consent, *, actor: User) -> LoginStopped | None:
     consent.withdrawn_by_id = actor.id
     db.session.flush()
     audit.record("consent.withdrawn", actor=actor, target=consent, purpose=str(consent.purpose))
+    # Imported here: the notifications package loads the training pages, which read this
+    # module's consents (no cycle between the modules, only in the packages' loading order).
+    from ..notifications import services as notifications
+
+    notifications.consent_withdrawn(consent.ambassador, consent_id=consent.id, actor=actor)
     if consent.purpose != ConsentPurpose.PARTICIPATION:
         return None
     return stop_login_if_refused(consent.ambassador, actor=actor)

@@ -220,4 +220,9 @@ def accept(
             )
 
     audit.record("invitation.accepted", actor=user, target=invitation)
+    # Imported here: the notifications package loads the pages that this module's package
+    # is loaded by (no cycle between the modules, only in the packages' loading order).
+    from ..notifications import services as notifications
+
+    notifications.invitation_accepted(invitation, user)
     return user

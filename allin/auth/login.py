@@ -1,5 +1,6 @@
 """Wiring Flask-Login to server-side login sessions, the first-run redirect to /setup, and the
-consent rule of an ambassador's login, checked by the sign-in query of every request."""
+consent rule of an ambassador's login, checked by the sign-in query of every request (which
+also counts their unread notifications, for the bell in the header)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..ambassadors import rules
 from ..clock import now
 from ..extensions import db, login_manager
 from ..models import Ambassador, LoginSession, User
+from ..notifications import selectors as notification_selectors
 from ..transactions import write_apart
 from . import selectors, services, two_factor
 
@@ -62,8 +64,9 @@ def _session_by_token() -> Select:
     query, on indexed keys."""
     year = bindparam("year", type_=Integer)
     refused = rules.login_refused_in_sql(Ambassador.user_id == User.id, year)
+    unread = notification_selectors.unread_count(User.id)  # the bell: no query of its own
     return (
-        select(LoginSession, User, refused.label("login_refused"))
+        select(LoginSession, User, refused.label("login_refused"), unread.label("unread"))
         .join(User, LoginSession.user_id == User.id)
         .options(db.contains_eager(LoginSession.user), db.joinedload(User.municipality))
         .where(LoginSession.token_hash == bindparam("token_hash"))
@@ -82,7 +85,7 @@ def load_session_user(token: str) -> User | None:
     row = db.session.execute(_session_by_token(), params).first()
     if row is None:
         return None
-    login_session, user, refused = row
+    login_session, user, refused, unread = row
     if not user.active or services.session_expired(login_session, user):
         with write_apart():
             db.session.execute(delete(LoginSession).where(LoginSession.id == login_session.id))
@@ -101,6 +104,7 @@ def load_session_user(token: str) -> User | None:
             )
     g.login_session_id = login_session.id
     g.login_token = token
+    g.unread_notifications = unread
     return user
 
 

@@ -32,6 +32,7 @@ from ..models import (
     User,
 )
 from ..models.concepts import REASON_LENGTH, TEXT_LENGTH
+from ..notifications import services as notifications
 from ..single_use import spend
 from .rules import (
     allowed_stage_moves,
@@ -249,9 +250,12 @@ def move_stage(
     if result.rowcount != 1:
         raise StageConflict(_l("Someone else moved this concept in the meantime. Look again."))
     db.session.refresh(concept)
-    _add_entry(concept, actor, TimelineKind.STAGE_CHANGE, reason, from_stage=expected, to_stage=to)
+    entry = _add_entry(
+        concept, actor, TimelineKind.STAGE_CHANGE, reason, from_stage=expected, to_stage=to
+    )
     audit.record("concept.stage_changed", actor=actor, target=concept, to=str(to))
     db.session.flush()
+    notifications.stage_moved(concept, entry_id=entry.id, actor=actor)
 
 
 def writable_kind(actor: User, concept: Concept) -> TimelineKind | None:
@@ -279,6 +283,8 @@ def add_to_timeline(
         raise DomainError(_l("Use at most %(max)s characters.", max=TEXT_LENGTH))
     entry = _add_entry(concept, actor, kind, text)
     db.session.flush()
+    if kind == TimelineKind.FEEDBACK:
+        notifications.feedback_given(concept, entry_id=entry.id, actor=actor)
     return entry
 
 
@@ -308,6 +314,7 @@ def mark_seen(concept: Concept, *, actor: User) -> None:
     """Remember that a team member opened the concept now: its feedback is read."""
     if not is_team_member(actor, concept):
         return
+    notifications.concept_read(actor, concept.id)  # its feedback's notifications too
     result = db.session.execute(
         update(ConceptSeen)
         .where(ConceptSeen.user_id == actor.id, ConceptSeen.concept_id == concept.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session
+from flask import current_app, g, jsonify, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +12,7 @@ from ..access import Perm, can, public
 from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
+from ..notifications.selectors import ambassador_home as notification_home
 from ..reports.home import network_home
 from ..training.dashboard import ambassador_home as training_home
 from ..training.dashboard import staff_home
@@ -29,6 +30,7 @@ def index():
             **ambassador_home(current_user),
             **training_home(current_user),
             **concept_home(current_user),
+            **notification_home(current_user, unread=g.get("unread_notifications", 0)),
             **staff_home(current_user),
             may_enrol=can(current_user, Perm.ENROL),
             may_review_concepts=can(current_user, Perm.REVIEW_CONCEPTS),

@@ -32,6 +32,7 @@ from .guide import (
     GuideSynonym,
     GuideTag,
 )
+from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
@@ -63,6 +64,8 @@ __all__ = [
     "LoginSession",
     "MailJob",
     "Municipality",
+    "Notification",
+    "NotificationPreference",
     "PasswordReset",
     "PendingSignIn",
     "ReachFigure",

@@ -141,6 +141,10 @@ class MailJob(db.Model):
     # Taken by one sender at a time; released (attempts + 1) when sending failed.
     claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    # A notification's e-mail: composed from the notification when it is sent.
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification.id", ondelete="CASCADE"), index=True
+    )
 
 
 class BrowserClaim(db.Model):

@@ -26,6 +26,7 @@ from ..models import (
     User,
 )
 from ..models.cohorts import new_feed_token
+from ..notifications import services as notifications
 from . import programme, selectors, times
 from .rules import can_facilitate, can_schedule_in, can_take_attendance
 
@@ -85,6 +86,7 @@ def save_session(
         raise DomainError(_l("The session must end after it starts."))
     facilitator_id = _facilitator(actor, cohort, fields.facilitator_id)
     created = session is None
+    before = None if created else _when_and_where(session)
     if created:
         session = TrainingSession(municipality_id=cohort.municipality_id, cohort_id=cohort.id)
         db.session.add(session)
@@ -95,6 +97,8 @@ def save_session(
     db.session.flush()
     _set_tools(session, set(fields.tools))
     ensure_feed(cohort)
+    if before is not None and before != _when_and_where(session):
+        notifications.session_changed(session, actor=actor)
     audit.record(
         "session.created" if created else "session.updated",
         actor=actor,
@@ -102,6 +106,11 @@ def save_session(
         cohort_id=cohort.id,
     )
     return session
+
+
+def _when_and_where(session: TrainingSession) -> tuple:
+    """What the people of a session are told about when it changes."""
+    return (session.starts_at, session.ends_at, session.place, session.online_url)
 
 
 def cancel_session(session: TrainingSession, *, actor: User) -> None:
@@ -117,6 +126,7 @@ def cancel_session(session: TrainingSession, *, actor: User) -> None:
     if result.rowcount != 1:
         raise DomainError(_l("This session was already cancelled."))
     session.cancelled_at, session.cancelled_by_id = stamp, actor.id
+    notifications.session_cancelled(session, actor=actor)
     audit.record("session.cancelled", actor=actor, target=session)
 
 
