@@ -250,11 +250,16 @@ MARKDOWN_NOISE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#>*_`|~]+|^\s*[-+]\s+|^-{
 PASSAGE_WORDS = 32
 
 
+@lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
-    """Markdown without its markup, in one line: good enough to quote a passage from."""
+    """Markdown without its markup, in one line: good enough to quote a passage from.
+    Kept per text (at most 4,096; keyed by the text itself, so never stale): a result whose
+    summary lacks the words quotes its body, and stripping a body's markup cost more than
+    the rest of the result."""
     return " ".join(MARKDOWN_NOISE.sub(lambda m: m.group(1) or " ", markdown).split())
 
 
+@lru_cache(maxsize=64)
 def _pattern(query: Query) -> re.Pattern | None:
     every = {p for group in query.prefixes for p in group}
     prefixes = sorted({*every, *query.words}, key=len, reverse=True)
