@@ -22,6 +22,7 @@ from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
 from ..transactions import runs_as, write_apart
+from ..urls import Links
 from . import bp, dashboard, feed, progress, selectors, services, times
 from .display import SHORT_LABELS
 from .forms import AttendanceForm, ConfirmForm, SessionForm
@@ -321,6 +322,7 @@ def overview():
         "training/overview.html",
         page=page,
         figures=progress.headlines([c.id for c in page.items]),
+        progress_link=Links("training.cohort_progress", "cohort_id"),
     )
 
 
