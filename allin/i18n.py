@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, has_request_context, request, session
@@ -49,7 +50,14 @@ def reader_language() -> Language:
 def format_locale() -> Locale:
     """The locale used for dates and numbers: the interface language, British for English."""
     language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return Locale.parse(FORMAT_LOCALES.get(language, language))
+    return _parsed_locale(FORMAT_LOCALES.get(language, language))
+
+
+@lru_cache(maxsize=16)
+def _parsed_locale(identifier: str) -> Locale:
+    """One Locale per identifier for the process: parsing it (and loading its data into a new
+    object) on every date or number a page shows cost more than formatting it."""
+    return Locale.parse(identifier)
 
 
 def format_datetime(value: datetime, format: str = "medium") -> str:
