@@ -138,6 +138,7 @@ def index():
             groups=_grouped(page.items, group),
             tags=selectors.tag_cloud(language),
             may_write_guide=can(current_user, Perm.WRITE_GUIDE),
+            entry_link=SlugLinks("guide.entry", "slug"),
         )
     )
 
