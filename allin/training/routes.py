@@ -227,6 +227,9 @@ def roll_call(session_id: int):
         unmarked=sum(1 for r in rows if r.value is None),
         values=list(AttendanceValue),
         short=SHORT_LABELS,
+        # Each row's choices and address, made once a page (not 4 lazy labels and a url_for a row).
+        choices=[(v, str(SHORT_LABELS[v]), str(v.label)) for v in AttendanceValue],
+        record_link=Links("training.record", "enrolment_id", session_id=session.id),
         form=ConfirmForm(),
     )
 
