@@ -49,12 +49,15 @@ def reader_language() -> Language:
 
 def format_locale() -> Locale:
     """The locale used for dates and numbers: the interface language, British for English."""
-    return _locale(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+    language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return _parsed_locale(FORMAT_LOCALES.get(language, language))
 
 
-@lru_cache(maxsize=8)
-def _locale(language: str) -> Locale:
-    return Locale.parse(FORMAT_LOCALES.get(language, language))
+@lru_cache(maxsize=16)
+def _parsed_locale(identifier: str) -> Locale:
+    """One Locale per identifier for the process: parsing it (and loading its data into a new
+    object) on every date or number a page shows cost more than formatting it."""
+    return Locale.parse(identifier)
 
 
 def format_datetime(value: datetime, format: str = "medium") -> str:

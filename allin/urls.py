@@ -55,3 +55,24 @@ class Links:
 
     def __call__(self, id_: int) -> str:
         return f"{self.before}{int(id_)}{self.after}"
+
+
+class SlugLinks:
+    """Links to one endpoint that differ only in a slug (lower-case letters, digits and
+    hyphens: nothing url_for would quote), joined as Links joins ids; any other value goes
+    through url_for."""
+
+    MARK = "zz-slug-mark-zz"
+    SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+    def __init__(self, endpoint: str, key: str, **values):
+        self.endpoint, self.key, self.values = endpoint, key, values
+        built = url_for(endpoint, **{key: self.MARK}, **values)
+        self.before, found, self.after = built.partition(self.MARK)
+        if not found:
+            raise ValueError(f"{endpoint} has no <{key}>")
+
+    def __call__(self, slug: str) -> str:
+        if slug and self.SAFE.issuperset(slug):
+            return f"{self.before}{slug}{self.after}"
+        return url_for(self.endpoint, **{self.key: slug}, **self.values)

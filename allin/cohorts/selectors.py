@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Integer, Select, bindparam, case, func, select
 
 from ..access import GRANTS, BoundActor, Perm, built_once, scoped, visible
 from ..ambassadors import rules
@@ -71,28 +71,57 @@ def _missing_consent(year=None):
 
 def members(actor, cohort: Cohort, *, missing_consent: bool = False) -> Select:
     """The cohort's enrolments with their ambassadors: withdrawn last, then by name."""
+    build = _members_missing_consent if missing_consent else _members
+    values = {**BoundActor.values(actor), "cohort": cohort.id}
+    if missing_consent:
+        values["year"] = rules.today().year
+    return build(actor).params(values)
+
+
+def _members_of(actor, missing_consent: bool) -> Select:
     stmt = (
-        visible(Enrolment, actor)
+        scoped(select(Enrolment), Enrolment, actor)
         .join(Enrolment.ambassador)
         .options(db.contains_eager(Enrolment.ambassador))
-        .where(Enrolment.cohort_id == cohort.id)
+        .where(Enrolment.cohort_id == bindparam("cohort"))
     )
     if missing_consent:
-        stmt = stmt.where(_missing_consent(), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        year = bindparam("year", type_=Integer)
+        stmt = stmt.where(
+            _missing_consent(year=year), Enrolment.status != EnrolmentStatus.WITHDRAWN
+        )
     withdrawn_last = case((Enrolment.status == EnrolmentStatus.WITHDRAWN, 1), else_=0)
     return stmt.order_by(withdrawn_last, nb_order(Ambassador.name), Enrolment.id)
 
 
+@built_once
+def _members(actor) -> Select:
+    """members() built once for each kind of actor."""
+    return _members_of(actor, False)
+
+
+@built_once
+def _members_missing_consent(actor) -> Select:
+    """members(missing_consent=True) built once for each kind of actor; the year the
+    consent rule counts in is a bound parameter."""
+    return _members_of(actor, True)
+
+
 def namesakes(actor, cohort: Cohort) -> Namesakes:
     """Who shares a first name among the cohort's people (all of them, not one page's)."""
-    stmt = (
-        visible(Enrolment, actor)
+    values = {**BoundActor.values(actor), "cohort": cohort.id}
+    return Namesakes(db.session.scalars(_namesakes(actor), values))
+
+
+@built_once
+def _namesakes(actor) -> Select:
+    return (
+        scoped(select(Enrolment), Enrolment, actor)
         .with_only_columns(Ambassador.name)
         .select_from(Enrolment)
         .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
-        .where(Enrolment.cohort_id == cohort.id)
+        .where(Enrolment.cohort_id == bindparam("cohort"))
     )
-    return Namesakes(db.session.scalars(stmt))
 
 
 def graduation_times(enrolments) -> dict[int, datetime]:

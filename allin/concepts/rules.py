@@ -3,12 +3,13 @@ Concept and Attachment; the team's and the staff's object rules, and the stage m
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
 
-from ..access import SCOPES, Perm, can, my_ambassador_ids
-from ..enums import ConceptStage, EnrolmentStatus
+from ..access import SCOPES, BoundActor, Perm, can, my_ambassador_ids
+from ..enums import ConceptStage, EnrolmentStatus, Role
 from ..extensions import db
 from ..models import Attachment, Concept, ConceptMember, Enrolment
 
@@ -63,14 +64,18 @@ def is_team_member(actor, concept) -> bool:
     """`actor` is on the concept's team (through an enrolment that is not withdrawn)."""
     if not can(actor, Perm.WRITE_CONCEPTS) or can(actor, Perm.REVIEW_CONCEPTS):
         return False
-    found = db.session.scalar(
-        select(ConceptMember.id).where(
-            ConceptMember.concept_id == concept.id,
-            ConceptMember.enrolment_id.in_(_my_enrolment_ids(actor)),
-            ConceptMember.left_at.is_(None),
-        )
+    values = {"actor_id": actor.id, "concept": concept.id}
+    return db.session.scalar(_team_member_stmt(), values) is not None
+
+
+@cache
+def _team_member_stmt() -> Select:
+    """is_team_member's query, built once: the actor's id is a bound parameter (actor_id)."""
+    return select(ConceptMember.id).where(
+        ConceptMember.concept_id == bindparam("concept"),
+        ConceptMember.enrolment_id.in_(_my_enrolment_ids(BoundActor(Role.AMBASSADOR, False))),
+        ConceptMember.left_at.is_(None),
     )
-    return found is not None
 
 
 def reviews(actor, concept) -> bool:

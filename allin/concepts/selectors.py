@@ -39,10 +39,11 @@ BOARD_COLUMN = 3
 TIMELINE_PER_PAGE = 20
 
 
-def concept_page(actor, concept_id: int) -> Concept:
-    """One visible concept with its cohort, mentor and team (names), else 404."""
-    stmt = (
-        visible(Concept, actor)
+@built_once
+def _concept_page_stmt(actor) -> Select:
+    """Built once for each kind of actor: the concept pages read their concept with it."""
+    return (
+        scoped(select(Concept), Concept, actor)
         .options(
             db.joinedload(Concept.cohort),
             db.joinedload(Concept.mentor),
@@ -50,51 +51,73 @@ def concept_page(actor, concept_id: int) -> Concept:
             .joinedload(ConceptMember.enrolment)
             .joinedload(Enrolment.ambassador),
         )
-        .where(Concept.id == concept_id)
+        .where(Concept.id == bindparam("concept"))
     )
-    concept = db.session.scalars(stmt).unique().one_or_none()
+
+
+def concept_page(actor, concept_id: int) -> Concept:
+    """One visible concept with its cohort, mentor and team (names), else 404."""
+    values = {**BoundActor.values(actor), "concept": concept_id}
+    concept = db.session.scalars(_concept_page_stmt(actor), values).unique().one_or_none()
     if concept is None:
         abort(404)
     return concept
 
 
-def timeline(concept: Concept) -> Select:
-    """The concept's timeline, newest first (ties: the later line first), with authors."""
+@cache
+def _timeline() -> Select:
     return (
         select(TimelineEntry)
         .options(db.joinedload(TimelineEntry.author))
-        .where(TimelineEntry.concept_id == concept.id)
+        .where(TimelineEntry.concept_id == bindparam("concept"))
         .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
+    )
+
+
+def timeline(concept: Concept) -> Select:
+    """The concept's timeline, newest first (ties: the later line first), with authors."""
+    return _timeline().params(concept=concept.id)
+
+
+@built_once
+def _attachments_stmt(actor) -> Select:
+    return (
+        scoped(select(Attachment), Attachment, actor)
+        .where(Attachment.concept_id == bindparam("concept"))
+        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
     )
 
 
 def attachments(actor, concept: Concept) -> list[Attachment]:
     """The concept's files that `actor` may open (concepts/rules.py: photos of people stay
     with the team and staff)."""
-    stmt = (
-        visible(Attachment, actor)
-        .where(Attachment.concept_id == concept.id)
-        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
+    values = {**BoundActor.values(actor), "concept": concept.id}
+    return list(db.session.scalars(_attachments_stmt(actor), values))
+
+
+@cache
+def _reach() -> Select:
+    return (
+        select(ReachFigure)
+        .where(ReachFigure.concept_id == bindparam("concept"))
+        .order_by(ReachFigure.measured_on, ReachFigure.id)
     )
-    return list(db.session.scalars(stmt))
 
 
 def reach(concept: Concept) -> list[ReachFigure]:
     """Every figure, oldest first (the chart reads left to right)."""
-    stmt = (
-        select(ReachFigure)
-        .where(ReachFigure.concept_id == concept.id)
-        .order_by(ReachFigure.measured_on, ReachFigure.id)
+    return list(db.session.scalars(_reach(), {"concept": concept.id}))
+
+
+@cache
+def _seen_at() -> Select:
+    return select(ConceptSeen.seen_at).where(
+        ConceptSeen.user_id == bindparam("user"), ConceptSeen.concept_id == bindparam("concept")
     )
-    return list(db.session.scalars(stmt))
 
 
 def seen_at(actor, concept: Concept):
-    return db.session.scalar(
-        select(ConceptSeen.seen_at).where(
-            ConceptSeen.user_id == actor.id, ConceptSeen.concept_id == concept.id
-        )
-    )
+    return db.session.scalar(_seen_at(), {"user": actor.id, "concept": concept.id})
 
 
 def has_unseen_feedback(concept: Concept, last_seen) -> bool:

@@ -38,7 +38,7 @@ from ..models import GuideEntry, GuideImage
 from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
 from ..transactions import runs_as, write_apart
-from ..urls import safe_next
+from ..urls import SlugLinks, safe_next
 from . import bp, history, pictures, search, selectors, services
 from .forms import EntryForm, ImageForm, PreviewForm, SynonymsForm
 from .kept import kept_for_visitors, public_page
@@ -138,6 +138,7 @@ def index():
             groups=_grouped(page.items, group),
             tags=selectors.tag_cloud(language),
             may_write_guide=can(current_user, Perm.WRITE_GUIDE),
+            entry_link=SlugLinks("guide.entry", "slug"),
         )
     )
 
@@ -196,6 +197,7 @@ def search_page():
             phase=phase,
             kind=kind,
             may_write_guide=can(current_user, Perm.WRITE_GUIDE),
+            entry_link=SlugLinks("guide.entry", "slug"),
         )
     )
 

@@ -70,6 +70,9 @@ class GuideEntry(TimestampMixin, db.Model):
         # A phase's published entries in title order, read four at a time from the start
         # (guide/selectors.py::related): no sort of every entry of the phase.
         Index("ix_guide_entry_phase_title", "language", "status", "phase", "title", "id"),
+        # The guide's index in programme order (guide/selectors.py::in_programme_order):
+        # sorted from the index, not from every entry's row.
+        Index("ix_guide_entry_listing", "language", "status", "phase", "kind", "title"),
     )
 
     @property

@@ -22,6 +22,7 @@ from ..markdown import render_markdown
 from ..models import Cohort
 from ..pagination import paginate
 from ..transactions import runs_as, write_apart
+from ..urls import Links
 from . import bp, dashboard, feed, progress, selectors, services, times
 from .display import SHORT_LABELS
 from .forms import AttendanceForm, ConfirmForm, SessionForm
@@ -231,6 +232,9 @@ def roll_call(session_id: int):
         unmarked=sum(1 for r in rows if r.value is None),
         values=list(AttendanceValue),
         short=SHORT_LABELS,
+        # Each row's choices and address, made once a page (not 4 lazy labels and a url_for a row).
+        choices=[(v, str(SHORT_LABELS[v]), str(v.label)) for v in AttendanceValue],
+        record_link=Links("training.record", "enrolment_id", session_id=session.id),
         form=ConfirmForm(),
     )
 
@@ -328,6 +332,7 @@ def overview():
         "training/overview.html",
         page=page,
         figures=progress.headlines([c.id for c in page.items]),
+        progress_link=Links("training.cohort_progress", "cohort_id"),
     )
 
 
