@@ -15,9 +15,18 @@ from allin.ambassadors import services
 from allin.ambassadors.data_copy import EXPORTED, NOT_EXPORTED
 from allin.clock import now
 from allin.concepts import files
-from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose
+from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, NotificationKind
 from allin.extensions import db
-from allin.models import Ambassador, AuditEvent, Concept, Consent, Enrolment, User
+from allin.models import (
+    Ambassador,
+    AuditEvent,
+    Concept,
+    Consent,
+    Enrolment,
+    Notification,
+    NotificationPreference,
+    User,
+)
 from tests.factories import PASSWORD, make_login_session, make_timeline_entry
 from tests.training_factories import make_attendance, make_session
 
@@ -87,6 +96,20 @@ def _member(app, world, team):
             make_session(enrolment.cohort, days=-3, title="Verksted 1"), enrolment, "late"
         )
         make_login_session(user)
+        db.session.add(
+            Notification(
+                recipient_id=user.id,
+                kind=NotificationKind.CONCEPT_FEEDBACK,
+                event_key="test-feedback-1",
+                concept_id=concept.id,
+                municipality_id=member.municipality_id,
+            )
+        )
+        db.session.add(
+            NotificationPreference(
+                user_id=user.id, kind=NotificationKind.SESSION_TOMORROW, email=False
+            )
+        )
         for about in (member.id, member.id + 1000):
             db.session.add(
                 AuditEvent(
@@ -126,6 +149,10 @@ def test_staff_hand_over_everything_held_and_nothing_of_anyone_else(
     assert data["ambassador"]["guardian_name"] == "Kari Nordmann"
     assert data["login"]["username"] == "amb" + str(world.municipality_a)
     assert len(data["login"]["sessions"]) == 1
+    assert [n["kind"] for n in data["login"]["notifications"]] == ["concept_feedback"]
+    assert [(c["kind"], c["by_email"]) for c in data["login"]["email_choices"]] == [
+        ("session_tomorrow", False)
+    ]
     assert [c["purpose"] for c in data["consents"]] == ["participation", "photo"]  # codes
     assert data["consents"][1]["withdrawn_at"] is not None  # the history, not only what stands
     assert [(a["session"], a["value"]) for a in data["attendance"]] == [("Verksted 1", "late")]

@@ -34,6 +34,8 @@ from ..models import (
     Enrolment,
     Invitation,
     LoginSession,
+    Notification,
+    NotificationPreference,
     TimelineEntry,
     TrainingSession,
 )
@@ -53,6 +55,8 @@ EXPORTED = {
     "timeline_entry": "kind text from_stage to_stage created_at",
     "attachment": "original_name content_type size shows_people created_at",
     "audit_event": "created_at action object_type detail",
+    "notification": "kind created_at read_at",
+    "notification_preference": "kind email changed_at",
 }
 
 # table -> the columns that are not handed over, and why. "*": the whole table.
@@ -79,11 +83,9 @@ NOT_EXPORTED = {
     "invitation": "*",  # the link that made a login: hashed, spent
     "cohort_import": "*",  # the uploader's (staff) preview, deleted after a day
     "concept_seen": "*",  # when the team last opened a concept: for the unread mark only
-    # Messages about sessions and feedback that are in the copy themselves; what a message
-    # says is made from those when it is shown, and when it was read is for the bell only.
-    "notification": "*",
-    # Their choice of e-mail per kind: shown and changed on their own preferences page.
-    "notification_preference": "*",
+    # What a message is about is in the copy itself (its session or concept); the key that
+    # makes an event be told once is not about them. What a message says is made when shown.
+    "notification": "event_key recipient_id person_id",
     "attachment_subject": "*",  # who was on the team when a file was added (for consent)
     # Not about a person: the programme, the guide, the app.
     "municipality": "*",
@@ -112,6 +114,8 @@ SECTIONS = {
     "ambassador": _l("Your details"),
     "login": _l("Your login"),
     "sessions": _l("Where you were signed in"),
+    "notifications": _l("Messages to you in the app"),
+    "email_choices": _l("Which messages also come by e-mail"),
     "enrolments": _l("Cohorts"),
     "consents": _l("Consents"),
     "attendance": _l("Attendance"),
@@ -141,6 +145,9 @@ FIELDS = {
     "last_login_at": _l("Last signed in"),
     "totp_confirmed_at": _l("Two-factor sign-in since"),
     "last_seen_at": _l("Last seen"),
+    "read_at": _l("Read"),
+    "by_email": _l("By e-mail"),
+    "changed_at": _l("Chosen"),
     "user_agent": _l("Browser"),
     "cohort": _l("Cohort"),
     "status": _l("Status"),
@@ -266,8 +273,27 @@ def _login(user, value) -> dict:
         .where(LoginSession.user_id == user.id)
         .order_by(LoginSession.created_at)
     )
+    notifications = db.session.scalars(
+        select(Notification)
+        .where(Notification.recipient_id == user.id)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    choices = db.session.scalars(
+        select(NotificationPreference)
+        .where(NotificationPreference.user_id == user.id)
+        .order_by(NotificationPreference.kind)
+    )
     return _row(user, "user", value) | {
-        "sessions": [_row(s, "login_session", value) for s in sessions]
+        "sessions": [_row(s, "login_session", value) for s in sessions],
+        "notifications": [_row(n, "notification", value) for n in notifications],
+        "email_choices": [
+            {
+                "kind": value(c.kind),
+                "by_email": value(c.email),
+                "changed_at": value(c.changed_at),
+            }
+            for c in choices
+        ],
     }
 
 
