@@ -108,14 +108,11 @@ def erase(ambassador_id: int):
     forbid_unless(erasure.may_erase(current_user, ambassador))
     back = url_for("ambassadors.detail", ambassador_id=ambassador.id)
     if request.method == "POST":
-        errors: list[str] = []
-        ok, _done = attempt(erasure.erase_ambassador, ambassador, errors=errors, actor=current_user)
-        if ok:
-            db.session.commit()
-            flash(_("The data of the person is erased. The cohorts keep their figures."), "success")
-        for error in errors:
-            flash(error, "error")
-        return redirect(back)
+        return act(
+            lambda: erasure.erase_ambassador(ambassador, actor=current_user),
+            success=_("The data of the person is erased. The cohorts keep their figures."),
+            back=back,
+        )
     goes = None if ambassador.erased_at or ambassador.on_hold else erasure.what_goes(ambassador)
     return render_template("ambassadors/erase.html", ambassador=ambassador, goes=goes, back=back)
 
