@@ -18,7 +18,7 @@ from .cohorts import imports
 from .enums import Role
 from .extensions import db
 from .models import User
-from .notifications import digest
+from .notifications import digest, warnings
 from .notifications import services as notifications
 
 
@@ -70,7 +70,8 @@ def send_mail_command() -> None:
 @with_appcontext
 def notify_command() -> None:
     """Create the notifications that are due - reminders of tomorrow's sessions (Oslo), and
-    this week's summary for cohort leads with early warnings or missing consents - and
+    this week's summary for cohort leads with early warnings or missing consents, and each new
+    early warning for the cohort's leads (in the app) - and
     queue their e-mails for `send-mail` (run both every 10 minutes). Running it again, or on
     two hosts at once, makes each notification once."""
     sessions, made = notifications.remind_tomorrow()
@@ -79,6 +80,9 @@ def notify_command() -> None:
     summaries = digest.make_due()
     db.session.commit()
     click.echo(f"new weekly summaries for cohort leads: {summaries}")
+    warned = warnings.make_due()
+    db.session.commit()
+    click.echo(f"new early warnings for cohort leads: {warned}")
 
 
 @click.command("sweep-files")

@@ -128,6 +128,7 @@ class NotificationKind(LabelledEnum):
     WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
     INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
+    EARLY_WARNING = "early_warning", _l("Early warning: missed the last two sessions")
 
 
 class ClaimKind(LabelledEnum):

@@ -25,7 +25,7 @@ from sqlalchemy import delete, or_, select, update
 from .clock import now
 from .enums import MailKind
 from .extensions import db
-from .mail import Attachment, send_mail
+from .mail import Attachment, Connection, send_mail
 from .models import MailJob
 
 MAX_ATTEMPTS = 5
@@ -104,8 +104,8 @@ def _claim(job_id: int) -> bool:
     return claimed.rowcount == 1
 
 
-def run(job_id: int) -> bool | None:
-    """Compose and send one job if this process gets its claim.
+def run(job_id: int, connection: Connection | None = None) -> bool | None:
+    """Compose and send one job if this process gets its claim (over `connection`, a batch's).
 
     True: sent (or written to the log without MAIL_SERVER) or nothing to send, and the job is
     gone; False: sending failed, the job waits for a retry; None: someone else has it.
@@ -123,6 +123,7 @@ def run(job_id: int) -> bool | None:
                 html=message.html,
                 attachments=message.attachments,
                 headers=message.headers,
+                connection=connection,
             )
             or not current_app.config.get("MAIL_SERVER")
         )
@@ -141,10 +142,11 @@ def run_pending() -> tuple[int, int, int]:
     given_up = db.session.execute(delete(MailJob).where(MailJob.attempts >= MAX_ATTEMPTS))
     db.session.commit()
     sent = failed = 0
-    for job_id in db.session.scalars(select(MailJob.id).order_by(MailJob.id)).all():
-        outcome = run(job_id)
-        sent += outcome is True
-        failed += outcome is False
+    with Connection(current_app.config) as connection:  # one SMTP session for the batch
+        for job_id in db.session.scalars(select(MailJob.id).order_by(MailJob.id)).all():
+            outcome = run(job_id, connection)
+            sent += outcome is True
+            failed += outcome is False
     if given_up.rowcount:
         current_app.logger.warning(
             "gave up %s e-mails after %s attempts", given_up.rowcount, MAX_ATTEMPTS

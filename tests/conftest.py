@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import smtplib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,7 @@ from allin import clock, create_app, schema
 from allin.enums import Role
 from allin.extensions import db
 from tests import harness as harness_
+from tests import smtp_stub
 from tests.factories import PASSWORD, make_municipality, make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -223,32 +225,29 @@ def login(client):
     return _login
 
 
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory):
+    server = smtp_stub.Server(tmp_path_factory.mktemp("smtp"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def outbox(monkeypatch) -> list:
-    """Messages handed to SMTP (the only thing we mock: it leaves the machine)."""
-    sent = []
+def outbox(smtp_server, monkeypatch) -> smtp_stub.Received:
+    """Messages a real SMTP server (tests/smtp_stub.py) accepted from the app, parsed.
 
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            self.host = host
+    Every SMTP connection the app opens reaches that server whatever MAIL_SERVER names, as
+    if DNS pointed it there, and its STARTTLS certificate is the one the app trusts."""
+    real = smtplib.SMTP
 
-        def __enter__(self):
-            return self
+    class ToStub(real):
+        def __init__(self, host="", port=0, *args, **kwargs):
+            super().__init__(smtp_stub.HOST, smtp_server.port, *args, **kwargs)
 
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def login(self, user, password):
-            pass
-
-        def send_message(self, message):
-            sent.append(message)
-
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    return sent
+    monkeypatch.setattr("smtplib.SMTP", ToStub)
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_server.cert_file))
+    smtp_server.received.clear()
+    return smtp_server.received
 
 
 @pytest.fixture

@@ -611,7 +611,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(
 
 def test_a_failed_reset_email_is_kept_and_retried(make_app, world, request):
     # A real connection to a closed port: the SMTP server is down.
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)
     response = app.test_client().post(
         "/password/forgot", data={"email": world.a["coordinator"].login}
     )

@@ -5,7 +5,7 @@ and the e-mails it queues (what SMTP was really handed, with its .ics)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -17,6 +17,7 @@ from allin.models import (
     Ambassador,
     Cohort,
     Concept,
+    Enrolment,
     MailJob,
     Municipality,
     Notification,
@@ -25,6 +26,7 @@ from allin.models import (
     User,
 )
 from allin.notifications import services
+from allin.outbox import MAX_ATTEMPTS
 from tests.factories import (
     CONFIRMED,
     make_ambassador,
@@ -34,7 +36,7 @@ from tests.factories import (
     make_invitation,
     make_user,
 )
-from tests.training_factories import make_session
+from tests.training_factories import make_attendance, make_session
 
 # Tuesday 2 March 2027, 11:00 in Oslo (CET, UTC+1): "tomorrow" is Wednesday 3 March.
 NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)
@@ -156,6 +158,48 @@ def test_notify_reminds_tomorrows_sessions_once_and_mails_those_with_an_address(
     assert str(event["LOCATION"]) == "Huset"
     # Nobody else's personal data: no other member's name or address in Kari's mail.
     assert "Test Person" not in text and "@example.com" not in text.replace("kari@", "")
+
+
+def test_reminders_are_made_from_ten_in_the_morning_the_day_before(app, runner, cohort, clock):
+    clock.current = datetime(2027, 3, 2, 8, 59, tzinfo=UTC)  # 09:59 in Oslo
+    assert "sessions tomorrow: 0, new reminders: 0" in runner.invoke(args=["notify"]).output
+    clock.advance(minutes=1)
+    assert "sessions tomorrow: 2, new reminders: 4" in runner.invoke(args=["notify"]).output
+
+
+def test_send_mail_hands_a_batch_over_one_connection_and_retries_a_bounced_address(
+    app, runner, world, cohort, outbox
+):
+    runner.invoke(args=["notify"])
+    outbox.refuse.add("kari@example.com")  # the server refuses this address (550)
+    first = runner.invoke(args=["send-mail"])
+    assert "sent 3, failed 1 (will retry)" in first.output, first.output
+    assert len(outbox.connections) == 2, "one connection, and a new one after the refusal"
+    assert "kari@example.com" not in [m["To"] for m in outbox]
+    with app.app_context():
+        (job,) = db.session.scalars(select(MailJob)).all()
+        assert (job.recipient, job.attempts, job.claimed_at) == ("kari@example.com", 1, None)
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        runner.invoke(args=["send-mail"])
+    gave_up = runner.invoke(args=["send-mail"])
+    assert "sent 0, failed 0 (will retry), given up 1" in gave_up.output, gave_up.output
+    with app.app_context():
+        assert mail_jobs() == 0
+        # The reminder is still under Kari's bell: only its e-mail was given up.
+        assert (cohort["kari"], NotificationKind.SESSION_TOMORROW) in notified()
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_nothing(
+    app, runner, cohort, outbox, monkeypatch
+):
+    monkeypatch.delenv("SSL_CERT_FILE")  # the stub's certificate is not one the system trusts
+    runner.invoke(args=["notify"])
+    result = runner.invoke(args=["send-mail"])
+    assert "sent 0, failed 4 (will retry)" in result.output, result.output
+    assert list(outbox) == []
+    with app.app_context():
+        assert mail_jobs() == 4
 
 
 def test_a_reminder_queued_before_a_cancellation_is_not_sent(
@@ -646,7 +690,13 @@ def test_an_ambassadors_notifications_name_no_person(app, client, world, login, 
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    staff_only = {"weekly_digest", "concept_stage", "consent_withdrawn", "invitation_accepted"}
+    staff_only = {
+        "weekly_digest",
+        "concept_stage",
+        "consent_withdrawn",
+        "invitation_accepted",
+        "early_warning",
+    }
     assert kinds == {str(kind) for kind in NotificationKind} - staff_only
     client.post("/logout")
     login(team.member)
@@ -704,3 +754,65 @@ def test_the_weekly_summary_goes_to_leads_with_news_once_a_week(
     with app.app_context():
         weekly = NotificationKind.WEEKLY_DIGEST
         assert notified(weekly) == [(world.a["youth_worker"].id, weekly)] * 2
+
+
+# ---- early warnings: told to the cohort's leads as they appear ----------------------------
+
+
+def _roll_call(cohort_id: int, days_ago: int, kari: str, others: str = "present") -> None:
+    """A held session of the cohort `days_ago` with Kari's mark and everyone else's."""
+    cohort = db.session.get(Cohort, cohort_id)
+    session = make_session(cohort, starts_at=NOW - timedelta(days=days_ago), title="Økt")
+    for enrolment in db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == cohort_id, Enrolment.status == "active")
+    ):
+        is_kari = enrolment.ambassador.user_id is not None and (
+            db.session.get(User, enrolment.ambassador.user_id).email == "kari@example.com"
+        )
+        make_attendance(session, enrolment, kari if is_kari else others)
+    db.session.commit()
+
+
+def warned(app) -> list[tuple[int, str]]:
+    with app.app_context():
+        return notified(NotificationKind.EARLY_WARNING)
+
+
+def test_an_early_warning_is_told_to_the_leads_once_and_again_after_a_return(
+    app, client, runner, world, login, cohort
+):
+    lead = world.a["youth_worker"].id
+    with app.app_context():
+        for enrolment in db.session.scalars(select(Enrolment)):
+            enrolment.enrolled_at = NOW - timedelta(days=30)  # sessions count from enrolment
+        _roll_call(cohort["cohort_id"], 14, kari="absent")
+    assert "new early warnings for cohort leads: 0" in runner.invoke(args=["notify"]).output
+    with app.app_context():
+        _roll_call(cohort["cohort_id"], 7, kari="absent")
+    assert "new early warnings for cohort leads: 1" in runner.invoke(args=["notify"]).output
+    assert warned(app) == [(lead, NotificationKind.EARLY_WARNING)]
+    with app.app_context():  # still missing: the same warning, not told again
+        _roll_call(cohort["cohort_id"], 5, kari="absent")
+    assert "new early warnings for cohort leads: 0" in runner.invoke(args=["notify"]).output
+    with app.app_context():  # back, then away twice more: a new warning
+        _roll_call(cohort["cohort_id"], 4, kari="present")
+        _roll_call(cohort["cohort_id"], 3, kari="excused")
+    assert "new early warnings for cohort leads: 0" in runner.invoke(args=["notify"]).output
+    with app.app_context():
+        _roll_call(cohort["cohort_id"], 2, kari="absent")
+        _roll_call(cohort["cohort_id"], 1, kari="absent")
+        mailed = select(Notification.kind).join(MailJob, MailJob.notification_id == Notification.id)
+        # Told in the app only: the e-mail about warnings is the weekly summary, without names.
+        assert NotificationKind.EARLY_WARNING not in db.session.scalars(mailed).all()
+    assert "new early warnings for cohort leads: 1" in runner.invoke(args=["notify"]).output
+    assert warned(app) == [(lead, NotificationKind.EARLY_WARNING)] * 2
+
+    with app.app_context():
+        kari = db.session.scalar(select(Ambassador).where(Ambassador.user_id == cohort["kari"]))
+        name, kari_id = kari.name, kari.id
+    login(world.a["youth_worker"])
+    page = client.get("/notifications/").data.decode()
+    told = f"Tidlig varsel: {name} har vært borte fra de to siste øktene uten gyldig fravær."
+    assert told in page
+    opened = client.get(re.search(r"href=\"(/notifications/\d+)\"", page).group(1))
+    assert opened.headers["Location"].endswith(f"/ambassadors/{kari_id}")

@@ -61,6 +61,9 @@ EMAILED = frozenset(
 # Kinds told to staff only: an ambassador is never offered them.
 STAFF_ONLY = frozenset({NotificationKind.WEEKLY_DIGEST})
 BATCH = 500  # rows per statement when a flood (a network's reminders) is written
+# Reminders of tomorrow's sessions are made from this hour (Oslo) the day before: an e-mail
+# in the morning, not from a cron run just after midnight.
+REMINDERS_FROM = time(10, 0)
 
 
 def _insert(model):
@@ -305,7 +308,10 @@ def remind_tomorrow() -> tuple[int, int]:
     """Every session that starts tomorrow (Oslo) and is not cancelled: a reminder for everyone
     it is for, once per session and day (a session moved to another day is reminded again).
     Set-based: one INSERT ... SELECT makes them all, skipping those already made (the key is
-    built in SQL), then their e-mails are queued. Returns (sessions due, new notifications)."""
+    built in SQL), then their e-mails are queued. Before REMINDERS_FROM (Oslo) nothing is
+    due yet. Returns (sessions due, new notifications)."""
+    if times.to_local(now()).time() < REMINDERS_FROM:
+        return 0, 0
     start, end = tomorrow_bounds()
     due = select(TrainingSession.id).where(
         TrainingSession.starts_at >= start,

@@ -34,17 +34,28 @@ def text(row) -> str:
     kind = row.Notification.kind
     if kind == NotificationKind.WEEKLY_DIGEST:
         return _("Your weekly summary: early warnings or missing consents in your cohorts.")
+    if kind in (NotificationKind.CONSENT_WITHDRAWN, NotificationKind.EARLY_WARNING):
+        return _ambassador_text(kind, row)
     if kind == NotificationKind.INVITATION_ACCEPTED:
         if row.person_name is None:
             return _("An invitation you sent was accepted.")
         return _("%(name)s accepted your invitation and can sign in.", name=row.person_name)
-    if kind == NotificationKind.CONSENT_WITHDRAWN:
-        if row.ambassador_name is None:
-            return _("A consent was withdrawn for someone you no longer follow.")
-        return _("A consent was withdrawn for %(name)s.", name=row.ambassador_name)
     if kind in (NotificationKind.CONCEPT_STAGE, NotificationKind.CONCEPT_FEEDBACK):
         return _concept_text(kind, row)
     return _session_text(kind, row)
+
+
+def _ambassador_text(kind, row) -> str:
+    if kind == NotificationKind.EARLY_WARNING:
+        if row.ambassador_name is None:
+            return _("An early warning for someone you no longer follow.")
+        return _(
+            "Early warning: %(name)s missed the last two sessions without an excuse.",
+            name=row.ambassador_name,
+        )
+    if row.ambassador_name is None:
+        return _("A consent was withdrawn for someone you no longer follow.")
+    return _("A consent was withdrawn for %(name)s.", name=row.ambassador_name)
 
 
 def _concept_text(kind, row) -> str:
