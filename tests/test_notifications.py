@@ -475,6 +475,7 @@ def test_a_person_outside_the_readers_scope_is_never_named(app, client, world, l
         kari = db.session.scalar(select(Ambassador).where(Ambassador.user_id == cohort["kari"]))
         for kind, subject in (
             (NotificationKind.CONSENT_WITHDRAWN, {"ambassador_id": kari.id}),
+            (NotificationKind.EARLY_WARNING, {"ambassador_id": kari.id}),
             (NotificationKind.INVITATION_ACCEPTED, {"person_id": cohort["kari"]}),
         ):
             db.session.add(
@@ -493,6 +494,7 @@ def test_a_person_outside_the_readers_scope_is_never_named(app, client, world, l
     main = page[page.index("<main") :]
     assert [name for name in names if name in main] == []
     assert "Et samtykke er trukket tilbake for en du ikke lenger følger." in main
+    assert "Et tidlig varsel om en du ikke lenger følger." in main
     assert "En invitasjon du sendte, er godtatt." in main
     assert re.findall(r'href="/notifications/\d+"', main) == []
 
