@@ -62,11 +62,14 @@ from ..models import (
 )
 from .periods import Period, midnight
 
+# Age in the bucket's year, from the birth year; "age_unknown" is those without one (never
+# recorded, or erased: the person stays counted, so the bands always add up to "enrolled").
 AGE_BANDS = {
     "age_13": (None, 13),
     "age_14_15": (14, 15),
     "age_16_17": (16, 17),
     "age_18": (18, None),
+    "age_unknown": None,
 }
 LEFT = {f"left_{reason.value}": reason for reason in WithdrawalReason}
 STAGES = {f"stage_{stage.value}": stage for stage in ConceptStage}
@@ -266,9 +269,12 @@ def _enrolments(bucket, terms, ids):
     finished = and_(c.status == CohortStatus.COMPLETED, _on_day(c.ends_on, bucket))
     age = bucket.c.year - a.birth_year
     bands = {}
-    for name, (low, high) in AGE_BANDS.items():
-        band = [age >= low] if low is not None else []
-        band += [age <= high] if high is not None else []
+    for name, bounds in AGE_BANDS.items():
+        band = [a.birth_year.is_(None)] if bounds is None else []
+        if bounds is not None:
+            low, high = bounds
+            band += [age >= low] if low is not None else []
+            band += [age <= high] if high is not None else []
         bands[name] = _distinct(and_(*band), e.ambassador_id)
     ran = (
         select(

@@ -58,6 +58,7 @@ SECTIONS = [
             Column("age_14_15", _l("14–15"), people=True),
             Column("age_16_17", _l("16–17"), people=True),
             Column("age_18", _l("18 or older"), people=True),
+            Column("age_unknown", _l("Age not recorded"), people=True),
         ],
     ),
     (
