@@ -20,6 +20,7 @@ A legal hold (`Ambassador.hold_reason`) refuses erasure, by hand or by retention
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -231,8 +232,9 @@ def _delete_photos(erased, user_ids) -> int:
 
 
 def _forget_texts(people, former: str) -> None:
-    """The concepts stay with the team; where someone wrote an erased person's full name in
-    them (a title, the idea, a timeline update, a file's name), it now says `former`.
+    """The concepts stay with the team; where someone wrote an erased person's full name, or
+    their first name (see _names_by_concept), in them (a title, the idea, a timeline update,
+    a file's name), it now says `former`.
 
     Set-based: one query finds whose names each concept may hold, one reads each kind of
     text of those concepts, and the rows that change are written in one executemany per
@@ -259,26 +261,49 @@ def _forget_texts(people, former: str) -> None:
             db.session.execute(update(model), changed)
 
 
-def _names_by_concept(people) -> dict[int, list[str]]:
-    """{concept id: the erased people's names its team had}, longest first (so that "Liv Berg
-    Nilsen" is not half-replaced by "Liv Berg")."""
+def _names_by_concept(people) -> dict[int, re.Pattern]:
+    """{concept id: what to replace in its texts}: the full names of the erased people its
+    team had (longest first, so that "Liv Berg Nilsen" is not half-replaced by "Liv Berg"),
+    and each one's first name as a whole word, unless someone else on that team, now or
+    before, has the same first name (their credit stays). One query."""
     name_of = {p.id: p.name.strip() for p in people if p.name and p.name.strip()}
-    rows = db.session.execute(
-        select(ConceptMember.concept_id, Enrolment.ambassador_id)
+    touched = (
+        select(ConceptMember.concept_id)
         .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
         .where(Enrolment.ambassador_id.in_(list(name_of)))
     )
-    names: dict[int, set[str]] = {}
-    for concept_id, ambassador_id in rows:
-        names.setdefault(concept_id, set()).add(name_of[ambassador_id])
-    return {key: sorted(found, key=len, reverse=True) for key, found in names.items()}
+    rows = db.session.execute(
+        select(ConceptMember.concept_id, Enrolment.ambassador_id, Ambassador.name)
+        .join(Enrolment, Enrolment.id == ConceptMember.enrolment_id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .where(ConceptMember.concept_id.in_(touched))
+    )
+    erased: dict[int, set[str]] = {}
+    others: dict[int, set[str]] = {}
+    for concept_id, ambassador_id, name in rows:
+        if ambassador_id in name_of:
+            erased.setdefault(concept_id, set()).add(name_of[ambassador_id])
+        elif name:
+            others.setdefault(concept_id, set()).add(_first(name))
+    return {
+        concept_id: _pattern(names, others.get(concept_id, set()))
+        for concept_id, names in erased.items()
+    }
 
 
-def _scrub(text: str | None, names: list[str], former: str) -> str | None:
-    for name in names:
-        if text and name in text:
-            text = text.replace(name, former)
-    return text
+def _first(name: str) -> str:
+    return name.split()[0] if name.split() else ""
+
+
+def _pattern(names: set[str], kept_first_names: set[str]) -> re.Pattern:
+    full = sorted(names, key=len, reverse=True)
+    firsts = {_first(n) for n in names} - kept_first_names - set(full)
+    words = [rf"(?<!\w){re.escape(f)}(?!\w)" for f in sorted(firsts, key=len, reverse=True)]
+    return re.compile("|".join([*(re.escape(n) for n in full), *words]))
+
+
+def _scrub(text: str | None, pattern: re.Pattern, former: str) -> str | None:
+    return pattern.sub(former, text) if text else text
 
 
 def _replace(model, where, values) -> None:

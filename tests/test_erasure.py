@@ -22,6 +22,7 @@ from allin.models import (
     AuditEvent,
     Concept,
     Consent,
+    Enrolment,
     Invitation,
     LoginSession,
     Municipality,
@@ -180,6 +181,30 @@ def test_erasure_leaves_no_name_and_the_report_unchanged(app, client, world, tea
     for url in (f"/cohorts/{team.cohort_id}/people", f"/concepts/{team.concept_id}"):
         shown = client.get(url)
         assert shown.status_code == 200 and NAME not in shown.text, url
+
+
+@pytest.mark.parametrize("teammate, kept", [("Teammate Nordmann", False), ("Member Olsen", True)])
+def test_a_first_name_goes_from_the_texts_unless_a_teammate_has_it(
+    app, client, world, team, member, login, teammate, kept
+):
+    line = "Member tegnet plakaten. Membership er gratis."
+    with app.app_context():
+        other = db.session.scalar(
+            select(Ambassador)
+            .join(Enrolment, Enrolment.ambassador_id == Ambassador.id)
+            .where(Enrolment.id == team.teammate_enrolment_id)
+        )
+        other.name = teammate
+        db.session.get(Concept, team.concept_id).challenge = line
+        db.session.commit()
+    login(world.a["coordinator"])
+    assert client.post(f"/ambassadors/{member}/erase").status_code == 302
+    with app.app_context():
+        concept = db.session.get(Concept, team.concept_id)
+        former = erasure.former_ambassador()
+        assert concept.idea == f"{former} fant på dette i fjor."  # the full name, always
+        expected = line if kept else f"{former} tegnet plakaten. Membership er gratis."
+        assert concept.challenge == expected
 
 
 def test_erasing_twice_changes_nothing(app, client, world, team, member, login):
