@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from allin.clock import now
 from allin.extensions import db
-from allin.models import AuditEvent, Municipality
+from allin.models import Ambassador, AuditEvent, Municipality
 from allin.training.times import local_date
 from tests.factories import (
     make_ambassador,
@@ -385,3 +385,66 @@ def test_a_printed_cohort_page_says_when_it_holds_only_some_of_the_people(
     client.post("/language", data={"lang": "en"})
     page = client.get(f"/cohorts/{cohort_id}/people").text
     assert "On paper: 25 of the 30 people." in page
+
+
+# ---- everyone in the municipality -------------------------------------------------------
+
+
+def test_everyone_in_the_municipality_with_their_cohorts_and_not_the_erased(
+    app, client, world, login
+):
+    spring = cohort_of(app, world, 2)
+    with app.app_context():
+        larvik = db.session.get(Municipality, world.municipality_a)
+        autumn = make_cohort(larvik, name="Høst 2027")
+        person = db.session.scalar(select(Ambassador).where(Ambassador.name == "Person 001"))
+        make_enrolment(autumn, person, status="withdrawn", withdrawn_at=now())
+        make_consent(person, purpose="participation")
+        make_ambassador(larvik, name="Tidligere", erased_at=now())
+        make_ambassador(
+            db.session.get(Municipality, world.municipality_b), name="Person i Kristiansand"
+        )
+        db.session.commit()
+    login(world.a["youth_worker"])
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/cohorts/").text
+    assert 'href="/cohorts/people.xlsx"' in page and 'href="/cohorts/people.csv"' in page
+    response = client.get("/cohorts/people.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = xlsx_rows(response)
+    assert rows[0][:5] == ["Name", "Birth year", "Class", "Cohorts", "Login"]
+    names = [row[0] for row in rows[1:]]
+    assert "Person 000" in names and "Person 001" in names
+    assert "Tidligere" not in names and "Person i Kristiansand" not in names
+    assert names == sorted(names, key=str.casefold)
+    row = rows[1 + names.index("Person 001")]
+    assert row[3] == "Vår 2027 (Active, Ambassador); Høst 2027 (Left the cohort, Ambassador)"
+    assert row[5].startswith("Given by")
+    csv_names = [row[0] for row in csv_rows(client.get("/cohorts/people.csv"), ",")[1:]]
+    assert csv_names == names
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export.downloaded")
+        ).first()
+        assert event.detail["what"] == "people" and event.detail["rows"] == len(names)
+    assert spring
+
+
+def test_everyone_is_for_staff_who_enrol(client, world, login):
+    login(world.a["ambassador"])
+    assert client.get("/cohorts/people.xlsx").status_code == 403
+
+
+def test_everyone_takes_as_many_queries_for_40_people_as_for_4(
+    app, client, world, login, count_queries
+):
+    cohort_of(app, world, 4)
+    login(world.a["youth_worker"])
+    client.get("/cohorts/people.xlsx")
+    with count_queries() as few:
+        client.get("/cohorts/people.xlsx")
+    cohort_of(app, world, 36, name="Høst 2027")
+    with count_queries() as many:
+        client.get("/cohorts/people.xlsx")
+    assert few.count == many.count

@@ -1,5 +1,6 @@
-"""A cohort's people as a table for a spreadsheet: the list the cohort page shows its staff,
-every page of it (allin/exports.py writes it as .xlsx or CSV)."""
+"""People as tables for a spreadsheet (allin/exports.py writes them as .xlsx or CSV): a
+cohort's, the list the cohort page shows its staff, every page of it; and everyone the
+reader's municipality knows, with their cohorts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..ambassadors import rules
 from ..enums import ConsentGiver, ConsentPurpose, EnrolmentStatus
 from ..exports import Table
 from ..extensions import db
-from ..models import Consent
+from ..models import Ambassador, Cohort, Consent, Enrolment
 from ..training.times import local_date
 from . import selectors
 
@@ -40,15 +41,65 @@ def roster_table(actor, cohort) -> Table:
         if enrolment.status == EnrolmentStatus.WITHDRAWN:
             row += [None for _purpose in ConsentPurpose]  # as on the page: no consents shown
         else:
-            row += [consent_state(person, consents[person.id], p, cohort) for p in ConsentPurpose]
+            row += [
+                consent_state(person, consents[person.id], p, cohort.municipality)
+                for p in ConsentPurpose
+            ]
         rows.append(row)
     return Table(_("People"), headings, rows)
 
 
-def consent_state(person, consents: list[Consent], purpose: ConsentPurpose, cohort) -> str:
+def everyone_table(actor) -> Table:
+    """Every ambassador the reader may see who is not erased, by name, with their cohorts
+    (oldest first) and consents. Three queries whatever the number of people: the people,
+    their enrolments with the cohorts' names, their consents."""
+    people = db.session.scalars(
+        _living(actor)
+        .options(db.joinedload(Ambassador.municipality))
+        .order_by(Ambassador.name_key, Ambassador.id)
+    ).all()
+    ids = _living(actor).with_only_columns(Ambassador.id)
+    cohorts: dict[int, list[str]] = {p.id: [] for p in people}
+    enrolments = (
+        visible(Enrolment, actor)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .with_only_columns(Enrolment.ambassador_id, Cohort.name, Enrolment.status, Enrolment.role)
+        .where(Enrolment.ambassador_id.in_(ids))
+        .order_by(Cohort.starts_on, Cohort.id)
+    )
+    for ambassador_id, name, status, role in db.session.execute(enrolments):
+        cohorts[ambassador_id].append(f"{name} ({status.label}, {role.label})")
+    consents: dict[int, list[Consent]] = {p.id: [] for p in people}
+    stmt = visible(Consent, actor).where(Consent.ambassador_id.in_(ids))
+    for consent in db.session.scalars(stmt.order_by(Consent.given_on, Consent.id)):
+        consents[consent.ambassador_id].append(consent)
+    headings = [_("Name"), _("Birth year"), _("Class"), _("Cohorts"), _("Login")]
+    headings += [str(purpose.label) for purpose in ConsentPurpose]
+    rows = [
+        [
+            person.name,
+            person.birth_year,
+            person.school,
+            "; ".join(cohorts[person.id]),
+            _("Yes") if person.user_id else _("No"),
+            *(
+                consent_state(person, consents[person.id], p, person.municipality)
+                for p in ConsentPurpose
+            ),
+        ]
+        for person in people
+    ]
+    return Table(_("People"), headings, rows)
+
+
+def _living(actor):
+    return visible(Ambassador, actor).where(Ambassador.erased_at.is_(None))
+
+
+def consent_state(person, consents: list[Consent], purpose: ConsentPurpose, municipality) -> str:
     """The consent that counts for `purpose` (who gave it, when), else why there is none."""
     mine = [c for c in consents if c.purpose == purpose]
-    counted = [c for c in mine if rules.counts(c, person.birth_year, cohort.municipality)]
+    counted = [c for c in mine if rules.counts(c, person.birth_year, municipality)]
     if counted:
         given = counted[-1]
         day = given.given_on.isoformat()

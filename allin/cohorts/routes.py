@@ -633,6 +633,27 @@ def _roster(cohort_id: int, kind: str):
     return download(tables, kind, name=name, actor=current_user, target=cohort, what="roster")
 
 
+@bp.get("/people.xlsx")
+@require(Perm.ENROL)
+def everyone_xlsx():
+    """Everyone the municipality's cohorts know (not erased), with their cohorts and
+    consents: the school's or the municipality's list, as an Excel workbook."""
+    return _everyone("xlsx")
+
+
+@bp.get("/people.csv")
+@require(Perm.ENROL)
+def everyone_csv():
+    """The same as CSV (`;` in nb, `,` in en)."""
+    return _everyone("csv")
+
+
+def _everyone(kind: str):
+    tables = [roster.everyone_table(current_user)]
+    name = _("Ambassadors - %(day)s", day=now().date().isoformat())
+    return download(tables, kind, name=name, actor=current_user, target=None, what="people")
+
+
 @bp.get("/<int:cohort_id>/attendance.xlsx")
 @require(Perm.VIEW_PROGRESS)
 def attendance_xlsx(cohort_id: int):

@@ -44,6 +44,7 @@ PAGES = [
     # 12 sessions), as workbooks.
     Page("roster .xlsx", "/cohorts/2/roster.xlsx", role="youth_worker"),
     Page("attendance .xlsx", "/cohorts/2/attendance.xlsx", role="youth_worker"),
+    Page("everyone .xlsx", "/cohorts/people.xlsx", role="youth_worker"),
     # The network's report (issue 20) since the first cohort, as a funder reads it: every
     # municipality, every term, rendered in full; and the same as a workbook.
     Page("network report", "/reports/?period=since_start", role="network_viewer"),
