@@ -13,6 +13,7 @@ import openpyxl
 from sqlalchemy import select
 
 from allin.clock import now
+from allin.collation import sort_key
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Municipality
 from allin.training.times import local_date
@@ -417,7 +418,7 @@ def test_everyone_in_the_municipality_with_their_cohorts_and_not_the_erased(
     names = [row[0] for row in rows[1:]]
     assert "Person 000" in names and "Person 001" in names
     assert "Tidligere" not in names and "Person i Kristiansand" not in names
-    assert names == sorted(names, key=str.casefold)
+    assert names == sorted(names, key=sort_key)
     row = rows[1 + names.index("Person 001")]
     assert row[3] == "Vår 2027 (Active, Ambassador); Høst 2027 (Left the cohort, Ambassador)"
     assert row[5].startswith("Given by")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..access import visible
 from ..ambassadors import rules
+from ..collation import nb_order
 from ..enums import ConsentGiver, ConsentPurpose, EnrolmentStatus
 from ..exports import Table
 from ..extensions import db
@@ -50,13 +51,13 @@ def roster_table(actor, cohort) -> Table:
 
 
 def everyone_table(actor) -> Table:
-    """Every ambassador the reader may see who is not erased, by name, with their cohorts
-    (oldest first) and consents. Three queries whatever the number of people: the people,
+    """Every ambassador the reader may see who is not erased, in Norwegian order, with their
+    cohorts (oldest first) and consents. Three queries whatever the number of people: the people,
     their enrolments with the cohorts' names, their consents."""
     people = db.session.scalars(
         _living(actor)
         .options(db.joinedload(Ambassador.municipality))
-        .order_by(Ambassador.name_key, Ambassador.id)
+        .order_by(nb_order(Ambassador.name), Ambassador.id)
     ).all()
     ids = _living(actor).with_only_columns(Ambassador.id)
     cohorts: dict[int, list[str]] = {p.id: [] for p in people}

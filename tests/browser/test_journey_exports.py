@@ -1,6 +1,7 @@
-"""Issue 21's downloads, as people get them in a browser: a youth worker takes the roster and
-the attendance as a workbook and as CSV and finds the rows with æøå intact and a formula
-written as text; a young person downloads the copy of their data and finds every part of it."""
+"""Issue 21's downloads, as people get them in a browser: a youth worker takes the roster, the
+attendance and everyone in the municipality as a workbook and as CSV and finds the rows with
+æøå intact and a formula written as text; a young person downloads the copy of their data
+and finds every part of it."""
 
 from __future__ import annotations
 
@@ -110,6 +111,18 @@ def test_a_youth_worker_downloads_the_roster_and_the_attendance(checked, klass):
     assert "Verksted på Bølgen" in str(
         [list(r) for ws in sheet.worksheets for r in ws.iter_rows(values_only=True)]
     )
+
+    # Everyone in the municipality, from the cohort list.
+    page.goto("/cohorts/")
+    checked.check("cohort-list-downloads")
+    book = openpyxl.load_workbook(
+        io.BytesIO(fetch(page, page.locator("main a[href='/cohorts/people.xlsx']")))
+    )
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert [row[0] for row in rows[1:]] == ["Bjørn Lie", NAME]  # Norwegian order: Å last
+    assert rows[2][3].startswith("Kull 2027 (")
+    raw = fetch(page, page.locator("main a[href='/cohorts/people.csv']"))
+    assert raw.startswith(b"\xef\xbb\xbf") and NAME in raw.decode("utf-8-sig")
 
 
 @pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
