@@ -29,6 +29,7 @@ from .models import (
     Ambassador,
     Cohort,
     Enrolment,
+    GuardianConsentLink,
     Invitation,
     LoginSession,
     Municipality,
@@ -106,6 +107,13 @@ def purge_expired() -> dict[str, int]:
                 Invitation.expires_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
                 Invitation.revoked_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
             ),
+        ),
+        # A guardian's consent link nobody answered (an answered one stays with the consents
+        # it made, as their record, until the person is erased).
+        "consent links": _delete(
+            GuardianConsentLink,
+            GuardianConsentLink.used_at.is_(None),
+            GuardianConsentLink.expires_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
         ),
         "password links": _delete(
             PasswordReset,

@@ -120,6 +120,7 @@ def test_the_blueprints_register_every_scope():
         "Concept",
         "Consent",
         "Enrolment",
+        "GuardianConsentLink",
         "GuideEntry",
         "GuideImage",
         "Invitation",

@@ -23,6 +23,7 @@ from .concepts import (
     ReachFigure,
     TimelineEntry,
 )
+from .guardians import GuardianConsentLink
 from .guide import (
     GuideEdition,
     GuideEntry,
@@ -42,6 +43,7 @@ __all__ = [
     "AttachmentSubject",
     "Attendance",
     "AuditEvent",
+    "GuardianConsentLink",
     "GuideEdition",
     "GuideEntry",
     "GuideImage",
