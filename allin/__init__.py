@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
+    from .signups import bp as signups_bp
     from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(guardians_bp)
+    app.register_blueprint(signups_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

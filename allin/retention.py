@@ -36,6 +36,7 @@ from .models import (
     PasswordReset,
     PendingSignIn,
 )
+from .signups.services import purge_old as purge_old_signups
 
 # Ids per erasure statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 CHUNK = 2000
@@ -115,6 +116,8 @@ def purge_expired() -> dict[str, int]:
             GuardianConsentLink.used_at.is_(None),
             GuardianConsentLink.expires_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
         ),
+        # A sign-up nobody answered (allin/signups): its data goes after SIGNUP_KEPT_DAYS.
+        "sign-ups": purge_old_signups(),
         "password links": _delete(
             PasswordReset,
             or_(PasswordReset.expires_at <= current, PasswordReset.used_at.isnot(None)),

@@ -87,6 +87,11 @@ NOT_EXPORTED = {
     # A guardian's consent link (issue 25): its tokens are hashed secrets; the consents it
     # made are under consents (consent.link_id is a key).
     "guardian_consent_link": "token_hash withdraw_hash mailed_withdraw_hash",
+    # A sign-up waiting for a youth worker (issue 25) belongs to no ambassador yet: accepted,
+    # its data moves to the ambassador's record (handed over above) and the row goes;
+    # declined, it goes at once; unanswered, the retention job deletes it after 90 days.
+    "signup": "*",
+    "signup_form": "*",  # a cohort's public form: its address and whether it is open
     "cohort_import": "*",  # the uploader's (staff) preview, deleted after a day
     "concept_seen": "*",  # when the team last opened a concept: for the unread mark only
     # What a message is about is in the copy itself (its session or concept); the key that

@@ -35,6 +35,7 @@ from .guide import (
 )
 from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
+from .signups import Signup, SignupForm
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
 __all__ = [
@@ -74,6 +75,8 @@ __all__ = [
     "RecoveryCode",
     "TimelineEntry",
     "SessionTool",
+    "Signup",
+    "SignupForm",
     "TrainingSession",
     "User",
     "cohort_lead",
