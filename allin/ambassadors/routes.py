@@ -90,11 +90,11 @@ def detail(ambassador_id: int):
         if can(current_user, Perm.VIEW_AUDIT)
         else None,
         notification_emails=_notification_emails(ambassador),
-        **_guardian_links(ambassador, standing),
+        **_guardian_links(ambassador, standing, enrolments),
     )
 
 
-def _guardian_links(ambassador, standing) -> dict:
+def _guardian_links(ambassador, standing, enrolments) -> dict:
     """The guardian's consent links (issue 25): one made on the previous request, shown once;
     the newest ones with what became of them; why no new one can be made, if so."""
     return {
@@ -103,7 +103,7 @@ def _guardian_links(ambassador, standing) -> dict:
             lambda link_id: guardian_selectors.link_is_for(link_id, ambassador.id),
         ),
         "consent_links": guardian_selectors.links_of(current_user, ambassador),
-        "consent_link_refusal": guardian_services.link_refusal(ambassador, standing),
+        "consent_link_refusal": guardian_services.link_refusal(ambassador, standing, enrolments),
         "now": now(),
     }
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import Perm, forbid_unless, public, require
+from ..actions import act
 from ..ambassadors import selectors as ambassador_selectors
 from ..auth import claims
 from ..cohorts.rules import can_enrol_in
@@ -142,17 +143,27 @@ def receipt(token: str):
 
 
 def _withdraw(link, token: str):
+    """Withdraw one consent, once confirmed (like every destructive action): at once, and the
+    consent stays in the history."""
     value = request.form.get("purpose", "")
     purpose = next((p for p in ConsentPurpose if p.value == value), None)
     back = url_for("guardians.receipt", token=token)
     if purpose is None:
         flash(_("Choose a consent to withdraw."), "error")
         return redirect(back)
-    errors: list[str] = []
-    ok, _consent = attempt(services.withdraw, link, purpose, errors=errors)
-    if ok:
-        db.session.commit()
-        flash(_("The consent to “%(purpose)s” is withdrawn.", purpose=purpose.label), "success")
-    for error in errors:
-        flash(error, "error")
-    return redirect(back)
+    return act(
+        lambda: services.withdraw(link, purpose),
+        confirm=dict(
+            title=_("Withdraw your consent to “%(purpose)s”?", purpose=purpose.label),
+            consequence=_(
+                "From now on %(name)s counts as not having this consent. The youth workers see "
+                "it at once. To give it again later, ask them for a new link.",
+                name=link.ambassador.first_name,
+            ),
+            button=_("Withdraw the consent"),
+            cancel_url=back,
+            keep=("purpose",),
+        ),
+        success=_("The consent to “%(purpose)s” is withdrawn.", purpose=purpose.label),
+        back=back,
+    )

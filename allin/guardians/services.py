@@ -52,26 +52,31 @@ def asked_for(ambassador: Ambassador) -> list[ConsentPurpose]:
     return purposes_to_ask(ambassador, ambassador_services.standing_consents([ambassador.id]))
 
 
-def is_withdrawn(ambassador: Ambassador) -> bool:
-    """Withdrawn from the programme: enrolled once, and every enrolment withdrawn since."""
+def is_withdrawn(ambassador: Ambassador, enrolments=None) -> bool:
+    """Withdrawn from the programme: enrolled once, and every enrolment withdrawn since
+    (`enrolments`: theirs, when the page has loaded them already)."""
+    if enrolments is not None:
+        statuses = [e.status for e in enrolments]
+        return bool(statuses) and all(s == EnrolmentStatus.WITHDRAWN for s in statuses)
     enrolments = select(Enrolment.id).where(Enrolment.ambassador_id == ambassador.id)
     still = enrolments.where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
     return bool(db.session.scalar(select(exists(enrolments) & ~exists(still))))
 
 
-def gone(ambassador: Ambassador) -> str | None:
+def gone(ambassador: Ambassador, enrolments=None) -> str | None:
     """Why nobody may consent for this person any more (erased or withdrawn), or None."""
     if ambassador.erased_at is not None:
         return _l("This person's data was erased.")
-    if is_withdrawn(ambassador):
+    if is_withdrawn(ambassador, enrolments):
         # A plain str: a lazy string is marked safe for Jinja, and this one carries a name.
         return _("%(name)s is no longer in the programme.", name=ambassador.first_name)
     return None
 
 
-def link_refusal(ambassador: Ambassador, standing=None) -> str | None:
-    """Why no consent link can be made for this person now, or None."""
-    why = gone(ambassador)
+def link_refusal(ambassador: Ambassador, standing=None, enrolments=None) -> str | None:
+    """Why no consent link can be made for this person now, or None (`standing` and
+    `enrolments`: theirs, when the page has loaded them already)."""
+    why = gone(ambassador, enrolments)
     if why:
         return why
     if standing is None:

@@ -7,8 +7,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..ambassadors.forms import AmbassadorForm, phone_field
 from ..fields import clean, email_field, name_field, no_control_characters
@@ -29,6 +29,12 @@ class SignupForm(AmbassadorForm):
     """Asked of the young person themselves, in the second person."""
 
     name = name_field(_l("Your full name"))
+    birth_year = IntegerField(
+        _l("The year you were born"),
+        description=_l("The year only, for example 2012."),
+        validators=[InputRequired(_l("Enter the year you were born, e.g. 2012."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4},
+    )
     school = StringField(
         _l("Your school and class"),
         description=_l("For example Hedrum ungdomsskole 9B."),
@@ -53,6 +59,9 @@ class SignupForm(AmbassadorForm):
         validators=[Optional(), Length(max=120), no_control_characters],
         render_kw={"maxlength": 120, "autocomplete": "off"},
     )
+    # Declared again so that they follow the guardian's name (fields keep declaration order).
+    guardian_phone = phone_field(_l("Guardian's phone"))
+    guardian_email = email_field(_l("Guardian's e-mail address"), required=False)
     motivation = TextAreaField(
         _l("Why do you want to join?"),
         description=_l("A few sentences are enough."),

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select, tuple_
 
 from ..access import visible
 from ..extensions import db
-from ..models import Ambassador, Signup, SignupForm
+from ..models import Ambassador, Cohort, Signup, SignupForm
 from ..models.ambassadors import name_key
 
 
@@ -68,6 +68,6 @@ def open_form(key: str) -> SignupForm | None:
     """The public form with this key (open or closed), with its cohort; None when unknown."""
     return db.session.scalar(
         select(SignupForm)
-        .options(db.joinedload(SignupForm.cohort))
+        .options(db.joinedload(SignupForm.cohort).joinedload(Cohort.municipality))
         .where(SignupForm.key == key[:43])
     )

@@ -14,6 +14,8 @@ from tests.browser.test_journey_cohorts import larvik, named, sign_in  # noqa: F
 pytestmark = pytest.mark.browser
 
 PHONE = [("phone", "en-GB"), ("phone", "nb-NO")]
+# The same journey on a desktop, for the wide layout (and its screenshots).
+DESKTOP = [("desktop", "en-GB"), ("desktop", "nb-NO")]
 
 
 @pytest.fixture
@@ -31,11 +33,11 @@ def young(live_server, larvik):  # noqa: F811
         return liv.id
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
+@pytest.mark.parametrize("checked", PHONE + DESKTOP, indirect=True, ids=named)
 def test_a_guardian_consents_on_a_phone_and_withdraws_later(checked, larvik, young):  # noqa: F811
     page = checked.page
     english = checked.page.evaluate("navigator.language").startswith("en")
-    assert page.viewport_size["width"] == 360
+    assert page.viewport_size["width"] in (360, 1280)
     person = f"/ambassadors/{young}"
     sign_in(checked, larvik.youth_worker)
     page.goto(person)
@@ -65,6 +67,8 @@ def test_a_guardian_consents_on_a_phone_and_withdraws_later(checked, larvik, you
     assert "Nilsen" not in page.locator("main").inner_text()
     receipt = page.url
     page.locator("main form:has(input[name=purpose][value=participation]) button").click()
+    checked.check("guardian-confirm-withdrawal")  # nothing changes until confirmed
+    page.locator("main form.confirm__actions button[type=submit]").click()
     expect(page).to_have_url(receipt)
     checked.check("guardian-withdrawn")
     expect(page.locator("main form input[name=purpose][value=participation]")).to_have_count(0)

@@ -14,12 +14,14 @@ from tests.browser.test_journey_cohorts import larvik, named, sign_in  # noqa: F
 pytestmark = pytest.mark.browser
 
 PHONE = [("phone", "en-GB"), ("phone", "nb-NO")]
+# The same journey on a desktop, for the wide layout (and its screenshots).
+DESKTOP = [("desktop", "en-GB"), ("desktop", "nb-NO")]
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
+@pytest.mark.parametrize("checked", PHONE + DESKTOP, indirect=True, ids=named)
 def test_a_sign_up_becomes_an_enrolment(checked, larvik):  # noqa: F811
     page = checked.page
-    assert page.viewport_size["width"] == 360
+    assert page.viewport_size["width"] in (360, 1280)
     english = page.evaluate("navigator.language").startswith("en")
     signups = f"/signups/cohorts/{larvik.cohort_id}"
     sign_in(checked, larvik.coordinator)
