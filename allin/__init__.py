@@ -79,10 +79,12 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cohorts import bp as cohorts_bp
     from .concepts import bp as concepts_bp
+    from .guardians import bp as guardians_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
+    from .signups import bp as signups_bp
     from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(guardians_bp)
+    app.register_blueprint(signups_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -115,6 +115,7 @@ class MailKind(LabelledEnum):
 
     PASSWORD_RESET = "password_reset"
     NOTIFICATION = "notification"  # one notification's e-mail (allin/notifications/emails.py)
+    CONSENT_RECEIPT = "consent_receipt"  # a guardian's receipt (allin/guardians/emails.py)
 
 
 class NotificationKind(LabelledEnum):
@@ -138,6 +139,7 @@ class ClaimKind(LabelledEnum):
     INVITATION = "invitation"  # an opened invitation link
     SHOW_RESET_LINK = "show_reset_link"  # a new hand-over link, shown once to staff
     SHOW_INVITATION_LINK = "show_invitation_link"  # a new invitation link, shown once
+    SHOW_CONSENT_LINK = "show_consent_link"  # a new guardian's consent link, shown once
 
 
 class CohortStatus(LabelledEnum):
@@ -189,6 +191,7 @@ class ConsentMethod(LabelledEnum):
     PAPER = "paper", _l("Paper form")
     EMAIL = "email", _l("E-mail")
     IN_PERSON = "in_person", _l("In person")
+    ONLINE = "online", _l("Online, by the guardian")
 
 
 class ConceptFormat(LabelledEnum):

@@ -45,6 +45,7 @@ from .models import (
     ConceptMember,
     Consent,
     Enrolment,
+    GuardianConsentLink,
     Invitation,
     LoginSession,
     MailJob,
@@ -185,6 +186,11 @@ def erase_ambassadors(ids, *, actor=None, reason: str) -> Erased:
     people = [p for p in people if p.id in erased]
     user_ids = [p.user_id for p in people if p.user_id is not None]
     result.consents = _delete(Consent, Consent.ambassador_id.in_(erased))
+    # A guardian's consent links hold the guardian's name, relation and e-mail (issue 25); a
+    # receipt still waiting to be sent goes with them.
+    links = select(GuardianConsentLink.id).where(GuardianConsentLink.ambassador_id.in_(erased))
+    _delete(MailJob, MailJob.consent_link_id.in_(links))
+    _delete(GuardianConsentLink, GuardianConsentLink.ambassador_id.in_(erased))
     result.photos = _delete_photos(erased, user_ids)
     _forget_texts(people, former)
     _delete_logins(user_ids, erased, [p.email for p in people if p.email])

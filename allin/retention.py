@@ -29,12 +29,14 @@ from .models import (
     Ambassador,
     Cohort,
     Enrolment,
+    GuardianConsentLink,
     Invitation,
     LoginSession,
     Municipality,
     PasswordReset,
     PendingSignIn,
 )
+from .signups.services import purge_old as purge_old_signups
 
 # Ids per erasure statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 CHUNK = 2000
@@ -107,6 +109,15 @@ def purge_expired() -> dict[str, int]:
                 Invitation.revoked_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
             ),
         ),
+        # A guardian's consent link nobody answered (an answered one stays with the consents
+        # it made, as their record, until the person is erased).
+        "consent links": _delete(
+            GuardianConsentLink,
+            GuardianConsentLink.used_at.is_(None),
+            GuardianConsentLink.expires_at <= current - timedelta(days=INVITATION_KEPT_DAYS),
+        ),
+        # A sign-up nobody answered (allin/signups): its data goes after SIGNUP_KEPT_DAYS.
+        "sign-ups": purge_old_signups(),
         "password links": _delete(
             PasswordReset,
             or_(PasswordReset.expires_at <= current, PasswordReset.used_at.isnot(None)),

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from allin.access import GRANTS, Perm, Role
+from allin.clock import now
 from allin.cohorts import imports
 from allin.concepts import files
 from allin.enums import NotificationKind
@@ -29,6 +30,7 @@ from allin.models import (
     LoginSession,
     Municipality,
     Notification,
+    Signup,
     TrainingSession,
     User,
 )
@@ -120,12 +122,15 @@ def test_the_blueprints_register_every_scope():
         "Concept",
         "Consent",
         "Enrolment",
+        "GuardianConsentLink",
         "GuideEntry",
         "GuideImage",
         "Invitation",
         "LoginSession",
         "Municipality",
         "Notification",
+        "Signup",
+        "SignupForm",
         "TrainingSession",
         "User",
     ]
@@ -151,6 +156,7 @@ ID_MODELS = {
     "attachment_id": Attachment,
     "session_id": TrainingSession,
     "notification_id": Notification,
+    "signup_id": Signup,
 }
 
 
@@ -236,6 +242,17 @@ def foreign(app, world):
             )
         )
         db.session.add_all([b_notice, a_notice])
+        b_signup = Signup(
+            municipality_id=world.municipality_b,
+            cohort_id=cohort.id,
+            name="Ola Foreign",
+            birth_year=now().year - 17,
+            phone="+47 900 00 001",
+            guardian_name="Kari Foreign",
+            guardian_phone="+47 900 00 002",
+            motivation="Because.",
+        )
+        db.session.add(b_signup)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -249,6 +266,7 @@ def foreign(app, world):
             "key": preview.key,
             "concept_id": concept.id,
             "attachment_id": attachment.id,
+            "signup_id": b_signup.id,
         }
         return {
             "from_a": {

@@ -32,6 +32,7 @@ from ..models import (
     ConceptMember,
     Consent,
     Enrolment,
+    GuardianConsentLink,
     Invitation,
     LoginSession,
     Notification,
@@ -49,6 +50,8 @@ EXPORTED = {
     "login_session": "created_at last_seen_at user_agent",
     "enrolment": "status role enrolled_at withdrawal_reason withdrawal_note withdrawn_at",
     "consent": "purpose given_by guardian_name method given_on recorded_at withdrawn_at",
+    "guardian_consent_link": "guardian_name relation receipt_email declined created_at "
+    "expires_at used_at",
     "attendance": "value recorded_at",
     "concept": "title challenge target_group idea format stage stop_reason submitted_at created_at",
     "concept_member": "left_at",
@@ -65,7 +68,7 @@ NOT_EXPORTED = {
     "*keys": "id municipality_id cohort_id ambassador_id user_id concept_id session_id "
     "enrolment_id attachment_id entry_id created_by_id recorded_by_id withdrawn_by_id "
     "enrolled_by_id uploaded_by_id mentor_id author_id invited_by_id facilitator_id "
-    "cancelled_by_id editor_id actor_id object_id hold_set_by_id",
+    "cancelled_by_id editor_id actor_id object_id hold_set_by_id link_id consent_link_id",
     # Secrets that prove who someone is: never handed out, not even to their owner.
     # erased_at: set only on a staff account that is gone (an ambassador's login is deleted).
     "user": "password_hash totp_secret totp_last_step updated_at erased_at",
@@ -81,6 +84,14 @@ NOT_EXPORTED = {
     "login_failure": "*",  # hashed keys, deleted after the lock window
     "mail_job": "*",  # a message waiting to be sent: deleted once sent
     "invitation": "*",  # the link that made a login: hashed, spent
+    # A guardian's consent link (issue 25): its tokens are hashed secrets; the consents it
+    # made are under consents (consent.link_id is a key).
+    "guardian_consent_link": "token_hash withdraw_hash mailed_withdraw_hash",
+    # A sign-up waiting for a youth worker (issue 25) belongs to no ambassador yet: accepted,
+    # its data moves to the ambassador's record (handed over above) and the row goes;
+    # declined, it goes at once; unanswered, the retention job deletes it after 90 days.
+    "signup": "*",
+    "signup_form": "*",  # a cohort's public form: its address and whether it is open
     "cohort_import": "*",  # the uploader's (staff) preview, deleted after a day
     "concept_seen": "*",  # when the team last opened a concept: for the unread mark only
     # What a message is about is in the copy itself (its session or concept); the key that
@@ -118,6 +129,7 @@ SECTIONS = {
     "email_choices": _l("Which messages also come by e-mail"),
     "enrolments": _l("Cohorts"),
     "consents": _l("Consents"),
+    "consent_links": _l("Consent links for your guardian"),
     "attendance": _l("Attendance"),
     "concepts": _l("Concepts"),
     "written_by_you": _l("Written by you"),
@@ -160,6 +172,11 @@ FIELDS = {
     "method": _l("How"),
     "given_on": _l("Date given"),
     "recorded_at": _l("Recorded"),
+    "relation": _l("Relation"),
+    "receipt_email": _l("E-mail for the receipt"),
+    "declined": _l("Declined"),
+    "expires_at": _l("Works until"),
+    "used_at": _l("Answered"),
     "session": _l("Session"),
     "starts_at": _l("Starts"),
     "value": _l("Roll call"),
@@ -212,6 +229,14 @@ def collect(ambassador, *, readable: bool = False) -> dict:
                 select(Consent)
                 .where(Consent.ambassador_id == ambassador.id)
                 .order_by(Consent.recorded_at, Consent.id)
+            )
+        ],
+        "consent_links": [
+            _row(link, "guardian_consent_link", value)
+            for link in db.session.scalars(
+                select(GuardianConsentLink)
+                .where(GuardianConsentLink.ambassador_id == ambassador.id)
+                .order_by(GuardianConsentLink.created_at, GuardianConsentLink.id)
             )
         ],
         "attendance": _attendance(enrolment_ids, value),

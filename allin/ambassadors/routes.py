@@ -19,6 +19,8 @@ from ..cohorts.rules import can_enrol_in, enrolment_status_moves
 from ..enums import ClaimKind, ConsentGiver, ConsentMethod, ConsentPurpose
 from ..errors import attempt
 from ..extensions import db
+from ..guardians import selectors as guardian_selectors
+from ..guardians import services as guardian_services
 from ..models import Ambassador
 from ..notifications import services as notification_services
 from ..transactions import write_apart
@@ -88,7 +90,22 @@ def detail(ambassador_id: int):
         if can(current_user, Perm.VIEW_AUDIT)
         else None,
         notification_emails=_notification_emails(ambassador),
+        **_guardian_links(ambassador, standing, enrolments),
     )
+
+
+def _guardian_links(ambassador, standing, enrolments) -> dict:
+    """The guardian's consent links (issue 25): one made on the previous request, shown once;
+    the newest ones with what became of them; why no new one can be made, if so."""
+    return {
+        "consent_link": claims.pop_link(
+            ClaimKind.SHOW_CONSENT_LINK,
+            lambda link_id: guardian_selectors.link_is_for(link_id, ambassador.id),
+        ),
+        "consent_links": guardian_selectors.links_of(current_user, ambassador),
+        "consent_link_refusal": guardian_services.link_refusal(ambassador, standing, enrolments),
+        "now": now(),
+    }
 
 
 def _erased_page(ambassador):

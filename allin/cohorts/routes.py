@@ -45,6 +45,7 @@ from ..models import Ambassador
 from ..namesakes import card_names
 from ..pagination import paginate
 from ..security import accepts_files
+from ..signups import selectors as signup_selectors
 from ..training import sheets
 from ..training.dashboard import overview as training_overview
 from ..training.rules import can_follow_progress
@@ -135,6 +136,7 @@ def people(cohort_id: int):
         moves={e.id: enrolment_status_moves(actor, e, graduated.get(e.id)) for e in page.items},
         namesakes=selectors.namesakes(current_user, cohort),
         missing_only=missing_only,
+        signups_waiting=signup_selectors.waiting_count(current_user, cohort),
     )
 
 

@@ -23,6 +23,7 @@ from .concepts import (
     ReachFigure,
     TimelineEntry,
 )
+from .guardians import GuardianConsentLink
 from .guide import (
     GuideEdition,
     GuideEntry,
@@ -34,6 +35,7 @@ from .guide import (
 )
 from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
+from .signups import Signup, SignupForm
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "AttachmentSubject",
     "Attendance",
     "AuditEvent",
+    "GuardianConsentLink",
     "GuideEdition",
     "GuideEntry",
     "GuideImage",
@@ -72,6 +75,8 @@ __all__ = [
     "RecoveryCode",
     "TimelineEntry",
     "SessionTool",
+    "Signup",
+    "SignupForm",
     "TrainingSession",
     "User",
     "cohort_lead",

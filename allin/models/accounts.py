@@ -145,6 +145,10 @@ class MailJob(db.Model):
     notification_id: Mapped[int | None] = mapped_column(
         ForeignKey("notification.id", ondelete="CASCADE"), index=True
     )
+    # A guardian's consent receipt: composed from the link when it is sent (issue 25).
+    consent_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guardian_consent_link.id", ondelete="CASCADE"), index=True
+    )
 
 
 class BrowserClaim(db.Model):

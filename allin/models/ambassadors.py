@@ -114,6 +114,11 @@ class Consent(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Given online by a guardian through this link (issue 25); withdrawn through it when
+    # withdrawn_at is set and withdrawn_by_id is not.
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guardian_consent_link.id", ondelete="SET NULL"), index=True
+    )
 
     ambassador: Mapped[Ambassador] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])

@@ -1,7 +1,7 @@
 """notifications: early warnings, told to a cohort's leads as they appear
 
 Revision ID: 0030
-Revises: 0025
+Revises: 0027
 Create Date: 2026-12-07 13:30:00.000000
 
 Issue 23. The notification kind's CHECK takes 'early_warning' (allin/notifications/warnings.py).
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0025'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
