@@ -39,6 +39,7 @@ from .models import (
     Attachment,
     AttachmentSubject,
     AuditEvent,
+    Certificate,
     CohortImport,
     Concept,
     ConceptMember,
@@ -184,6 +185,8 @@ def erase_ambassadors(ids, *, actor=None, reason: str) -> Erased:
     people = [p for p in people if p.id in erased]
     user_ids = [p.user_id for p in people if p.user_id is not None]
     result.consents = _delete(Consent, Consent.ambassador_id.in_(erased))
+    # The certificate's public verification address stops working (it named the person).
+    _delete(Certificate, Certificate.ambassador_id.in_(erased))
     result.photos = _delete_photos(erased, user_ids)
     _forget_texts(people, former)
     _delete_logins(user_ids, erased, [p.email for p in people if p.email])

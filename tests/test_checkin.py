@@ -354,6 +354,7 @@ def test_the_check_in_pages_have_constant_queries(
 
     shown = assert_constant_queries(f"/sessions/{room['session']}/check-in", grow)
     polled = assert_constant_queries(f"/sessions/{room['session']}/check-in/state?qr=1", grow)
+    print("queries", shown, polled)
     assert shown <= 12 and polled <= 8, (shown, polled)
 
 
