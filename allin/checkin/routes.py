@@ -93,15 +93,22 @@ def _qr_label() -> str:
 # ---- the ambassador -------------------------------------------------------------------------
 
 
-def _refused(message: str, status: int, form: CodeForm | None = None):
-    return render_template(
-        "checkin/done.html", outcome=None, error=message, form=form or CodeForm()
-    ), status
+def _refused(message: str, status: int):
+    """A refusal with what to do; an ambassador may type the code instead, staff are not
+    offered the form."""
+    form = CodeForm() if checks_in_self(current_user) else None
+    return render_template("checkin/done.html", outcome=None, error=message, form=form), status
+
+
+def _signed_out() -> bool:
+    """Not signed in yet: the permission check sends them to sign in; not counted here, so a
+    class scanning before signing in is not held back by one shared key."""
+    return not current_user.is_authenticated
 
 
 @bp.get("/check-in/<int:session_id>")
 @require(Perm.USE_ACCOUNT)
-@limiter.limit(PER_PERSON, key_func=_person)
+@limiter.limit(PER_PERSON, key_func=_person, exempt_when=_signed_out)
 @runs_as("writer")
 def scan(session_id: int):
     """The QR code's link: opening it checks in (it carries the code of the moment, so it is
@@ -122,19 +129,19 @@ def scan(session_id: int):
         code=request.args.get("c", "")[:20],
     )
     if not ok:
-        return _refused(errors[0], 403 if not checks_in_self(current_user) else 422)
+        return _refused(errors[0], 422 if checks_in_self(current_user) else 403)
     db.session.commit()
     return render_template("checkin/done.html", outcome=outcome, error=None, form=None)
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
 @require(Perm.USE_ACCOUNT)
-@limiter.limit("10 per minute", key_func=_person, methods=["POST"])
+@limiter.limit("10 per minute", key_func=_person, methods=["POST"], exempt_when=_signed_out)
 def enter():
     """Type the code: for phones without a camera, or a QR code that does not scan."""
     form = CodeForm()
     if not checks_in_self(current_user):
-        return _refused(str(services.STAFF), 403, form)
+        return _refused(str(services.STAFF), 403)
     if form.validate_on_submit():
         ok, outcome = attempt(
             services.check_in_typed,
