@@ -3,16 +3,26 @@ verification page."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import abort, render_template, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Perm, public, require
+from ..handover import qr_svg
 from ..i18n import reader_language
 from ..transactions import write_apart
 from . import bp, selectors, services
 
 LANGUAGES = ("nb", "en")
+
+
+@lru_cache(maxsize=512)
+def _qr(link: str, label: str):
+    """Drawing a QR code costs about 8 ms; a certificate's address never changes."""
+    return qr_svg(link, label)
 
 
 @bp.get("/ambassadors/<int:ambassador_id>/certificate")
@@ -40,6 +50,7 @@ def show(ambassador_id: int):
             ambassador=ambassador,
             c=contents,
             link=link,
+            qr=_qr(link, _("QR code of the address that shows this certificate is genuine")),
             language=language,
             other=[code for code in LANGUAGES if code != language][0],
         )

@@ -3,6 +3,8 @@ poll the JSON state; an ambassador opens the QR's link or types the code."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,11 +57,13 @@ def show(session_id: int):
     """The screen to show the room: works on the session's day only."""
     session = _session_to_show(session_id)
     is_open = training_services.check_in_open(session)
+    shown = _shown(session) if is_open else None
     return render_template(
         "checkin/show.html",
         session=session,
         open=is_open,
-        shown=_shown(session) if is_open else None,
+        shown=shown,
+        qr_code=qr(shown["link"], _qr_label()) if shown else None,
         state=selectors.roll_state(current_user, session),
     )
 
@@ -80,7 +84,7 @@ def state(session_id: int):
     }
     if request.args.get("qr") == "1" and body["open"]:
         shown = _shown(session)
-        body.update(shown, qr=str(qr_svg(shown["link"], _qr_label())))
+        body.update(shown, qr=str(qr(shown["link"], _qr_label())))
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -88,6 +92,13 @@ def state(session_id: int):
 
 def _qr_label() -> str:
     return _("QR code for checking in")
+
+
+@lru_cache(maxsize=256)
+def qr(link: str, label: str):
+    """A link's QR code, drawn once (about 8 ms each): the screen polls every 2 s and the
+    code changes every 30 s."""
+    return qr_svg(link, label)
 
 
 # ---- the ambassador -------------------------------------------------------------------------
