@@ -77,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     from .ambassadors import bp as ambassadors_bp
     from .audit_log import bp as audit_log_bp
     from .auth import bp as auth_bp
+    from .certificates import bp as certificates_bp
+    from .checkin import bp as checkin_bp
     from .cohorts import bp as cohorts_bp
     from .concepts import bp as concepts_bp
     from .guardians import bp as guardians_bp
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ambassadors_bp)
     app.register_blueprint(concepts_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)

@@ -40,6 +40,7 @@ from .models import (
     Attachment,
     AttachmentSubject,
     AuditEvent,
+    Certificate,
     CohortImport,
     Concept,
     ConceptMember,
@@ -191,6 +192,8 @@ def erase_ambassadors(ids, *, actor=None, reason: str) -> Erased:
     links = select(GuardianConsentLink.id).where(GuardianConsentLink.ambassador_id.in_(erased))
     _delete(MailJob, MailJob.consent_link_id.in_(links))
     _delete(GuardianConsentLink, GuardianConsentLink.ambassador_id.in_(erased))
+    # The certificate's public verification address stops working (it named the person).
+    _delete(Certificate, Certificate.ambassador_id.in_(erased))
     result.photos = _delete_photos(erased, user_ids)
     _forget_texts(people, former)
     _delete_logins(user_ids, erased, [p.email for p in people if p.email])

@@ -117,6 +117,7 @@ def test_the_blueprints_register_every_scope():
         "Attendance",
         "AuditEvent",
         "CalendarFeed",
+        "Certificate",
         "Cohort",
         "CohortImport",
         "Concept",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from allin.demo import create_demo_network
 from allin.extensions import db
-from allin.models import Cohort, Concept, Enrolment, TrainingSession
+from allin.models import Ambassador, Cohort, Concept, Enrolment, TrainingSession
 from tests.benchmarks.pages import PAGES
 from tests.factories import (
     make_ambassador,
@@ -33,13 +33,14 @@ def offsets(app) -> dict[str, int]:
             "cohorts": db.session.scalar(select(func.min(Cohort.id))),
             "sessions": db.session.scalar(select(func.min(TrainingSession.id))),
             "concepts": db.session.scalar(select(func.min(Concept.id))),
+            "ambassadors": db.session.scalar(select(func.min(Ambassador.id))),
         }
     return {kind: id_ - 1 for kind, id_ in first.items()}
 
 
 def actual(path: str, shift: dict[str, int]) -> str:
     return re.sub(
-        r"/(cohorts|sessions|concepts)/(\d+)",
+        r"/(cohorts|sessions|concepts|ambassadors)/(\d+)",
         lambda m: f"/{m[1]}/{int(m[2]) + shift[m[1]]}",
         path,
     )

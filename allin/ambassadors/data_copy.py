@@ -74,6 +74,9 @@ NOT_EXPORTED = {
     "user": "password_hash totp_secret totp_last_step updated_at erased_at",
     "login_session": "token_hash",
     "enrolment": "feed_token",
+    # A certificate's secret verification address and when it was first opened: what the
+    # certificate says (cohorts, attendance, concepts) is in the copy already.
+    "certificate": "token created_at",
     "ambassador": "name_key erased_at",  # the name again, folded; when it was erased
     "attachment": "stored_name",  # a random file name; the file itself is in the ZIP
     "concept": "stopped_from updated_at",

@@ -13,6 +13,7 @@ from .accounts import (
 )
 from .ambassadors import Ambassador, Consent
 from .audit import AuditEvent
+from .certificates import Certificate
 from .cohorts import Cohort, CohortImport, Enrolment, cohort_lead
 from .concepts import (
     Attachment,
@@ -54,6 +55,7 @@ __all__ = [
     "GuideTag",
     "BrowserClaim",
     "CalendarFeed",
+    "Certificate",
     "Cohort",
     "Concept",
     "ConceptMember",

@@ -91,5 +91,7 @@ def ambassador_home(actor) -> dict:
     upcoming = selectors.my_upcoming(actor)
     return {
         "my_sessions": [(s, render_markdown(s.agenda)) for s in upcoming],
+        # A session today: the way to check in (allin/checkin) is on the home page.
+        "check_in_today": any(services.check_in_open(s) for s in upcoming),
         "my_attendance": selectors.my_attendance(actor),
     }

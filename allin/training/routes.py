@@ -78,6 +78,7 @@ def detail(session_id: int):
         agenda=render_markdown(session.agenda),
         manage=can_schedule_in(current_user, session),
         roll_call=can_take_attendance(current_user, session),
+        check_in=can_take_attendance(current_user, session) and services.check_in_open(session),
         form=ConfirmForm(),
         guide_entries=guide_selectors.for_phase(session.phase, reader_language()),
         tools=guide_selectors.in_language(selectors.tool_keys(session), reader_language()),
@@ -235,6 +236,8 @@ def roll_call(session_id: int):
         # Each row's choices and address, made once a page (not 4 lazy labels and a url_for a row).
         choices=[(v, str(SHORT_LABELS[v]), str(v.label)) for v in AttendanceValue],
         record_link=Links("training.record", "enrolment_id", session_id=session.id),
+        check_in=services.check_in_open(session),
+        poll_url=url_for("checkin.state", session_id=session.id),
         form=ConfirmForm(),
     )
 

@@ -206,6 +206,11 @@ def roll_call_open(session: TrainingSession) -> bool:
     return session.cancelled_at is None and times.local_date(session.starts_at) <= times.today()
 
 
+def check_in_open(session: TrainingSession) -> bool:
+    """Ambassadors check themselves in (allin/checkin) on the session's day only (in Oslo)."""
+    return session.cancelled_at is None and times.local_date(session.starts_at) == times.today()
+
+
 def _refuse_unless_open(actor: User, session: TrainingSession) -> None:
     if not can_take_attendance(actor, session):
         raise DomainError(_l("You cannot take the roll call of this session."))
@@ -213,6 +218,32 @@ def _refuse_unless_open(actor: User, session: TrainingSession) -> None:
         raise DomainError(_l("This session is cancelled; it has no roll call."))
     if not roll_call_open(session):
         raise DomainError(_l("The roll call opens on the day of the session."))
+
+
+def _attendance_insert(session: TrainingSession, enrolment_id: int, values: dict):
+    return _dialect_insert(Attendance).values(
+        municipality_id=session.municipality_id,
+        session_id=session.id,
+        enrolment_id=enrolment_id,
+        **values,
+    )
+
+
+def record_check_in(session: TrainingSession, *, actor: User, enrolment_id: int) -> bool:
+    """An ambassador checked themself in (allin/checkin decided that they may): present, unless
+    something is recorded for them already - a mark by staff is never overwritten, whatever it
+    says; staff correct it on the roll call. One insert that does nothing on a conflict, so two
+    phones of the same person, or a youth worker's tap at the same moment, make one row.
+    Like a first tap on the roll call it is not audited (recorded_by_id says who: the
+    ambassador's own login); a later correction by staff is. Returns whether this made the
+    row."""
+    values = {"value": AttendanceValue.PRESENT, "recorded_by_id": actor.id, "recorded_at": now()}
+    made = db.session.execute(
+        _attendance_insert(session, enrolment_id, values)
+        .on_conflict_do_nothing(index_elements=["session_id", "enrolment_id"])
+        .returning(Attendance.id)
+    ).first()
+    return made is not None
 
 
 def record_attendance(
@@ -241,14 +272,9 @@ def record_attendance(
     enrolment, before = found
     values = {"value": value, "recorded_by_id": actor.id, "recorded_at": now()}
     db.session.execute(
-        _dialect_insert(Attendance)
-        .values(
-            municipality_id=session.municipality_id,
-            session_id=session.id,
-            enrolment_id=enrolment.id,
-            **values,
+        _attendance_insert(session, enrolment.id, values).on_conflict_do_update(
+            index_elements=["session_id", "enrolment_id"], set_=values
         )
-        .on_conflict_do_update(index_elements=["session_id", "enrolment_id"], set_=values)
     )
     if before is not None and before != value:
         audit.record(

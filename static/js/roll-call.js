@@ -160,6 +160,40 @@
     filter.form.addEventListener("submit", function (event) { event.preventDefault(); });
   }
 
+  // Others mark people too (a second youth worker, ambassadors checking themselves in): every
+  // 2 seconds the page asks what is recorded and shows it on each row that has no tap of its
+  // own waiting. Without JavaScript the next load shows it.
+  function refresh(values) {
+    list.querySelectorAll(".roll-row__form").forEach(function (form) {
+      var state = rows.get(form);
+      if (state && (state.inflight || state.pending)) return;
+      var id = form.parentNode.id.replace("row-", "");
+      var value = values[id] || null;
+      if (recorded(form) === value) return;
+      press(form, value);
+      if (state) state.saved = value;
+      var button = value && form.querySelector("button[name=value][value=" + value + "]");
+      var label = button ? button.querySelector(".roll-choice__full").textContent.trim() : "";
+      form.querySelector("[data-status]").textContent =
+        value ? text.recorded.replace("{value}", label) : text.unmarked;
+    });
+    summary();
+  }
+
+  if (list.dataset.poll) {
+    window.setInterval(function () {
+      fetch(list.dataset.poll, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }).then(function (body) { refresh(body.values || {}); })
+        .catch(function () { /* the next tick tries again */ });
+    }, 2000);
+  }
+
   window.addEventListener("online", retryAll);
   window.addEventListener("beforeunload", function (event) {
     var waiting = false;

@@ -50,6 +50,9 @@ PAGES = [
     Page("network report", "/reports/?period=since_start", role="network_viewer"),
     Page("network report .xlsx", "/reports/report.xlsx?period=since_start", role="network_viewer"),
     Page("municipality report", "/reports/?period=since_start", role="coordinator"),
+    # Certificates (issue 25): ambassador 1 graduated the first municipality's completed
+    # cohort 1; its first opening makes the verification address (a warm-up request does).
+    Page("certificate", "/ambassadors/1/certificate", role="youth_worker"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),

@@ -1,7 +1,7 @@
 """guardian consent online and sign-up for new ambassadors
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-07 12:54:30.131402
 
 Issue 25. guardian_consent_link holds only hashes of its tokens. A consent given through one
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0027'
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
