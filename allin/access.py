@@ -187,6 +187,17 @@ def public(view):
     return view
 
 
+def polled(view):
+    """Mark a view that an open page asks every few seconds on its own: its requests are not
+    the person's activity, so a screen left open still signs out when idle (auth/login.py)."""
+    view.allin_polled = True
+    return view
+
+
+def is_polled(view) -> bool:
+    return getattr(view, "allin_polled", False)
+
+
 # ---- scope: which rows an actor may see -----------------------------------------------------
 # Each feature's rules.py registers a rule for each model it owns (SCOPES[Model] = rule, where
 # rule(stmt, actor) narrows `select(Model)`); the feature's package imports its rules.py, so

@@ -439,3 +439,26 @@ def test_scanning_before_signing_in_leads_back_to_the_check_in(make_app, world, 
     assert signed_in.headers["Location"].endswith(link)
     assert phone.get(signed_in.headers["Location"]).status_code == 200
     assert rows(app) == [(room["mine"], AttendanceValue.PRESENT, world.a["ambassador"].id)]
+
+
+def test_the_screens_polling_is_not_activity_so_an_open_screen_still_signs_out(
+    app, world, today_room
+):
+    """The idle time (SESSION_IDLE_MINUTES) counts from the last thing the person did: the
+    page asking every 2 s does not move it, opening a page does."""
+    from allin.models import LoginSession
+
+    client = signed_in(app, world, "youth_worker")
+    long_ago = datetime.now(UTC) - timedelta(minutes=20)
+
+    def last_seen():
+        with app.app_context():
+            return db.session.scalar(select(func.max(LoginSession.last_seen_at)))
+
+    with app.app_context():
+        db.session.execute(db.update(LoginSession).values(last_seen_at=long_ago))
+        db.session.commit()
+    assert client.get(f"/sessions/{today_room}/check-in/state").status_code == 200
+    assert last_seen() == long_ago
+    assert client.get(f"/sessions/{today_room}/check-in").status_code == 200
+    assert last_seen() > long_ago

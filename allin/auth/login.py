@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import Integer, Select, bindparam, delete, select, update
 
+from ..access import is_polled
 from ..ambassadors import rules
 from ..clock import now
 from ..extensions import db, login_manager
@@ -79,7 +80,7 @@ def load_session_user(token: str) -> User | None:
     ends, and the request gets the refusal page).
 
     Touches last_seen at most once a minute, in its own small commit, so that reading pages
-    does not turn every request into a write.
+    does not turn every request into a write; never for a page's own polling.
     """
     params = {"token_hash": services.hash_token(token), "year": rules.today().year}
     row = db.session.execute(_session_by_token(), params).first()
@@ -95,7 +96,7 @@ def load_session_user(token: str) -> User | None:
             services.end_sessions(user, actor=None, reason="consent_rule")
         g.login_refused = user
         return None
-    if now() - login_session.last_seen_at > timedelta(minutes=1):
+    if now() - login_session.last_seen_at > timedelta(minutes=1) and not _polled():
         with write_apart():
             db.session.execute(
                 update(LoginSession)
@@ -106,6 +107,11 @@ def load_session_user(token: str) -> User | None:
     g.login_token = token
     g.unread_notifications = unread
     return user
+
+
+def _polled() -> bool:
+    """A page asking on its own (access.polled) is not the person at work."""
+    return is_polled(current_app.view_functions.get(request.endpoint))
 
 
 def refused_by_consent(user: User) -> bool:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import abort, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import audit
 from ..access import Perm, public, require
 from ..handover import qr_svg
 from ..i18n import reader_language
 from ..transactions import write_apart
+from ..urls import external_url
 from . import bp, selectors, services
 
 LANGUAGES = ("nb", "en")
@@ -37,14 +39,18 @@ def show(ambassador_id: int):
     if contents is None:
         return render_template("certificates/none.html", ambassador=ambassador), 404
     token = selectors.token_of(current_user, ambassador)
-    if token is None:
-        with write_apart():  # the address, once; the page itself only reads
-            token = services.ensure_token(ambassador)
+    staff_reads = ambassador.user_id != current_user.id
+    if token is None or staff_reads:
+        with write_apart():  # the address, once; who of staff saw it; the page only reads
+            if token is None:
+                token = services.ensure_token(ambassador)
+            if staff_reads:
+                audit.record("ambassador.viewed", actor=current_user, target=ambassador)
     language = request.args.get("lang", "")
     if language not in LANGUAGES:
         language = str(reader_language())
     with force_locale(language):
-        link = url_for("certificates.verify", token=token, _external=True)
+        link = external_url("certificates.verify", token=token)  # never the Host header
         return render_template(
             "certificates/show.html",
             ambassador=ambassador,

@@ -9,7 +9,7 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Perm, forbid_unless, require, visible
+from ..access import Perm, forbid_unless, polled, require, visible
 from ..errors import attempt
 from ..extensions import db, limiter
 from ..handover import qr_svg
@@ -70,6 +70,7 @@ def show(session_id: int):
 
 @bp.get("/sessions/<int:session_id>/check-in/state")
 @require(Perm.TAKE_ATTENDANCE)
+@polled
 def state(session_id: int):
     """What the pages poll every 2 s: the roll call's values and counts; with ?qr=1 the code
     now and its QR code too (the facilitator's screen)."""

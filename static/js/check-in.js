@@ -31,6 +31,8 @@
       headers: { Accept: "application/json" },
       cache: "no-store",
     }).then(function (response) {
+      // Signed out meanwhile (idle): show the sign-in page instead of a code nobody can use.
+      if (response.redirected) window.location.reload();
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(update).catch(function () { /* try again at the next tick */ });
