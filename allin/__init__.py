@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
+    from .surveys import bp as surveys_bp
     from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_log_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(surveys_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -234,3 +234,11 @@ class AttendanceValue(LabelledEnum):
     LATE = "late", _l("Late")
     EXCUSED = "excused", _l("Excused")
     ABSENT = "absent", _l("Absent")
+
+
+class RoundKind(LabelledEnum):
+    """When in a cohort's programme its ambassadors assess themselves (allin/surveys)."""
+
+    KICK_OFF = "kick_off", _l("Kick-off")
+    END = "end", _l("End")
+    FOLLOW_UP = "follow_up", _l("Follow-up")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from allin.access import GRANTS, Perm, Role
 from allin.cohorts import imports
 from allin.concepts import files
-from allin.enums import NotificationKind
+from allin.enums import NotificationKind, RoundKind
 from allin.extensions import db
 from allin.models import (
     Ambassador,
@@ -29,6 +29,7 @@ from allin.models import (
     LoginSession,
     Municipality,
     Notification,
+    SurveyRound,
     TrainingSession,
     User,
 )
@@ -126,6 +127,7 @@ def test_the_blueprints_register_every_scope():
         "LoginSession",
         "Municipality",
         "Notification",
+        "SurveyRound",
         "TrainingSession",
         "User",
     ]
@@ -151,6 +153,7 @@ ID_MODELS = {
     "attachment_id": Attachment,
     "session_id": TrainingSession,
     "notification_id": Notification,
+    "round_id": SurveyRound,
 }
 
 
@@ -236,6 +239,15 @@ def foreign(app, world):
             )
         )
         db.session.add_all([b_notice, a_notice])
+        survey_round = SurveyRound(
+            municipality_id=cohort.municipality_id,
+            cohort_id=cohort.id,
+            kind=RoundKind.KICK_OFF,
+            code_word="BROUND",
+            opened_on=cohort.starts_on,
+            closes_on=cohort.ends_on,
+        )
+        db.session.add(survey_round)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -249,6 +261,7 @@ def foreign(app, world):
             "key": preview.key,
             "concept_id": concept.id,
             "attachment_id": attachment.id,
+            "round_id": survey_round.id,
         }
         return {
             "from_a": {

@@ -18,6 +18,8 @@ ACTIONS = {
     "attendance.rest_present": _l("Everyone not yet marked marked present"),
     "calendar.rotated": _l("Calendar address replaced"),
     "cohort.created": _l("Cohort created"),
+    "survey.opened": _l("Self-assessment round opened"),
+    "survey.closed": _l("Self-assessment round closed"),
     "cohort.status_changed": _l("Cohort's status changed"),
     "cohort.updated": _l("Cohort changed"),
     "concept.best_case_proposed": _l("Concept proposed as a best case"),

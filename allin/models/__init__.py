@@ -34,6 +34,7 @@ from .guide import (
 )
 from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
+from .surveys import SurveyAnswer, SurveyRespondent, SurveyRound
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
 __all__ = [
@@ -72,6 +73,9 @@ __all__ = [
     "RecoveryCode",
     "TimelineEntry",
     "SessionTool",
+    "SurveyAnswer",
+    "SurveyRespondent",
+    "SurveyRound",
     "TrainingSession",
     "User",
     "cohort_lead",

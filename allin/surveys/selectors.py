@@ -1,0 +1,62 @@
+"""Reads of the self-assessment pages, each starting from access.visible()."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import case, exists, select
+
+from ..access import get_visible_or_404, my_ambassador_ids, visible
+from ..enums import EnrolmentStatus, RoundKind
+from ..extensions import db
+from ..models import Enrolment, SurveyRespondent, SurveyRound
+
+KIND_ORDER = case(
+    {RoundKind.KICK_OFF.value: 0, RoundKind.END.value: 1, RoundKind.FOLLOW_UP.value: 2},
+    value=SurveyRound.kind,
+)
+
+
+def cohort_rounds(actor, cohort_id: int) -> list[SurveyRound]:
+    """The cohort's rounds in programme order."""
+    stmt = visible(SurveyRound, actor).where(SurveyRound.cohort_id == cohort_id)
+    return list(db.session.scalars(stmt.order_by(KIND_ORDER)))
+
+
+def round_(actor, round_id: int) -> SurveyRound:
+    return get_visible_or_404(SurveyRound, round_id, actor)
+
+
+def by_key(key: str) -> SurveyRound:
+    """A round by its public address (no scope: the address is the secret), else 404."""
+    if not key or len(key) > 40:
+        abort(404)
+    found = db.session.scalar(select(SurveyRound).where(SurveyRound.key == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def by_code_word(word: str) -> SurveyRound | None:
+    return db.session.scalar(select(SurveyRound).where(SurveyRound.code_word == word))
+
+
+def is_member(actor, cohort_id: int) -> bool:
+    """Is `actor` an ambassador of the cohort who has not left it?"""
+    stmt = select(
+        exists().where(
+            Enrolment.cohort_id == cohort_id,
+            Enrolment.ambassador_id.in_(my_ambassador_ids(actor)),
+            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        )
+    )
+    return bool(db.session.scalar(stmt))
+
+
+def answered(actor, round_ids: list[int]) -> set[int]:
+    """Which of the rounds `actor` has answered signed in."""
+    if not round_ids:
+        return set()
+    stmt = select(SurveyRespondent.round_id).where(
+        SurveyRespondent.user_id == actor.id, SurveyRespondent.round_id.in_(round_ids)
+    )
+    return set(db.session.scalars(stmt))
