@@ -375,3 +375,65 @@ def test_cohort_page_queries_are_constant(app, world, login, assert_constant_que
 
     queries = assert_constant_queries(f"/surveys/cohorts/{group['cohort']}", grow)
     print("cohort self-assessment page queries:", queries)
+
+
+# ---- the network report's effect section -------------------------------------------------------
+
+
+def paired(municipality_id: int, before: int, after: int, *, belong=(2, 4)):
+    """A cohort with a kick-off round of `before` answers and an end round of `after`."""
+    cohort, _users = make_group(municipality_id, max(before, after), with_logins=False)
+    add_answers(open_round(cohort, RoundKind.KICK_OFF), before, belong=belong[0])
+    add_answers(open_round(cohort, RoundKind.END), after, belong=belong[1])
+    return cohort
+
+
+def effect_section(page: str) -> str:
+    start = page.index('id="section-effect"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_report_shows_the_change_with_small_rounds_left_out(app, client, world, login):
+    with app.app_context():
+        paired(world.municipality_a, 6, 6, belong=(2, 4))
+        paired(world.municipality_b, 6, 4, belong=(1, 1))  # an end round too small: left out
+        db.session.commit()
+    login(world.admin)
+    section = effect_section(client.get("/reports/").text)
+    assert "Cohorts: 1." in section
+    assert "+2,0" in section or "+2.0" in section
+    assert "Bra kurs" not in section
+
+
+def test_the_report_says_when_nothing_counts_yet(app, client, world, login):
+    with app.app_context():
+        paired(world.municipality_a, 4, 6)
+        db.session.commit()
+    login(world.a["coordinator"])
+    section = effect_section(client.get("/reports/").text)
+    assert "Not enough answers yet" in section
+
+
+def test_a_coordinator_gets_their_own_municipality_only(app, client, world, login):
+    with app.app_context():
+        paired(world.municipality_b, 6, 6)
+        db.session.commit()
+    login(world.a["coordinator"])
+    assert "Not enough answers yet" in effect_section(client.get("/reports/").text)
+
+
+def test_report_effect_queries_are_constant(app, world, login, assert_constant_queries):
+    login(world.admin)
+
+    def grow():
+        with app.app_context():
+            for municipality_id in (world.municipality_a, world.municipality_b):
+                for _ in range(3):
+                    paired(municipality_id, 7, 8)
+            db.session.commit()
+
+    with app.app_context():
+        paired(world.municipality_a, 5, 5)
+        db.session.commit()
+    queries = assert_constant_queries("/reports/", grow)
+    print("report queries:", queries)

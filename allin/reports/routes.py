@@ -15,6 +15,7 @@ from ..exports import Table, download
 from ..training.times import to_local
 from . import bp
 from .charts import chart
+from .effect import Effect, effect
 from .figures import Scope, scope_of
 from .forms import ReportForm
 from .periods import PRESETS, Period, preset
@@ -112,7 +113,14 @@ def index():
         presets=_presets(choice),
         min_cell=min_cell(),
         made=now(),
+        effect=_effect(choice),
     )
+
+
+def _effect(choice: Choice) -> Effect:
+    """The self-assessment's change, of the municipality or the network shown in focus."""
+    ids = [id_ for id_, _name in choice.scope.municipalities]
+    return effect(ids, choice.period, min_cell()).get(choice.focus) or Effect()
 
 
 @bp.get("/report.<any(csv, xlsx):kind>")

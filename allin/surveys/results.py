@@ -13,7 +13,6 @@ from ..enums import RoundKind
 from ..extensions import db
 from ..models import SurveyAnswer
 from ..models.surveys import SCORES
-from ..reports.suppression import small
 from .questions import QUESTIONS, SCALE
 
 AGREE = 4  # 4 and 5 agree with a statement
@@ -91,7 +90,7 @@ def cohort_results(rounds: list) -> list[RoundResult]:
             result.comments.append(comment)
     limit = min_cell()
     for result in results.values():
-        result.shown = result.count >= limit and not small(result.count, limit)
+        result.shown = result.count >= limit
         if not result.shown:
             result.scores = {key: Counter() for key in SCORES}
             result.comments = []
