@@ -19,6 +19,7 @@ from ..extensions import db, limiter
 from ..fields import enum_choices
 from ..training.forms import ConfirmForm
 from ..training.times import today
+from ..urls import external_url
 from . import bp, selectors, services
 from .forms import AnswerForm, CodeWordForm, OpenRoundForm, PublicAnswerForm
 from .questions import QUESTIONS
@@ -97,13 +98,13 @@ def show(round_id: int):
     """What is shown in the room: the QR code, the short address and the code word."""
     round_ = selectors.round_(current_user, round_id)
     forbid_unless(can_run_rounds(current_user, round_))
-    link = url_for("surveys.public_answer", key=round_.key, code=round_.code_word, _external=True)
+    link = external_url("surveys.public_answer", key=round_.key, code=round_.code_word)
     return render_template(
         "surveys/show.html",
         round=round_,
         cohort=round_.cohort,
         link=link,
-        short=url_for("surveys.code_word", _external=True),
+        short=external_url("surveys.code_word"),
         taking=is_open(round_, today()),
     )
 

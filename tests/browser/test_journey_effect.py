@@ -1,0 +1,134 @@
+"""Measuring effect in Chromium (issue 24): a youth worker opens a cohort's kick-off round on a
+phone and shows its QR code and code word; six ambassadors answer on phones (360 px) through
+the code-word page, one phone after another; with four answers the results say that there are
+not enough yet, with six they show the round, and after the end round the change before and
+after; a network admin finds the change in the report's effect section."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_journey_cohorts import named, sign_in, submit
+
+pytestmark = pytest.mark.browser
+
+PHONE = [("phone", "nb-NO"), ("phone", "en-GB")]
+TEXT = {
+    "nb": {
+        "not_enough": "Ikke nok svar ennå",
+        "before_after": "Før og etter",
+        "saved": "Svaret ditt er lagret",
+        "code_word": "Kodeord",
+    },
+    "en": {
+        "not_enough": "Not enough answers yet",
+        "before_after": "Before and after",
+        "saved": "Your answer is saved",
+        "code_word": "Code word",
+    },
+}
+SCORES = {"kick_off": (2, 3, 2, 1, 3), "end": (4, 4, 3, 4, 4)}
+
+
+@pytest.fixture
+def group(live_server):
+    """Larvik's active cohort of six ambassadors (without logins: they answer with the code
+    word), its youth worker, and the network's admin."""
+    from allin.enums import Role
+    from allin.extensions import db
+    from tests.factories import (
+        make_ambassador,
+        make_cohort,
+        make_enrolment,
+        make_municipality,
+        make_user,
+    )
+
+    with live_server.app.app_context():
+        larvik = make_municipality("Larvik")
+        worker = make_user(Role.YOUTH_WORKER, larvik, name="Jonas Haugland")
+        admin = make_user(Role.NETWORK_ADMIN, name="Nora Nettverk")
+        cohort = make_cohort(larvik, name="Kull 2027", status="active")
+        for n in range(6):
+            make_enrolment(cohort, make_ambassador(larvik, age=15, name=f"Ung Person{n}"))
+        db.session.commit()
+        return worker.email, admin.email, cohort.id
+
+
+def open_round(checked, cohort_id: int, kind: str) -> str:
+    """Open the round of `kind` from the cohort's self-assessment page; its code word."""
+    page = checked.page
+    page.goto(f"/surveys/cohorts/{cohort_id}")
+    checked.check(f"cohort-before-{kind}")
+    page.locator(f"input[name=kind][value={kind}]").check()
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/surveys/rounds/\d+/show$"))
+    checked.check(f"show-{kind}")
+    assert page.locator(".handover__qr svg").count() == 1
+    return page.locator(".code-word").inner_text().strip()
+
+
+def answer(checked, code: str, scores, n: int, saved: str, kind: str = "kick_off") -> None:
+    """One ambassador's phone: the code-word page, the statements, the thank-you."""
+    page = checked.page
+    # Another phone: forget this round's cookie (the worker stays signed in).
+    page.context.clear_cookies(name=re.compile(r"^allin_survey_"))
+    page.goto("/surveys/answer")
+    if n == 0:
+        checked.check(f"code-word-{kind}")
+    page.fill("#code_word", code.lower())
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/surveys/a/"))
+    if n == 0:
+        checked.check(f"answer-{kind}")
+    for question, score in zip(
+        ("belong", "safe", "speak_up", "idea", "heard"), scores, strict=True
+    ):
+        page.locator(f"#{question}-{score - 1}").check()
+    if n == 0 and kind == "kick_off":
+        page.fill("#comment", "Kult å lage noe for byen")
+    submit(page)
+    expect(page.locator("main")).to_contain_text(saved)
+    if n == 0:
+        checked.check(f"thanks-{kind}")
+
+
+@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
+def test_six_ambassadors_answer_before_and_after(checked, group):
+    worker, admin, cohort_id = group
+    page, lang = checked.page, checked.prefix.rsplit("-", 1)[1]
+    text = TEXT[lang]
+    sign_in(checked, worker)
+    code = open_round(checked, cohort_id, "kick_off")
+    for n in range(4):
+        answer(checked, code, SCORES["kick_off"], n, text["saved"])
+    page.goto(f"/surveys/cohorts/{cohort_id}")
+    checked.check("results-4")
+    expect(page.locator("main")).to_contain_text(text["not_enough"])
+    for n in range(4, 6):
+        answer(checked, code, SCORES["kick_off"], n, text["saved"])
+    page.goto(f"/surveys/cohorts/{cohort_id}")
+    checked.check("results-6")
+    expect(page.locator("main")).not_to_contain_text(text["not_enough"])
+    expect(page.locator("main")).to_contain_text("Kult å lage noe for byen")
+
+    code = open_round(checked, cohort_id, "end")
+    assert code
+    for n in range(6):
+        answer(checked, code, SCORES["end"], n, text["saved"], kind="end")
+    page.goto(f"/surveys/cohorts/{cohort_id}")
+    checked.check("results-before-after")
+    expect(page.locator("main")).to_contain_text(text["before_after"])
+    change = page.locator("table.survey-results").first.locator("tbody tr").first
+    expect(change.locator("td").nth(2)).to_have_text(re.compile(r"\+2[,.]0"))
+
+    checked.sign_out()
+    sign_in(checked, admin)
+    page.goto("/reports/")
+    checked.check("report")
+    section = page.locator("section.report-effect")
+    expect(section).to_contain_text(re.compile(r"\+2[,.]0"))
+    expect(section).not_to_contain_text("Kult å lage noe for byen")
