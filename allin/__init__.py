@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cohorts import bp as cohorts_bp
     from .concepts import bp as concepts_bp
+    from .followup import bp as followup_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(followup_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

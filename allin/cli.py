@@ -79,6 +79,9 @@ def notify_command() -> None:
     summaries = digest.make_due()
     db.session.commit()
     click.echo(f"new weekly summaries for cohort leads: {summaries}")
+    check_ins = notifications.checkins_due()
+    db.session.commit()
+    click.echo(f"new notices of due check-ins: {check_ins}")
 
 
 @click.command("sweep-files")

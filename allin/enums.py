@@ -128,6 +128,7 @@ class NotificationKind(LabelledEnum):
     WEEKLY_DIGEST = "weekly_digest", _l("Weekly summary for cohort leads")
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
     INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
+    CHECKIN_DUE = "checkin_due", _l("A launched concept's check-in is due")
 
 
 class ClaimKind(LabelledEnum):
@@ -242,3 +243,11 @@ class RoundKind(LabelledEnum):
     KICK_OFF = "kick_off", _l("Kick-off")
     END = "end", _l("End")
     FOLLOW_UP = "follow_up", _l("Follow-up")
+
+
+class CheckInStatus(LabelledEnum):
+    """How a launched concept is doing at a check-in (allin/followup)."""
+
+    RUNNING = "running", _l("Running")
+    PAUSED = "paused", _l("Paused")
+    STOPPED = "stopped", _l("Stopped")

@@ -20,6 +20,7 @@ from allin.models import (
     Attachment,
     Cohort,
     Concept,
+    ConceptCheckIn,
     Consent,
     Enrolment,
     GuideEntry,
@@ -119,6 +120,7 @@ def test_the_blueprints_register_every_scope():
         "Cohort",
         "CohortImport",
         "Concept",
+        "ConceptCheckIn",
         "Consent",
         "Enrolment",
         "GuideEntry",
@@ -154,6 +156,7 @@ ID_MODELS = {
     "session_id": TrainingSession,
     "notification_id": Notification,
     "round_id": SurveyRound,
+    "check_in_id": ConceptCheckIn,
 }
 
 
@@ -248,6 +251,14 @@ def foreign(app, world):
             closes_on=cohort.ends_on,
         )
         db.session.add(survey_round)
+        check_in = ConceptCheckIn(
+            municipality_id=cohort.municipality_id,
+            concept_id=concept.id,
+            owner_id=coordinator_b.id,
+            months=3,
+            due_on=cohort.starts_on,
+        )
+        db.session.add(check_in)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -262,6 +273,7 @@ def foreign(app, world):
             "concept_id": concept.id,
             "attachment_id": attachment.id,
             "round_id": survey_round.id,
+            "check_in_id": check_in.id,
         }
         return {
             "from_a": {

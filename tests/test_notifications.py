@@ -646,7 +646,13 @@ def test_an_ambassadors_notifications_name_no_person(app, client, world, login, 
         names = set(db.session.scalars(select(User.name)).all())
         names |= set(db.session.scalars(select(Ambassador.name)).all())
         me = db.session.get(User, team.member.id).name
-    staff_only = {"weekly_digest", "concept_stage", "consent_withdrawn", "invitation_accepted"}
+    staff_only = {
+        "weekly_digest",
+        "concept_stage",
+        "consent_withdrawn",
+        "invitation_accepted",
+        "checkin_due",
+    }
     assert kinds == {str(kind) for kind in NotificationKind} - staff_only
     client.post("/logout")
     login(team.member)

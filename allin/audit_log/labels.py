@@ -18,6 +18,8 @@ ACTIONS = {
     "attendance.rest_present": _l("Everyone not yet marked marked present"),
     "calendar.rotated": _l("Calendar address replaced"),
     "cohort.created": _l("Cohort created"),
+    "concept.checkins_made": _l("Follow-up check-ins planned"),
+    "concept.checkin_done": _l("Follow-up check-in recorded"),
     "survey.opened": _l("Self-assessment round opened"),
     "survey.closed": _l("Self-assessment round closed"),
     "cohort.status_changed": _l("Cohort's status changed"),

@@ -23,6 +23,7 @@ from .concepts import (
     ReachFigure,
     TimelineEntry,
 )
+from .followup import ConceptCheckIn
 from .guide import (
     GuideEdition,
     GuideEntry,
@@ -54,6 +55,7 @@ __all__ = [
     "CalendarFeed",
     "Cohort",
     "Concept",
+    "ConceptCheckIn",
     "ConceptMember",
     "ConceptSeen",
     "CohortImport",

@@ -42,12 +42,20 @@ def text(row) -> str:
         if row.ambassador_name is None:
             return _("A consent was withdrawn for someone you no longer follow.")
         return _("A consent was withdrawn for %(name)s.", name=row.ambassador_name)
-    if kind in (NotificationKind.CONCEPT_STAGE, NotificationKind.CONCEPT_FEEDBACK):
+    if kind in (
+        NotificationKind.CONCEPT_STAGE,
+        NotificationKind.CONCEPT_FEEDBACK,
+        NotificationKind.CHECKIN_DUE,
+    ):
         return _concept_text(kind, row)
     return _session_text(kind, row)
 
 
 def _concept_text(kind, row) -> str:
+    if kind == NotificationKind.CHECKIN_DUE:
+        if row.concept_title is None:
+            return _("A check-in of a launched concept is due.")
+        return _("Time to check in on “%(title)s”: how is it doing?", title=row.concept_title)
     if kind == NotificationKind.CONCEPT_STAGE:
         if row.concept_title is None:
             return _("A concept you no longer follow moved stage.")

@@ -1,4 +1,5 @@
-"""The report's effect section: how the ambassadors' self-assessment changed from kick-off to
+"""The report's effect section: the launched concepts still running at their 12-month
+check-in, and how the ambassadors' self-assessment changed from kick-off to
 end, added up over the cohorts of the reader's municipalities whose end round opened in the
 period. A cohort counts only when both of its rounds have at least MIN_CELL answers (below
 that a round shows nothing anywhere, suppression.small), so no sum of the section holds a
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, case, func, select
 
-from ..enums import RoundKind
+from ..enums import CheckInStatus, RoundKind
 from ..extensions import db
-from ..models import SurveyAnswer, SurveyRound
+from ..models import ConceptCheckIn, SurveyAnswer, SurveyRound
 from ..models.surveys import SCORES
 from ..surveys.questions import QUESTIONS
-from .periods import Period
+from .periods import Period, midnight
 from .suppression import small
 
 AGREE = 4
@@ -117,3 +118,22 @@ def effect(municipality_ids: list[int], period: Period, min_cell: int) -> dict[o
             effects[entity].before.add(*sides[RoundKind.KICK_OFF])
             effects[entity].after.add(*sides[RoundKind.END])
     return dict(effects)
+
+
+def still_running(municipality_ids: list[int], period: Period) -> dict[object, int]:
+    """{municipality id: concepts running at their 12-month check-in, done in the period},
+    and "total". Concepts, not people: nothing to suppress."""
+    stmt = (
+        select(ConceptCheckIn.municipality_id, func.count())
+        .where(
+            ConceptCheckIn.months == 12,
+            ConceptCheckIn.status == CheckInStatus.RUNNING,
+            ConceptCheckIn.completed_at >= midnight(period.starts),
+            ConceptCheckIn.completed_at < midnight(period.after),
+            ConceptCheckIn.municipality_id.in_(municipality_ids),
+        )
+        .group_by(ConceptCheckIn.municipality_id)
+    )
+    found: dict[object, int] = {m: n for m, n in db.session.execute(stmt)}
+    found["total"] = sum(found.values())
+    return found
