@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
+    from .spread import bp as spread_bp
     from .surveys import bp as surveys_bp
     from .training import bp as training_bp
 
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(spread_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -20,6 +20,7 @@ ACTIONS = {
     "cohort.created": _l("Cohort created"),
     "concept.checkins_made": _l("Follow-up check-ins planned"),
     "concept.checkin_done": _l("Follow-up check-in recorded"),
+    "concept.started_from": _l("Concept started from a best case"),
     "survey.opened": _l("Self-assessment round opened"),
     "survey.closed": _l("Self-assessment round closed"),
     "cohort.status_changed": _l("Cohort's status changed"),

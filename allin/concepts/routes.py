@@ -31,6 +31,7 @@ from ..followup.rules import can_complete as can_complete_check_in
 from ..models import Attachment, Cohort
 from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
+from ..spread import selectors as spread_selectors
 from ..transactions import runs_as, write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
@@ -197,6 +198,7 @@ def detail(concept_id: int):
         can_propose=can_propose_best_case(current_user, concept),
         may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         form=ConfirmForm(),
+        provenance=spread_selectors.provenance(concept),
         check_ins=[
             {"check_in": c, "may_complete": can_complete_check_in(current_user, c)}
             for c in followup_selectors.of_concept(current_user, concept.id)
