@@ -132,3 +132,115 @@ def test_six_ambassadors_answer_before_and_after(checked, group):
     section = page.locator("section.report-effect")
     expect(section).to_contain_text(re.compile(r"\+2[,.]0"))
     expect(section).not_to_contain_text("Kult å lage noe for byen")
+
+
+@pytest.fixture
+def launched(live_server):
+    """Larvik's launched concept whose 3-month check-in fell due (the clock moved on: its day
+    is in the past) and was told to its owner by `flask notify`'s function."""
+    from datetime import timedelta
+
+    from allin.enums import Role
+    from allin.extensions import db
+    from allin.models import ConceptCheckIn
+    from allin.notifications.services import checkins_due
+    from allin.training.times import today
+    from tests.factories import make_cohort, make_concept, make_municipality, make_user
+
+    with live_server.app.app_context():
+        larvik = make_municipality("Larvik")
+        owner = make_user(Role.YOUTH_WORKER, larvik, name="Jonas Haugland")
+        cohort = make_cohort(larvik, name="Kull 2027", status="active")
+        concept = make_concept(cohort, stage="launched", title="Fredagsgym")
+        db.session.add(
+            ConceptCheckIn(
+                municipality_id=larvik.id,
+                concept_id=concept.id,
+                owner_id=owner.id,
+                months=3,
+                due_on=today() - timedelta(days=1),
+            )
+        )
+        db.session.flush()
+        checkins_due()
+        db.session.commit()
+        return owner.email, concept.id
+
+
+@pytest.mark.parametrize("checked", [("phone", "en-GB")], indirect=True, ids=named)
+def test_the_owner_completes_a_due_check_in(checked, launched):
+    owner, concept_id = launched
+    page = checked.page
+    sign_in(checked, owner)
+    page.goto("/notifications/")
+    checked.check("notifications")
+    page.get_by_text("Time to check in on “Fredagsgym”").click()
+    expect(page).to_have_url(re.compile(rf"/concepts/{concept_id}$"))
+    checked.check("concept-due")
+    page.get_by_role("link", name="Do the check-in").click()
+    checked.check("check-in")
+    page.locator("input[name=status][value=running]").check()
+    page.fill("#reach", "140")
+    page.fill("#note", "Fullt hver fredag")
+    submit(page)
+    expect(page).to_have_url(re.compile(rf"/concepts/{concept_id}$"))
+    checked.check("concept-done")
+    expect(page.locator("#followup-heading + ul")).to_contain_text("Fullt hver fredag")
+
+
+@pytest.fixture
+def two_cities(live_server):
+    """Larvik's published best case about a launched concept, and Kristiansand's coordinator
+    with an active cohort of two."""
+    from allin.enums import Role
+    from allin.extensions import db
+    from tests.factories import (
+        make_ambassador,
+        make_cohort,
+        make_concept,
+        make_enrolment,
+        make_guide_entry,
+        make_municipality,
+        make_user,
+    )
+
+    with live_server.app.app_context():
+        larvik, kristiansand = make_municipality("Larvik"), make_municipality("Kristiansand")
+        larvik_lead = make_user(Role.COORDINATOR, larvik, name="Marte Solberg")
+        cohort = make_cohort(larvik, status="active")
+        concept = make_concept(cohort, stage="launched", title="Fredagsgym", idea="Åpen hall.")
+        entry = make_guide_entry(
+            municipality_id=larvik.id,
+            title="Fredagsgym i Larvik",
+            kind="best_case",
+            phase="launch",
+            status="published",
+            concept_id=concept.id,
+        )
+        coordinator = make_user(Role.COORDINATOR, kristiansand, name="Per Sørli")
+        south = make_cohort(kristiansand, status="active", name="Kull Sør")
+        for n in range(2):
+            make_enrolment(south, make_ambassador(kristiansand, name=f"Ung Sør{n}"))
+        db.session.commit()
+        return coordinator.email, larvik_lead.email, entry.slug, concept.id
+
+
+@pytest.mark.parametrize("checked", [("phone", "en-GB")], indirect=True, ids=named)
+def test_kristiansand_starts_a_larvik_best_case(checked, two_cities):
+    coordinator, larvik_lead, slug, original = two_cities
+    page = checked.page
+    sign_in(checked, coordinator)
+    page.goto(f"/guide/{slug}")
+    checked.check("best-case")
+    page.get_by_role("link", name="Start this in our city").click()
+    checked.check("start")
+    page.get_by_label(re.compile("Kull Sør")).check()
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/concepts/\d+$"))
+    checked.check("copy")
+    expect(page.locator("main")).to_contain_text("Based on Larvik's “Fredagsgym”")
+    checked.sign_out()
+    sign_in(checked, larvik_lead)
+    page.goto(f"/concepts/{original}")
+    checked.check("original")
+    expect(page.locator("main")).to_contain_text("Started in other cities: Kristiansand")
