@@ -49,6 +49,9 @@ PAGES = [
     Page("network report", "/reports/?period=since_start", role="network_viewer"),
     Page("network report .xlsx", "/reports/report.xlsx?period=since_start", role="network_viewer"),
     Page("municipality report", "/reports/?period=since_start", role="coordinator"),
+    # Measuring effect (issue 24): the active cohort's self-assessment page (its rounds and
+    # results); the report above carries the effect section.
+    Page("cohort self-assessment", "/surveys/cohorts/2", role="youth_worker"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),
