@@ -18,6 +18,13 @@ from allin.training.times import today
 from tests.factories import make_cohort, make_concept
 
 
+@pytest.fixture
+def config_overrides() -> dict:
+    """The pages in English, whatever the account's or the browser's language: the tests
+    read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
+    return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
+
+
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

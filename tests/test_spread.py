@@ -20,6 +20,13 @@ from tests.factories import (
 )
 
 
+@pytest.fixture
+def config_overrides() -> dict:
+    """The pages in English, whatever the account's or the browser's language: the tests
+    read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
+    return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
+
+
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

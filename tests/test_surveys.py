@@ -25,6 +25,13 @@ from tests.factories import PASSWORD, make_ambassador, make_cohort, make_enrolme
 SCORES = {"belong": "4", "safe": "5", "speak_up": "3", "idea": "2", "heard": "4"}
 
 
+@pytest.fixture
+def config_overrides() -> dict:
+    """The pages in English, whatever the account's or the browser's language: the tests
+    read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
+    return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
+
+
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
@@ -342,7 +349,7 @@ def test_results_wait_for_enough_answers_then_show_before_and_after(
 
 
 def test_results_min_cell_is_configurable(app, make_app, world):
-    custom = make_app(REPORT_MIN_CELL=3)
+    custom = make_app(REPORT_MIN_CELL=3, LANGUAGES=("en",), BABEL_DEFAULT_LOCALE="en")
     with custom.app_context():
         cohort, _users = make_group(world.municipality_a, 3)
         round_ = open_round(cohort)
@@ -437,3 +444,16 @@ def test_report_effect_queries_are_constant(app, world, login, assert_constant_q
         db.session.commit()
     queries = assert_constant_queries("/reports/", grow)
     print("report queries:", queries)
+
+
+def test_an_ambassadors_home_offers_the_open_round_until_answered(app, client, group, login):
+    login(group["users"][1])
+    home = client.get("/")
+    assert f"/surveys/rounds/{group['round']}/answer" in home.text
+    client.post(f"/surveys/rounds/{group['round']}/answer", data=SCORES)
+    assert f"/surveys/rounds/{group['round']}/answer" not in client.get("/").text
+
+
+def test_staff_home_has_no_round_card(client, world, login, group):
+    login(world.a["youth_worker"])
+    assert "/answer" not in client.get("/").text

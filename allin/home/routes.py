@@ -15,6 +15,7 @@ from ..extensions import db
 from ..followup.selectors import home as followup_home
 from ..notifications.selectors import ambassador_home as notification_home
 from ..reports.home import network_home
+from ..surveys.selectors import home as survey_home
 from ..training.dashboard import ambassador_home as training_home
 from ..training.dashboard import staff_home
 from ..urls import safe_next
@@ -39,6 +40,7 @@ def index():
             may_manage_municipalities=can(current_user, Perm.MANAGE_MUNICIPALITIES),
             **network_home(current_user),
             **followup_home(current_user),
+            **survey_home(current_user),
         )
     return render_template("home/index.html")
 

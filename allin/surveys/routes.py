@@ -177,7 +177,9 @@ def thanks(round_id: int):
 
 @bp.route("/answer", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
+# A whole group types the word at once, often behind one address (the venue's network);
+# the word alone cannot be guessed at this rate (23^6 words).
+@limiter.limit("60 per minute", methods=["POST"])
 def code_word():
     """Type the code word shown in the room: it leads to that round's answer page."""
     form = CodeWordForm()
@@ -192,7 +194,7 @@ def code_word():
 
 @bp.route("/a/<key>", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("60 per minute", methods=["POST"])
 def public_answer(key: str):
     """Answer with the round's code word (in the QR code's link, or typed)."""
     round_ = selectors.by_key(key)

@@ -9,6 +9,8 @@ from ..access import get_visible_or_404, my_ambassador_ids, visible
 from ..enums import EnrolmentStatus, RoundKind
 from ..extensions import db
 from ..models import Enrolment, SurveyRespondent, SurveyRound
+from ..training.times import today
+from .rules import can_answer
 
 KIND_ORDER = case(
     {RoundKind.KICK_OFF.value: 0, RoundKind.END.value: 1, RoundKind.FOLLOW_UP.value: 2},
@@ -60,3 +62,22 @@ def answered(actor, round_ids: list[int]) -> set[int]:
         SurveyRespondent.user_id == actor.id, SurveyRespondent.round_id.in_(round_ids)
     )
     return set(db.session.scalars(stmt))
+
+
+def home(actor) -> dict:
+    """For an ambassador's home: the open rounds of their cohorts they have not answered."""
+    if not can_answer(actor, member=True):
+        return {}
+    day = today()
+    answered_ids = select(SurveyRespondent.round_id).where(SurveyRespondent.user_id == actor.id)
+    stmt = (
+        visible(SurveyRound, actor)
+        .where(
+            SurveyRound.closed_at.is_(None),
+            SurveyRound.closes_on >= day,
+            SurveyRound.id.not_in(answered_ids),
+        )
+        .order_by(SurveyRound.closes_on, SurveyRound.id)
+        .limit(5)
+    )
+    return {"open_rounds": list(db.session.scalars(stmt))}
