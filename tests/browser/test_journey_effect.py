@@ -96,7 +96,7 @@ def answer(checked, code: str, scores, n: int, saved: str, kind: str = "kick_off
         checked.check(f"thanks-{kind}")
 
 
-@pytest.mark.parametrize("checked", PHONE, indirect=True, ids=named)
+@pytest.mark.parametrize("checked", [*PHONE, ("desktop", "en-GB")], indirect=True, ids=named)
 def test_six_ambassadors_answer_before_and_after(checked, group):
     worker, admin, cohort_id = group
     page, lang = checked.page, checked.prefix.rsplit("-", 1)[1]
@@ -167,17 +167,29 @@ def launched(live_server):
         return owner.email, concept.id
 
 
-@pytest.mark.parametrize("checked", [("phone", "en-GB")], indirect=True, ids=named)
+CHECK_IN = {
+    "en": ("Time to check in on “Fredagsgym”", "Do the check-in"),
+    "nb": ("Tid for oppfølging av «Fredagsgym»", "Gjør oppfølgingen"),
+}
+SPREAD = {
+    "en": ("Start this in our city", "Based on Larvik's “Fredagsgym”", "Kristiansand"),
+    "nb": ("Start dette i vår by", "Bygger på «Fredagsgym» fra Larvik", "Kristiansand"),
+}
+BOTH = [("phone", "en-GB"), ("desktop", "nb-NO")]
+
+
+@pytest.mark.parametrize("checked", BOTH, indirect=True, ids=named)
 def test_the_owner_completes_a_due_check_in(checked, launched):
     owner, concept_id = launched
     page = checked.page
+    notice, link = CHECK_IN[checked.prefix.rsplit("-", 1)[1]]
     sign_in(checked, owner)
     page.goto("/notifications/")
     checked.check("notifications")
-    page.get_by_text("Time to check in on “Fredagsgym”").click()
+    page.get_by_text(notice).click()
     expect(page).to_have_url(re.compile(rf"/concepts/{concept_id}$"))
     checked.check("concept-due")
-    page.get_by_role("link", name="Do the check-in").click()
+    page.get_by_role("link", name=link).click()
     checked.check("check-in")
     page.locator("input[name=status][value=running]").check()
     page.fill("#reach", "140")
@@ -225,22 +237,23 @@ def two_cities(live_server):
         return coordinator.email, larvik_lead.email, entry.slug, concept.id
 
 
-@pytest.mark.parametrize("checked", [("phone", "en-GB")], indirect=True, ids=named)
+@pytest.mark.parametrize("checked", BOTH, indirect=True, ids=named)
 def test_kristiansand_starts_a_larvik_best_case(checked, two_cities):
     coordinator, larvik_lead, slug, original = two_cities
     page = checked.page
+    start, based_on, city = SPREAD[checked.prefix.rsplit("-", 1)[1]]
     sign_in(checked, coordinator)
     page.goto(f"/guide/{slug}")
     checked.check("best-case")
-    page.get_by_role("link", name="Start this in our city").click()
+    page.get_by_role("link", name=start).click()
     checked.check("start")
     page.get_by_label(re.compile("Kull Sør")).check()
     submit(page)
     expect(page).to_have_url(re.compile(r"/concepts/\d+$"))
     checked.check("copy")
-    expect(page.locator("main")).to_contain_text("Based on Larvik's “Fredagsgym”")
+    expect(page.locator("main")).to_contain_text(based_on)
     checked.sign_out()
     sign_in(checked, larvik_lead)
     page.goto(f"/concepts/{original}")
     checked.check("original")
-    expect(page.locator("main")).to_contain_text("Started in other cities: Kristiansand")
+    expect(page.locator("#provenance-heading + p")).to_contain_text(city)
