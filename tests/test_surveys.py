@@ -111,10 +111,11 @@ def test_an_answer_cannot_be_joined_or_ordered_back_to_a_person(app):
         assert not isinstance(columns["id"]["type"], Integer)
         assert not any(c.get("autoincrement") is True for c in columns.values())
         if not is_postgres():
-            sql = db.session.scalar(
-                text("SELECT sql FROM sqlite_master WHERE name = 'survey_answer'")
-            )
-            assert "WITHOUT ROWID" in sql.upper()
+            for table in ("survey_answer", "survey_respondent"):
+                sql = db.session.scalar(
+                    text("SELECT sql FROM sqlite_master WHERE name = :table"), {"table": table}
+                )
+                assert "WITHOUT ROWID" in sql.upper(), table
         # Who answered shares nothing with the answers but the round, and has no time at all.
         respondent = {c["name"]: c for c in inspector.get_columns("survey_respondent")}
         assert set(respondent) & set(columns) == {"round_id"}

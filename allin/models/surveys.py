@@ -92,3 +92,6 @@ class SurveyRespondent(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+    # No rowid either: the order in which people answered is not kept.
+    __table_args__ = ({"sqlite_with_rowid": False},)

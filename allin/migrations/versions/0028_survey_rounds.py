@@ -74,7 +74,8 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['survey_round.id'], name=op.f('fk_survey_respondent_round_id_survey_round'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_survey_respondent_user_id_user'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('round_id', 'user_id', name=op.f('pk_survey_respondent'))
+    sa.PrimaryKeyConstraint('round_id', 'user_id', name=op.f('pk_survey_respondent')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('survey_respondent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_respondent_user_id'), ['user_id'], unique=False)
