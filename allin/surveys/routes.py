@@ -96,7 +96,7 @@ def open_round(cohort_id: int):
 @require(Perm.ENROL)
 def show(round_id: int):
     """What is shown in the room: the QR code, the short address and the code word."""
-    round_ = selectors.round_(current_user, round_id)
+    round_ = selectors.round_page(current_user, round_id)
     forbid_unless(can_run_rounds(current_user, round_))
     link = external_url("surveys.public_answer", key=round_.key, code=round_.code_word)
     return render_template(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import case, exists, select
+from sqlalchemy.orm import joinedload
 
 from ..access import get_visible_or_404, my_ambassador_ids, visible
 from ..enums import EnrolmentStatus, RoundKind
@@ -26,6 +27,16 @@ def cohort_rounds(actor, cohort_id: int) -> list[SurveyRound]:
 
 def round_(actor, round_id: int) -> SurveyRound:
     return get_visible_or_404(SurveyRound, round_id, actor)
+
+
+def round_page(actor, round_id: int) -> SurveyRound:
+    """A round with its cohort (the page names it), else 404."""
+    stmt = (
+        visible(SurveyRound, actor)
+        .where(SurveyRound.id == round_id)
+        .options(joinedload(SurveyRound.cohort))
+    )
+    return db.one_or_404(stmt)
 
 
 def by_key(key: str) -> SurveyRound:
