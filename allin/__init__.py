@@ -81,12 +81,15 @@ def register_blueprints(app: Flask) -> None:
     from .checkin import bp as checkin_bp
     from .cohorts import bp as cohorts_bp
     from .concepts import bp as concepts_bp
+    from .followup import bp as followup_bp
     from .guardians import bp as guardians_bp
     from .guide import bp as guide_bp
     from .home import bp as home_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
     from .signups import bp as signups_bp
+    from .spread import bp as spread_bp
+    from .surveys import bp as surveys_bp
     from .training import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -104,6 +107,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(guardians_bp)
     app.register_blueprint(signups_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(followup_bp)
+    app.register_blueprint(spread_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

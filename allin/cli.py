@@ -83,6 +83,9 @@ def notify_command() -> None:
     warned = warnings.make_due()
     db.session.commit()
     click.echo(f"new early warnings for cohort leads: {warned}")
+    check_ins = notifications.checkins_due()
+    db.session.commit()
+    click.echo(f"new notices of due check-ins: {check_ins}")
 
 
 @click.command("sweep-files")

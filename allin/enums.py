@@ -130,6 +130,7 @@ class NotificationKind(LabelledEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn", _l("A consent was withdrawn")
     INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
     EARLY_WARNING = "early_warning", _l("Early warning: missed the last two sessions")
+    CHECKIN_DUE = "checkin_due", _l("A launched concept's check-in is due")
 
 
 class ClaimKind(LabelledEnum):
@@ -238,3 +239,19 @@ class AttendanceValue(LabelledEnum):
     LATE = "late", _l("Late")
     EXCUSED = "excused", _l("Excused")
     ABSENT = "absent", _l("Absent")
+
+
+class RoundKind(LabelledEnum):
+    """When in a cohort's programme its ambassadors assess themselves (allin/surveys)."""
+
+    KICK_OFF = "kick_off", _l("Kick-off")
+    END = "end", _l("End")
+    FOLLOW_UP = "follow_up", _l("Follow-up")
+
+
+class CheckInStatus(LabelledEnum):
+    """How a launched concept is doing at a check-in (allin/followup)."""
+
+    RUNNING = "running", _l("Running")
+    PAUSED = "paused", _l("Paused")
+    STOPPED = "stopped", _l("Stopped")

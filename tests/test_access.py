@@ -14,13 +14,14 @@ from allin.access import GRANTS, Perm, Role
 from allin.clock import now
 from allin.cohorts import imports
 from allin.concepts import files
-from allin.enums import NotificationKind
+from allin.enums import NotificationKind, RoundKind
 from allin.extensions import db
 from allin.models import (
     Ambassador,
     Attachment,
     Cohort,
     Concept,
+    ConceptCheckIn,
     Consent,
     Enrolment,
     GuideEntry,
@@ -31,6 +32,7 @@ from allin.models import (
     Municipality,
     Notification,
     Signup,
+    SurveyRound,
     TrainingSession,
     User,
 )
@@ -121,6 +123,7 @@ def test_the_blueprints_register_every_scope():
         "Cohort",
         "CohortImport",
         "Concept",
+        "ConceptCheckIn",
         "Consent",
         "Enrolment",
         "GuardianConsentLink",
@@ -132,6 +135,7 @@ def test_the_blueprints_register_every_scope():
         "Notification",
         "Signup",
         "SignupForm",
+        "SurveyRound",
         "TrainingSession",
         "User",
     ]
@@ -158,6 +162,8 @@ ID_MODELS = {
     "session_id": TrainingSession,
     "notification_id": Notification,
     "signup_id": Signup,
+    "round_id": SurveyRound,
+    "check_in_id": ConceptCheckIn,
 }
 
 
@@ -254,6 +260,23 @@ def foreign(app, world):
             motivation="Because.",
         )
         db.session.add(b_signup)
+        survey_round = SurveyRound(
+            municipality_id=cohort.municipality_id,
+            cohort_id=cohort.id,
+            kind=RoundKind.KICK_OFF,
+            code_word="BROUND",
+            opened_on=cohort.starts_on,
+            closes_on=cohort.ends_on,
+        )
+        db.session.add(survey_round)
+        check_in = ConceptCheckIn(
+            municipality_id=cohort.municipality_id,
+            concept_id=concept.id,
+            owner_id=coordinator_b.id,
+            months=3,
+            due_on=cohort.starts_on,
+        )
+        db.session.add(check_in)
         preview = imports.preview(
             actor=coordinator_b, cohort=cohort, data=b"navn;fodselsar\nKari;2011\n", filename="x"
         )
@@ -268,6 +291,8 @@ def foreign(app, world):
             "concept_id": concept.id,
             "attachment_id": attachment.id,
             "signup_id": b_signup.id,
+            "round_id": survey_round.id,
+            "check_in_id": check_in.id,
         }
         return {
             "from_a": {

@@ -56,13 +56,16 @@ def test_staff_get_every_sub_page_and_each_marks_itself(app, client, world, logi
     login(world.a["youth_worker"])
     base = f"/cohorts/{cohort_id}"
     pages = [base, f"{base}/sessions", f"{base}/progress", f"{base}/people", f"{base}/concepts"]
+    pages.append(f"/surveys/cohorts/{cohort_id}")  # the self-assessment (issue 24)
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         assert tabs_of(response.text) == [(page, page == url) for page in pages]
 
 
-def test_an_ambassador_gets_the_overview_sessions_and_concepts_only(app, client, world, login):
+def test_an_ambassador_gets_the_overview_sessions_concepts_and_self_assessment_only(
+    app, client, world, login
+):
     cohort_id = cohort_with(app, world, 1)
     with app.app_context():
         from allin.models import Ambassador, Cohort
@@ -82,6 +85,7 @@ def test_an_ambassador_gets_the_overview_sessions_and_concepts_only(app, client,
         base,
         f"{base}/sessions",
         f"{base}/concepts",
+        f"/surveys/cohorts/{cohort_id}",
     ]
     assert "Person 000" not in html  # nobody else's name on the overview
     assert client.get(f"{base}/progress").status_code == 403

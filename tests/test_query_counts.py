@@ -153,7 +153,8 @@ def test_ambassador_home(app, world, login, assert_constant_queries):
 
     login(world.a["ambassador"])
     more()
-    assert assert_constant_queries("/", more) <= 8
+    # 9: the self-assessment rounds waiting for an answer (issue 24) are one query.
+    assert assert_constant_queries("/", more) <= 9
 
 
 def test_ambassador_page_for_staff(app, world, login, assert_constant_queries):

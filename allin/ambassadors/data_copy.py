@@ -37,6 +37,8 @@ from ..models import (
     LoginSession,
     Notification,
     NotificationPreference,
+    SurveyRespondent,
+    SurveyRound,
     TimelineEntry,
     TrainingSession,
 )
@@ -68,7 +70,8 @@ NOT_EXPORTED = {
     "*keys": "id municipality_id cohort_id ambassador_id user_id concept_id session_id "
     "enrolment_id attachment_id entry_id created_by_id recorded_by_id withdrawn_by_id "
     "enrolled_by_id uploaded_by_id mentor_id author_id invited_by_id facilitator_id "
-    "cancelled_by_id editor_id actor_id object_id hold_set_by_id link_id consent_link_id",
+    "cancelled_by_id editor_id actor_id object_id hold_set_by_id link_id consent_link_id "
+    "based_on_id round_id opened_by_id owner_id completed_by_id",
     # Secrets that prove who someone is: never handed out, not even to their owner.
     # erased_at: set only on a staff account that is gone (an ambassador's login is deleted).
     "user": "password_hash totp_secret totp_last_step updated_at erased_at",
@@ -101,6 +104,13 @@ NOT_EXPORTED = {
     # makes an event be told once is not about them. What a message says is made when shown.
     "notification": "event_key recipient_id person_id",
     "attachment_subject": "*",  # who was on the team when a file was added (for consent)
+    # Self-assessment (issue 24): a cohort's rounds are the programme's; the answers are
+    # anonymous by design - nothing links one to the person, so nobody (the app included) can
+    # find theirs to hand over. That they answered a round is in the copy (self_assessments).
+    "survey_round": "*",
+    "survey_answer": "*",
+    # A launched concept's check-ins are done by staff, about the concept (issue 24).
+    "concept_check_in": "*",
     # Not about a person: the programme, the guide, the app.
     "municipality": "*",
     "cohort": "*",
@@ -129,6 +139,7 @@ SECTIONS = {
     "login": _l("Your login"),
     "sessions": _l("Where you were signed in"),
     "notifications": _l("Messages to you in the app"),
+    "self_assessments": _l("Self-assessments you answered (your answers are anonymous)"),
     "email_choices": _l("Which messages also come by e-mail"),
     "enrolments": _l("Cohorts"),
     "consents": _l("Consents"),
@@ -193,6 +204,7 @@ FIELDS = {
     "submitted_at": _l("Submitted"),
     "left_at": _l("Left the team"),
     "kind": _l("Kind"),
+    "opened_on": _l("Opened"),
     "text": _l("Text"),
     "from_stage": _l("From stage"),
     "to_stage": _l("To stage"),
@@ -311,8 +323,17 @@ def _login(user, value) -> dict:
         .where(NotificationPreference.user_id == user.id)
         .order_by(NotificationPreference.kind)
     )
+    answered = db.session.execute(
+        select(SurveyRound.kind, SurveyRound.opened_on)
+        .join(SurveyRespondent, SurveyRespondent.round_id == SurveyRound.id)
+        .where(SurveyRespondent.user_id == user.id)
+        .order_by(SurveyRound.opened_on)
+    )
     return _row(user, "user", value) | {
         "sessions": [_row(s, "login_session", value) for s in sessions],
+        "self_assessments": [
+            {"kind": value(kind), "opened_on": value(opened_on)} for kind, opened_on in answered
+        ],
         "notifications": [_row(n, "notification", value) for n in notifications],
         "email_choices": [
             {

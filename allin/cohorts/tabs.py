@@ -1,6 +1,6 @@
 """A cohort's sub-pages, linked from the top of each so that each stays a few screens on a
-phone: overview, sessions, progress, people and concepts. Which of them a reader gets is
-decided here, once per page, never in a template."""
+phone: overview, sessions, progress, people, concepts and self-assessment. Which of them a
+reader gets is decided here, once per page, never in a template."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ SESSIONS = Tab("training.cohort_sessions", _l("Sessions"))
 PROGRESS = Tab("training.cohort_progress", _l("Progress"))
 PEOPLE = Tab("cohorts.people", _l("Ambassadors"))
 CONCEPTS = Tab("cohorts.concepts", _l("Concepts"))
+SURVEYS = Tab("surveys.cohort", _l("Self-assessment"))
 
 
 def tabs(actor, cohort) -> list[Tab]:
@@ -36,6 +37,8 @@ def tabs(actor, cohort) -> list[Tab]:
         shown.append(PEOPLE)
     if can(actor, Perm.VIEW_CONCEPTS):
         shown.append(CONCEPTS)
+    if can(actor, Perm.VIEW_COHORTS):
+        shown.append(SURVEYS)
     return shown
 
 

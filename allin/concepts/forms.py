@@ -91,6 +91,13 @@ class StageForm(FlaskForm):
     to = HiddenField(validators=[InputRequired()])
     expected = HiddenField(validators=[InputRequired()])
     reason = _text(_l("Why?"), max_length=REASON_LENGTH, rows=3)
+    # At a launch: who in the municipality follows the concept up (allin/followup).
+    owner = SelectField(
+        _l("Municipal owner"),
+        description=_l("They are asked how it is doing after 3, 6 and 12 months."),
+        coerce=lambda value: int(value) if str(value or "").isdigit() else None,
+        validate_choice=False,
+    )
 
     def stage(self, field) -> ConceptStage | None:
         value = field.data or ""

@@ -18,15 +18,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
 from ..access import Perm, can, forbid_unless, get_visible_or_404, public, require
 from ..actions import act
 from ..enums import ConceptFormat, ConceptStage, Language, ReachKind
 from ..errors import attempt, drain_refused_body, render_error
 from ..extensions import db
+from ..followup import selectors as followup_selectors
+from ..followup import services as followup_services
+from ..followup.rules import can_complete as can_complete_check_in
 from ..models import Attachment, Cohort
 from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
+from ..spread import selectors as spread_selectors
 from ..transactions import runs_as, write_apart
 from . import bp, charts, files, selectors, services, showcase
 from .forms import AttachmentForm, ConceptForm, ConfirmForm, ReachForm, StageForm, TimelineForm
@@ -193,6 +198,11 @@ def detail(concept_id: int):
         can_propose=can_propose_best_case(current_user, concept),
         may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         form=ConfirmForm(),
+        provenance=spread_selectors.provenance(concept),
+        check_ins=[
+            {"check_in": c, "may_complete": can_complete_check_in(current_user, c)}
+            for c in followup_selectors.of_concept(current_user, concept.id)
+        ],
     )
     if member and selectors.has_unseen_feedback(concept, last_seen):
         with write_apart():
@@ -211,17 +221,23 @@ def stage(concept_id: int):
     moves = {m.to: m for m in allowed_stage_moves(current_user, concept)}
     forbid_unless(bool(moves))
     form = StageForm(data={"expected": concept.stage.value, "to": request.args.get("to")})
+    form.owner.choices = [SelectChoice("", _("Choose"))] + [
+        SelectChoice(str(id_), name)
+        for id_, name in followup_selectors.owners(concept.municipality_id)
+    ]
     to = form.stage(form.to)
     move = moves.get(to)
     if form.validate_on_submit() and move is not None:
         ok, _none = attempt(
-            services.move_stage,
+            _move_stage,
             concept,
             errors=form.form_errors,
             actor=current_user,
             to=to,
             expected=form.stage(form.expected) or concept.stage,
             reason=form.reason.data or "",
+            launch=_launches(move),
+            owner_id=form.owner.data,
         )
         if ok:
             db.session.commit()
@@ -232,7 +248,21 @@ def stage(concept_id: int):
     if move is None:
         move = next(iter(moves.values()))
         form.to.data = move.to.value
-    return render_template("concepts/stage.html", concept=concept, form=form, move=move)
+    return render_template(
+        "concepts/stage.html", concept=concept, form=form, move=move, launch=_launches(move)
+    )
+
+
+def _launches(move) -> bool:
+    """A move forward to launched asks for the municipal owner of the follow-up."""
+    return move is not None and move.to == ConceptStage.LAUNCHED and not move.back
+
+
+def _move_stage(concept, *, launch: bool, owner_id, **move):
+    """The stage move; a launch also makes the check-ins at 3, 6 and 12 months (issue 24)."""
+    if launch:
+        followup_services.schedule(concept, owner_id=owner_id, actor=move["actor"])
+    services.move_stage(concept, **move)
 
 
 # ---- timeline -------------------------------------------------------------------------------

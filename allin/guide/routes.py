@@ -37,6 +37,8 @@ from ..markdown import render_markdown
 from ..models import GuideEntry, GuideImage
 from ..pagination import paginate, paginate_rows
 from ..security import accepts_files
+from ..spread import selectors as spread_selectors
+from ..spread.rules import can_start_from
 from ..transactions import runs_as, write_apart
 from ..urls import SlugLinks, safe_next
 from . import bp, history, pictures, search, selectors, services
@@ -256,6 +258,10 @@ def entry(slug: str):
         editable=can_edit_guide_entry(current_user, found),
         showcase=showcase.public_view(found.concept_id),
         used_in=selectors.sessions_using(found) if found.kind == GuideKind.TOOL else None,
+        tried_in=spread_selectors.tried_in(found.concept_id) if found.is_published else 0,
+        may_start=found.concept_id is not None
+        and found.is_published
+        and can_start_from(current_user, found),
     )
     # A best case names and shows people as their consents stand now: never kept in a cache.
     if not found.is_published or found.concept_id is not None:

@@ -12,8 +12,10 @@ from ..access import Perm, can, public
 from ..ambassadors.selectors import ambassador_home
 from ..concepts.selectors import concept_home
 from ..extensions import db
+from ..followup.selectors import home as followup_home
 from ..notifications.selectors import ambassador_home as notification_home
 from ..reports.home import network_home
+from ..surveys.selectors import home as survey_home
 from ..training.dashboard import ambassador_home as training_home
 from ..training.dashboard import staff_home
 from ..urls import safe_next
@@ -37,6 +39,8 @@ def index():
             may_view_people=can(current_user, Perm.VIEW_PEOPLE),
             may_manage_municipalities=can(current_user, Perm.MANAGE_MUNICIPALITIES),
             **network_home(current_user),
+            **followup_home(current_user),
+            **survey_home(current_user),
         )
     return render_template("home/index.html")
 

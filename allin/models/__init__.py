@@ -24,6 +24,7 @@ from .concepts import (
     ReachFigure,
     TimelineEntry,
 )
+from .followup import ConceptCheckIn
 from .guardians import GuardianConsentLink
 from .guide import (
     GuideEdition,
@@ -37,6 +38,7 @@ from .guide import (
 from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
 from .signups import Signup, SignupForm
+from .surveys import SurveyAnswer, SurveyRespondent, SurveyRound
 from .training import Attendance, CalendarFeed, SessionTool, TrainingSession
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Concept",
+    "ConceptCheckIn",
     "ConceptMember",
     "ConceptSeen",
     "CohortImport",
@@ -79,6 +82,9 @@ __all__ = [
     "SessionTool",
     "Signup",
     "SignupForm",
+    "SurveyAnswer",
+    "SurveyRespondent",
+    "SurveyRound",
     "TrainingSession",
     "User",
     "cohort_lead",

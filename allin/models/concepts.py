@@ -53,6 +53,11 @@ class Concept(TimestampMixin, db.Model):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None]
+    # Started from another city's published best case (allin/spread): the original concept,
+    # so that its name, city and title are read as they are now.
+    based_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("concept.id", ondelete="SET NULL"), index=True
+    )
 
     cohort: Mapped[Cohort] = relationship()
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])

@@ -342,6 +342,38 @@ def remind_tomorrow() -> tuple[int, int]:
     return sessions, len(made)
 
 
+def checkins_due() -> int:
+    """Each launched concept's check-in that is due and not done: its owner is told, once
+    (the event key). Returns the new notifications."""
+    from ..models import ConceptCheckIn  # issue 24's follow-up
+
+    found = db.session.execute(
+        select(
+            ConceptCheckIn.id,
+            ConceptCheckIn.municipality_id,
+            ConceptCheckIn.owner_id,
+            ConceptCheckIn.concept_id,
+        )
+        .join(User, User.id == ConceptCheckIn.owner_id)
+        .where(
+            ConceptCheckIn.completed_at.is_(None),
+            ConceptCheckIn.due_on <= times.today(),
+            User.active.is_(True),
+        )
+    ).all()
+    rows = [
+        row
+        for check_in_id, municipality_id, owner_id, concept_id in found
+        for row in _rows(
+            NotificationKind.CHECKIN_DUE,
+            f"checkin:{check_in_id}",
+            [(municipality_id, owner_id)],
+            concept_id=concept_id,
+        )
+    ]
+    return len(create(rows)) if rows else 0
+
+
 def mark_read(actor, notification_id: int) -> None:
     db.session.execute(
         update(Notification)

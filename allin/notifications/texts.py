@@ -40,7 +40,11 @@ def text(row) -> str:
         if row.person_name is None:
             return _("An invitation you sent was accepted.")
         return _("%(name)s accepted your invitation and can sign in.", name=row.person_name)
-    if kind in (NotificationKind.CONCEPT_STAGE, NotificationKind.CONCEPT_FEEDBACK):
+    if kind in (
+        NotificationKind.CONCEPT_STAGE,
+        NotificationKind.CONCEPT_FEEDBACK,
+        NotificationKind.CHECKIN_DUE,
+    ):
         return _concept_text(kind, row)
     return _session_text(kind, row)
 
@@ -59,6 +63,10 @@ def _ambassador_text(kind, row) -> str:
 
 
 def _concept_text(kind, row) -> str:
+    if kind == NotificationKind.CHECKIN_DUE:
+        if row.concept_title is None:
+            return _("A check-in of a launched concept is due.")
+        return _("Time to check in on “%(title)s”: how is it doing?", title=row.concept_title)
     if kind == NotificationKind.CONCEPT_STAGE:
         if row.concept_title is None:
             return _("A concept you no longer follow moved stage.")

@@ -15,6 +15,7 @@ from ..exports import Table, download
 from ..training.times import to_local
 from . import bp
 from .charts import chart
+from .effect import Effect, effect, still_running
 from .figures import Scope, scope_of
 from .forms import ReportForm
 from .periods import PRESETS, Period, preset
@@ -112,7 +113,18 @@ def index():
         presets=_presets(choice),
         min_cell=min_cell(),
         made=now(),
+        effect=_effect(choice),
+        running=still_running(_ids(choice), choice.period).get(choice.focus, 0),
     )
+
+
+def _effect(choice: Choice) -> Effect:
+    """The self-assessment's change, of the municipality or the network shown in focus."""
+    return effect(_ids(choice), choice.period, min_cell()).get(choice.focus) or Effect()
+
+
+def _ids(choice: Choice) -> list[int]:
+    return [id_ for id_, _name in choice.scope.municipalities]
 
 
 @bp.get("/report.<any(csv, xlsx):kind>")

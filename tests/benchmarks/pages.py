@@ -53,6 +53,9 @@ PAGES = [
     # Certificates (issue 25): ambassador 1 graduated the first municipality's completed
     # cohort 1; its first opening makes the verification address (a warm-up request does).
     Page("certificate", "/ambassadors/1/certificate", role="youth_worker"),
+    # Measuring effect (issue 24): the active cohort's self-assessment page (its rounds and
+    # results); the report above carries the effect section.
+    Page("cohort self-assessment", "/surveys/cohorts/2", role="youth_worker"),
     # The public guide (starter content), as a visitor sees it.
     Page("guide index", "/guide/", role=None),
     Page("guide entry", "/guide/arshjul-for-ambassadorprogrammet", role=None),
