@@ -19,6 +19,7 @@ from ..text import slugify
 from ..training.services import link_programme_tools
 from .cohorts import Programme
 from .concepts import seed_concepts
+from .effect import seed_effect
 from .people import CITIES, DEMO_DOMAIN, FIRST_NAMES, LAST_NAMES, Account
 
 
@@ -77,6 +78,7 @@ def create_demo_network(*, password: str, scale: int = 1, seed: int = 2017) -> l
     for municipality, people in staff:
         accounts.extend(programme.fill(municipality, people))
     seed_concepts(rng, scale)
+    seed_effect(rng)
     load_starter_guide()
     programme_sessions = select(TrainingSession.id, TrainingSession.template_key).where(
         TrainingSession.template_key.is_not(None)
