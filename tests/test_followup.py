@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from allin.enums import CheckInStatus, ConceptStage, NotificationKind
 from allin.extensions import db
 from allin.followup.services import months_after
-from allin.models import Concept, ConceptCheckIn, Municipality, Notification
+from allin.models import Concept, ConceptCheckIn, Municipality, Notification, TimelineEntry
 from allin.training.times import today
 from tests.factories import make_cohort, make_concept
 
@@ -111,6 +111,16 @@ def test_only_the_owner_or_a_coordinator_completes_a_check_in_once(
         assert (done.status, done.reach, done.note) == (CheckInStatus.RUNNING, 120, data["note"])
     page = client.get(f"/concepts/{pitched}")
     assert "Fullt hver fredag" in page.text
+    with app.app_context():  # a line on the timeline too, by who did it, once
+        lines = db.session.scalars(
+            select(TimelineEntry).where(
+                TimelineEntry.concept_id == pitched, TimelineEntry.text.contains("3 måneder")
+            )
+        ).all()
+        assert [line.text for line in lines] == [
+            "Oppfølging etter 3 måneder: I drift. Rekkevidde: 120.\nFullt hver fredag"
+        ]
+        assert lines[0].author_id == world.a["youth_worker"].id
     client.post("/logout")
     login(world.a["coordinator"])
     assert client.post(f"/followup/check-ins/{twelve}", data=data).status_code == 302

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from allin.enums import ConceptStage
 from allin.extensions import db
-from allin.models import Concept, Municipality
+from allin.models import Concept, Municipality, TimelineEntry
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -96,6 +96,19 @@ def test_a_coordinator_of_another_city_starts_a_best_case(app, client, world, lo
     client.post("/logout")
     login(world.a["coordinator"])
     assert "Kristiansand" in client.get(f"/concepts/{best_case['concept']}").text
+    with app.app_context():  # on both timelines, each in its own city's language
+        said = dict(
+            db.session.execute(
+                select(TimelineEntry.concept_id, TimelineEntry.text).where(
+                    TimelineEntry.concept_id.in_((copy_id, best_case["concept"])),
+                    TimelineEntry.kind == "progress",
+                )
+            ).all()
+        )
+    assert said == {
+        copy_id: "Startet fra Larviks «Fredagsgym».",
+        best_case["concept"]: "Kristiansand startet et konsept fra dette.",
+    }
 
 
 def test_tried_in_counts_launched_copies_only(app, client, world, login, best_case):

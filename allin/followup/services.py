@@ -5,15 +5,17 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from .. import audit
 from ..clock import now
-from ..enums import CheckInStatus
+from ..enums import CheckInStatus, TimelineKind
 from ..errors import DomainError
 from ..extensions import db
-from ..models import ConceptCheckIn, User
+from ..models import ConceptCheckIn, Municipality, TimelineEntry, User
 from ..models.followup import MONTHS, NOTE_LENGTH
 from ..training.times import today
 from .rules import can_complete, can_own
@@ -79,4 +81,31 @@ def complete(
     )
     if result.rowcount != 1:
         raise DomainError(_l("This check-in has been done already."))
+    _on_timeline(check_in, actor=actor, status=status, reach=reach, note=note)
     audit.record("concept.checkin_done", actor=actor, target=check_in, status=status.value)
+
+
+def _on_timeline(check_in: ConceptCheckIn, *, actor, status, reach, note) -> None:
+    """The check-in as a line of the concept's timeline, by who did it, in the language of
+    the concept's municipality (the timeline is the team's, read by all of it)."""
+    municipality = db.session.get(Municipality, check_in.municipality_id)
+    with force_locale(municipality.language):
+        lines = [
+            _(
+                "Check-in after %(months)s months: %(status)s.",
+                months=check_in.months,
+                status=status.label,
+            )
+        ]
+        if reach is not None:
+            lines[0] += " " + _("Reach: %(count)s.", count=reach)
+    if note:
+        lines.append(note)
+    db.session.add(
+        TimelineEntry(
+            concept_id=check_in.concept_id,
+            kind=TimelineKind.PROGRESS,
+            author_id=actor.id,
+            text="\n".join(lines),
+        )
+    )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
-from ..enums import CohortStatus, ConceptStage, GuideStatus
+from ..enums import CohortStatus, ConceptStage, GuideStatus, TimelineKind
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Cohort, Concept
+from ..models import Cohort, Concept, Municipality, TimelineEntry
 from .rules import can_start_from
 
 
@@ -43,5 +45,23 @@ def start_from(entry, *, cohort: Cohort | None, members: int, actor) -> Concept:
     )
     db.session.add(copy)
     db.session.flush()
+    _on_timelines(original, copy, actor=actor)
     audit.record("concept.started_from", actor=actor, target=copy, original=original.id)
     return copy
+
+
+def _on_timelines(original: Concept, copy: Concept, *, actor) -> None:
+    """Both timelines say where the concept went or came from, each in its own municipality's
+    language; the pages' "Between cities" reads the names as they are now."""
+    there = db.session.get(Municipality, original.municipality_id)
+    here = db.session.get(Municipality, copy.municipality_id)
+    with force_locale(here.language):
+        started = _("Started from %(city)s's “%(title)s”.", city=there.name, title=original.title)
+    with force_locale(there.language):
+        spread = _("%(city)s started a concept from this one.", city=here.name)
+    for concept, text in ((copy, started), (original, spread)):
+        db.session.add(
+            TimelineEntry(
+                concept_id=concept.id, kind=TimelineKind.PROGRESS, author_id=actor.id, text=text
+            )
+        )

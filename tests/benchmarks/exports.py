@@ -13,20 +13,16 @@ Retention runs with the clock four years ahead, when most of the network is past
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 import zipfile
 from datetime import timedelta
 
-from flask_migrate import upgrade
+from tests.benchmarks.seeded import PASSWORD, arguments, seeded_app
 
 PEOPLE = 2000
-PASSWORD = "benchmark password 2026"
 LIMITS = {"people .xlsx": 1.0, "data copy": 0.5, "retention": 10.0}
 
 
@@ -59,39 +55,15 @@ def median_seconds(call, times: int = 3) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="a PostgreSQL URL (wiped!); default: SQLite")
-    args = parser.parse_args()
-    for key in [k for k in os.environ if k.startswith("ALLIN_") or k == "DATABASE_URL"]:
-        del os.environ[key]
-
+    args = arguments(__doc__.splitlines()[0])
     import openpyxl
 
-    from allin import clock, create_app, demo, schema
+    from allin import clock
     from allin.extensions import db
     from allin.models import Ambassador, Enrolment, User
-    from tests.benchmarks.bench import reset_postgres
 
-    instance = tempfile.mkdtemp(prefix="allin-exports-bench-")
-    url = args.database or f"sqlite:///{instance}/bench.sqlite"
-    if args.database:
-        reset_postgres(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": instance,
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "AUTO_MIGRATE": False,
-            "REQUIRE_STAFF_2FA": False,
-            "BASE_URL": "http://localhost",
-        }
-    )
+    app, _instance = seeded_app(args.database, prefix="exports", scale=10)
     with app.app_context():
-        upgrade(directory=schema.MIGRATIONS_DIR)
-        demo.create_demo_network(password=PASSWORD, scale=10)
-        db.session.commit()
         worker = db.session.scalar(db.select(User).where(User.role == "youth_worker"))
         login, worker_id = worker.login, worker.id
         add_people(worker_id)

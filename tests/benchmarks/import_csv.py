@@ -10,15 +10,12 @@ own routes (the Flask test client: no network, so the figure is the server's wor
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
 import sys
-import tempfile
 import time
 from datetime import date
 
-from flask_migrate import upgrade
+from tests.benchmarks.seeded import PASSWORD, arguments, seeded_app
 
 ROWS = 1000
 LIMIT_SECONDS = 2.0
@@ -44,41 +41,13 @@ def enrolled(app, cohort_id: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="a PostgreSQL URL (wiped!); default: SQLite")
-    args = parser.parse_args()
-    # The settings are the benchmark's own, whatever the shell that started it has set.
-    for key in [k for k in os.environ if k.startswith("ALLIN_") or k == "DATABASE_URL"]:
-        del os.environ[key]
-
-    from allin import create_app, demo, schema
+    args = arguments(__doc__.splitlines()[0])
     from allin.extensions import db
     from allin.models import Cohort, User
-    from tests.benchmarks.bench import reset_postgres
 
-    instance = tempfile.mkdtemp(prefix="allin-import-bench-")
-    url = args.database or f"sqlite:///{instance}/bench.sqlite"
-    if args.database:
-        reset_postgres(url)
-    password = "benchmark password 2026"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": instance,
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "AUTO_MIGRATE": False,
-            # Staff sign in with a password alone here: with two-factor sign-in on, every
-            # page below would be the two-factor set-up page and nothing would be imported.
-            "REQUIRE_STAFF_2FA": False,
-            "BASE_URL": "http://localhost",  # a server database wants the site's address
-        }
-    )
+    app, _instance = seeded_app(args.database, prefix="import", scale=10)
+    password = PASSWORD
     with app.app_context():
-        upgrade(directory=schema.MIGRATIONS_DIR)
-        demo.create_demo_network(password=password, scale=10)
-        db.session.commit()
         worker = db.session.scalar(db.select(User).where(User.role == "youth_worker"))
         cohort = db.session.scalar(
             db.select(Cohort).where(

@@ -12,7 +12,6 @@ would, twice. The e-mails go to a real SMTP server with STARTTLS in this process
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
-from flask_migrate import upgrade
+from tests.benchmarks.seeded import arguments, seeded_app
 
 SESSIONS = 200
 LIMIT_SECONDS = 10.0
@@ -53,42 +52,22 @@ def timed(app, command: str) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="a PostgreSQL URL (wiped!); default: SQLite")
-    args = parser.parse_args()
-    for key in [k for k in os.environ if k.startswith("ALLIN_") or k == "DATABASE_URL"]:
-        del os.environ[key]
-
-    from allin import clock, create_app, demo, schema
+    args = arguments(__doc__.splitlines()[0])
+    from allin import clock
     from allin.extensions import db
     from allin.training import times
-    from tests.benchmarks.bench import reset_postgres
     from tests.smtp_stub import HOST, Server
 
-    instance = tempfile.mkdtemp(prefix="allin-notify-bench-")
-    smtp = Server(Path(instance))
-    os.environ["SSL_CERT_FILE"] = str(smtp.cert_file)  # the stub's certificate is trusted
     noon = times.from_local(datetime.combine(times.local_date(datetime.now(UTC)), clock_time(12)))
     clock.utcnow = lambda: noon  # reminders are made from 10:00 the day before
-    url = args.database or f"sqlite:///{instance}/bench.sqlite"
-    if args.database:
-        reset_postgres(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": instance,
-            "SECRET_KEY": "benchmark",
-            "AUTO_MIGRATE": False,
-            "BASE_URL": "http://localhost",
-            "MAIL_SERVER": HOST,
-            "MAIL_PORT": smtp.port,
-        }
+    smtp = Server(Path(tempfile.mkdtemp(prefix="allin-smtp-")))
+    os.environ["SSL_CERT_FILE"] = str(smtp.cert_file)  # the stub's certificate is trusted
+    app, _instance = seeded_app(
+        args.database, prefix="notify", scale=10, MAIL_SERVER=HOST, MAIL_PORT=smtp.port
     )
     with app.app_context():
-        upgrade(directory=schema.MIGRATIONS_DIR)
-        demo.create_demo_network(password="benchmark password 2026", scale=10)
-        db.session.commit()
         cohorts = add_sessions(SESSIONS)
+        db.session.commit()
 
     engine = "PostgreSQL" if args.database else "SQLite"
     print(f"{engine}, scale 10: {SESSIONS} sessions tomorrow in {cohorts} active cohorts")
