@@ -14,11 +14,12 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from urllib.parse import quote
 
 import xlsxwriter
 from flask import Response
-from flask_babel import format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 
 from . import audit
 from .transactions import write_apart
@@ -31,7 +32,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_IN_NAME = re.compile(r"[^\w -]+")
 _UNSAFE_IN_SHEET = re.compile(r"[\[\]:*?/\\]")
 
-Cell = str | int | float | date | None  # a float is a share, shown as a percentage
+# A float is a share, shown as a percentage; a Decimal an average, shown with one decimal.
+Cell = str | int | float | Decimal | date | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def _csv_cell(value: Cell) -> str:
         return ""
     if isinstance(value, float):
         return format_percent(value)
+    if isinstance(value, Decimal):
+        return format_decimal(value, "0.0")
     return as_text(str(value))
 
 
@@ -78,6 +82,7 @@ def xlsx_bytes(tables: list[Table]) -> bytes:
         "bold": book.add_format({"bold": True}),
         "day": book.add_format({"num_format": "yyyy-mm-dd"}),
         "share": book.add_format({"num_format": "0%"}),
+        "average": book.add_format({"num_format": "0.0"}),
     }
     for table in tables:
         _sheet(book, table, styles)
@@ -107,6 +112,8 @@ def _write(sheet, row: int, column: int, value: Cell, styles: dict) -> None:
         sheet.write_datetime(row, column, value, styles["day"])
     elif isinstance(value, float):
         sheet.write_number(row, column, value, styles["share"])
+    elif isinstance(value, Decimal):
+        sheet.write_number(row, column, float(value), styles["average"])
     elif isinstance(value, int):
         sheet.write_number(row, column, value)
     elif value:

@@ -4,8 +4,10 @@ ALLIN_REPORT_MIN_CELL, and a schema that cannot lead an answer back to a person.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import Date, DateTime, Integer, Time, func, inspect, select, text
 
@@ -432,6 +434,16 @@ def test_the_report_shows_the_change_with_small_rounds_left_out(app, client, wor
     assert "Cohorts: 1." in section
     assert "+2,0" in section or "+2.0" in section
     assert "Bra kurs" not in section
+    # The workbook has the same section as a sheet of its own, averages as numbers.
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/reports/report.xlsx").data))
+    sheet = book["Effect"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    heading = next(i for i, row in enumerate(rows) if row[0] == "Statement")
+    assert rows[heading][:4] == ["Statement", "Kick-off", "End", "Change"]
+    belong = rows[heading + 1]
+    assert belong[:4] == ["I feel I belong in my city", 2, 4, 2]
+    assert "Cohorts: 1. Answers at the kick-off: 6; at the end: 6." in [r[0] for r in rows]
+    assert "Bra kurs" not in str(rows)
 
 
 def test_the_report_says_when_nothing_counts_yet(app, client, world, login):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import abort, render_template, request, url_for
 from flask_babel import format_date
@@ -162,6 +163,7 @@ def export(kind: str):
                 notes + (_("Terms of: %(name)s", name=choice.name(choice.focus)),),
             )
         )
+        tables.append(_effect_table(choice, notes))
     return download(
         tables,
         kind,
@@ -174,6 +176,36 @@ def export(kind: str):
         starts=choice.period.starts.isoformat(),
         ends=choice.period.ends.isoformat(),
     )
+
+
+def _effect_table(choice: Choice, notes: tuple[str, ...]) -> Table:
+    """The page's effect section as a sheet: each statement's average at the kick-off and at
+    the end, the change, and the share who answered 4 or 5 (never the comments)."""
+    shown = _effect(choice)
+    rows = [
+        [str(text), _average(before), _average(after), _average(change), agreed, agree_after]
+        for text, before, after, change, agreed, agree_after in shown.rows()
+    ]
+    return Table(
+        _("Effect"),
+        [_("Statement"), _("Kick-off"), _("End"), _("Change")]
+        + [_("4 or 5 at the kick-off"), _("4 or 5 at the end")],
+        rows,
+        notes
+        + (
+            _(
+                "Cohorts: %(cohorts)s. Answers at the kick-off: %(before)s; at the end: %(after)s.",
+                cohorts=shown.cohorts,
+                before=shown.before.answers,
+                after=shown.after.answers,
+            ),
+            _("Of: %(name)s", name=choice.name(choice.focus)),
+        ),
+    )
+
+
+def _average(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
 
 
 def _heading(column) -> str:
