@@ -293,23 +293,6 @@ def chooses_municipality(actor) -> bool:
     return bool(actor and actor.is_authenticated) and actor.municipality_id is None
 
 
-def invitable_roles(actor) -> tuple[Role, ...]:
-    """Roles `actor` may invite people into."""
-    return tuple(role for role in Role if can(actor, MANAGES[role]))
-
-
 def can_lead(user, municipality_id: int) -> bool:
     """Cohort leads are active youth workers or coordinators of the cohort's municipality."""
     return user.active and can(user, Perm.ENROL) and user.municipality_id == municipality_id
-
-
-def can_erase_ambassador(actor, ambassador) -> bool:
-    """Erase (or hold) an ambassador's data: a coordinator of their municipality."""
-    return (
-        can(actor, Perm.ERASE_AMBASSADORS) and actor.municipality_id == ambassador.municipality_id
-    )
-
-
-def can_erase_staff(actor, target) -> bool:
-    """Erase a staff account (never an ambassador's login: that goes with their erasure)."""
-    return can(actor, Perm.ERASE_STAFF) and target.role != Role.AMBASSADOR

@@ -30,9 +30,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from . import audit
-from .access import can_erase_ambassador, can_erase_staff
+from .access import Perm, can
 from .clock import now
 from .concepts.files import forget_after_commit
+from .enums import Role
 from .errors import DomainError
 from .extensions import db
 from .models import (
@@ -88,7 +89,10 @@ class Erased:
 
 
 def may_erase(actor, ambassador: Ambassador) -> bool:
-    return can_erase_ambassador(actor, ambassador)
+    """Erase (or hold) an ambassador's data: a coordinator of their municipality."""
+    return (
+        can(actor, Perm.ERASE_AMBASSADORS) and actor.municipality_id == ambassador.municipality_id
+    )
 
 
 def what_goes(ambassador: Ambassador) -> dict:
@@ -416,6 +420,11 @@ def clear_hold(ambassador: Ambassador, *, actor) -> None:
 
 
 # ---- a staff account --------------------------------------------------------------------------
+
+
+def can_erase_staff(actor, target: User) -> bool:
+    """Erase a staff account (never an ambassador's login: that goes with their erasure)."""
+    return can(actor, Perm.ERASE_STAFF) and target.role != Role.AMBASSADOR
 
 
 def may_erase_staff(actor, target: User) -> bool:

@@ -13,16 +13,14 @@ from ..access import (
     Perm,
     Role,
     can,
-    can_erase_staff,
     chooses_municipality,
     forbid_unless,
     get_visible_or_404,
-    invitable_roles,
     require,
 )
 from ..actions import act
 from ..auth import claims, emails, invitations
-from ..auth.rules import can_manage_invitation
+from ..auth.rules import can_manage_invitation, invitable_roles
 from ..auth.services import create_reset
 from ..confirm import confirmation_needed
 from ..enums import ClaimKind
@@ -89,7 +87,7 @@ def erase(user_id: int):
     if user.id == current_user.id:
         flash(_("You cannot erase your own account."), "error")
         return redirect(back)
-    forbid_unless(can_erase_staff(current_user, user))
+    forbid_unless(erasure.can_erase_staff(current_user, user))
     name = user.name
     return act(
         lambda: erasure.erase_staff(user, actor=current_user),

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..access import Role, chooses_municipality, invitable_roles
+from ..access import Role, chooses_municipality
 from ..ambassadors import rules
 from ..clock import now
 from ..errors import DomainError
@@ -20,7 +20,7 @@ from ..models.ambassadors import name_key
 from ..namesakes import card_names, first_name
 from ..single_use import spend
 from .passwords import password_problem
-from .rules import can_manage_invitation
+from .rules import can_manage_invitation, invitable_roles
 from .selectors import email_taken, email_taken_in_scope, username_taken
 from .services import hash_token, new_token
 

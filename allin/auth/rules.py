@@ -1,5 +1,6 @@
 """Who sees which people, login sessions and invitations: registered with access.visible() as
-the scopes of User, LoginSession and Invitation, and the rule of managing an invitation."""
+the scopes of User, LoginSession and Invitation; and who invites into which role, and who
+manages an invitation."""
 
 from __future__ import annotations
 
@@ -42,3 +43,8 @@ SCOPES[Invitation] = _invitations
 def can_manage_invitation(actor, invitation) -> bool:
     """Renew or revoke: whoever could create the same invitation today."""
     return can(actor, MANAGES[invitation.role]) and in_scope(actor, invitation.municipality_id)
+
+
+def invitable_roles(actor) -> tuple[Role, ...]:
+    """Roles `actor` may invite people into."""
+    return tuple(role for role in Role if can(actor, MANAGES[role]))
