@@ -152,21 +152,30 @@ def _counted_sessions():
     )
 
 
-def _pairs():
-    """Every (enrolment, counted session) pair with the recorded value, numbered from the
-    most recent session back for each enrolment."""
+def _pairs(recent: bool = True, active_only: bool = False):
+    """Every (enrolment, counted session) pair with the recorded value and, with `recent`,
+    numbered from the most recent session back for each enrolment (a window: the costliest
+    part, so left out where only sums are wanted); `active_only`: active enrolments only."""
     s = _counted_sessions()
-    recent = func.row_number().over(
-        partition_by=Enrolment.id, order_by=(s.c.starts_at.desc(), s.c.id.desc())
+    columns = [
+        Enrolment.id.label("enrolment_id"),
+        Enrolment.cohort_id.label("cohort_id"),
+        s.c.id.label("session_id"),
+        s.c.starts_at,
+        Attendance.value,
+    ]
+    if recent:
+        order = (s.c.starts_at.desc(), s.c.id.desc())
+        columns.append(
+            func.row_number().over(partition_by=Enrolment.id, order_by=order).label("recent")
+        )
+    status = (
+        Enrolment.status == EnrolmentStatus.ACTIVE
+        if active_only
+        else Enrolment.status != EnrolmentStatus.WITHDRAWN
     )
     return (
-        select(
-            Enrolment.id.label("enrolment_id"),
-            s.c.id.label("session_id"),
-            s.c.starts_at,
-            Attendance.value,
-            recent.label("recent"),
-        )
+        select(*columns)
         .select_from(Enrolment)
         .join(s, and_(s.c.cohort_id == Enrolment.cohort_id, s.c.ends_at > Enrolment.enrolled_at))
         .outerjoin(
@@ -175,7 +184,7 @@ def _pairs():
         )
         .where(
             Enrolment.cohort_id.in_(_ids()),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            status,
             # The roll call lists only active enrolments: an invited or graduated person who
             # was not marked could not have been, so that session does not count for them.
             or_(Attendance.value.is_not(None), Enrolment.status == EnrolmentStatus.ACTIVE),
@@ -184,8 +193,8 @@ def _pairs():
     )
 
 
-def _per_enrolment():
-    p = _pairs()
+def _per_enrolment(active_only: bool = False):
+    p = _pairs(active_only=active_only)
     attended = p.c.value.in_(ATTENDED)
     missed = or_(p.c.value.is_(None), p.c.value == AttendanceValue.ABSENT)
     return (
@@ -351,7 +360,9 @@ def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headlin
         elif part == "status":
             headline.statuses[EnrolmentStatus(key)] = a
         elif part == "rate":
-            headline.rate, headline.warnings = Rate(a, b, c, d), e
+            headline.rate = Rate(a, b, c, d)
+        elif part == "warnings":
+            headline.warnings = a
         else:
             headline.missing_consent = a
     return result
@@ -398,19 +409,24 @@ def _headlines(with_rates: bool):
         .where(Enrolment.cohort_id.in_(_ids()))
         .group_by(Enrolment.cohort_id, Enrolment.status)
     )
-    stats = _per_enrolment()
-    rate = (
-        select(
-            Enrolment.cohort_id,
-            literal_column("'rate'"),
-            no_key,
-            func.sum(stats.c.counted),
-            func.sum(stats.c.attended),
-            func.sum(stats.c.late),
-            func.sum(stats.c.excused),
-            total(_warning(stats)),
-        )
+    # The rate sums every pair; only the warnings need each enrolment's latest sessions (a
+    # window over the pairs), and only active enrolments can have one.
+    plain = _pairs(recent=False)
+    rate = select(
+        plain.c.cohort_id,
+        literal_column("'rate'"),
+        no_key,
+        func.count(),
+        total(plain.c.value.in_(ATTENDED)),
+        total(plain.c.value == AttendanceValue.LATE),
+        total(plain.c.value == AttendanceValue.EXCUSED),
+        zero,
+    ).group_by(plain.c.cohort_id)
+    stats = _per_enrolment(active_only=True)
+    warnings = (
+        select(Enrolment.cohort_id, literal_column("'warnings'"), no_key, func.count(), *[zero] * 4)
         .join(stats, stats.c.enrolment_id == Enrolment.id)
+        .where(_warning(stats))
         .group_by(Enrolment.cohort_id)
     )
     missing = (
@@ -431,7 +447,7 @@ def _headlines(with_rates: bool):
         )
         .group_by(Enrolment.cohort_id)
     )
-    return union_all(sessions, statuses, missing, *([rate] if with_rates else []))
+    return union_all(sessions, statuses, missing, *([rate, warnings] if with_rates else []))
 
 
 @dataclass
