@@ -139,8 +139,15 @@ def parse(text: str | None, language: Language | str, synonyms: tuple[str, ...] 
         tuple(dict.fromkeys((word, *same.get(prefix(word, language), ()))))[:MAX_SYNONYMS]
         for word in words
     )
-    prefixes = tuple(tuple(dict.fromkeys(prefix(w, language) for w in group)) for group in groups)
+    prefixes = tuple(_widest(prefix(w, language) for w in group) for group in groups)
     return Query(words, groups, prefixes, language)
+
+
+def _widest(prefixes) -> tuple[str, ...]:
+    """The prefixes without those a shorter one of them covers ("ung" covers "ungdom"): they
+    match nothing more, and each costs the ranking of every match again."""
+    unique = tuple(dict.fromkeys(prefixes))
+    return tuple(p for p in unique if not any(p != q and p.startswith(q) for q in unique))
 
 
 MAX_SYNONYMS = 6

@@ -73,6 +73,9 @@ class GuideEntry(TimestampMixin, db.Model):
         # The guide's index in programme order (guide/selectors.py::in_programme_order):
         # sorted from the index, not from every entry's row.
         Index("ix_guide_entry_listing", "language", "status", "phase", "kind", "title"),
+        # Search keeps the published matches of a language (guide/search.py::results): from
+        # the index, not by reading each match's row.
+        Index("ix_guide_entry_found", "id", "status", "language"),
     )
 
     @property

@@ -1,7 +1,7 @@
 """the guide's index lists a language's published entries from one index
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 11:15:00.000000
 
 The guide's index orders a language's published entries by phase, kind and title; with
