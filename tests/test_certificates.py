@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from allin import erasure
 from allin.clock import now
 from allin.extensions import db
-from allin.models import Ambassador, Certificate, Cohort, Enrolment, Municipality, User
+from allin.models import Ambassador, AuditEvent, Certificate, Cohort, Enrolment, Municipality, User
 from tests.factories import (
     make_ambassador,
     make_cohort,
@@ -230,3 +230,25 @@ def test_odd_verification_addresses_answer_404(app, world, token):
     client = app.test_client()
     response = client.get("/certificates/" + token.replace("/", "%2F").replace("?", "%3F"))
     assert response.status_code in (404, 400, 308)
+
+
+def test_staff_opening_it_is_in_the_audit_trail_and_the_ambassador_is_not(
+    app, client, world, login, graduate
+):
+    """Who of staff saw whose certificate (issue 25), written after the page is made."""
+
+    def views():
+        with app.app_context():
+            stmt = select(AuditEvent.actor_id).where(
+                AuditEvent.action == "ambassador.viewed", AuditEvent.object_id == graduate
+            )
+            return db.session.scalars(stmt).all()
+
+    login(world.a["ambassador"])
+    assert client.get(url(graduate)).status_code == 200
+    assert views() == []
+    client.post("/logout")
+    login(world.a["youth_worker"])
+    assert client.get(url(graduate)).status_code == 200
+    assert client.get(url(graduate, "nb")).status_code == 200
+    assert views() == [world.a["youth_worker"].id] * 2
