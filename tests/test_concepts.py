@@ -404,6 +404,22 @@ def test_feedback_is_unread_until_the_team_opens_the_concept(app, client, world,
     assert "New feedback" in client.get("/").data.decode()
 
 
+def test_feedback_after_the_last_opening_is_new_again(app, client, world, team, login):
+    login(world.a["youth_worker"])
+    client.post(f"/concepts/{team.concept_id}/write", data={"text": "Bra start!"})
+    client.post("/logout")
+    login(team.member)
+    client.get(f"/concepts/{team.concept_id}")  # reads "Bra start!"
+    client.post("/logout")
+    login(world.a["youth_worker"])
+    client.post(f"/concepts/{team.concept_id}/write", data={"text": "Husk budsjettet."})
+    client.post("/logout")
+    login(team.member)
+    assert "New feedback" in client.get("/").data.decode()
+    assert "badge--new" in client.get(f"/concepts/{team.concept_id}").data.decode()
+    assert "badge--new" not in client.get(f"/concepts/{team.concept_id}").data.decode()
+
+
 def test_a_team_member_answers(app, client, world, team, login):
     login(team.member)
     assert (

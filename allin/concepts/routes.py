@@ -179,7 +179,10 @@ def detail(concept_id: int):
     """The concept, its files, reach and timeline; opening it reads the team's feedback."""
     concept = selectors.concept_page(current_user, concept_id)
     member = is_team_member(current_user, concept)
-    last_seen = selectors.seen_at(current_user, concept) if member else None
+    staff = reviews(current_user, concept)
+    last_seen, unseen = (
+        selectors.last_seen_and_unseen(current_user, concept) if member else (None, False)
+    )
     page = paginate(selectors.timeline(concept), per_page=selectors.TIMELINE_PER_PAGE)
     figures = selectors.reach(concept)
     html = render_template(
@@ -192,19 +195,20 @@ def detail(concept_id: int):
         charts=charts.small_multiples(figures),
         editable=can_edit_concept(current_user, concept, member=member),
         moves=allowed_stage_moves(current_user, concept, member=member),
-        staff=reviews(current_user, concept),
-        writes=services.writable_kind(current_user, concept),
-        best_case=showcase.proposed_entry(concept) if reviews(current_user, concept) else None,
+        staff=staff,
+        writes=services.writable_kind(current_user, concept, member=member),
+        best_case=showcase.proposed_entry(concept) if staff else None,
         can_propose=can_propose_best_case(current_user, concept),
         may_write_guide=can(current_user, Perm.WRITE_GUIDE),
         form=ConfirmForm(),
         provenance=spread_selectors.provenance(concept),
+        # Check-ins are for the staff of the concept's municipality (followup/rules.py).
         check_ins=[
             {"check_in": c, "may_complete": can_complete_check_in(current_user, c)}
-            for c in followup_selectors.of_concept(current_user, concept.id)
+            for c in (followup_selectors.of_concept(current_user, concept.id) if staff else ())
         ],
     )
-    if member and selectors.has_unseen_feedback(concept, last_seen):
+    if unseen:
         with write_apart():
             services.mark_seen(concept, actor=current_user)
     return html

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, func, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, or_, select, union_all
 
 from ..access import BoundActor, Perm, built_once, can, can_lead, scoped, visible
 from ..collation import nb_order
@@ -116,19 +116,22 @@ def _seen_at() -> Select:
     )
 
 
-def seen_at(actor, concept: Concept):
-    return db.session.scalar(_seen_at(), {"user": actor.id, "concept": concept.id})
+def last_seen_and_unseen(actor, concept: Concept) -> tuple[object, bool]:
+    """When `actor` last opened the concept (None: never), and whether feedback came after
+    that (or any, when never opened): opening it now reads that feedback. One query."""
+    row = db.session.execute(_seen_and_unseen(), {"user": actor.id, "concept": concept.id}).one()
+    return row[0], bool(row[1])
 
 
-def has_unseen_feedback(concept: Concept, last_seen) -> bool:
-    """Feedback newer than `last_seen` (or any feedback when never opened): opening the
-    concept now reads it. Without any, the page writes nothing."""
-    stmt = select(TimelineEntry.id).where(
-        TimelineEntry.concept_id == concept.id, TimelineEntry.kind == TimelineKind.FEEDBACK
+@cache
+def _seen_and_unseen() -> Select:
+    seen = _seen_at().scalar_subquery()
+    newer = select(TimelineEntry.id).where(
+        TimelineEntry.concept_id == bindparam("concept"),
+        TimelineEntry.kind == TimelineKind.FEEDBACK,
+        or_(seen.is_(None), TimelineEntry.created_at > seen),
     )
-    if last_seen is not None:
-        stmt = stmt.where(TimelineEntry.created_at > last_seen)
-    return db.session.scalar(stmt.limit(1)) is not None
+    return select(seen, newer.exists())
 
 
 def team_choices(cohort: Cohort) -> list[tuple[int, str]]:

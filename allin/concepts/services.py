@@ -258,11 +258,14 @@ def move_stage(
     notifications.stage_moved(concept, entry_id=entry.id, actor=actor)
 
 
-def writable_kind(actor: User, concept: Concept) -> TimelineKind | None:
-    """What `actor` writes on the timeline: staff feedback, the team an update or an answer."""
+def writable_kind(
+    actor: User, concept: Concept, *, member: bool | None = None
+) -> TimelineKind | None:
+    """What `actor` writes on the timeline: staff feedback, the team an update or an answer
+    (`member`: whether the actor is on the team, when the caller knows)."""
     if can_give_feedback(actor, concept):
         return TimelineKind.FEEDBACK
-    if can_answer(actor, concept):
+    if can_answer(actor, concept, member=member):
         return TimelineKind.PROGRESS
     return None
 
