@@ -16,11 +16,33 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum
 
 # Text columns for enum values are this wide; a longer value fails test_models.
 ENUM_LENGTH = 20
+
+
+class Label(LazyString):
+    """A member's label, translated once per locale (once a request) and then reused: a
+    lazy_gettext string looks the catalogue up again every time it is shown, and a page
+    shows dozens of labels. Inside force_locale() the locale is another object: translated
+    again."""
+
+    def __init__(self, lazy: LazyString):
+        super().__init__(lazy._func, *lazy._args, **lazy._kwargs)
+        self._memo: tuple[object, str] = (None, "")
+
+    def __str__(self) -> str:
+        locale, (seen, text) = get_locale(), self._memo
+        if locale is None or seen is not locale:
+            text = super().__str__()
+            self._memo = (locale, text)
+        return text
+
+    def __html__(self) -> str:
+        return str(self)
 
 
 class LabelledEnum(StrEnum):
@@ -29,6 +51,8 @@ class LabelledEnum(StrEnum):
     def __new__(cls, value: str, label=None):
         member = str.__new__(cls, value)
         member._value_ = value
+        if isinstance(label, LazyString):
+            label = Label(label)
         member.label = label if label is not None else value
         return member
 

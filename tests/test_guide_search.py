@@ -307,3 +307,28 @@ def test_an_empty_result_suggests_entries_and_topics(client, words):
     page = re.sub(r"<[^>]+>", "", response.data.decode())
     assert "Trygge foresatte" in page  # has one of the words
     assert "lang=en" in response.data.decode()  # search the English guide instead
+
+
+def test_the_guide_index_pages_in_programme_order_and_counts_every_entry(app, client, world):
+    """The index orders and counts from the listing index and reads only the page's entries
+    (guide/selectors.py::page_in_programme_order): the same order, count and pages."""
+    with app.app_context():
+        for n in range(30):
+            phase = ("prepare", "launch")[n % 3 == 0]
+            make_guide_entry(title=f"Oppføring {n:02}", phase=phase, status="published")
+        make_guide_entry(title="Kladd", status="draft")
+        make_guide_entry(title="Entry", language="en", status="published")
+        db.session.commit()
+
+    def page(**params) -> tuple[str, list[str]]:
+        html = client.get("/guide/", query_string={"lang": "nb", **params}).data.decode()
+        count = re.search(r'class="guide-count" role="status">([^<]+)<', html)[1]
+        return count, re.findall(r">(Oppføring \d\d)<", html)
+
+    (total, first), (again, second) = page(), page(page=2)
+    assert total == again == page(page=3)[0] == "30 oppføringer"
+    assert page(page=3)[1] == []
+    prepare = [f"Oppføring {n:02}" for n in range(30) if n % 3]
+    launch = [f"Oppføring {n:02}" for n in range(30) if not n % 3]
+    assert first + second == prepare + launch  # phase by phase, then by title
+    assert page(phase="launch") == ("10 oppføringer", launch)

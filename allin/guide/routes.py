@@ -127,7 +127,7 @@ def index():
     stmt = selectors.filtered(
         selectors.published(), language=language, phase=phase, kind=kind, tag=tag
     )
-    page = paginate(selectors.in_programme_order(stmt, group))
+    page = selectors.page_in_programme_order(stmt, group)
     return _cacheable(
         render_template(
             "guide/index.html",
@@ -152,7 +152,7 @@ def start():
     """ "Start here": every phase in programme order, with its entries."""
     language = _enum_arg(Language, "lang") or reader_language()
     stmt = selectors.filtered(selectors.published(), language=language)
-    page = paginate(selectors.in_programme_order(stmt), current_app.config["MAX_PER_PAGE"])
+    page = selectors.page_in_programme_order(stmt, per_page=current_app.config["MAX_PER_PAGE"])
     return _cacheable(
         render_template(
             "guide/start.html",
@@ -212,7 +212,7 @@ def print_guide():
     language = _enum_arg(Language, "lang") or reader_language()
     phase = _enum_arg(Phase, "phase")
     stmt = selectors.filtered(selectors.published(), language=language, phase=phase)
-    page = paginate(selectors.in_programme_order(stmt), current_app.config["MAX_PER_PAGE"])
+    page = selectors.page_in_programme_order(stmt, per_page=current_app.config["MAX_PER_PAGE"])
     return _cacheable(
         render_template(
             "guide/print.html",
