@@ -39,19 +39,15 @@ def show(ambassador_id: int):
     if contents is None:
         return render_template("certificates/none.html", ambassador=ambassador), 404
     token = selectors.token_of(current_user, ambassador)
-    staff_reads = ambassador.user_id != current_user.id
-    if token is None or staff_reads:
-        with write_apart():  # the address, once; who of staff saw it; the page only reads
-            if token is None:
-                token = services.ensure_token(ambassador)
-            if staff_reads:
-                audit.record("ambassador.viewed", actor=current_user, target=ambassador)
+    if token is None:
+        with write_apart():  # the address, once; the page only reads
+            token = services.ensure_token(ambassador)
     language = request.args.get("lang", "")
     if language not in LANGUAGES:
         language = str(reader_language())
     with force_locale(language):
         link = external_url("certificates.verify", token=token)  # never the Host header
-        return render_template(
+        html = render_template(
             "certificates/show.html",
             ambassador=ambassador,
             c=contents,
@@ -60,6 +56,12 @@ def show(ambassador_id: int):
             language=language,
             other=[code for code in LANGUAGES if code != language][0],
         )
+    if ambassador.user_id != current_user.id:
+        # Who of staff saw it, written once the page is made (before it is sent): nothing on
+        # it is read again after the write.
+        with write_apart():
+            audit.record("ambassador.viewed", actor=current_user, target=ambassador)
+    return html
 
 
 @bp.get("/certificates/<token>")
