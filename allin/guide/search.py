@@ -174,8 +174,23 @@ def _tsquery_text(query: Query, weights: str = "", any_word: bool = False) -> st
     # PostgreSQL stems each word with the entry language's configuration; ":*" makes it a
     # prefix, and a weight ("A": the title's) keeps it to that part. Words are letters and
     # digits only: no tsquery operator can get in.
-    parts = ["(" + " | ".join(f"{w}:*{weights}" for w in group) + ")" for group in query.groups]
+    parts = [
+        "(" + " | ".join(f"{w}:*{weights}" for w in _widest_stems(group, query.language)) + ")"
+        for group in query.groups
+    ]
     return (" | " if any_word else " & ").join(parts)
+
+
+def _widest_stems(group: tuple[str, ...], language: Language) -> tuple[str, ...]:
+    """The words of `group` without those whose stem starts with another one's ("ungdom"
+    with "ung"), or equals it: as prefixes they match nothing more, and ts_rank weighs each
+    term of every match. Snowball is the algorithm of PostgreSQL's configurations too."""
+    stem = _stemmer(language).stemWord
+    kept: dict[str, str] = {}  # stem: word, shortest stems first
+    for word in sorted(group, key=lambda w: len(stem(w))):
+        if not any(stem(word).startswith(other) for other in kept):
+            kept[stem(word)] = word
+    return tuple(w for w in group if w in kept.values())
 
 
 def _pg_tsquery(query: Query, weights: str = "", any_word: bool = False):
