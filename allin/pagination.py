@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import Select, func
 
 from .extensions import db
 
@@ -21,14 +21,39 @@ def requested_page() -> int:
 def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
     """One page of `stmt` (which must be ordered); a page past the end is simply empty."""
     config = current_app.config
-    return db.paginate(
-        stmt,
+    return CountedPagination(
+        select=stmt,
+        session=db.session(),
         page=requested_page(),
         per_page=per_page or config["PER_PAGE"],
         max_per_page=config["MAX_PER_PAGE"],
         error_out=False,
-        count=True,
     )
+
+
+class CountedPagination(SelectPagination):
+    """A page of an ORM select whose total is counted along in the page's own query
+    (`count() OVER ()`), not by a second one: each statement costs a page more Python than
+    SQLite takes to count. Only an empty page past the end counts on its own; a DISTINCT
+    statement (the window would count the rows before DISTINCT) counts the usual way."""
+
+    _total: int | None = None
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"]
+        if stmt._distinct:
+            return super()._query_items()
+        counted = stmt.add_columns(func.count().over())
+        counted = counted.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(counted).unique().all()
+        if rows:
+            self._total = rows[0][-1]
+        elif self._query_offset == 0:
+            self._total = 0
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return super()._query_count() if self._total is None else self._total
 
 
 class RowPagination(Pagination):
