@@ -110,7 +110,8 @@ def request_gettext() -> dict:
             text = Markup(text)
         return text % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # `_` too: Jinja's own `_` looks "gettext" up in the context again on every call.
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def init_app(app: Flask) -> None:
