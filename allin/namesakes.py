@@ -25,15 +25,23 @@ class Namesakes:
     """Which first and whole names occur more than once among `names`."""
 
     def __init__(self, names: Iterable[str]) -> None:
+        # Each name's keys once: a page asks about every name it shows, some more than once.
+        # Counted over the list: two people may have the very same name.
         names = list(names)
-        self._first = Counter(name_key(first_name(n)) for n in names)
-        self._whole = Counter(name_key(n) for n in names)
+        keys = [(name_key(first_name(n)), name_key(n)) for n in names]
+        self._keys = dict(zip(names, keys, strict=True))
+        self._first = Counter(first for first, _whole in keys)
+        self._whole = Counter(whole for _first, whole in keys)
+
+    def _keys_of(self, name: str) -> tuple[str, str]:
+        keys = self._keys.get(name)
+        return keys if keys is not None else (name_key(first_name(name)), name_key(name))
 
     def shares_first_name(self, name: str) -> bool:
-        return self._first[name_key(first_name(name))] > 1
+        return self._first[self._keys_of(name)[0]] > 1
 
     def shares_whole_name(self, name: str) -> bool:
-        return self._whole[name_key(name)] > 1
+        return self._whole[self._keys_of(name)[1]] > 1
 
     def call(self, name: str, birth_year: int | None) -> str:
         """How an action names someone: the first name when no one else here has it, else the
