@@ -218,6 +218,17 @@ def test_an_expired_link_is_refused(app, client, world, login, young, frozen):
         assert db.session.scalar(select(GuardianConsentLink.used_at)) is None
 
 
+def test_a_new_link_ends_the_unused_older_one(app, client, world, login, young):
+    older = make_link(client, login, world, young)
+    newer = make_link(client, login, world, young)
+    response = client.post(older, data=answer(participation="yes", photo="yes", publish_name="yes"))
+    assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
+    response = client.post(newer, data=answer(participation="yes", photo="no", publish_name="no"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert count(Consent, Consent.ambassador_id == young) == 1  # participation, once
+
+
 def test_a_tampered_token_is_404(app, client, world, login, young):
     path = make_link(client, login, world, young)
     tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from .. import audit, outbox
 from ..ambassadors import rules as consent_rules
@@ -99,6 +99,17 @@ def make_link(ambassador: Ambassador, *, actor: User) -> tuple[GuardianConsentLi
         raise DomainError(refusal)
     token, token_hash = new_token()
     made = now()
+    # Only the newest link works: one sent to the wrong address, or lost, ends when the youth
+    # worker makes another (its guardian is told it has expired and to ask for a new one).
+    db.session.execute(
+        update(GuardianConsentLink)
+        .where(
+            GuardianConsentLink.ambassador_id == ambassador.id,
+            GuardianConsentLink.used_at.is_(None),
+            GuardianConsentLink.expires_at > made,
+        )
+        .values(expires_at=made)
+    )
     link = GuardianConsentLink(
         municipality_id=ambassador.municipality_id,
         ambassador_id=ambassador.id,
