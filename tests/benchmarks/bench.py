@@ -204,11 +204,25 @@ def prepare(scale: int, database: str | None, kept: bool = False) -> tuple[dict,
     entries = scale * guide_entries.PER_SCALE
     generate = [sys.executable, "-m", "tests.benchmarks.guide_entries", str(entries)]
     subprocess.run(generate, cwd=ROOT, env=env, check=True, capture_output=True)
+    if database:
+        analyze(database)
     logins: dict[str, str] = {}
     for line in seeded.stdout.splitlines():
         role, _municipality, login = line.split("\t")
         logins.setdefault(role, login)
     return env, logins
+
+
+def analyze(url: str) -> None:
+    """PostgreSQL's statistics of the tables just filled, as autovacuum keeps them on a running
+    server within a minute of such a load: without them the planner takes every table for
+    empty, and what is measured depends on whether autovacuum came by during the run."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
 
 
 def reset_postgres(url: str) -> None:
