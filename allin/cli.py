@@ -143,6 +143,8 @@ def retention_command(dry_run: bool) -> None:
             f"ambassador {candidate.id}\t{candidate.municipality}\t"
             f"last cohort ended {candidate.last_ended.isoformat()}\t{state}"
         )
+    for person in report.upcoming:
+        click.echo(f"ambassador {person.id}\tto be erased on {person.erased_on.isoformat()}")
     held = len(report.held)
     if dry_run:
         db.session.rollback()
@@ -150,6 +152,10 @@ def retention_command(dry_run: bool) -> None:
         return
     db.session.commit()
     click.echo(f"erased {len(report.erased)}, skipped {held} under a legal hold")
+    click.echo(
+        f"to be erased within {retention.NOTICES[0]} days: {len(report.upcoming)} "
+        f"(new notices to their coordinators: {report.told})"
+    )
     for kind, count in report.purged.items():
         click.echo(f"expired {kind} removed: {count}")
 

@@ -155,6 +155,7 @@ class NotificationKind(LabelledEnum):
     INVITATION_ACCEPTED = "invitation_accepted", _l("An invitation was accepted")
     EARLY_WARNING = "early_warning", _l("Early warning: missed the last two sessions")
     CHECKIN_DUE = "checkin_due", _l("A launched concept's check-in is due")
+    RETENTION_DUE = "retention_due", _l("An ambassador's data is due for erasure")
 
 
 class ClaimKind(LabelledEnum):

@@ -26,6 +26,7 @@ from allin.models import (
     Invitation,
     LoginSession,
     Municipality,
+    Notification,
     PasswordReset,
     User,
 )
@@ -420,8 +421,10 @@ def test_retention_erases_those_past_their_time_with_a_frozen_clock(app, runner,
     assert dry.exit_code == 0, dry.output
     assert f"ambassador {old}\t" in dry.output and "would be erased" in dry.output
     assert f"ambassador {held}\t" in dry.output and "held, skipped" in dry.output
+    listed = [line for line in dry.output.splitlines() if "last cohort ended" in line]
     for not_due in (young, kept_longer, both):
-        assert f"ambassador {not_due}\t" not in dry.output
+        assert not [line for line in listed if line.startswith(f"ambassador {not_due}\t")]
+    assert f"ambassador {young}\tto be erased on" in dry.output  # in two days (a notice)
     assert "dry run: 1 due, 1 held; nothing changed" in dry.output
     with app.app_context():
         assert db.session.get(Ambassador, old).erased_at is None
@@ -455,6 +458,51 @@ def test_retention_erases_those_past_their_time_with_a_frozen_clock(app, runner,
         assert db.session.get(Ambassador, young).erased_at is not None
         assert text_hits(["Gammel Person", "Nyere Person"]) == []
     assert re.search(r"erased 0, skipped 1", runner.invoke(args=["retention"]).output)
+
+
+def test_coordinators_are_told_30_and_7_days_before_an_erasure(
+    app, client, runner, world, login, frozen
+):
+    """SECURITY 28: the municipality's coordinators, in the app, once at 30 days and once at
+    7; not about a person under a legal hold, not the youth workers, not another city's."""
+    three_years = (now().date() - retention.years_before(now().date(), 3)).days
+    with app.app_context():
+        municipality = db.session.get(Municipality, world.municipality_a)
+        # The last cohort ended so that retention erases them in 31 days.
+        soon = _ended(municipality, days_ago=three_years - 30, name="Snart Slettet")
+        _ended(municipality, days_ago=three_years - 20, name="Holdt Person", hold="Sak 2")
+        db.session.commit()
+
+    def told() -> list[tuple[int, str]]:
+        with app.app_context():
+            stmt = select(Notification.recipient_id, Notification.event_key).where(
+                Notification.kind == "retention_due"
+            )
+            return [tuple(row) for row in db.session.execute(stmt.order_by(Notification.id))]
+
+    coordinator = world.a["coordinator"].id
+    assert "coordinators: 0)" in runner.invoke(args=["retention"]).output  # 31 days left
+    frozen.advance(days=1)
+    first = runner.invoke(args=["retention"]).output
+    assert f"ambassador {soon}\tto be erased on" in first and "coordinators: 1)" in first
+    assert [(who, key.rsplit(":", 1)[1]) for who, key in told()] == [(coordinator, "30")]
+    assert "coordinators: 0)" in runner.invoke(args=["retention"]).output  # once
+    frozen.advance(days=22)  # 8 days left: nothing new
+    runner.invoke(args=["retention"])
+    assert len(told()) == 1
+    frozen.advance(days=1)
+    runner.invoke(args=["retention"])
+    assert [key.rsplit(":", 1)[1] for _who, key in told()] == ["30", "7"]
+
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/notifications/").text
+    assert "The data of Snart Slettet will be erased within 7 days" in page
+    assert "The data of Snart Slettet will be erased within 30 days" in page
+    frozen.advance(days=7)
+    assert "erased 1" in runner.invoke(args=["retention"]).output
+    with app.app_context():
+        assert db.session.get(Ambassador, soon).erased_at is not None
 
 
 def test_retention_purges_what_expired(app, runner, world, frozen):

@@ -704,6 +704,7 @@ def test_an_ambassadors_notifications_name_no_person(app, client, world, login, 
         "invitation_accepted",
         "early_warning",
         "checkin_due",
+        "retention_due",
     }
     assert kinds == {str(kind) for kind in NotificationKind} - staff_only
     client.post("/logout")

@@ -34,7 +34,11 @@ def text(row) -> str:
     kind = row.Notification.kind
     if kind == NotificationKind.WEEKLY_DIGEST:
         return _("Your weekly summary: early warnings or missing consents in your cohorts.")
-    if kind in (NotificationKind.CONSENT_WITHDRAWN, NotificationKind.EARLY_WARNING):
+    if kind in (
+        NotificationKind.CONSENT_WITHDRAWN,
+        NotificationKind.EARLY_WARNING,
+        NotificationKind.RETENTION_DUE,
+    ):
         return _ambassador_text(kind, row)
     if kind == NotificationKind.INVITATION_ACCEPTED:
         if row.person_name is None:
@@ -50,6 +54,18 @@ def text(row) -> str:
 
 
 def _ambassador_text(kind, row) -> str:
+    if kind == NotificationKind.RETENTION_DUE:
+        if row.ambassador_name is None:
+            return _("Data of someone you no longer follow is due for erasure.")
+        # The key ends with the notice: retention:<person>:<day>:<30 or 7> (retention.py).
+        days = int(row.Notification.event_key.rsplit(":", 1)[1])
+        return _(
+            "The data of %(name)s will be erased within %(days)s days: their last cohort "
+            "ended longer ago than the municipality keeps data. Set a legal hold on their page "
+            "if a case needs it.",
+            name=row.ambassador_name,
+            days=days,
+        )
     if kind == NotificationKind.EARLY_WARNING:
         if row.ambassador_name is None:
             return _("An early warning for someone you no longer follow.")
