@@ -60,9 +60,8 @@ def _ambassador_text(kind, row) -> str:
         # The key ends with the notice: retention:<person>:<day>:<30 or 7> (retention.py).
         days = int(row.Notification.event_key.rsplit(":", 1)[1])
         return _(
-            "The data of %(name)s will be erased within %(days)s days: their last cohort "
-            "ended longer ago than the municipality keeps data. Set a legal hold on their page "
-            "if a case needs it.",
+            "The data of %(name)s will be erased within %(days)s days (its retention time is "
+            "up). Set a legal hold on their page if a case needs it.",
             name=row.ambassador_name,
             days=days,
         )
