@@ -41,13 +41,18 @@ def suppress(
 ) -> tuple[set[Key], set[Key]]:
     """(primary, secondary): the cells shown as "<5" and those kept back so that none of the
     primary ones can be worked out. `people` are the cells that count young people."""
-    primary = {key for key in people if small(values[key], min_cell)}
+    # In the order of `people`, never of a set: which member a sum gives up depends on the
+    # order the sums are looked at, and a set of keys holding strings iterates in an order
+    # that changes with each process's hash seed - two workers would hide different cells of
+    # one report, and the two downloads together would give a small number away.
+    small_ones = [key for key in people if small(values[key], min_cell)]
+    primary = set(small_ones)
     hidden = set(primary)
     sums_of: dict[Key, list[Sum]] = defaultdict(list)
     for one in sums:
         for member in one.members:
             sums_of[member].append(one)
-    waiting = [one for key in primary for one in sums_of[key]]
+    waiting = [one for key in small_ones for one in sums_of[key]]
     while waiting:
         one = waiting.pop()
         if not gives_away(one, values, hidden, primary, min_cell):
