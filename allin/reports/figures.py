@@ -60,6 +60,7 @@ from ..models import (
     TimelineEntry,
     TrainingSession,
 )
+from .indexes import ATTENDANCE_MARKS  # noqa: F401  (the marks' index)
 from .periods import Period, midnight
 
 # Age in the bucket's year, from the birth year; "age_unknown" is those without one (never
@@ -313,47 +314,51 @@ def _enrolments(bucket, terms, ids):
 
 
 def _attendance(terms, ids):
-    """Marks per person and term first; then the terms' sums, and the people who came at all
-    in the period."""
+    """Marks per enrolment and term first; then the terms' sums, and the people who came at
+    all in each term and in the period (an ambassador counts once however many enrolments)."""
     t, s, e = Attendance, TrainingSession, Enrolment
-    # Each session's term first (a few thousand rows), then its marks through the index.
+    # Each session's term first (a few thousand rows, MATERIALIZED so that SQLite works out the
+    # term once per session, not once per mark), then its marks through the covering index
+    # (indexes.ATTENDANCE_MARKS). A mark's municipality is its session's.
     held = (
-        select(s.id, _term(s.starts_at, terms, moment=True).label("term"))
+        select(s.id, s.municipality_id, _term(s.starts_at, terms, moment=True).label("term"))
         .where(s.municipality_id.in_(ids), s.cancelled_at.is_(None))
         .where(_in_period(s.starts_at, moment=True))
-        .subquery("held")
+        .cte("held")
+        .prefix_with("MATERIALIZED")
     )
     marks = (
         select(
-            t.municipality_id.label("municipality_id"),
-            e.ambassador_id.label("ambassador_id"),
+            held.c.municipality_id.label("municipality_id"),
+            t.enrolment_id.label("enrolment_id"),
             held.c.term.label("term"),
             func.count().label("marked"),
             _count(t.value.in_(ATTENDED)).label("attended"),
         )
         .select_from(held)
         .join(t, t.session_id == held.c.id)
-        .join(e, e.id == t.enrolment_id)
-        .group_by(t.municipality_id, e.ambassador_id, held.c.term)
+        .group_by(t.enrolment_id, held.c.term, held.c.municipality_id)
         .cte("marks")
     )
-    came = marks.c.attended > 0
-    per_term = select(
-        *_row(
-            marks.c.municipality_id,
-            marks.c.term,
-            marked=func.sum(marks.c.marked),
-            attended=func.sum(marks.c.attended),
-            active=_count(came),
+    came = case((marks.c.attended > 0, e.ambassador_id)).distinct()
+    per_term = (
+        select(
+            *_row(
+                marks.c.municipality_id,
+                marks.c.term,
+                marked=func.sum(marks.c.marked),
+                attended=func.sum(marks.c.attended),
+                active=func.count(came),
+            )
         )
-    ).group_by(marks.c.municipality_id, marks.c.term)
-    period = select(
-        *_row(
-            marks.c.municipality_id,
-            literal(0, Integer),
-            active=_distinct(came, marks.c.ambassador_id),
-        )
-    ).group_by(marks.c.municipality_id)
+        .join(e, e.id == marks.c.enrolment_id)
+        .group_by(marks.c.municipality_id, marks.c.term)
+    )
+    period = (
+        select(*_row(marks.c.municipality_id, literal(0, Integer), active=func.count(came)))
+        .join(e, e.id == marks.c.enrolment_id)
+        .group_by(marks.c.municipality_id)
+    )
     return per_term, period
 
 

