@@ -164,3 +164,21 @@ def test_every_process_hides_the_same_cells():
         assert out.returncode == 0, out.stderr
         results.add(out.stdout)
     assert len(results) == 1
+
+
+def test_each_cells_sums_are_those_of_the_table_in_its_order():
+    """The report asks for a cell's sums when it needs them (report._sums_of); they must be
+    the sums of the whole table (report._sums) that hold the cell, in that list's order, or
+    suppression would hide other cells than it did."""
+    from allin.reports.report import _sums_of
+
+    for towns, buckets, network in [(3, 4, True), (1, 1, False), (2, 1, True), (1, 3, False)]:
+        entities = [(town, str(town)) for town in range(1, towns + 1)]
+        entities += [(TOTAL, "")] if network else []
+        table = _sums(entities, list(range(buckets)), network)
+        sums_of = _sums_of(entities, list(range(buckets)), network)
+        for bucket in range(buckets):
+            for entity, _name in entities:
+                for key in PEOPLE:
+                    cell = (entity, bucket, key)
+                    assert sums_of(cell) == [one for one in table if cell in one.members]
