@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import BigInteger, bindparam, case, cast, func, select
 
+from ..clock import UTCDateTime
 from ..enums import CheckInStatus, RoundKind
 from ..extensions import db
 from ..models import ConceptCheckIn, SurveyAnswer, SurveyRound
@@ -152,17 +153,31 @@ def effect(municipality_ids: list[int], period: Period, min_cell: int) -> dict[o
 def still_running(municipality_ids: list[int], period: Period) -> dict[object, int]:
     """{municipality id: concepts running at their 12-month check-in, done in the period},
     and "total". Concepts, not people: nothing to suppress."""
-    stmt = (
+    found: dict[object, int] = {
+        m: n
+        for m, n in db.session.execute(
+            _running(),
+            {
+                "starts": midnight(period.starts),
+                "after": midnight(period.after),
+                "municipalities": municipality_ids,
+            },
+        )
+    }
+    found["total"] = sum(found.values())
+    return found
+
+
+@functools.cache
+def _running():
+    return (
         select(ConceptCheckIn.municipality_id, func.count())
         .where(
             ConceptCheckIn.months == 12,
             ConceptCheckIn.status == CheckInStatus.RUNNING,
-            ConceptCheckIn.completed_at >= midnight(period.starts),
-            ConceptCheckIn.completed_at < midnight(period.after),
-            ConceptCheckIn.municipality_id.in_(municipality_ids),
+            ConceptCheckIn.completed_at >= bindparam("starts", type_=UTCDateTime()),
+            ConceptCheckIn.completed_at < bindparam("after", type_=UTCDateTime()),
+            ConceptCheckIn.municipality_id.in_(bindparam("municipalities", expanding=True)),
         )
         .group_by(ConceptCheckIn.municipality_id)
     )
-    found: dict[object, int] = {m: n for m, n in db.session.execute(stmt)}
-    found["total"] = sum(found.values())
-    return found
