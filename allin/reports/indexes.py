@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
-from ..models import Attendance
+from ..models import Attendance, GuideEntry
 
 # Every mark of the period's sessions, counted per session and per enrolment from the index
 # alone: with the value and the enrolment in it, the attendance rows themselves are never read
@@ -19,4 +19,17 @@ ATTENDANCE_MARKS = Index(
     Attendance.session_id,
     Attendance.value,
     Attendance.enrolment_id,
+)
+
+# The guide entries a report counts: a municipality's (or the network's own, NULL) published
+# in the period, with what is counted of them (the pair of language versions, the kind). A
+# coordinator's report read every published entry of the network through the status index
+# (~9 ms at 2,000 entries for none of theirs); through this one, none.
+GUIDE_PUBLISHED = Index(
+    "ix_guide_entry_report_published",
+    GuideEntry.municipality_id,
+    GuideEntry.status,
+    GuideEntry.published_at,
+    GuideEntry.kind,
+    GuideEntry.pair_key,
 )
