@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import ConceptCheckIn, SurveyAnswer, SurveyRound
 from ..models.surveys import SCORES
 from ..surveys.questions import QUESTIONS
+from .indexes import SURVEY_SCORES  # noqa: F401  (declared)
 from .periods import Period, midnight
 
 AGREE = 4
