@@ -31,6 +31,8 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
+    null,
     select,
     union_all,
 )
@@ -166,18 +168,18 @@ def _statement(actor_key, terms: int, network: bool):
     ).cte("parts")
     into_period = select(
         parts.c.municipality_id,
-        literal(0, Integer).label("bucket"),
-        *(parts.c[name] if name in ADDITIVE else literal(0, Integer) for name in COLUMNS),
+        _number(0).label("bucket"),
+        *(parts.c[name] if name in ADDITIVE else _number(0) for name in COLUMNS),
     ).where(parts.c.bucket > 0)
     rows = union_all(select(parts), into_period).subquery("rows")
 
     def added_up(total: bool, *by):
         sums = [_sum(rows.c[name]).label(name) for name in COLUMNS]
-        people = sum((rows.c[name] for name in CHANNELS), literal(0, Integer))
+        people = sum((rows.c[name] for name in CHANNELS), _number(0))
         return (
             select(
-                literal(total).label("total"),
-                (literal(None, Integer) if total else rows.c.municipality_id).label("place"),
+                _number(int(total)).label("total"),
+                (null() if total else rows.c.municipality_id).label("place"),
                 rows.c.bucket,
                 *sums,
                 _sum(people).label("reach_people"),
@@ -197,6 +199,13 @@ def _sum(column):
     return cast(func.sum(column), BigInteger)
 
 
+def _number(value: int):
+    """A whole number written into the statement, not a bound parameter: the statement's
+    zeros and term numbers were ~1,400 parameters that SQLAlchemy and the driver handled
+    on every request (and psycopg split the 80 KB text on each, too long for its cache)."""
+    return literal_column(str(int(value)), Integer)
+
+
 # ---- the buckets ----------------------------------------------------------------------------
 
 
@@ -214,7 +223,7 @@ def _buckets(terms: int):
     entries) that are joined to every bucket they touch."""
     rows = [
         select(
-            literal(key, Integer).label("key"),
+            _number(key).label("key"),
             _param("bucket_starts_on", key).label("starts_on"),
             _param("bucket_after_on", key).label("after_on"),
             _param("bucket_starts_at", key).label("starts_at"),
@@ -235,11 +244,14 @@ def _term(column, terms: int, moment: bool):
     """Which term of the period a day or moment inside it falls in (1, 2, …): a search that
     halves the terms at each step, so a row is compared with ~log2(terms) first days rather
     than each of them (20 terms since the start at scale 10: 5 comparisons, not up to 19)."""
+    if terms == 1:
+        # A bound 1, not a written one: GROUP BY 1 would name the first column.
+        return literal(1, Integer)
     name = "after_at" if moment else "after_on"
 
     def within(first: int, last: int):
         if first == last:
-            return literal(first, Integer)
+            return _number(first)
         middle = (first + last) // 2  # terms first..middle end before after(middle)
         return case(
             (column < _param(name, middle), within(first, middle)),
@@ -272,7 +284,7 @@ def _row(municipality, bucket, **columns):
     return [
         municipality.label("municipality_id"),
         bucket.label("bucket"),
-        *(columns.get(name, literal(0, Integer)).label(name) for name in COLUMNS),
+        *(columns.get(name, _number(0)).label(name) for name in COLUMNS),
     ]
 
 
@@ -404,7 +416,7 @@ def _attendance(terms, ids):
         .group_by(marks.c.municipality_id, marks.c.term)
     )
     period = (
-        select(*_row(marks.c.municipality_id, literal(0, Integer), active=func.count(came)))
+        select(*_row(marks.c.municipality_id, _number(0), active=func.count(came)))
         .join(e, e.id == marks.c.enrolment_id)
         .group_by(marks.c.municipality_id)
     )
@@ -497,7 +509,7 @@ def _reach(terms, ids):
         *_row(in_term.c.municipality_id, in_term.c.term, **figures(in_term))
     ).group_by(in_term.c.municipality_id, in_term.c.term)
     period = select(
-        *_row(last.c.municipality_id, literal(0, Integer), **figures(last, last.c.last == 1))
+        *_row(last.c.municipality_id, _number(0), **figures(last, last.c.last == 1))
     ).group_by(last.c.municipality_id)
     return per_term, period
 
@@ -512,20 +524,21 @@ def _guide(terms, ids, *, network: bool):
     g = GuideEntry
     whose = [g.municipality_id.in_(ids)] + ([g.municipality_id.is_(None)] if network else [])
 
-    def published(term, owner):
+    def published(owner, term=None):
+        """In each term, or (term None) in the period."""
         return (
             select(
                 *_row(
                     g.municipality_id,
-                    term,
+                    _number(0) if term is None else term,
                     guide_entries=func.count(g.pair_key.distinct()),
                     best_cases=_distinct(g.kind == GuideKind.BEST_CASE, g.pair_key),
                 )
             )
             .where(owner, g.status == GuideStatus.PUBLISHED)
             .where(_in_period(g.published_at, moment=True))
-            .group_by(g.municipality_id, term)
+            .group_by(g.municipality_id, *([] if term is None else [term]))
         )
 
     term = _term(g.published_at, terms, moment=True)
-    return [published(bucket, owner) for owner in whose for bucket in (term, literal(0, Integer))]
+    return [query for owner in whose for query in (published(owner, term), published(owner))]
