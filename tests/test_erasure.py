@@ -78,7 +78,11 @@ def network_figures(app, world):
         admin = db.session.get(User, world.admin.id)
         year = now().year
         period = Period(date(year - 1, 1, 1), date(year, 12, 31))
-        return figures.counts(admin, period)
+        rows = figures.counts(admin, period)
+        return {
+            key: {n: v for n, v in zip(figures.FIGURES, row, strict=True) if v}
+            for key, row in rows.items()
+        }
 
 
 def _with_name_in_texts(app, team, member_id):

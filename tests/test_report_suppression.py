@@ -117,3 +117,68 @@ def test_zero_is_shown_and_no_sum_needs_hiding_without_small_counts():
     values = {("a",): 0, ("b",): 12, ("t",): 12}
     sums = [Sum((("a",), ("b",)), ("t",))]
     assert suppress(values, list(values), sums, MIN) == (set(), set())
+
+
+# A report-like table with many small counts, built the same in every process.
+_SAME_TABLE = """
+import json, random
+from allin.reports.report import ADDITIVE_PEOPLE, COLUMNS, TOTAL, _sums
+from allin.reports.figures import AGE_BANDS, LEFT
+from allin.reports.suppression import suppress
+rng = random.Random(26)
+people_keys = [key for key, column in COLUMNS.items() if column.people]
+towns, buckets, values = list(range(1, 9)), list(range(5)), {}
+for town in towns:
+    for bucket in buckets:
+        for key in people_keys:
+            values[(town, bucket, key)] = rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 14])
+    for key in ADDITIVE_PEOPLE:
+        values[(town, 0, key)] = sum(values[(town, t, key)] for t in buckets[1:])
+    for bucket in buckets:
+        values[(town, bucket, "enrolled")] = sum(values[(town, bucket, k)] for k in AGE_BANDS)
+        values[(town, bucket, "withdrawn")] = sum(values[(town, bucket, k)] for k in LEFT)
+for bucket in buckets:
+    for key in people_keys:
+        values[(TOTAL, bucket, key)] = sum(values[(town, bucket, key)] for town in towns)
+entities = [(town, str(town)) for town in towns] + [(TOTAL, "")]
+people = [key for key in values if key[2] in people_keys]
+primary, secondary = suppress(values, people, _sums(entities, buckets, network=True), 5)
+print(json.dumps([sorted(map(str, primary)), sorted(map(str, secondary))]))
+"""
+
+
+def test_every_process_hides_the_same_cells():
+    """Which cells a report keeps back must not depend on the process's hash seed (the order
+    a set of keys iterates in): two workers hiding different cells of one table would, side
+    by side, give the small numbers away. (Before issue 26 one seed in two differed.)"""
+    import os
+    import subprocess
+    import sys
+
+    results = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _SAME_TABLE], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        results.add(out.stdout)
+    assert len(results) == 1
+
+
+def test_each_cells_sums_are_those_of_the_table_in_its_order():
+    """The report asks for a cell's sums when it needs them (report._sums_of); they must be
+    the sums of the whole table (report._sums) that hold the cell, in that list's order, or
+    suppression would hide other cells than it did."""
+    from allin.reports.report import _sums_of
+
+    for towns, buckets, network in [(3, 4, True), (1, 1, False), (2, 1, True), (1, 3, False)]:
+        entities = [(town, str(town)) for town in range(1, towns + 1)]
+        entities += [(TOTAL, "")] if network else []
+        table = _sums(entities, list(range(buckets)), network)
+        sums_of = _sums_of(entities, list(range(buckets)), network)
+        for bucket in range(buckets):
+            for entity, _name in entities:
+                for key in PEOPLE:
+                    cell = (entity, bucket, key)
+                    assert sums_of(cell) == [one for one in table if cell in one.members]

@@ -76,6 +76,16 @@ class GuideEntry(TimestampMixin, db.Model):
         # Search keeps the published matches of a language (guide/search.py::results): from
         # the index, not by reading each match's row.
         Index("ix_guide_entry_found", "id", "status", "language"),
+        # The report counts a municipality's (or the network's, NULL) entries published in a
+        # period, by pair and kind (reports/figures.py::_guide), from this index alone.
+        Index(
+            "ix_guide_entry_report_published",
+            "municipality_id",
+            "status",
+            "published_at",
+            "kind",
+            "pair_key",
+        ),
     )
 
     @property

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import RoundKind
@@ -79,6 +79,9 @@ class SurveyAnswer(db.Model):
 
     __table_args__ = (
         *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_scale") for name in SCORES),
+        # The report's effect section sums each round's scores (reports/effect.py) from this
+        # index alone, not the answers.
+        Index("ix_survey_answer_report_scores", "round_id", *SCORES),
         {"sqlite_with_rowid": False},
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import now
@@ -75,7 +75,12 @@ class Attendance(db.Model):
 
     session: Mapped[TrainingSession] = relationship()
 
-    __table_args__ = (UniqueConstraint("session_id", "enrolment_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id"),
+        # The report counts every mark of a period's sessions per session and per enrolment
+        # (reports/figures.py::_attendance) from this index alone, never the rows.
+        Index("ix_attendance_report_marks", "session_id", "value", "enrolment_id"),
+    )
 
     def __repr__(self) -> str:
         return f"<Attendance {self.session_id}/{self.enrolment_id} {self.value}>"

@@ -3,37 +3,41 @@
 Every count is grouped by municipality and by bucket: bucket 0 is the whole period, buckets
 1, 2, … its terms. Each kind of record is one aggregate; the aggregates are joined by UNION ALL
 into one statement of the same columns (a column an aggregate does not count is 0 there), and
-the rows of one municipality and bucket are added up here. The municipalities are the
-reader's (access.visible); the network's own guide entries come back under municipality None.
+the rows of one municipality and bucket are added up by the statement too, so that one row
+per municipality and bucket (and, for the network's readers, per bucket for the network)
+comes back, whatever the data size. The municipalities are the reader's (access.visible); the
+network's own guide entries come back under municipality None, and count in its total.
 
 The large tables (attendance, enrolments, reach figures) are not joined to the buckets: each
 row gets its term from a CASE over the terms' first days, and only what cannot be added up
 over the terms (how many different people, a figure as last measured) is counted for the
-period as well; what can is added up here (ADDITIVE). The statement is built once per kind
-of reader and number of terms; the days are bound parameters.
+period as well; what can is added up over the terms by the statement (ADDITIVE). The
+statement is built once per kind of reader and number of terms; the days are bound parameters.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Integer,
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal,
-    or_,
+    literal_column,
+    null,
     select,
     union_all,
 )
 
-from ..access import BoundActor, chooses_municipality, scoped
+from ..access import BoundActor, built_once, chooses_municipality, scoped
 from ..clock import UTCDateTime, now
 from ..collation import nb_order
 from ..enums import (
@@ -86,6 +90,11 @@ COLUMNS = (
 # Counted per term only: the period's figure is the terms' sum.
 ADDITIVE = {"sessions_held", "marked", "attended", "withdrawn", *LEFT, *STAGES}
 ADDITIVE |= {"launched", "running"}
+# The figures of a row of counts(): COLUMNS, then the people reached on every channel.
+FIGURES = (*COLUMNS, "reach_people")
+INDEX = {name: index for index, name in enumerate(FIGURES)}
+NOTHING = (0,) * len(FIGURES)  # the row of a municipality and bucket with nothing counted
+TOTAL = "total"  # the network's row
 
 
 @dataclass(frozen=True)
@@ -96,28 +105,30 @@ class Scope:
 
 def scope_of(actor) -> Scope:
     """The municipalities the reader's report covers, and when their first cohort began."""
-    ids = scoped(select(Municipality.id), Municipality, actor)
-    first = select(func.min(Cohort.starts_on)).where(Cohort.municipality_id.in_(ids))
-    stmt = select(Municipality.id, Municipality.name, first.scalar_subquery())
-    rows = db.session.execute(
-        scoped(stmt, Municipality, actor).order_by(nb_order(Municipality.name), Municipality.id)
-    ).all()
+    rows = db.session.execute(_scope_statement(actor), BoundActor.values(actor)).all()
     return Scope([(row[0], row[1]) for row in rows], rows[0][2] if rows else None)
 
 
-def counts(actor, period: Period) -> dict[tuple[int | None, int], Counter]:
-    """{(municipality id, bucket): Counter(column: count)} for the reader's municipalities."""
+@built_once
+def _scope_statement(actor):
+    ids = scoped(select(Municipality.id), Municipality, actor)
+    first = select(func.min(Cohort.starts_on)).where(Cohort.municipality_id.in_(ids))
+    stmt = select(Municipality.id, Municipality.name, first.scalar_subquery())
+    return scoped(stmt, Municipality, actor).order_by(nb_order(Municipality.name), Municipality.id)
+
+
+def counts(actor, period: Period) -> dict[tuple[object, int], tuple[int, ...]]:
+    """{(municipality id, bucket): its FIGURES} for the reader's municipalities, and for the
+    network's readers {(TOTAL, bucket): the network's}; a pair with nothing counted may be
+    missing (NOTHING)."""
     terms = period.terms()
-    stmt = _statement(BoundActor.key(actor), len(terms), chooses_municipality(actor))
-    found: dict[tuple[int | None, int], Counter] = {}
-    for row in db.session.execute(stmt, {**BoundActor.values(actor), **_days(period, terms)}):
-        # int(): PostgreSQL's SUM of counts is a numeric (Decimal).
-        figures = {name: int(value) for name, value in zip(COLUMNS, row[2:], strict=True) if value}
-        found.setdefault((row[0], row[1]), Counter()).update(figures)
-        if row[1]:  # a term: what adds up goes into the period too
-            additive = {name: value for name, value in figures.items() if name in ADDITIVE}
-            found.setdefault((row[0], 0), Counter()).update(additive)
-    return found
+    network = chooses_municipality(actor)
+    stmt = _statement(BoundActor.key(actor), len(terms), network)
+    params = {**BoundActor.values(actor), **_days(period, terms)}
+    return {
+        (TOTAL if row[0] else row[1], row[2]): tuple(row[3:])
+        for row in db.session.execute(stmt, params)
+    }
 
 
 def _days(period: Period, terms) -> dict:
@@ -140,9 +151,11 @@ def _days(period: Period, terms) -> dict:
 
 @functools.lru_cache(maxsize=256)
 def _statement(actor_key, terms: int, network: bool):
+    """Each aggregate's rows, the terms' additive figures added up into the period's, summed
+    per municipality and bucket (and per bucket for the network's readers: the total)."""
     bucket = _buckets(terms)
     ids = scoped(select(Municipality.id), Municipality, BoundActor.like(actor_key))
-    return union_all(
+    parts = union_all(
         _cohorts(bucket, ids),
         _sessions(terms, ids),
         *_enrolments(bucket, terms, ids),
@@ -151,7 +164,45 @@ def _statement(actor_key, terms: int, network: bool):
         _launches(terms, ids),
         *_reach(terms, ids),
         *_guide(terms, ids, network=network),
-    )
+    ).cte("parts")
+    into_period = select(
+        parts.c.municipality_id,
+        _number(0).label("bucket"),
+        *(parts.c[name] if name in ADDITIVE else _number(0) for name in COLUMNS),
+    ).where(parts.c.bucket > 0)
+    rows = union_all(select(parts), into_period).subquery("rows")
+
+    def added_up(total: bool, *by):
+        sums = [_sum(rows.c[name]).label(name) for name in COLUMNS]
+        people = sum((rows.c[name] for name in CHANNELS), _number(0))
+        return (
+            select(
+                _number(int(total)).label("total"),
+                (null() if total else rows.c.municipality_id).label("place"),
+                rows.c.bucket,
+                *sums,
+                _sum(people).label("reach_people"),
+            )
+            .select_from(rows)
+            .group_by(*by)
+        )
+
+    per_place = added_up(False, rows.c.municipality_id, rows.c.bucket)
+    if not network:
+        return per_place
+    return union_all(per_place, added_up(True, rows.c.bucket))
+
+
+def _sum(column):
+    """SUM as a whole number on every engine (PostgreSQL's SUM of counts is a numeric)."""
+    return cast(func.sum(column), BigInteger)
+
+
+def _number(value: int):
+    """A whole number written into the statement, not a bound parameter: the statement's
+    zeros and term numbers were ~1,400 parameters that SQLAlchemy and the driver handled
+    on every request (and psycopg split the 80 KB text on each, too long for its cache)."""
+    return literal_column(str(int(value)), Integer)
 
 
 # ---- the buckets ----------------------------------------------------------------------------
@@ -171,7 +222,7 @@ def _buckets(terms: int):
     entries) that are joined to every bucket they touch."""
     rows = [
         select(
-            literal(key, Integer).label("key"),
+            _number(key).label("key"),
             _param("bucket_starts_on", key).label("starts_on"),
             _param("bucket_after_on", key).label("after_on"),
             _param("bucket_starts_at", key).label("starts_at"),
@@ -189,14 +240,24 @@ def _in_period(column, moment: bool):
 
 
 def _term(column, terms: int, moment: bool):
-    """Which term of the period a day or moment inside it falls in (1, 2, …)."""
+    """Which term of the period a day or moment inside it falls in (1, 2, …): a search that
+    halves the terms at each step, so a row is compared with ~log2(terms) first days rather
+    than each of them (20 terms since the start at scale 10: 5 comparisons, not up to 19)."""
     if terms == 1:
+        # A bound 1, not a written one: GROUP BY 1 would name the first column.
         return literal(1, Integer)
     name = "after_at" if moment else "after_on"
-    return case(
-        *((column < _param(name, key), key) for key in range(1, terms)),
-        else_=terms,
-    )
+
+    def within(first: int, last: int):
+        if first == last:
+            return _number(first)
+        middle = (first + last) // 2  # terms first..middle end before after(middle)
+        return case(
+            (column < _param(name, middle), within(first, middle)),
+            else_=within(middle + 1, last),
+        )
+
+    return within(1, terms)
 
 
 def _on_day(column, bucket):
@@ -222,7 +283,7 @@ def _row(municipality, bucket, **columns):
     return [
         municipality.label("municipality_id"),
         bucket.label("bucket"),
-        *(columns.get(name, literal(0, Integer)).label(name) for name in COLUMNS),
+        *(columns.get(name, _number(0)).label(name) for name in COLUMNS),
     ]
 
 
@@ -313,47 +374,51 @@ def _enrolments(bucket, terms, ids):
 
 
 def _attendance(terms, ids):
-    """Marks per person and term first; then the terms' sums, and the people who came at all
-    in the period."""
+    """Marks per enrolment and term first; then the terms' sums, and the people who came at
+    all in each term and in the period (an ambassador counts once however many enrolments)."""
     t, s, e = Attendance, TrainingSession, Enrolment
-    # Each session's term first (a few thousand rows), then its marks through the index.
+    # Each session's term first (a few thousand rows, MATERIALIZED so that SQLite works out the
+    # term once per session, not once per mark), then its marks through the covering index
+    # (ix_attendance_report_marks, models/training.py). A mark's municipality is its session's.
     held = (
-        select(s.id, _term(s.starts_at, terms, moment=True).label("term"))
+        select(s.id, s.municipality_id, _term(s.starts_at, terms, moment=True).label("term"))
         .where(s.municipality_id.in_(ids), s.cancelled_at.is_(None))
         .where(_in_period(s.starts_at, moment=True))
-        .subquery("held")
+        .cte("held")
+        .prefix_with("MATERIALIZED")
     )
     marks = (
         select(
-            t.municipality_id.label("municipality_id"),
-            e.ambassador_id.label("ambassador_id"),
+            held.c.municipality_id.label("municipality_id"),
+            t.enrolment_id.label("enrolment_id"),
             held.c.term.label("term"),
             func.count().label("marked"),
             _count(t.value.in_(ATTENDED)).label("attended"),
         )
         .select_from(held)
         .join(t, t.session_id == held.c.id)
-        .join(e, e.id == t.enrolment_id)
-        .group_by(t.municipality_id, e.ambassador_id, held.c.term)
+        .group_by(t.enrolment_id, held.c.term, held.c.municipality_id)
         .cte("marks")
     )
-    came = marks.c.attended > 0
-    per_term = select(
-        *_row(
-            marks.c.municipality_id,
-            marks.c.term,
-            marked=func.sum(marks.c.marked),
-            attended=func.sum(marks.c.attended),
-            active=_count(came),
+    came = case((marks.c.attended > 0, e.ambassador_id)).distinct()
+    per_term = (
+        select(
+            *_row(
+                marks.c.municipality_id,
+                marks.c.term,
+                marked=_sum(marks.c.marked),
+                attended=_sum(marks.c.attended),
+                active=func.count(came),
+            )
         )
-    ).group_by(marks.c.municipality_id, marks.c.term)
-    period = select(
-        *_row(
-            marks.c.municipality_id,
-            literal(0, Integer),
-            active=_distinct(came, marks.c.ambassador_id),
-        )
-    ).group_by(marks.c.municipality_id)
+        .join(e, e.id == marks.c.enrolment_id)
+        .group_by(marks.c.municipality_id, marks.c.term)
+    )
+    period = (
+        select(*_row(marks.c.municipality_id, _number(0), active=func.count(came)))
+        .join(e, e.id == marks.c.enrolment_id)
+        .group_by(marks.c.municipality_id)
+    )
     return per_term, period
 
 
@@ -430,7 +495,7 @@ def _reach(terms, ids):
 
     def figures(rows, *conditions):
         def total(*more):
-            return func.coalesce(func.sum(case((and_(*conditions, *more), rows.c.value))), 0)
+            return func.coalesce(_sum(case((and_(*conditions, *more), rows.c.value))), 0)
 
         people = rows.c.kind == ReachKind.PEOPLE
         return {
@@ -443,31 +508,36 @@ def _reach(terms, ids):
         *_row(in_term.c.municipality_id, in_term.c.term, **figures(in_term))
     ).group_by(in_term.c.municipality_id, in_term.c.term)
     period = select(
-        *_row(last.c.municipality_id, literal(0, Integer), **figures(last, last.c.last == 1))
+        *_row(last.c.municipality_id, _number(0), **figures(last, last.c.last == 1))
     ).group_by(last.c.municipality_id)
     return per_term, period
 
 
 def _guide(terms, ids, *, network: bool):
     """Entries published in each term and in the period, once per pair of language versions;
-    the network's own (no municipality) only for the network's readers. (Joined to the
-    buckets, SQLite compared every entry with every term: 46 ms at 2,000 entries.)"""
+    the network's own (no municipality) only for the network's readers, in aggregates of
+    their own: grouped by municipality, they are the same rows as with an OR, and each reads
+    only its own part of the covering index (ix_guide_entry_report_published, on the model) -
+    with the OR, SQLite read every published entry, even for a municipality with none. (Joined
+    to the buckets, SQLite compared every entry with every term: 46 ms at 2,000 entries.)"""
     g = GuideEntry
-    mine = g.municipality_id.in_(ids)
+    whose = [g.municipality_id.in_(ids)] + ([g.municipality_id.is_(None)] if network else [])
 
-    def published(term):
+    def published(owner, term=None):
+        """In each term, or (term None) in the period."""
         return (
             select(
                 *_row(
                     g.municipality_id,
-                    term,
+                    _number(0) if term is None else term,
                     guide_entries=func.count(g.pair_key.distinct()),
                     best_cases=_distinct(g.kind == GuideKind.BEST_CASE, g.pair_key),
                 )
             )
-            .where(or_(mine, g.municipality_id.is_(None)) if network else mine)
-            .where(g.status == GuideStatus.PUBLISHED, _in_period(g.published_at, moment=True))
-            .group_by(g.municipality_id, term)
+            .where(owner, g.status == GuideStatus.PUBLISHED)
+            .where(_in_period(g.published_at, moment=True))
+            .group_by(g.municipality_id, *([] if term is None else [term]))
         )
 
-    return published(_term(g.published_at, terms, moment=True)), published(literal(0, Integer))
+    term = _term(g.published_at, terms, moment=True)
+    return [query for owner in whose for query in (published(owner, term), published(owner))]

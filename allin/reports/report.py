@@ -5,18 +5,15 @@ same cells."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .figures import AGE_BANDS, CHANNELS, LEFT, STAGES, counts
+from .figures import AGE_BANDS, CHANNELS, INDEX, LEFT, NOTHING, STAGES, TOTAL, counts
 from .periods import Period
 from .suppression import Sum, suppress
-
-TOTAL = "total"  # the network's row
 
 
 @dataclass(frozen=True)
@@ -118,86 +115,100 @@ class Shown(NamedTuple):
         return self.value is None
 
 
-@dataclass
 class Report:
-    period: Period
-    terms: list
-    entities: list[tuple[object, str]]  # (municipality id or TOTAL, name), in order
-    cells: dict[tuple[object, int, str], Shown] = field(default_factory=dict)
+    """The figures of a report and which of them are hidden; each cell is made when it is
+    first asked for (a report since the start has some 20,000 cells, and a page shows the
+    period's row of each municipality and the terms of one)."""
+
+    def __init__(self, period, terms, entities, rows, primary, secondary, limit):
+        self.period = period
+        self.terms: list = terms
+        self.entities: list[tuple[object, str]] = entities  # (id or TOTAL, name), in order
+        self.cells: dict[tuple[object, int, str], Shown] = {}
+        self._rows = rows  # {(entity, bucket): figures.FIGURES}
+        self._primary, self._hidden = primary, primary | secondary
+        self._limit = limit
 
     def cell(self, entity, bucket: int, key: str) -> Shown:
-        return self.cells[(entity, bucket, key)]
+        found = self.cells.get((entity, bucket, key))
+        if found is None:
+            found = self.cells[(entity, bucket, key)] = self._shown(entity, bucket, key)
+        return found
 
     def row(self, entity, bucket: int = 0) -> list[Shown]:
-        return [self.cells[(entity, bucket, key)] for key in COLUMNS]
+        return [self.cell(entity, bucket, key) for key in COLUMNS]
+
+    def _shown(self, entity, bucket: int, key: str) -> Shown:
+        column = COLUMNS[key]
+        figures = self._rows.get((entity, bucket), NOTHING)
+        if column.rate:
+            part_key, whole_key = column.rate
+            part, whole = figures[INDEX[part_key]], figures[INDEX[whole_key]]
+            return _share(part, whole, (entity, bucket, part_key) in self._hidden, self._limit)
+        if (entity, bucket, key) in self._primary:
+            return Shown(None, f"<{self._limit}")
+        if (entity, bucket, key) in self._hidden:
+            return Shown(None, ":")
+        return Shown(figures[INDEX[key]])
 
 
 def min_cell() -> int:
     return current_app.config["REPORT_MIN_CELL"]
 
 
+# The columns that count young people, with where each is in a row of figures.
+PEOPLE = [(key, INDEX[key]) for key, column in COLUMNS.items() if column.people]
+
+
 def build(actor, period: Period, municipalities: list[tuple[int, str]], network: bool) -> Report:
     """The whole report for `actor`: their municipalities' rows, and with `network` the
-    network's totals (which also hold the network's own guide entries)."""
+    network's totals (which also hold the network's own guide entries).
+
+    Suppression looks at every cell that counts young people, of every municipality and
+    bucket (the terms add up to the period, the municipalities to the network), so it grows
+    with municipalities x terms, never with the people, sessions or answers counted."""
     terms = period.terms()
     buckets = range(len(terms) + 1)
     entities = list(municipalities) + ([(TOTAL, "")] if network else [])
-    raw = _added_up(counts(actor, period), municipalities, buckets, network)
-    values = {
-        (entity, bucket, key): figures[key]
-        for (entity, bucket), figures in raw.items()
-        for key in (*COLUMNS, "attended", "marked", "finished")
-    }
-    people = [key for key in values if key[2] in COLUMNS and COLUMNS[key[2]].people]
+    rows = counts(actor, period)
     limit = min_cell()
-    primary, secondary = suppress(values, people, _sums(entities, buckets, network), limit)
-    report = Report(period, terms, entities)
-    hidden = primary | secondary
-    for key in values:
-        column = COLUMNS.get(key[2])
-        if column is None:
-            continue
-        if column.rate:
-            report.cells[key] = _share(values, key, column, hidden, limit)
-        elif key in primary:
-            report.cells[key] = Shown(None, f"<{limit}")
-        elif key in secondary:
-            report.cells[key] = Shown(None, ":")
-        else:
-            report.cells[key] = Shown(values[key])
-    return report
+    # The small counts, period and terms, each municipality then the network, column by
+    # column: the order suppression takes them in (suppression.py, on why an order).
+    small = [
+        (entity, bucket, key)
+        for bucket in buckets
+        for entity, _name in entities
+        if (entity, bucket) in rows
+        for key, index in PEOPLE
+        if 0 < rows[(entity, bucket)][index] < limit
+    ]
+    primary, secondary = suppress(_Values(rows), small, _sums_of(entities, buckets, network), limit)
+    return Report(period, terms, entities, rows, primary, secondary, limit)
 
 
-def _added_up(found, municipalities, buckets, network: bool) -> dict[tuple, Counter]:
-    """Each municipality's counts per bucket, the network's totals, and the reach summed."""
-    raw: dict[tuple[object, int], Counter] = {}
-    for bucket in buckets:
-        total = Counter()
-        for municipality_id, _name in municipalities:
-            figures = found.get((municipality_id, bucket), Counter())
-            raw[(municipality_id, bucket)] = figures
-            total.update(figures)
-        if network:
-            total.update(found.get((None, bucket), Counter()))  # the network's guide entries
-            raw[(TOTAL, bucket)] = total
-    for figures in raw.values():
-        figures["reach_people"] = sum(figures[key] for key in CHANNELS)
-    return raw
+class _Values:
+    """values[(entity, bucket, key)] of the rows, for suppression (which reads few)."""
+
+    def __init__(self, rows):
+        self._rows = rows
+
+    def __getitem__(self, key) -> int:
+        entity, bucket, name = key
+        return self._rows.get((entity, bucket), NOTHING)[INDEX[name]]
 
 
-def _share(values, key, column, hidden, limit) -> Shown:
+def _share(part: int, whole: int, part_hidden: bool, limit: int) -> Shown:
     """A share is shown when at least `limit` are counted and the part is not hidden."""
-    entity, bucket, _key = key
-    part_key, whole_key = column.rate
-    part, whole = values[(entity, bucket, part_key)], values[(entity, bucket, whole_key)]
     if whole == 0:
         return Shown(None, "–")  # nothing to count
-    if whole < limit or 0 < part < limit or (entity, bucket, part_key) in hidden:
+    if whole < limit or 0 < part < limit or part_hidden:
         return Shown(None, ":")
     return Shown(part / whole)
 
 
 def _sums(entities, buckets, network: bool) -> list[Sum]:
+    """Every sum of the table whose members may be shown; _sums_of gives a cell's own, in
+    this order (tests/test_report_suppression.py holds that they agree)."""
     sums = []
     municipalities = [entity for entity, _name in entities if entity != TOTAL]
     people = [column.key for column in COLUMNS.values() if column.people]
@@ -220,6 +231,39 @@ def _sums(entities, buckets, network: bool) -> list[Sum]:
             for key in ADDITIVE_PEOPLE:
                 sums.append(Sum(tuple((entity, t, key) for t in terms), (entity, 0, key)))
     return sums
+
+
+def _sums_of(entities, buckets, network: bool):
+    """The sums a cell is a member of, made when suppression asks, in the order of _sums:
+    its place's bands or reasons, the municipalities to the network, the terms to the
+    period."""
+    municipalities = tuple(entity for entity, _name in entities if entity != TOTAL)
+    terms = tuple(bucket for bucket in buckets if bucket)
+
+    def sums_of(key) -> list[Sum]:
+        entity, bucket, column = key
+        found = []
+        if column in AGES:
+            found.append(
+                Sum(tuple((entity, bucket, k) for k in AGE_BANDS), (entity, bucket, "enrolled"))
+            )
+        elif column in REASONS:
+            found.append(
+                Sum(tuple((entity, bucket, k) for k in LEFT), (entity, bucket, "withdrawn"))
+            )
+        if network and COLUMNS[column].people:
+            found.append(
+                Sum(tuple((m, bucket, column) for m in municipalities), (TOTAL, bucket, column))
+            )
+        if terms and column in ADDITIVE_PEOPLE:
+            found.append(Sum(tuple((entity, t, column) for t in terms), (entity, 0, column)))
+        return found
+
+    return sums_of
+
+
+AGES = {*AGE_BANDS, "enrolled"}
+REASONS = {*LEFT, "withdrawn"}
 
 
 HEADLINE = ("enrolled", "active", "cohorts_started", "sessions_held", "attendance", "launched")

@@ -248,12 +248,13 @@ def _notes(choice: Choice) -> tuple[str, ...]:
 
 
 def _trends(choice: Choice, report: Report):
+    labels = [term.label for term in report.terms]  # each translated once, not per chart
     charts = []
     for key in TREND:
         column = COLUMNS[key]
         items = [
-            (term.label, report.cell(choice.focus, bucket, key))
-            for bucket, term in enumerate(report.terms, start=1)
+            (label, report.cell(choice.focus, bucket, key))
+            for bucket, label in enumerate(labels, start=1)
         ]
         charts.append(chart(key, str(column.label), items, share=bool(column.rate)))
     return charts

@@ -14,7 +14,7 @@ to 2 are both 1): such a sum gets another member hidden too. A Hypothesis test
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 Key = Hashable
@@ -37,10 +37,16 @@ def small(value: int, min_cell: int) -> bool:
 
 
 def suppress(
-    values: dict[Key, int], people: Iterable[Key], sums: list[Sum], min_cell: int
+    values: Mapping[Key, int],
+    people: Iterable[Key],
+    sums: list[Sum] | Callable[[Key], list[Sum]],
+    min_cell: int,
 ) -> tuple[set[Key], set[Key]]:
     """(primary, secondary): the cells shown as "<5" and those kept back so that none of the
-    primary ones can be worked out. `people` are the cells that count young people."""
+    primary ones can be worked out. `people` are the cells that count young people (those
+    that are not small may be left out). `sums` is every sum of the table, or a function
+    giving the sums a cell is a member of, in that list's order: then only the sums around
+    small counts are ever made (report._sums_of)."""
     # In the order of `people`, never of a set: which member a sum gives up depends on the
     # order the sums are looked at, and a set of keys holding strings iterates in an order
     # that changes with each process's hash seed - two workers would hide different cells of
@@ -48,11 +54,15 @@ def suppress(
     small_ones = [key for key in people if small(values[key], min_cell)]
     primary = set(small_ones)
     hidden = set(primary)
-    sums_of: dict[Key, list[Sum]] = defaultdict(list)
-    for one in sums:
-        for member in one.members:
-            sums_of[member].append(one)
-    waiting = [one for key in small_ones for one in sums_of[key]]
+    if callable(sums):
+        sums_of = sums
+    else:
+        index: dict[Key, list[Sum]] = defaultdict(list)
+        for one in sums:
+            for member in one.members:
+                index[member].append(one)
+        sums_of = index.__getitem__
+    waiting = [one for key in small_ones for one in sums_of(key)]
     while waiting:
         one = waiting.pop()
         if not gives_away(one, values, hidden, primary, min_cell):
@@ -65,7 +75,7 @@ def suppress(
         # The smallest figure that is not 0 (hiding a 0 protects little), else a 0.
         pick = min(shown, key=lambda key: (values[key] == 0, values[key]))
         hidden.add(pick)
-        waiting.extend(sums_of[pick])
+        waiting.extend(sums_of(pick))
     return primary, hidden - primary
 
 
