@@ -152,10 +152,14 @@ def _counted_sessions():
     )
 
 
-def _pairs(recent: bool = True, active_only: bool = False):
+ALL, ACTIVE, NOT_ACTIVE = "all", "active", "not active"  # whose pairs (never the withdrawn)
+
+
+def _pairs(recent: bool = True, whose: str = ALL):
     """Every (enrolment, counted session) pair with the recorded value and, with `recent`,
     numbered from the most recent session back for each enrolment (a window: the costliest
-    part, so left out where only sums are wanted); `active_only`: active enrolments only."""
+    part, so left out where only sums are wanted); `whose`: of every enrolment that is not
+    withdrawn, of the active ones or of the others."""
     s = _counted_sessions()
     columns = [
         Enrolment.id.label("enrolment_id"),
@@ -169,11 +173,11 @@ def _pairs(recent: bool = True, active_only: bool = False):
         columns.append(
             func.row_number().over(partition_by=Enrolment.id, order_by=order).label("recent")
         )
-    status = (
-        Enrolment.status == EnrolmentStatus.ACTIVE
-        if active_only
-        else Enrolment.status != EnrolmentStatus.WITHDRAWN
-    )
+    status = {
+        ALL: Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        ACTIVE: Enrolment.status == EnrolmentStatus.ACTIVE,
+        NOT_ACTIVE: Enrolment.status.not_in((EnrolmentStatus.WITHDRAWN, EnrolmentStatus.ACTIVE)),
+    }[whose]
     return (
         select(*columns)
         .select_from(Enrolment)
@@ -193,8 +197,8 @@ def _pairs(recent: bool = True, active_only: bool = False):
     )
 
 
-def _per_enrolment(active_only: bool = False):
-    p = _pairs(active_only=active_only)
+def _per_enrolment(whose: str = ALL):
+    p = _pairs(whose=whose)
     attended = p.c.value.in_(ATTENDED)
     missed = or_(p.c.value.is_(None), p.c.value == AttendanceValue.ABSENT)
     return (
@@ -359,10 +363,10 @@ def headlines(cohort_ids: list[int], *, rates: bool = True) -> dict[int, Headlin
             headline.sessions = SessionCounts(a, b, c, d)
         elif part == "status":
             headline.statuses[EnrolmentStatus(key)] = a
-        elif part == "rate":
-            headline.rate = Rate(a, b, c, d)
-        elif part == "warnings":
-            headline.warnings = a
+        elif part == "rate":  # the others' pairs, and the active ones' with their warnings
+            was = headline.rate
+            headline.rate = Rate(was.counted + a, was.attended + b, was.late + c, was.excused + d)
+            headline.warnings += e
         else:
             headline.missing_consent = a
     return result
@@ -409,9 +413,10 @@ def _headlines(with_rates: bool):
         .where(Enrolment.cohort_id.in_(_ids()))
         .group_by(Enrolment.cohort_id, Enrolment.status)
     )
-    # The rate sums every pair; only the warnings need each enrolment's latest sessions (a
-    # window over the pairs), and only active enrolments can have one.
-    plain = _pairs(recent=False)
+    # Only the warnings need each enrolment's latest sessions (a window over its pairs), and
+    # only active enrolments can have one: the others' pairs are summed plainly (in a
+    # completed cohort, everyone's), the active ones' per enrolment with the window, once.
+    plain = _pairs(recent=False, whose=NOT_ACTIVE)
     rate = select(
         plain.c.cohort_id,
         literal_column("'rate'"),
@@ -422,11 +427,19 @@ def _headlines(with_rates: bool):
         total(plain.c.value == AttendanceValue.EXCUSED),
         zero,
     ).group_by(plain.c.cohort_id)
-    stats = _per_enrolment(active_only=True)
-    warnings = (
-        select(Enrolment.cohort_id, literal_column("'warnings'"), no_key, func.count(), *[zero] * 4)
+    stats = _per_enrolment(ACTIVE)
+    active = (
+        select(
+            Enrolment.cohort_id,
+            literal_column("'rate'"),
+            no_key,
+            func.sum(stats.c.counted),
+            func.sum(stats.c.attended),
+            func.sum(stats.c.late),
+            func.sum(stats.c.excused),
+            total(_warning(stats)),
+        )
         .join(stats, stats.c.enrolment_id == Enrolment.id)
-        .where(_warning(stats))
         .group_by(Enrolment.cohort_id)
     )
     missing = (
@@ -447,7 +460,7 @@ def _headlines(with_rates: bool):
         )
         .group_by(Enrolment.cohort_id)
     )
-    return union_all(sessions, statuses, missing, *([rate, warnings] if with_rates else []))
+    return union_all(sessions, statuses, missing, *([rate, active] if with_rates else []))
 
 
 @dataclass
