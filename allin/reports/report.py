@@ -11,6 +11,8 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import format_decimal
+from ..training.display import format_percent
 from .figures import AGE_BANDS, CHANNELS, INDEX, LEFT, NOTHING, STAGES, TOTAL, counts
 from .periods import Period
 from .suppression import Sum, suppress
@@ -113,6 +115,17 @@ class Shown(NamedTuple):
     @property
     def hidden(self) -> bool:
         return self.value is None
+
+
+def shown(cell: Shown) -> str:
+    """A cell as the page writes it: its mark, a share as a percentage or a count in the
+    reader's format. A function, not a macro: a report shows over a thousand cells, and a
+    macro's call costs Jinja several times as much."""
+    if cell.value is None:
+        return cell.mark
+    if isinstance(cell.value, float):
+        return format_percent(cell.value)
+    return format_decimal(cell.value)
 
 
 class Report:
