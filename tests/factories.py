@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from sqlalchemy import func, select
+
 from allin.auth.services import new_token
 from allin.clock import now
 from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
@@ -25,6 +27,11 @@ PASSWORD = "correct horse battery"
 # Dangerous actions change nothing without this (allin/confirm.py).
 CONFIRMED = {"confirmed": "yes"}
 _counter = itertools.count(1)
+
+
+def count(model, *where) -> int:
+    """Rows of `model` (matching `where`): what a test checks was written, or not."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def make_municipality(name: str | None = None, **fields) -> Municipality:

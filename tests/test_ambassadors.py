@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.ambassadors import rules, services
 from allin.enums import ConsentGiver, ConsentMethod, ConsentPurpose, Role
@@ -16,6 +16,7 @@ from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Consent, Invitation, Municipality, User
 from tests.factories import (
     CONFIRMED,
+    count,
     make_ambassador,
     make_cohort,
     make_consent,
@@ -25,10 +26,6 @@ from tests.factories import (
 )
 
 P, PHOTO, NAME = ConsentPurpose.PARTICIPATION, ConsentPurpose.PHOTO, ConsentPurpose.PUBLISH_NAME
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

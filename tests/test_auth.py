@@ -26,13 +26,9 @@ from allin.models import (
     User,
 )
 from tests.conftest import without_form_tokens
-from tests.factories import CONFIRMED, PASSWORD, make_reset, make_user
+from tests.factories import CONFIRMED, PASSWORD, count, make_reset, make_user
 
 NEW_PASSWORD = "a brand new sentence 42"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def actions(app) -> list[str]:

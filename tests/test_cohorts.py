@@ -6,18 +6,21 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.cohorts import services
 from allin.enums import CohortStatus, EnrolmentStatus, Role
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Cohort, Enrolment, Municipality, User
-from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment, make_user
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.factories import (
+    count,
+    make_ambassador,
+    make_cohort,
+    make_consent,
+    make_enrolment,
+    make_user,
+)
 
 
 def municipality_a(world):

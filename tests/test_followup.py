@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.enums import CheckInStatus, ConceptStage, NotificationKind
 from allin.extensions import db
 from allin.followup.services import months_after
 from allin.models import Concept, ConceptCheckIn, Municipality, Notification, TimelineEntry
 from allin.training.times import today
-from tests.factories import make_cohort, make_concept
+from tests.factories import count, make_cohort, make_concept
 
 
 @pytest.fixture
@@ -23,10 +23,6 @@ def config_overrides() -> dict:
     """The pages in English, whatever the account's or the browser's language: the tests
     read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
     return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.access import Role
 from allin.auth.services import hash_token
 from allin.extensions import db
 from allin.models import Installation, Invitation, Municipality, PasswordReset, User
-from tests.factories import PASSWORD, make_invitation, make_reset, make_user
+from tests.factories import PASSWORD, count, make_invitation, make_reset, make_user
 
 # The number of examples comes from the Hypothesis profile (tests/conftest.py): 40 in CI.
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -38,10 +38,6 @@ hostile = st.one_of(
         ]
     ),
 )
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @FUZZ

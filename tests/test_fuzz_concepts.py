@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from allin.extensions import db
 from allin.models import Concept, ReachFigure, TimelineEntry
+from tests.factories import count
 from tests.test_fuzz import FUZZ, hostile
 
 ids = st.one_of(hostile, st.integers(-(10**12), 10**12).map(str))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def signed_in(app, person):

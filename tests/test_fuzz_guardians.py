@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from allin.extensions import db
 from allin.guardians import services
 from allin.models import Consent, GuardianConsentLink, Municipality, User
-from tests.factories import make_ambassador
+from tests.factories import count, make_ambassador
 from tests.test_fuzz import FUZZ, hostile
 
 answers = st.one_of(hostile, st.sampled_from(["yes", "no"]))
 tokens = st.one_of(hostile.filter(lambda t: "/" not in t and t.strip()), st.text(max_size=300))
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def fresh_link(app, world) -> str:

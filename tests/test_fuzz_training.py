@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.clock import now
 from allin.extensions import db
 from allin.models import Attendance, Cohort, Municipality, TrainingSession
 from allin.training.times import to_local
-from tests.factories import make_ambassador, make_cohort, make_enrolment
+from tests.factories import count, make_ambassador, make_cohort, make_enrolment
 from tests.test_fuzz import FUZZ, hostile
 from tests.test_fuzz_cohorts import signed_in
 from tests.training_factories import make_session
@@ -28,10 +28,6 @@ stamps = st.one_of(
 )
 choices = st.one_of(hostile, st.sampled_from(["create", "pitch", "kick_off"]))
 urls = st.one_of(hostile, st.sampled_from(["https://meet.example.no/x", "javascript:alert(1)"]))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def cohort_id(world) -> int:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin import erasure, retention
 from allin import outbox as mail_queue
@@ -29,7 +29,7 @@ from allin.models import (
     Notification,
     User,
 )
-from tests.factories import make_ambassador, make_cohort, make_consent, make_enrolment
+from tests.factories import count, make_ambassador, make_cohort, make_consent, make_enrolment
 
 P, PHOTO, NAME = ConsentPurpose.PARTICIPATION, ConsentPurpose.PHOTO, ConsentPurpose.PUBLISH_NAME
 LINK = re.compile(r"http://localhost(/guardian/consent/[A-Za-z0-9_\-]+)")
@@ -50,10 +50,6 @@ def in_english(client):
 def sign_in(client, login, who) -> None:
     login(who)
     client.post("/language", data={"lang": "en"})
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

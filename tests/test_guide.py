@@ -15,7 +15,7 @@ from allin.guide.rules import can_edit_guide_entry, can_publish_guide_entry
 from allin.guide.seed import load_starter_guide, starter_texts
 from allin.markdown import ATTRIBUTES, TAGS, render_markdown
 from allin.models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User
-from tests.factories import make_guide_entry
+from tests.factories import count, make_guide_entry
 
 # ---- sanitising -----------------------------------------------------------------------------
 
@@ -137,10 +137,6 @@ def entry_form(**values) -> dict:
     }
     data.update(values)
     return data
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def entry_by_title(title):

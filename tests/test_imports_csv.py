@@ -7,18 +7,14 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Cohort, CohortImport, Enrolment, Municipality
-from tests.factories import make_ambassador, make_cohort, make_enrolment
+from tests.factories import count, make_ambassador, make_cohort, make_enrolment
 
 YEAR = date.today().year
 MINOR, ADULT = YEAR - 15, YEAR - 20
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from allin.ambassadors import rules
 from allin.auth import invitations
@@ -28,6 +28,7 @@ from tests.conftest import without_form_tokens
 from tests.factories import (
     CONFIRMED,
     PASSWORD,
+    count,
     make_ambassador,
     make_cohort,
     make_consent,
@@ -44,10 +45,6 @@ ACCOUNT = {
     "password": "lange dager i Larvik",
     "confirm": "lange dager i Larvik",
 }
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def actions(app) -> list[str]:

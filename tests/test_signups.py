@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin import retention
 from allin.enums import CohortStatus
@@ -23,7 +23,7 @@ from allin.models import (
     User,
 )
 from allin.signups import services
-from tests.factories import make_ambassador, make_cohort
+from tests.factories import count, make_ambassador, make_cohort
 
 ADDRESS = re.compile(r"http://localhost(/join/[A-Za-z0-9_\-]+)")
 
@@ -36,10 +36,6 @@ def in_english(client):
 def sign_in(client, login, who) -> None:
     login(who)
     client.post("/language", data={"lang": "en"})
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from allin.enums import ConceptStage
 from allin.extensions import db
@@ -25,10 +25,6 @@ def config_overrides() -> dict:
     """The pages in English, whatever the account's or the browser's language: the tests
     read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
     return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

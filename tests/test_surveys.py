@@ -22,7 +22,7 @@ from allin.models import (
 )
 from allin.training.times import today
 from tests.conftest import is_postgres
-from tests.factories import PASSWORD, make_ambassador, make_cohort, make_enrolment, make_user
+from tests.factories import PASSWORD, count, make_ambassador, make_cohort, make_enrolment, make_user
 
 SCORES = {"belong": "4", "safe": "5", "speak_up": "3", "idea": "2", "heard": "4"}
 
@@ -32,10 +32,6 @@ def config_overrides() -> dict:
     """The pages in English, whatever the account's or the browser's language: the tests
     read the English texts (the bokmål catalogue is checked by tests/test_i18n.py)."""
     return {"LANGUAGES": ("en",), "BABEL_DEFAULT_LOCALE": "en"}
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def make_group(municipality_id: int, size: int, *, with_logins: bool = True, **cohort):

@@ -23,7 +23,14 @@ from allin.models import (
     User,
 )
 from allin.training import programme
-from tests.factories import CONFIRMED, make_ambassador, make_cohort, make_enrolment, make_user
+from tests.factories import (
+    CONFIRMED,
+    count,
+    make_ambassador,
+    make_cohort,
+    make_enrolment,
+    make_user,
+)
 from tests.training_factories import make_attendance, make_session
 
 
@@ -49,10 +56,6 @@ def form(**overrides):
     }
     data.update(overrides)
     return data
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 # ---- sessions and time ----------------------------------------------------------------------
