@@ -51,6 +51,7 @@ from .models import (
     Invitation,
     LoginSession,
     MailJob,
+    Notification,
     PasswordReset,
     PendingSignIn,
     RecoveryCode,
@@ -198,6 +199,9 @@ def erase_ambassadors(ids, *, actor=None, reason: str) -> Erased:
     _delete(GuardianConsentLink, GuardianConsentLink.ambassador_id.in_(erased))
     # The certificate's public verification address stops working (it named the person).
     _delete(Certificate, Certificate.ambassador_id.in_(erased))
+    # What the app told staff about the person (an early warning, a retention notice) would
+    # stay as news of a "former ambassador": it goes with them.
+    _delete(Notification, Notification.ambassador_id.in_(erased))
     result.photos = _delete_photos(erased, user_ids)
     _forget_texts(people, former)
     _delete_logins(user_ids, erased, [p.email for p in people if p.email])

@@ -507,6 +507,9 @@ def test_coordinators_are_told_30_and_7_days_before_an_erasure(
     assert "erased 1" in runner.invoke(args=["retention"]).output
     with app.app_context():
         assert db.session.get(Ambassador, soon).erased_at is not None
+    # What the app told about the person goes with them: no notice of a "former ambassador".
+    assert told() == []
+    assert "will be erased within" not in client.get("/notifications/").text
 
 
 def test_retention_purges_what_expired(app, runner, world, frozen):
