@@ -51,7 +51,7 @@ from ..training.dashboard import overview as training_overview
 from ..training.rules import can_follow_progress
 from ..training.times import local_date
 from ..urls import external_url, is_local_path
-from . import bp, imports, roster, selectors, services
+from . import bp, imports, members, roster, selectors, services
 from .forms import (
     CohortForm,
     ConfirmForm,
@@ -125,16 +125,13 @@ def people(cohort_id: int):
     forbid_unless(can_enrol_in(current_user, cohort))
     missing_only = request.args.get("missing") == "1"
     page = paginate(selectors.members(current_user, cohort, missing_consent=missing_only))
-    graduated = selectors.graduation_times(page.items)
     actor = current_user._get_current_object()  # read once, not through the proxy a row
     return render_cohort_page(
         "cohorts/people.html",
         cohort,
         printed_on=local_date(now()),
         page=page,
-        missing=selectors.missing_by_ambassador(page.items, cohort.municipality),
-        moves={e.id: enrolment_status_moves(actor, e, graduated.get(e.id)) for e in page.items},
-        namesakes=selectors.namesakes(current_user, cohort),
+        rows=members.rows(actor, cohort, page.items),
         missing_only=missing_only,
         signups_waiting=signup_selectors.waiting_count(current_user, cohort),
     )
