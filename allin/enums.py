@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum
+
+from .locales import current_locale
 
 # Text columns for enum values are this wide; a longer value fails test_models.
 ENUM_LENGTH = 20
@@ -35,7 +37,7 @@ class Label(LazyString):
         self._memo: tuple[object, str] = (None, "")
 
     def __str__(self) -> str:
-        locale, (seen, text) = get_locale(), self._memo
+        locale, (seen, text) = current_locale(), self._memo
         if locale is None or seen is not locale:
             text = super().__str__()
             self._memo = (locale, text)

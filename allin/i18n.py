@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .enums import Language
 from .extensions import babel
 from .fields import country_name
+from .locales import current_locale, current_timezone
 
 # Browsers say "no", "nb-NO" or "nn" for Norwegian; all of them get bokmål.
 NORWEGIAN_ALIASES = ("no", "nn")
@@ -43,13 +44,13 @@ def select_locale() -> str:
 
 def reader_language() -> Language:
     """The interface language as the language of content (guide entries)."""
-    language = str(get_locale() or "nb")[:2]
+    language = str(current_locale() or "nb")[:2]
     return Language(language) if language in Language._value2member_map_ else Language.NB
 
 
 def format_locale() -> Locale:
     """The locale used for dates and numbers: the interface language, British for English."""
-    language = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    language = str(current_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
     return _parsed_locale(FORMAT_LOCALES.get(language, language))
 
 
@@ -61,17 +62,34 @@ def _parsed_locale(identifier: str) -> Locale:
 
 
 def format_datetime(value: datetime, format: str = "medium") -> str:
-    """A moment in the configured time zone; a naive value is taken as UTC."""
+    """A moment in the configured time zone; a naive value is taken as UTC. As Babel's
+    format_datetime, from one pattern made once per locale and length (Babel formats the
+    date and the time apart and joins them: ~3 times the work, on every timeline line)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return dates.format_datetime(value, format, tzinfo=get_timezone(), locale=format_locale())
+    zone, locale = current_timezone(), format_locale()
+    if format in ("full", "long", "medium", "short"):
+        value = value.astimezone(zone)
+        if hasattr(zone, "normalize"):  # pytz
+            value = zone.normalize(value)
+        return _datetime_pattern(format, locale).apply(value, locale)
+    return dates.format_datetime(value, format, tzinfo=zone, locale=locale)
+
+
+@lru_cache(maxsize=32)
+def _datetime_pattern(format: str, locale: Locale) -> dates.DateTimePattern:
+    """Babel's date and time patterns of `format`, joined as its datetime format joins them."""
+    glue = str(dates.get_datetime_format(format, locale=locale))
+    day = dates.get_date_format(format, locale=locale).pattern
+    moment = dates.get_time_format(format, locale=locale).pattern
+    return dates.parse_pattern(glue.replace("{0}", moment).replace("{1}", day))
 
 
 def format_date(value: date | datetime, format: str = "medium") -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        value = value.astimezone(get_timezone()).date()
+        value = value.astimezone(current_timezone()).date()
     return dates.format_date(value, format, locale=format_locale())
 
 

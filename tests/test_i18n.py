@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,39 @@ def test_template_gettext_translates_escapes_and_formats(app):
     assert born == "Født 2010"
     assert hello == "Hello &lt;b&gt;"
     assert waiting == "2 invitasjoner venter på svar"
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_moments_are_formatted_as_babel_formats_them(app, language):
+    """i18n.format_datetime joins Babel's date and time patterns once per locale and length:
+    the text must be Babel's own, in summer and winter time and across the changes, and a
+    forced locale (e-mails in the recipient's language) must win over the request's."""
+    from babel import dates
+    from flask_babel import force_locale
+
+    from allin import i18n
+    from allin.enums import ConceptStage
+    from allin.locales import current_timezone
+
+    start = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)  # the night summer time begins
+    moments = [start + timedelta(minutes=37 * i) for i in range(200)]
+    moments += [
+        datetime(2026, 10, 25, 0, 15, tzinfo=UTC) + timedelta(minutes=20 * i) for i in range(12)
+    ]
+    with app.test_request_context(headers={"Accept-Language": language}):
+        locale, zone = i18n.format_locale(), current_timezone()
+        assert str(locale) == {"nb": "nb_NO", "en": "en_GB"}[language]
+        for moment in moments:
+            for length in ("short", "medium", "long", "full"):
+                want = dates.format_datetime(moment, length, tzinfo=zone, locale=locale)
+                assert i18n.format_datetime(moment, length) == want
+        naive = datetime(2026, 7, 1, 10, 0)  # taken as UTC: 12:00 in Oslo
+        assert i18n.format_datetime(naive, "short").endswith("12:00")
+        other = "en" if language == "nb" else "nb"
+        label = str(ConceptStage.LAUNCHED.label)
+        with force_locale(other):
+            assert str(ConceptStage.LAUNCHED.label) != label
+            assert i18n.format_datetime(naive, "short") == dates.format_datetime(
+                naive.replace(tzinfo=UTC), "short", tzinfo=zone, locale=i18n.format_locale()
+            )
+        assert str(ConceptStage.LAUNCHED.label) == label

@@ -6,11 +6,11 @@ import functools
 
 from babel import Locale, dates
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..enums import AttendanceValue
 from ..i18n import FORMAT_LOCALES
+from ..locales import current_locale
 from ..urls import external_url
 from .times import OSLO, local_date
 
@@ -30,7 +30,7 @@ def _parsed(language: str) -> Locale:
 
 
 def _language() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return str(current_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 @functools.lru_cache(maxsize=4096)
