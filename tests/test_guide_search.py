@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from allin.enums import GuideStatus
 from allin.extensions import db
 from allin.guide import search
-from allin.models import GuideSynonym
+from allin.models import GuideEntry, GuideSynonym
 from tests.conftest import is_postgres
 from tests.factories import make_guide_entry
 
@@ -307,6 +307,29 @@ def test_an_empty_result_suggests_entries_and_topics(client, words):
     page = re.sub(r"<[^>]+>", "", response.data.decode())
     assert "Trygge foresatte" in page  # has one of the words
     assert "lang=en" in response.data.decode()  # search the English guide instead
+
+
+def test_the_order_columns_are_each_members_place_in_the_programme(app):
+    """phase_rank, kind_rank and title_key are worked out by the database (migration 0034):
+    each phase's and kind's place in its enum, the title in lower case. A new phase or kind
+    fails here until a migration gives the columns its place."""
+    from allin.enums import GuideKind, Phase
+
+    with app.app_context():
+        for phase in Phase:
+            for kind in GuideKind:
+                make_guide_entry(
+                    title=f"Entry {phase.value} {kind.value} AbC", phase=phase, kind=kind
+                )
+        db.session.flush()
+        columns = (GuideEntry.phase, GuideEntry.kind, GuideEntry.phase_rank, GuideEntry.kind_rank)
+        rows = db.session.execute(select(*columns, GuideEntry.title, GuideEntry.title_key)).all()
+        assert len(rows) == len(Phase) * len(GuideKind)
+        for phase, kind, phase_rank, kind_rank, title, title_key in rows:
+            assert phase_rank == list(Phase).index(phase), phase
+            assert kind_rank == list(GuideKind).index(kind), kind
+            assert title_key == title.lower()
+        db.session.rollback()
 
 
 def test_the_guide_index_pages_in_programme_order_and_counts_every_entry(app, client, world):
