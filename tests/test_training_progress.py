@@ -167,12 +167,19 @@ def test_the_dashboards_totals_match_the_grouped_headline(cohort):
     marks apart: together they are the members' totals."""
     ida, ola, per = person(cohort, "Ida"), person(cohort, "Ola"), person(cohort, "Per")
     gro = person(cohort, "Gro", status="graduated")  # counted where marked only
+    late_comer = person(cohort, "Kai", status="graduated", enrolled_at=now() - timedelta(days=25))
     held(cohort, 30, {ida: "present", ola: "excused", per: "absent", gro: "present"})
     held(cohort, 20, {ida: "late", ola: "absent", gro: "late"})
     held(cohort, 10, {ida: "present"})
+    # Marks that never count, for anyone: at a session cancelled after its roll call, one
+    # that ended before the person was enrolled, and one that has not started.
+    held(cohort, 15, {gro: "present", late_comer: "absent"}, cancelled_at=now())
+    held(cohort, 30, {late_comer: "present"}, title="Before Kai")
+    held(cohort, -3, {gro: "present", late_comer: "present"}, title="Ahead")
     _members, total, warnings = progress.members_and_totals(cohort.id)
     grouped = progress.headlines([cohort.id])[cohort.id]
-    assert total == grouped.rate == progress.Rate(counted=11, attended=5, late=2, excused=1)
+    # Ida, Ola and Per: 4 sessions each ("Before Kai" missed by all three); Gro 2, Kai none.
+    assert total == grouped.rate == progress.Rate(counted=14, attended=5, late=2, excused=1)
     assert warnings == grouped.warnings == 2  # Ola and Per
 
 
