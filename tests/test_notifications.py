@@ -787,6 +787,53 @@ def warned(app) -> list[tuple[int, str]]:
         return notified(NotificationKind.EARLY_WARNING)
 
 
+def _warned_cohort(municipality_id: int, lead_id: int, missing: int) -> None:
+    """An active cohort led by `lead_id` whose `missing` members missed its two sessions."""
+    municipality = db.session.get(Municipality, municipality_id)
+    cohort = make_cohort(municipality, status="active")
+    cohort.leads.append(db.session.get(User, lead_id))
+    enrolled = NOW - timedelta(days=30)
+    members = [
+        make_enrolment(cohort, make_ambassador(municipality), status="active", enrolled_at=enrolled)
+        for _ in range(missing + 1)
+    ]
+    for days_ago in (14, 7):
+        session = make_session(cohort, starts_at=NOW - timedelta(days=days_ago))
+        for index, enrolment in enumerate(members):
+            make_attendance(session, enrolment, "present" if index == missing else "absent")
+    db.session.commit()
+
+
+def test_early_warnings_of_every_cohort_are_found_in_one_query(app, world, clock, count_queries):
+    """Each warned member of each active cohort is told to its leads, with as many queries
+    for one cohort as for three (it was one query more per cohort, and at most 100 a cohort)."""
+    from allin.notifications import warnings
+
+    def made_with_queries() -> tuple[int, int]:
+        with app.app_context(), count_queries() as queries:
+            made = warnings.make_due()
+            db.session.commit()
+        return made, len([s for s in queries.statements if s.lstrip().startswith("SELECT")])
+
+    a, b = world.municipality_a, world.municipality_b
+    with app.app_context():
+        _warned_cohort(a, world.a["youth_worker"].id, missing=2)
+    made, few = made_with_queries()
+    assert made == 2
+    with app.app_context():
+        _warned_cohort(a, world.a["youth_worker"].id, missing=1)
+        _warned_cohort(b, world.b["youth_worker"].id, missing=3)
+    made, many = made_with_queries()
+    assert made == 4 and few == many == 3
+    with app.app_context():
+        told = db.session.execute(
+            select(Notification.recipient_id, func.count()).group_by(Notification.recipient_id)
+        ).all()
+    assert sorted(told) == sorted(
+        [(world.a["youth_worker"].id, 3), (world.b["youth_worker"].id, 3)]
+    )
+
+
 def test_an_early_warning_is_told_to_the_leads_once_and_again_after_a_return(
     app, client, runner, world, login, cohort
 ):

@@ -40,16 +40,15 @@ def _leads(cohort_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
 
 def make_due() -> int:
     """Tell each active lead of an active cohort about each early warning not told before.
-    Queries: the cohorts' figures (one), their leads (one), and the warned members of each
-    cohort that has warnings (one each). Returns how many notifications were made."""
+    Three queries whatever the number of cohorts: the active cohorts, their warned members,
+    and the leads of those with any. Returns how many notifications were made."""
     active = db.session.scalars(select(Cohort.id).where(Cohort.status == CohortStatus.ACTIVE))
-    figures = progress.headlines(list(active))
-    warned = [cohort_id for cohort_id, headline in figures.items() if headline.warnings]
+    warned = progress.warned_in(list(active))
     if not warned:
         return 0
-    leads, stamp, rows = _leads(warned), now(), []
+    leads, stamp, rows = _leads(list(warned)), now(), []
     for cohort_id in sorted(warned):
-        for member in progress.warned(cohort_id):
+        for member in warned[cohort_id]:
             rows += [
                 {
                     "municipality_id": municipality_id,

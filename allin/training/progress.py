@@ -300,6 +300,12 @@ def _warned():
     return stmt.where(warning).limit(bindparam("limit", type_=Integer))
 
 
+@cache
+def _warned_in():
+    stmt, _counts, warning = _member_rows()
+    return stmt.where(warning).add_columns(Enrolment.cohort_id)
+
+
 def _member(row) -> Member:
     e_id, a_id, name, status, counted, attended, late, excused, last, warned = row[:10]
     rate = Rate(int(counted), int(attended), int(late), int(excused))
@@ -340,6 +346,16 @@ def warned(cohort_id: int, limit: int = 100) -> list[Member]:
     """The members with an early warning, by name (at most `limit`; one query)."""
     values = {**params([cohort_id]), "limit": limit}
     return [_member(row) for row in db.session.execute(_warned(), values)]
+
+
+def warned_in(cohort_ids: list[int]) -> dict[int, list[Member]]:
+    """{cohort id: its members with an early warning, by name} for the cohorts that have any,
+    every one of them (the notices must miss no one), in one query."""
+    found: dict[int, list[Member]] = {}
+    if cohort_ids:
+        for row in db.session.execute(_warned_in(), params(cohort_ids)):
+            found.setdefault(row[10], []).append(_member(row))
+    return found
 
 
 def attendance_rows(cohort_id: int) -> list:
