@@ -103,6 +103,8 @@ def _works_for_network() -> bool:
 def _handle_http(error: HTTPException):
     if request.path.startswith("/static/"):
         return error
+    if error.response is not None:  # a page of its own (a form sent back over a rate limit)
+        return error.response
     code = error.code or 500
     if code == 413:
         drain_refused_body()

@@ -268,18 +268,57 @@ def test_only_the_municipalitys_staff_answer(app, world, cohort_id):
             services.set_open(cohort, actor=outsider, open_=False)
 
 
-def test_the_rate_limit_per_address(make_app, world):
+def _limited_form(make_app, world):
+    """An app with its rate limits on, and the public path of an open form."""
     app = make_app(RATELIMIT_ENABLED=True)
-    client = app.test_client()
     with app.app_context():
         cohort = make_cohort(db.session.get(Municipality, world.municipality_a), status="active")
         form = services.set_open(
             cohort, actor=db.session.get(User, world.a["coordinator"].id), open_=True
         )
         db.session.commit()
-        path = f"/join/{form.key}"
-    codes = [client.post(path, data=young(website="x")).status_code for _n in range(7)]
-    assert codes[:5] == [302] * 5 and codes[-1] == 429
+        return app, f"/join/{form.key}"
+
+
+def test_a_class_behind_one_school_address_can_all_sign_up(make_app, world):
+    """A class visit: 30 young people on the school's network (one address), each opening the
+    form and sending it twice (a mistake first). Everyone gets through; the 61st POST in a minute from that
+    address gets the form back as it was sent, with when to send it again."""
+    app, path = _limited_form(make_app, world)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    codes = []
+    for n in range(30):
+        assert client.get(path).status_code == 200  # opening the form is counted apart
+        without_contact = young(name=f"Elev {n} Hansen", phone=None)
+        codes.append(client.post(path, data=without_contact).status_code)
+        codes.append(client.post(path, data=young(name=f"Elev {n} Hansen")).status_code)
+    assert codes == [200, 302] * 30  # the first lacked a way to reach them: shown, kept
+    over = client.post(path, data=young(name="Nora Berg", school="Hedrum 10A"))
+    assert over.status_code == 429 and 60 <= int(over.headers["Retry-After"]) <= 60 * 60
+    page = over.get_data(as_text=True)
+    assert "Many sign-ups have come in just now, so yours was not sent." in page
+    assert 'value="Nora Berg"' in page and 'value="Hedrum 10A"' in page
+    assert "I want my town to be safer." in page
+    with app.app_context():
+        assert count(Signup) == 30
+
+
+def test_the_forms_cap_counts_stored_sign_ups_only(make_app, world):
+    """120 sign-ups an hour per form, from any number of addresses; mistakes and the honeypot's
+    catches do not count, so a flood of junk cannot close the form to a class."""
+    app, path = _limited_form(make_app, world)
+    client = app.test_client()
+    for n in range(200):  # junk from many addresses: nothing stored, nothing counted
+        client.environ_base["REMOTE_ADDR"] = f"10.0.{n // 250}.{n % 250}"
+        client.post(path, data=young(website="x") if n % 2 else young(name=""))
+    codes = []
+    for n in range(121):
+        client.environ_base["REMOTE_ADDR"] = f"10.1.{n // 250}.{n % 250}"
+        codes.append(client.post(path, data=young(name=f"Ung {n} Hansen")).status_code)
+    assert codes == [302] * 120 + [429]
+    with app.app_context():
+        assert count(Signup) == 120
 
 
 def test_pages_send_constant_queries(app, client, world, login, cohort_id, assert_constant_queries):

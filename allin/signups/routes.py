@@ -2,13 +2,17 @@
 form, accept or decline), and the public form a young person fills in.
 
 The public form is rate-limited per address and per form, has a honeypot, and answers the same
-thank-you page whatever happened: a bot, a person already known and a new one alike.
+thank-you page whatever happened: a bot, a person already known and a new one alike. A sign-up
+over a limit gets its form back as it was sent, with when to send it again.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import time
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import Perm, forbid_unless, get_visible_or_404, public, require
@@ -24,7 +28,11 @@ from ..urls import external_url
 from . import bp, rules, selectors, services
 from .forms import ButtonForm, SignupForm
 
-PER_ADDRESS = "5 per minute;30 per hour"
+# A class shares the form at a school visit, often from one network address: every POST from
+# an address counts (typos and bots too), enough for a class that fixes mistakes. The form's
+# own cap counts only the sign-ups it stored, so typos and the honeypot's catches never use up
+# what a class needs.
+PER_ADDRESS = "60 per minute;200 per hour"
 PER_FORM = "120 per hour"
 
 
@@ -158,11 +166,43 @@ def _form_key() -> str:
     return "signup:" + str((request.view_args or {}).get("token", ""))[:43]
 
 
+def _stored(_response) -> bool:
+    return bool(g.get("signup_stored"))
+
+
+def _sent_back(limit):
+    """Over a limit: the form again, filled in as it was sent, saying when to send it (429
+    with Retry-After). Nothing is stored."""
+    signup_form = selectors.open_form(str((request.view_args or {}).get("token", "")))
+    if signup_form is None or not services.is_open(signup_form):
+        return None  # the plain 429 page: there is no form to give back
+    wait = max(60, int(limit.reset_at - time.time()))
+    form = SignupForm()
+    form.form_errors.append(
+        ngettext(
+            "Many sign-ups have come in just now, so yours was not sent. What you wrote is "
+            "still here: press Sign up again in a minute.",
+            "Many sign-ups have come in just now, so yours was not sent. What you wrote is "
+            "still here: press Sign up again in %(num)s minutes.",
+            -(-wait // 60),
+        )
+    )
+    cohort = signup_form.cohort
+    page = render_template(
+        "signups/join.html", form=form, cohort=cohort, municipality=cohort.municipality
+    )
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit("60 per minute", methods=["GET"])
-@limiter.limit(PER_ADDRESS, methods=["POST"])
-@limiter.limit(PER_FORM, key_func=_form_key, methods=["POST"])
+@limiter.limit("60 per minute", methods=["GET"], per_method=True)
+@limiter.limit(PER_ADDRESS, methods=["POST"], per_method=True, on_breach=_sent_back)
+@limiter.limit(
+    PER_FORM, key_func=_form_key, methods=["POST"], deduct_when=_stored, on_breach=_sent_back
+)
 def join(token: str):
     """The public sign-up form of one cohort; closed, it says so (and takes nothing)."""
     signup_form = selectors.open_form(token)
@@ -181,6 +221,7 @@ def join(token: str):
         )
         if ok:
             db.session.commit()
+            g.signup_stored = True  # counted against the form's cap (_stored)
             return redirect(url_for("signups.thanks", token=token))
     return render_template(
         "signups/join.html", form=form, cohort=cohort, municipality=cohort.municipality
