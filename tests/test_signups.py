@@ -282,8 +282,8 @@ def _limited_form(make_app, world):
 
 def test_a_class_behind_one_school_address_can_all_sign_up(make_app, world):
     """A class visit: 30 young people on the school's network (one address), each opening the
-    form and sending it twice (a mistake first). Everyone gets through; the 61st POST in a minute from that
-    address gets the form back as it was sent, with when to send it again."""
+    form and sending it twice (a mistake first). Everyone gets through; the 61st POST in a
+    minute from that address gets the form back as it was sent, with when to send it again."""
     app, path = _limited_form(make_app, world)
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
