@@ -38,7 +38,7 @@ def birth_year_field() -> IntegerField:
         _l("Birth year"),
         description=_l("The year only; never the full date of birth or an identity number."),
         validators=[InputRequired(_l("Enter the birth year, e.g. 2011."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4},
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
 
 

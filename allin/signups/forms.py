@@ -33,7 +33,7 @@ class SignupForm(AmbassadorForm):
         _l("The year you were born"),
         description=_l("The year only, for example 2012."),
         validators=[InputRequired(_l("Enter the year you were born, e.g. 2012."))],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4},
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     school = StringField(
         _l("Your school and class"),

@@ -57,7 +57,6 @@ def _cohort_page(cohort, form, code: int = 200):
             form=form,
             results=results,
             changes=before_after(results),
-            close_form=ConfirmForm(),
         )
     else:
         member = selectors.is_member(current_user, cohort.id)

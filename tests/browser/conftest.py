@@ -9,6 +9,8 @@ taken only when $ALLIN_SCREENSHOT_DIR names a folder for them.
 `checked.check(name)` holds every page to the phone-first patterns (issue 7), so every later
 browser test gets them for free:
 - axe-core finds no serious or critical violation;
+- the W3C HTML checker (vnu-jar, on Java; html_checker.py) finds no error in the page as the
+  server sent it;
 - no sideways scroll, at the test's own width and again at 320 px (= 1280 px at 400 % zoom);
 - the header stays one line (its menu closed), also at 320 px;
 - every interactive element in <main> is at least 44 x 44 CSS px (WCAG 2.5.5, AAA). The one
@@ -20,7 +22,8 @@ browser test gets them for free:
 - if the page has an error summary, it has the focus.
 
 Never run `playwright install`: it downloads a browser, and we use /usr/bin/chromium.
-Without Chromium or axe-core these tests skip locally; in CI (CI=true) that is an error.
+Without Chromium, axe-core, Java or the HTML checker these tests skip locally; in CI (CI=true)
+that is an error.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from werkzeug.serving import make_server
 
 from allin import create_app
 from allin.extensions import db
+from tests.browser.html_checker import VNU_JAR, HtmlChecker
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ALLIN_CHROMIUM", "/usr/bin/chromium"))
@@ -189,6 +193,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def html_checker():
+    _require(VNU_JAR, "The HTML checker (vnu-jar)", "install it with: npm ci")
+    java = shutil.which("java")
+    if java is None:
+        _require(
+            Path("/usr/bin/java"), "Java", "install it with: apt-get install default-jre-headless"
+        )
+    checker = HtmlChecker(java or "/usr/bin/java")
+    yield checker
+    checker.close()
+
+
+@pytest.fixture(scope="session")
 def base_url():
     """Replaces pytest-base-url's fixture (deprecated shape); contexts get the live URL."""
     return None
@@ -255,6 +272,8 @@ class Checked:
     page: object
     screenshot_dir: Path | None
     prefix: str
+    html_checker: HtmlChecker | None = None
+    document: object = None  # the main frame's last page as the server sent it (a Response)
     visited: list[str] = field(default_factory=list)
     audited: set[str] = field(default_factory=set)
     checked_at: int = -1  # len(visited) at the last check: a page typed into since is not fresh
@@ -264,6 +283,7 @@ class Checked:
         they are asked for."""
         page = self.page
         page.wait_for_load_state("load")
+        served = self._served_html() if self.html_checker is not None else None
         # Before axe and the screenshot, which do not move focus, but before anything else too.
         summary_focused = page.evaluate(FOCUS_JS)
         page.add_script_tag(path=str(AXE_JS))
@@ -281,6 +301,9 @@ class Checked:
         ]
         self.shoot(name, full_page=True)
         assert bad == [], f"axe on {page.url}:\n" + "\n".join(bad)
+        if served is not None:
+            invalid = self.html_checker.errors(served)
+            assert invalid == [], f"HTML checker on {page.url}:\n" + "\n".join(invalid)
         if len(self.visited) != self.checked_at:  # only as the page arrives, before any typing
             assert summary_focused in (None, True), f"{page.url}: the error summary lacks focus"
         self.checked_at = len(self.visited)
@@ -304,6 +327,15 @@ class Checked:
         if page.viewport_size != size:
             _resize(page, size)
         self.audited.add(_path(page.url))
+
+    def _served_html(self) -> bytes:
+        """The page as the server sent it; the document as it stands (before axe is added)
+        when the page was not loaded from the server (its last answer was for another
+        address)."""
+        document, here = self.document, self.page.url.split("#")[0]
+        if document is not None and document.url.split("#")[0] == here:
+            return document.body()
+        return self.page.content().encode()
 
     def shoot(self, name: str, target=None, **options) -> None:
         """A screenshot of the page (or of `target`, a locator) for people to look at, when
@@ -342,8 +374,20 @@ def _path(url: str) -> str:
     return "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("#")[0]
 
 
+def keep_served(page, tracker: Checked) -> None:
+    """Keep the main frame's last page as served, for the HTML checker (not a redirect, whose
+    body the browser does not keep)."""
+
+    def served(response) -> None:
+        if response.frame == page.main_frame and response.request.is_navigation_request():
+            if not 300 <= response.status < 400:
+                tracker.document = response
+
+    page.on("response", served)
+
+
 @pytest.fixture(params=DEFAULT_VIEWPORTS)
-def checked(request, browser, live_server, screenshot_dir):
+def checked(request, browser, live_server, screenshot_dir, html_checker):
     """A fresh browser at phone or desktop size; parametrise indirectly with
     (viewport, locale) to choose the browser's language (default Norwegian)."""
     if isinstance(request.param, str):
@@ -366,7 +410,10 @@ def checked(request, browser, live_server, screenshot_dir):
     page.set_default_timeout(30_000)
     name = request.node.name.split("[")[0].removeprefix("test_")
     prefix = f"{name}-{viewport}-{locale[:2]}"
-    tracker = Checked(page=page, screenshot_dir=screenshot_dir, prefix=prefix)
+    tracker = Checked(
+        page=page, screenshot_dir=screenshot_dir, prefix=prefix, html_checker=html_checker
+    )
+    keep_served(page, tracker)
     page.on(
         "framenavigated",
         lambda frame: frame == page.main_frame and tracker.visited.append(_path(frame.url)),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORTS, Checked
+from tests.browser.conftest import VIEWPORTS, Checked, keep_served
 from tests.browser.test_journey_cohorts import sign_in
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def lang(checked) -> str:
 
 
 @pytest.fixture
-def phone(browser, live_server, screenshot_dir, checked):
+def phone(browser, live_server, screenshot_dir, checked, html_checker):
     """A second browser: the ambassador's phone at 360 px, in the same language."""
     locale = "en-GB" if lang(checked) == "en" else "nb-NO"
     context = browser.new_context(
@@ -71,8 +71,12 @@ def phone(browser, live_server, screenshot_dir, checked):
     page = context.new_page()
     page.set_default_timeout(30_000)
     tracker = Checked(
-        page=page, screenshot_dir=screenshot_dir, prefix=f"checkin-phone-{locale[:2]}"
+        page=page,
+        screenshot_dir=screenshot_dir,
+        prefix=f"checkin-phone-{locale[:2]}",
+        html_checker=html_checker,
     )
+    keep_served(page, tracker)
     page.on(
         "framenavigated",
         lambda frame: (
