@@ -304,6 +304,19 @@ def test_a_class_behind_one_school_address_can_all_sign_up(make_app, world):
         assert count(Signup) == 30
 
 
+def test_one_address_cannot_fill_the_form_for_everyone(make_app, world):
+    """An address stores at most 40 sign-ups an hour (a class of 30 fits): a script on one
+    machine cannot use up the form's 120 and close it to the next class."""
+    app, path = _limited_form(make_app, world)
+    client = app.test_client()
+    codes = [client.post(path, data=young(name=f"Ung {n} Hansen")).status_code for n in range(41)]
+    assert codes == [302] * 40 + [429]
+    client.environ_base["REMOTE_ADDR"] = "10.9.9.9"  # the next class, on another network
+    assert client.post(path, data=young(name="Nora Berg")).status_code == 302
+    with app.app_context():
+        assert count(Signup) == 41
+
+
 def test_the_forms_cap_counts_stored_sign_ups_only(make_app, world):
     """120 sign-ups an hour per form, from any number of addresses; mistakes and the honeypot's
     catches do not count, so a flood of junk cannot close the form to a class."""

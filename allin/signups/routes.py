@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -29,11 +29,15 @@ from . import bp, rules, selectors, services
 from .forms import ButtonForm, SignupForm
 
 # A class shares the form at a school visit, often from one network address: every POST from
-# an address counts (typos and bots too), enough for a class that fixes mistakes. The form's
-# own cap counts only the sign-ups it stored, so typos and the honeypot's catches never use up
-# what a class needs.
+# an address counts (typos and bots too), enough for a class that fixes mistakes; of them, an
+# address may store 40 sign-ups an hour (a class of 30), so that no one address can fill the
+# form's own cap. That cap counts only sign-ups stored, so typos and the honeypot's catches
+# never use up what a class needs. (A stored-only limit is tested before the view and counted
+# after it: requests in flight at once may pass it by as many as there are workers.)
 PER_ADDRESS = "60 per minute;200 per hour"
+STORED_PER_ADDRESS = "40 per hour"
 PER_FORM = "120 per hour"
+STORED = "allin.signup_stored"  # request.environ: this request stored a sign-up
 
 
 @bp.after_request
@@ -167,7 +171,7 @@ def _form_key() -> str:
 
 
 def _stored(_response) -> bool:
-    return bool(g.get("signup_stored"))
+    return bool(request.environ.get(STORED))
 
 
 def _sent_back(limit):
@@ -201,6 +205,9 @@ def _sent_back(limit):
 @limiter.limit("60 per minute", methods=["GET"], per_method=True)
 @limiter.limit(PER_ADDRESS, methods=["POST"], per_method=True, on_breach=_sent_back)
 @limiter.limit(
+    STORED_PER_ADDRESS, methods=["POST"], per_method=True, deduct_when=_stored, on_breach=_sent_back
+)
+@limiter.limit(
     PER_FORM, key_func=_form_key, methods=["POST"], deduct_when=_stored, on_breach=_sent_back
 )
 def join(token: str):
@@ -221,7 +228,7 @@ def join(token: str):
         )
         if ok:
             db.session.commit()
-            g.signup_stored = True  # counted against the form's cap (_stored)
+            request.environ[STORED] = True  # counted by the stored-only limits (_stored)
             return redirect(url_for("signups.thanks", token=token))
     return render_template(
         "signups/join.html", form=form, cohort=cohort, municipality=cohort.municipality

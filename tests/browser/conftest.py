@@ -188,13 +188,13 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     _require(CHROMIUM, "Chromium", "install it with: apt-get install chromium")
-    _require(AXE_JS, "axe-core", "install it with: npm ci")
+    _require(AXE_JS, "axe-core", "install it with: npm ci --ignore-scripts")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
 def html_checker():
-    _require(VNU_JAR, "The HTML checker (vnu-jar)", "install it with: npm ci")
+    _require(VNU_JAR, "The HTML checker (vnu-jar)", "install it with: npm ci --ignore-scripts")
     java = shutil.which("java")
     if java is None:
         _require(
@@ -380,7 +380,8 @@ def keep_served(page, tracker: Checked) -> None:
 
     def served(response) -> None:
         if response.frame == page.main_frame and response.request.is_navigation_request():
-            if not 300 <= response.status < 400:
+            html = (response.header_value("content-type") or "").startswith("text/html")
+            if html and not 300 <= response.status < 400:  # not a download, not a redirect
                 tracker.document = response
 
     page.on("response", served)

@@ -43,7 +43,7 @@ class HtmlChecker:
             try:
                 urllib.request.urlopen(self.url, timeout=5).close()
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.close()
                     raise RuntimeError(f"the HTML checker did not start at {self.url}") from None
