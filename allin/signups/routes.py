@@ -193,7 +193,11 @@ def _sent_back(limit):
     )
     cohort = signup_form.cohort
     page = render_template(
-        "signups/join.html", form=form, cohort=cohort, municipality=cohort.municipality
+        "signups/join.html",
+        form=form,
+        cohort=cohort,
+        municipality=cohort.municipality,
+        held_back=True,
     )
     response = make_response(page, 429)
     response.headers["Retry-After"] = str(wait)

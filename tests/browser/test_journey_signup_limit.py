@@ -61,6 +61,8 @@ def test_a_sign_up_over_the_limit_keeps_what_was_typed(checked, larvik, live_ser
     expect(summary).to_be_visible()
     told = "Many sign-ups have come in just now" if english else "Mange har meldt seg på"
     expect(summary).to_contain_text(told)
+    heading = "Your sign-up is not sent yet:" if english else "Påmeldingen din er ikke sendt ennå:"
+    expect(summary.get_by_role("heading")).to_have_text(heading)
     expect(page.locator("#name")).to_have_value("Nora Berg")
     expect(page.locator("#school")).to_have_value("Hedrum 10A")
     expect(page.locator("#motivation")).to_have_value("Jeg vil at alle skal ha et sted å være.")
