@@ -315,7 +315,7 @@ def test_concepts_give_team_stage_days_and_latest_reach(app, client, world, logi
     first = dict(zip(heading, rows[1], strict=True))
     assert first["Title"] == "=1+1" and first["Stage"] == "Launched"
     assert first["Team"] == "Kari, Ola"
-    assert first["Reached: Pitched"].date() == pitched_at.date()
+    assert first["Reached: Pitched"].date() == local_date(pitched_at)  # Norway's day, not UTC's
     assert first["Reached: In development"] is None
     assert first["Reached: Idea"].date() == local_date(made)  # made, not submitted
     assert first["People reached"] == 120  # the latest measurement
