@@ -160,27 +160,21 @@ WHOSE = {
 }
 
 
-def _pairs(recent: bool = True, whose: str = ALL):
-    """Every (enrolment, counted session) pair with the recorded value and, with `recent`,
-    numbered from the most recent session back for each enrolment (a window: the costliest
-    part, so left out where only sums are wanted); `whose`: of every enrolment that is not
-    withdrawn, of the active ones or of the others."""
+def _pairs(whose: str = ALL):
+    """Every (enrolment, counted session) pair with the recorded value, numbered from the
+    most recent session back for each enrolment (`recent`, a window); `whose`: of every
+    enrolment that is not withdrawn, or of the active ones."""
     s = _counted_sessions()
-    columns = [
-        Enrolment.id.label("enrolment_id"),
-        Enrolment.cohort_id.label("cohort_id"),
-        s.c.id.label("session_id"),
-        s.c.starts_at,
-        Attendance.value,
-    ]
-    if recent:
-        order = (s.c.starts_at.desc(), s.c.id.desc())
-        columns.append(
-            func.row_number().over(partition_by=Enrolment.id, order_by=order).label("recent")
-        )
-    status = WHOSE[whose]
+    order = (s.c.starts_at.desc(), s.c.id.desc())
     return (
-        select(*columns)
+        select(
+            Enrolment.id.label("enrolment_id"),
+            Enrolment.cohort_id.label("cohort_id"),
+            s.c.id.label("session_id"),
+            s.c.starts_at,
+            Attendance.value,
+            func.row_number().over(partition_by=Enrolment.id, order_by=order).label("recent"),
+        )
         .select_from(Enrolment)
         .join(s, and_(s.c.cohort_id == Enrolment.cohort_id, s.c.ends_at > Enrolment.enrolled_at))
         .outerjoin(
@@ -189,7 +183,7 @@ def _pairs(recent: bool = True, whose: str = ALL):
         )
         .where(
             Enrolment.cohort_id.in_(_ids()),
-            status,
+            WHOSE[whose],
             # The roll call lists only active enrolments: an invited or graduated person who
             # was not marked could not have been, so that session does not count for them.
             or_(Attendance.value.is_not(None), Enrolment.status == EnrolmentStatus.ACTIVE),
@@ -198,15 +192,16 @@ def _pairs(recent: bool = True, whose: str = ALL):
     )
 
 
-def _counts_for(whose: str):
-    """Whether a mark (Attendance joined to its Enrolment and TrainingSession) counts for
-    `whose`: at a held session of the enrolment's own cohort that ended after they were
-    enrolled (a mark makes the roll call taken)."""
+def _others_marks_count():
+    """Whether a mark (Attendance joined to its Enrolment and TrainingSession) of someone not
+    active counts: at a held session of the enrolment's own cohort that ended after they were
+    enrolled (a mark makes the roll call taken). Only for them: an active member also misses
+    the sessions they were not marked at (_pairs)."""
     s = TrainingSession
     return and_(
         s.cohort_id == Enrolment.cohort_id,
         Enrolment.cohort_id.in_(_ids()),
-        WHOSE[whose],
+        WHOSE[NOT_ACTIVE],
         s.cancelled_at.is_(None),
         s.starts_at <= _moment(),
         s.ends_at > Enrolment.enrolled_at,
@@ -464,7 +459,7 @@ def _headlines(with_rates: bool):
         .select_from(Enrolment)
         .join(Attendance, Attendance.enrolment_id == Enrolment.id)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(_counts_for(NOT_ACTIVE))
+        .where(_others_marks_count())
         .group_by(Enrolment.cohort_id)
     )
     stats = _per_enrolment(ACTIVE)
