@@ -14,7 +14,7 @@ from allin.extensions import db
 from allin.guide.rules import can_edit_guide_entry, can_publish_guide_entry
 from allin.guide.seed import load_starter_guide, starter_texts
 from allin.markdown import ATTRIBUTES, TAGS, render_markdown
-from allin.models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, User
+from allin.models import GuideEntry, GuideOldSlug, GuideRevision, GuideTag, GuideTagUse, User
 from tests.factories import count, make_guide_entry
 
 # ---- sanitising -----------------------------------------------------------------------------
@@ -653,6 +653,57 @@ def test_index_filters_by_phase_kind_tag_and_language(app, client, world):
     assert titles("lang=nb&tag=leir") == ["Leirtips"]
     assert titles("lang=en") == ["Camp tips"]
     assert titles("lang=nb&phase=nonsense&kind=42") == ["Leirtips", "Pitchtips"]
+
+
+def test_the_tag_filter_counts_published_entries_as_the_guide_changes(app, client, world, login):
+    """The counts are kept in guide_tag_use, made again by every change to the guide: each
+    step is checked on the page and against a count of the entries themselves."""
+
+    def shown(lang="nb"):
+        page = client.get(f"/guide/?lang={lang}").data.decode()
+        return dict(re.findall(r'<option value="([^"]+)"[^>]*>\1 \((\d+)\)</option>', page))
+
+    def counted_now():
+        with app.app_context():
+            rows = db.session.execute(
+                select(GuideEntry.language, GuideTag.name, func.count())
+                .join(GuideEntry, GuideEntry.id == GuideTag.entry_id)
+                .where(GuideEntry.status == GuideStatus.PUBLISHED)
+                .group_by(GuideEntry.language, GuideTag.name)
+            ).all()
+            kept = db.session.execute(
+                select(GuideTagUse.language, GuideTagUse.name, GuideTagUse.entries)
+            ).all()
+        assert sorted(kept) == sorted(rows)
+
+    login(world.admin)
+    for n, tags in enumerate(["skole, leir", "skole", "leir, foreldre"]):
+        form = entry_form(title=f"Tips {n}", tags=tags, status="published")
+        assert client.post("/guide/new", data=form).status_code == 302
+    client.post("/guide/new", data=entry_form(title="Utkast", tags="skole, mentor"))
+    english = entry_form(title="Camp", tags="camp", status="published", language="en")
+    assert client.post("/guide/new", data=english).status_code == 302
+    assert shown() == {"foreldre": "1", "leir": "2", "skole": "2"}  # no draft's tag
+    assert shown("en") == {"camp": "1"}
+    counted_now()
+
+    with app.app_context():
+        first = entry_by_title("Tips 0")
+        first_id, version = first.id, first.version
+    unpublished = entry_form(title="Tips 0", tags="skole, leir", version=str(version))
+    assert client.post(f"/guide/entries/{first_id}/edit", data=unpublished).status_code == 302
+    assert shown() == {"foreldre": "1", "leir": "1", "skole": "1"}
+    counted_now()
+
+    with app.app_context():
+        second = entry_by_title("Tips 1")
+        second_id, version = second.id, second.version
+    retagged = entry_form(
+        title="Tips 1", tags="mentor, skole", status="published", version=str(version)
+    )
+    assert client.post(f"/guide/entries/{second_id}/edit", data=retagged).status_code == 302
+    assert shown() == {"foreldre": "1", "leir": "1", "mentor": "1", "skole": "1"}
+    counted_now()
 
 
 def test_entry_page_has_titles_descriptions_and_open_graph(app, client, world):

@@ -123,6 +123,7 @@ NOT_EXPORTED = {
     "guide_revision": "*",
     "guide_old_slug": "*",
     "guide_tag": "*",
+    "guide_tag_use": "*",
     "guide_image": "*",
     "guide_edition": "*",
     "guide_synonym": "*",  # words of the search, nobody's

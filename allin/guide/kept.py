@@ -52,6 +52,7 @@ from ..models import (
     SessionTool,
     TrainingSession,
 )
+from . import tag_use
 from .selectors import synonyms as read_synonyms
 
 # What the public pages show, model by model: all of the guide's own models; of the others
@@ -293,10 +294,13 @@ def _statement_changes(state) -> None:
 @event.listens_for(Session, "before_commit")
 def _raise_edition(session) -> None:
     """Last thing before the commit, so the row is locked only for the commit itself (and is
-    every guide writer's last lock: no deadlock through it)."""
+    every guide writer's last lock: no deadlock through it). The tag filter's counts are made
+    again after it, so that two writers of the guide count one after the other."""
     session.flush()  # what the commit would flush may change the guide too
     if session.info.pop(_CHANGED, False):
-        session.connection().execute(_RAISE)
+        connection = session.connection()
+        connection.execute(_RAISE)
+        tag_use.count_again(connection)
 
 
 @event.listens_for(Session, "after_transaction_end")

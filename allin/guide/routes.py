@@ -41,7 +41,7 @@ from ..spread import selectors as spread_selectors
 from ..spread.rules import can_start_from
 from ..transactions import runs_as, write_apart
 from ..urls import SlugLinks, safe_next
-from . import bp, history, pictures, search, selectors, services
+from . import bp, history, pictures, search, selectors, services, tag_use
 from .forms import EntryForm, ImageForm, PreviewForm, SynonymsForm
 from .kept import kept_for_visitors, public_page
 from .kept import synonyms as synonyms_of
@@ -138,7 +138,7 @@ def index():
             tag=tag,
             group=group,
             groups=_grouped(page.items, group),
-            tags=selectors.tag_cloud(language),
+            tags=tag_use.tag_cloud(language),
             may_write_guide=can(current_user, Perm.WRITE_GUIDE),
             entry_link=SlugLinks("guide.entry", "slug"),
         )
@@ -183,7 +183,7 @@ def search_page():
         )
         if not page.total:  # suggestions: entries with any of the words, and the tags
             closest, _count = search.results(stmt, query, dialect, CLOSEST, 0, any_word=True)
-            tags = selectors.tag_cloud(language)
+            tags = tag_use.tag_cloud(language)
         passages = {e.id: search.passage(e, query) for e in [*page.items, *closest]}
     return _cacheable(
         render_template(

@@ -28,7 +28,6 @@ from ..pagination import paginate_rows
 PHASE_ORDER = GuideEntry.phase_rank
 KIND_ORDER = GuideEntry.kind_rank
 RELATED_COUNT = 4
-TAG_CLOUD = 40
 
 
 def published() -> Select:
@@ -93,19 +92,6 @@ def page_in_programme_order(stmt: Select, group: str = "phase", per_page: int | 
         return [found[i] for i in ids], rows[0][1]
 
     return paginate_rows(fetch, per_page)
-
-
-def tag_cloud(language: Language) -> list[tuple[str, int]]:
-    """The most used tags of the published entries in `language`, for the tag filter."""
-    rows = db.session.execute(
-        select(GuideTag.name, func.count())
-        .join(GuideEntry, GuideEntry.id == GuideTag.entry_id)
-        .where(GuideEntry.status == GuideStatus.PUBLISHED, GuideEntry.language == language)
-        .group_by(GuideTag.name)
-        .order_by(func.count().desc(), GuideTag.name)
-        .limit(TAG_CLOUD)
-    ).all()
-    return sorted((name, count) for name, count in rows)
 
 
 def synonyms(language: Language) -> tuple[str, ...]:

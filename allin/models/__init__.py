@@ -34,6 +34,7 @@ from .guide import (
     GuideRevision,
     GuideSynonym,
     GuideTag,
+    GuideTagUse,
 )
 from .notifications import Notification, NotificationPreference
 from .people import Municipality, User
@@ -55,6 +56,7 @@ __all__ = [
     "GuideRevision",
     "GuideSynonym",
     "GuideTag",
+    "GuideTagUse",
     "BrowserClaim",
     "CalendarFeed",
     "Certificate",

@@ -150,6 +150,18 @@ class GuideTag(db.Model):
     name: Mapped[str] = mapped_column(String(TAG_LENGTH), primary_key=True, index=True)
 
 
+class GuideTagUse(db.Model):
+    """How many published entries of a language have a tag: the guide's tag filter, read
+    without counting every entry's tags on each page. Made again from guide_tag and
+    guide_entry in the transaction of every change to the guide (allin/guide/tag_use.py)."""
+
+    __tablename__ = "guide_tag_use"
+
+    language: Mapped[Language] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(TAG_LENGTH), primary_key=True)
+    entries: Mapped[int]
+
+
 class GuideOldSlug(db.Model):
     """An address an entry had before its slug was changed: it redirects to the entry."""
 
