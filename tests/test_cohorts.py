@@ -8,11 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from allin.clock import now
 from allin.cohorts import services
 from allin.enums import CohortStatus, EnrolmentStatus, Role
 from allin.errors import DomainError
 from allin.extensions import db
 from allin.models import Ambassador, AuditEvent, Cohort, Enrolment, Municipality, User
+from allin.training import progress
 from tests.factories import (
     count,
     make_ambassador,
@@ -288,6 +290,46 @@ def test_detail_shows_missing_consents_and_filters_on_them(app, client, world, l
     missing = client.get(f"/cohorts/{cohort_a}/people?missing=1").data.decode()
     missing = missing.split('id="people-heading"')[1]  # the member list, not the dashboard
     assert "Mangler Foto" in missing and "Alle Samtykker" not in missing
+
+
+def test_the_headline_counts_whom_the_missing_consent_filter_lists(
+    app, client, world, login, cohort_a
+):
+    """The cohort headline counts those lacking a consent in one grouped join
+    (selectors.lacking_consent); the people list filters them with a count per person. Both
+    must find the same people: two purposes of three covered (either two), a consent
+    withdrawn, and a consent given by someone too young to give it alone (Larvik: 13 for
+    taking part, 15 for photos) all lack one; a withdrawn enrolment is not counted."""
+    all_three = ("participation", "photo", "publish_name")
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_a)
+        a = municipality_a(world)
+        people = {
+            "Komplett Ku": (16, [(p, "guardian") for p in all_three]),
+            "Selv Atten": (18, [(p, "ambassador") for p in all_three]),
+            "To Av Tre": (16, [("participation", "guardian"), ("publish_name", "guardian")]),
+            "Uten Navn": (16, [("participation", "guardian"), ("photo", "guardian")]),
+            "Selv Fjorten": (14, [(p, "ambassador") for p in all_three]),
+            "Trukket Tilbake": (16, [(p, "guardian") for p in all_three]),
+            "Ingen Samtykker": (16, []),
+        }
+        for name, (age, consents) in people.items():
+            person = make_ambassador(a, name=name, age=age)
+            made = [make_consent(person, purpose, given_by) for purpose, given_by in consents]
+            if name == "Trukket Tilbake":
+                made[1].withdrawn_at = now()
+            make_enrolment(cohort, person)
+        left = make_ambassador(a, name="Sluttet Samtykkeløs", age=16)
+        make_enrolment(cohort, left, status="withdrawn", withdrawn_at=now())
+        db.session.commit()
+        counted = progress.headlines([cohort_a])[cohort_a].missing_consent
+    login(world.a["youth_worker"])
+    listed = client.get(f"/cohorts/{cohort_a}/people?missing=1").text
+    listed = listed.split('id="people-heading"')[1]
+    names = {name for name in [*people, "Sluttet Samtykkeløs"] if name in listed}
+    lacking = {"To Av Tre", "Uten Navn", "Selv Fjorten", "Trukket Tilbake"}
+    assert names == lacking | {"Ingen Samtykker"}
+    assert counted == len(names)
 
 
 # ---- enrolment ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Integer, Select, bindparam, case, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, select
 
 from ..access import GRANTS, BoundActor, Perm, built_once, scoped, visible
 from ..ambassadors import rules
@@ -67,6 +67,26 @@ def _missing_consent(year=None):
         .scalar_subquery()
     )
     return covered < len(ConsentPurpose)
+
+
+def lacking_consent(*where, year) -> Select:
+    """(enrolment id, cohort id) of the enrolments, not withdrawn, whose ambassador lacks a
+    consent that counts for some purpose: _missing_consent as a join grouped per enrolment,
+    for counting many. (PostgreSQL ran the correlated count once per enrolment, through two
+    joins each time: 1.5 ms for the two cohorts of the demo's first municipality, 0.36 ms
+    as a join; the same on SQLite.)"""
+    counting = and_(
+        Consent.ambassador_id == Enrolment.ambassador_id, rules.counts_in_sql(year=year)
+    )
+    return (
+        select(Enrolment.id, Enrolment.cohort_id)
+        .join(Ambassador, Ambassador.id == Enrolment.ambassador_id)
+        .join(Municipality, Municipality.id == Ambassador.municipality_id)
+        .outerjoin(Consent, counting)
+        .where(Enrolment.status != EnrolmentStatus.WITHDRAWN, *where)
+        .group_by(Enrolment.id, Enrolment.cohort_id)
+        .having(func.count(func.distinct(Consent.purpose)) < len(ConsentPurpose))
+    )
 
 
 def members(actor, cohort: Cohort, *, missing_consent: bool = False) -> Select:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from ..ambassadors import rules as consent_rules
 from ..clock import now
-from ..cohorts.selectors import _missing_consent
+from ..cohorts.selectors import lacking_consent
 from ..collation import nb_order
 from ..enums import AttendanceValue, EnrolmentStatus
 from ..extensions import db
@@ -477,24 +477,19 @@ def _headlines(with_rates: bool):
         .join(stats, stats.c.enrolment_id == Enrolment.id)
         .group_by(Enrolment.cohort_id)
     )
-    missing = (
-        select(
-            Enrolment.cohort_id,
-            literal_column("'missing'"),
-            no_key,
-            func.count(),
-            zero,
-            zero,
-            zero,
-            zero,
-        )
-        .where(
-            Enrolment.cohort_id.in_(_ids()),
-            Enrolment.status != EnrolmentStatus.WITHDRAWN,
-            _missing_consent(year=bindparam("year", type_=Integer)),
-        )
-        .group_by(Enrolment.cohort_id)
-    )
+    lacking = lacking_consent(
+        Enrolment.cohort_id.in_(_ids()), year=bindparam("year", type_=Integer)
+    ).subquery("lacking")
+    missing = select(
+        lacking.c.cohort_id,
+        literal_column("'missing'"),
+        no_key,
+        func.count(),
+        zero,
+        zero,
+        zero,
+        zero,
+    ).group_by(lacking.c.cohort_id)
     return union_all(sessions, statuses, missing, *([rate, active] if with_rates else []))
 
 
