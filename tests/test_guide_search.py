@@ -239,6 +239,43 @@ def test_the_stored_vector_is_filled_and_follows_edits(app, client, world):
     assert results(client, "nattvandring") == []
 
 
+@pytest.mark.skipif(not is_postgres(), reason="SQLite searches its FTS5 table")
+def test_postgres_reads_the_vector_in_the_row_and_makes_the_query_once(app, world):
+    """Migration 0036 keeps the vector in the entry's row (not in TOAST storage, read back for
+    every entry tested), and the statement makes its tsquery once: in the generic plan that a
+    prepared statement comes to, no scan, sort or filter parses the words per entry."""
+    with app.app_context():
+        storage = db.session.scalar(
+            text(
+                "SELECT attstorage FROM pg_attribute WHERE attname = 'search_vector'"
+                " AND attrelid = 'guide_entry'::regclass"
+            )
+        )
+        assert storage == "m"  # MAIN: in the row
+        found, order = search._matches(
+            select(GuideEntry.id), search.parse("ungdom", "nb"), "postgresql"
+        )
+        compiled = found.order_by(*order).compile(dialect=db.engine.dialect)
+        names: list[str] = []
+
+        def positional(match):
+            names.append(match.group(1))
+            return f"${len(names)}"
+
+        statement = re.sub(r"%\((\w+)\)s", positional, compiled.string)
+        values = ", ".join(f"'{compiled.params[name]}'" for name in names)
+        connection = db.session.connection()
+        connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        connection.exec_driver_sql(f"PREPARE probe AS {statement}")
+        plan = [
+            row[0] for row in connection.exec_driver_sql(f"EXPLAIN VERBOSE EXECUTE probe({values})")
+        ]
+        connection.exec_driver_sql("DEALLOCATE probe")
+        per_entry = [line for line in plan if re.search(r"(Filter|Cond|Sort Key):", line)]
+        assert per_entry and not [line for line in per_entry if "to_tsquery" in line], plan
+        assert any("InitPlan" in line for line in plan)
+
+
 @pytest.fixture
 def words(app, world):
     """Entries that the phone walk searched for and did not find (issue 22)."""

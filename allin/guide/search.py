@@ -194,8 +194,13 @@ def _widest_stems(group: tuple[str, ...], language: Language) -> tuple[str, ...]
 
 
 def _pg_tsquery(query: Query, weights: str = "", any_word: bool = False):
+    """The query as a tsquery, made once per statement: a scalar subquery, which PostgreSQL
+    runs once before the scan. Written in place, a plan for any words (the generic plan that
+    a prepared statement comes to) parsed and stemmed the words again for every entry it
+    tested and ranked: 13 ms instead of 4 for "ungdom" at 2,000 entries."""
     config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
-    return func.to_tsquery(config, literal(_tsquery_text(query, weights, any_word)))
+    text = literal(_tsquery_text(query, weights, any_word))
+    return select(func.to_tsquery(config, text)).scalar_subquery()
 
 
 def _fts5_hits(query: Query, *columns, any_word: bool = False) -> CTE:
