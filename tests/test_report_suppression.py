@@ -113,6 +113,19 @@ def test_two_hidden_ones_are_not_enough_when_they_add_up_to_two():
     assert primary == {("a",), ("b",)} and secondary == {("c",)}
 
 
+def test_small_counts_that_fill_their_small_total_are_not_all_marked_small():
+    """Four reasons of 1 and a 0, of 4 who left (Hypothesis found it): hidden as "<5" each,
+    the four reasons are at least 4 together and the total at most 4, so every one of them
+    is pinned whatever else is hidden. The total is then shown as ":", which says nothing of
+    its size."""
+    reasons = [("no_time",), ("interest",), ("moved",), ("mistake",), ("other",)]
+    values = {("no_time",): 0} | {key: 1 for key in reasons[1:]} | {("left",): 4}
+    sums = [Sum(tuple(reasons), ("left",))]
+    primary, secondary = suppress(values, list(values), sums, MIN)
+    assert primary == set(reasons[1:]) and ("left",) in secondary
+    assert attack(values, sums, primary, primary | secondary) == set()
+
+
 def test_zero_is_shown_and_no_sum_needs_hiding_without_small_counts():
     values = {("a",): 0, ("b",): 12, ("t",): 12}
     sums = [Sum((("a",), ("b",)), ("t",))]

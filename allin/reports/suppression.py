@@ -7,7 +7,10 @@ left), a sum with exactly one hidden member would give that member away by subtr
 smallest other member is hidden too (shown as ":", as Statistics Norway marks a figure kept
 back for confidentiality), until no sum has exactly one. A sum with more than one hidden
 member can still give one away through what "<5" says (two hidden counts of 1 to 4 that add up
-to 2 are both 1): such a sum gets another member hidden too. A Hypothesis test
+to 2 are both 1): such a sum gets another member hidden too. When every member of such a sum is
+hidden already, what "<5" says is itself the leak (four reasons of "<5", each at least 1, that
+add up to a "<5" of those who left: 1 each, and 4 in all): one of its small counts, the total
+first, is then shown as ":" instead, which says nothing of its size. A Hypothesis test
 (tests/test_report_suppression.py) plays the attacker on random tables.
 """
 
@@ -42,8 +45,9 @@ def suppress(
     sums: list[Sum] | Callable[[Key], list[Sum]],
     min_cell: int,
 ) -> tuple[set[Key], set[Key]]:
-    """(primary, secondary): the cells shown as "<5" and those kept back so that none of the
-    primary ones can be worked out. `people` are the cells that count young people (those
+    """(primary, secondary): the cells shown as "<5" and those kept back (":") so that none of
+    the small ones can be worked out; a small count is among the secondary when "<5" would
+    give a sum away. `people` are the cells that count young people (those
     that are not small may be left out). `sums` is every sum of the table, or a function
     giving the sums a cell is a member of, in that list's order: then only the sums around
     small counts are ever made (report._sums_of)."""
@@ -65,18 +69,30 @@ def suppress(
     waiting = [one for key in small_ones for one in sums_of(key)]
     while waiting:
         one = waiting.pop()
-        if not gives_away(one, values, hidden, primary, min_cell):
-            continue
-        shown = [part for part in one.parts if part not in hidden]
-        if one.total not in hidden:
-            shown = shown or [one.total]
-        if not shown:
-            continue  # everything in it is hidden already
-        # The smallest figure that is not 0 (hiding a 0 protects little), else a 0.
+        if gives_away(one, values, hidden, primary, min_cell):
+            pick = _keep_back(one, values, hidden, primary)
+            if pick is not None:
+                waiting.extend(sums_of(pick))
+    return primary, hidden - primary
+
+
+def _keep_back(one: Sum, values, hidden: set, primary: set) -> Key | None:
+    """Keep back one more figure of a sum that gives a member away (hidden or primary are
+    changed): the smallest shown member that is not 0 (hiding a 0 protects little), else a 0;
+    when everything in it is hidden, its "<5" is what gives it away: the total's, or the first
+    part's, becomes ":". None when nothing is known of any member."""
+    shown = [part for part in one.parts if part not in hidden]
+    if one.total not in hidden:
+        shown = shown or [one.total]
+    if shown:
         pick = min(shown, key=lambda key: (values[key] == 0, values[key]))
         hidden.add(pick)
-        waiting.extend(sums_of(pick))
-    return primary, hidden - primary
+        return pick
+    marked = [key for key in (one.total, *one.parts) if key in primary]
+    if not marked:
+        return None
+    primary.discard(marked[0])
+    return marked[0]
 
 
 def bounds(key, primary: set, min_cell: int) -> tuple[float, float]:
