@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .report import Shown
+from .report import Shown, shown
 
 ROW, LABEL, BAR = 24, 104, 150  # px: a row's height, the labels' column, the longest bar
 
@@ -17,6 +17,18 @@ class Bar:
     shown: Shown
     length: float  # px
     y: int
+    # As the template writes them: made once here, not by Jinja for each bar.
+    text: str  # the figure, or its mark
+    width: str  # the bar's length
+    value_x: str  # where the figure stands, after the bar
+    text_y: int
+    rect_y: int
+
+
+def _bar(label: str, cell: Shown, length: float, y: int) -> Bar:
+    return Bar(
+        label, cell, length, y, shown(cell), f"{length:.1f}", f"{110 + length:.1f}", y + 16, y + 4
+    )
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,7 @@ class Chart:
 def chart(key: str, title: str, items: list[tuple[str, Shown]], *, share: bool) -> Chart:
     top = 1.0 if share else max([s.value for _l, s in items if not s.hidden] + [1])
     bars = [
-        Bar(label, shown, 0.0 if shown.hidden else BAR * shown.value / top, 2 + ROW * index)
-        for index, (label, shown) in enumerate(items)
+        _bar(label, cell, 0.0 if cell.hidden else BAR * cell.value / top, 2 + ROW * index)
+        for index, (label, cell) in enumerate(items)
     ]
     return Chart(key, title, share, bars)
