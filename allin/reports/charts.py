@@ -13,22 +13,19 @@ ROW, LABEL, BAR = 24, 104, 150  # px: a row's height, the labels' column, the lo
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar as the template writes it: made here once, not worked out by Jinja."""
+
     label: str
-    shown: Shown
-    length: float  # px
-    y: int
-    # As the template writes them: made once here, not by Jinja for each bar.
     text: str  # the figure, or its mark
-    width: str  # the bar's length
+    length: float  # px; 0 draws no bar
+    width: str  # the bar's length, as written
     value_x: str  # where the figure stands, after the bar
     text_y: int
     rect_y: int
 
 
 def _bar(label: str, cell: Shown, length: float, y: int) -> Bar:
-    return Bar(
-        label, cell, length, y, shown(cell), f"{length:.1f}", f"{110 + length:.1f}", y + 16, y + 4
-    )
+    return Bar(label, shown(cell), length, f"{length:.1f}", f"{110 + length:.1f}", y + 16, y + 4)
 
 
 @dataclass(frozen=True)
