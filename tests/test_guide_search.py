@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from allin.enums import GuideStatus
+from allin.enums import GuideStatus, Language
 from allin.extensions import db
 from allin.guide import search
 from allin.models import GuideEntry, GuideSynonym
@@ -252,10 +252,12 @@ def test_postgres_reads_the_vector_in_the_row_and_makes_the_query_once(app, worl
             )
         )
         assert storage == "m"  # MAIN: in the row
-        found, order = search._matches(
-            select(GuideEntry.id), search.parse("ungdom", "nb"), "postgresql"
-        )
+        found, order = search._matches(select(GuideEntry.id), Language.NB, "postgresql")
         compiled = found.order_by(*order).compile(dialect=db.engine.dialect)
+        given = {
+            **compiled.params,
+            **search.match_values(search.parse("ungdom", "nb"), "postgresql"),
+        }
         names: list[str] = []
 
         def positional(match):
@@ -263,7 +265,7 @@ def test_postgres_reads_the_vector_in_the_row_and_makes_the_query_once(app, worl
             return f"${len(names)}"
 
         statement = re.sub(r"%\((\w+)\)s", positional, compiled.string)
-        values = ", ".join(f"'{compiled.params[name]}'" for name in names)
+        values = ", ".join(f"'{given[name]}'" for name in names)
         connection = db.session.connection()
         connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
         connection.exec_driver_sql(f"PREPARE probe AS {statement}")

@@ -60,13 +60,6 @@ def _enum_arg(enum_cls, name: str):
     return enum_cls(value) if value in enum_cls._value2member_map_ else None
 
 
-def _reading_base():
-    """Published entries; for people who write, their own drafts too."""
-    if current_user.is_authenticated:
-        return selectors.readable(current_user)
-    return selectors.published()
-
-
 def _cacheable(html: str):
     return public_page(make_response(html))
 
@@ -124,10 +117,7 @@ def index():
     tag = services.parse_tags(request.args.get("tag", "")[:40])
     tag = tag[0] if tag else None
     group = "kind" if request.args.get("group") == "kind" else "phase"
-    stmt = selectors.filtered(
-        selectors.published(), language=language, phase=phase, kind=kind, tag=tag
-    )
-    page = selectors.page_in_programme_order(stmt, group)
+    page = selectors.index_page(language, phase, kind, tag, group)
     return _cacheable(
         render_template(
             "guide/index.html",
@@ -176,13 +166,16 @@ def search_page():
     page = passages = None
     closest, tags = [], []
     if query:
-        stmt = selectors.filtered(selectors.published(), language=language, phase=phase, kind=kind)
         dialect = db.engine.dialect.name
         page = paginate_rows(
-            lambda limit, offset: search.results(stmt, query, dialect, limit, offset)
+            lambda limit, offset: selectors.search_results(
+                query, dialect, phase, kind, limit, offset
+            )
         )
         if not page.total:  # suggestions: entries with any of the words, and the tags
-            closest, _count = search.results(stmt, query, dialect, CLOSEST, 0, any_word=True)
+            closest, _count = selectors.search_results(
+                query, dialect, phase, kind, CLOSEST, 0, any_word=True
+            )
             tags = tag_use.tag_cloud(language)
         passages = {e.id: search.passage(e, query) for e in [*page.items, *closest]}
     return _cacheable(
@@ -242,18 +235,18 @@ def entry(slug: str):
     """One entry, its other-language version and related entries; drafts only in scope."""
     if not services.SLUG.match(slug) or len(slug) > 120:
         abort(404)
-    base = _reading_base()
+    reader = current_user._get_current_object()
     language = reader_language()
-    found = selectors.by_slug(base, slug, language)
+    found = selectors.by_slug(reader, slug, language)
     if found is None:
-        moved = selectors.moved(base, slug, language)
+        moved = selectors.moved(reader, slug, language)
         if moved is None:
             abort(404)
         return redirect(url_for("guide.entry", slug=moved.slug), 301)
     html = render_template(
         "guide/entry.html",
         entry=found,
-        other=selectors.counterpart(base, found),
+        other=selectors.counterpart(reader, found),
         related=selectors.related(found) if found.is_published else [],
         editable=can_edit_guide_entry(current_user, found),
         showcase=showcase.public_view(found.concept_id),

@@ -35,9 +35,9 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    bindparam,
     case,
     func,
-    literal,
     literal_column,
     select,
 )
@@ -193,82 +193,99 @@ def _widest_stems(group: tuple[str, ...], language: Language) -> tuple[str, ...]
     return tuple(w for w in group if w in kept.values())
 
 
-def _pg_tsquery(query: Query, weights: str = "", any_word: bool = False):
-    """The query as a tsquery, made once per statement: a scalar subquery, which PostgreSQL
-    runs once before the scan. Written in place, a plan for any words (the generic plan that
-    a prepared statement comes to) parsed and stemmed the words again for every entry it
-    tested and ranked: 13 ms instead of 4 for "ungdom" at 2,000 entries."""
-    config = literal_column(f"'{PG_CONFIGS[query.language]}'::regconfig")
-    text = literal(_tsquery_text(query, weights, any_word))
-    return select(func.to_tsquery(config, text)).scalar_subquery()
+def _pg_tsquery(language: Language, name: str):
+    """The bound parameter `name` (a query's text, _tsquery_text) as a tsquery, made once
+    per statement: a scalar subquery, which PostgreSQL runs once before the scan. Written in
+    place, a plan for any words (the generic plan that a prepared statement comes to) parsed
+    and stemmed the words again for every entry it tested and ranked: 13 ms instead of 4 for
+    "ungdom" at 2,000 entries."""
+    config = literal_column(f"'{PG_CONFIGS[language]}'::regconfig")
+    return select(func.to_tsquery(config, bindparam(name, type_=Text))).scalar_subquery()
 
 
-def _fts5_hits(query: Query, *columns, any_word: bool = False) -> CTE:
+def _fts5_hits(*columns) -> CTE:
     # The matches first, materialised: joined directly, SQLite may drive the join from
     # guide_entry and run the MATCH once per entry, which made the page's count take 400 ms at
     # 2,000 entries instead of 3 ms.
     return (
         select(_fts.c.rowid, *columns)
-        .where(_FTS.op("MATCH")(literal(_fts5_expression(query, any_word))))
+        .where(_FTS.op("MATCH")(bindparam("match", type_=Text)))
         .cte("guide_hits")
         .prefix_with("MATERIALIZED")
     )
 
 
-def _matches(
-    stmt: Select, query: Query, dialect: str, any_word: bool = False
-) -> tuple[Select, tuple]:
-    """`stmt` (a select of GuideEntry) narrowed to entries matching `query` (every word, or
-    with `any_word` any of them), and the order of the results, best first: entries with
-    every word in the title, then by rank, then by id."""
+def _matches(stmt: Select, language: Language, dialect: str) -> tuple[Select, tuple]:
+    """`stmt` (a select of GuideEntry) narrowed to entries matching a query, and the order of
+    the results, best first: entries with every word in the title, then by rank, then by id.
+    The query comes as bound parameters: run with match_values()."""
     if dialect == "postgresql":
-        tsquery = _pg_tsquery(query, any_word=any_word)
+        tsquery = _pg_tsquery(language, "tsquery")
         # Every word in the title: its part of the stored vector, weighted A.
-        in_title = PG_VECTOR.op("@@")(_pg_tsquery(query, "A"))
+        in_title = PG_VECTOR.op("@@")(_pg_tsquery(language, "title_tsquery"))
         return stmt.where(PG_VECTOR.op("@@")(tsquery)), (
             case((in_title, 0), else_=1),
             -func.ts_rank(PG_VECTOR, tsquery),
         )
-    hits = _fts5_hits(query, func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"), any_word=any_word)
-    expression = _fts5_expression(query)
-    in_title = select(_fts.c.rowid).where(_FTS.op("MATCH")(literal(f"title : ({expression})")))
+    hits = _fts5_hits(func.bm25(_FTS, 10.0, 4.0, 1.0, 4.0).label("rank"))
+    title = _FTS.op("MATCH")(bindparam("title_match", type_=Text))
+    in_title = select(_fts.c.rowid).where(title)
     return stmt.join(hits, hits.c.rowid == GuideEntry.id), (
         case((GuideEntry.id.in_(in_title), 0), else_=1),
         hits.c.rank,
     )
 
 
-def results(
-    stmt: Select, query: Query, dialect: str, limit: int, offset: int, any_word: bool = False
-) -> tuple[list[GuideEntry], int]:
-    """One page of the entries of `stmt` that match `query`, best first, and how many match
-    in all, in one query (for pagination.paginate_rows).
+def match_values(query: Query, dialect: str, any_word: bool = False) -> dict:
+    """The bound parameters of _matches() for `query`: every word, or with `any_word` any."""
+    if dialect == "postgresql":
+        return {
+            "tsquery": _tsquery_text(query, any_word=any_word),
+            "title_tsquery": _tsquery_text(query, "A"),
+        }
+    return {
+        "match": _fts5_expression(query, any_word),
+        "title_match": f"title : ({_fts5_expression(query)})",
+    }
+
+
+def ranked(stmt: Select, language: Language, dialect: str) -> tuple[Select, Select]:
+    """(one page of the entries of `stmt` that match, best first, each with how many match in
+    all; that count alone), to build once and run with match_values(), limit and offset.
 
     The matches are ranked and counted as bare ids, and only the page's entries are read
     whole: sorting every match with its body (the ranked statement itself, paginated) cost
     SQLite more than ranking them, and the total came from a second query that ranked every
     match again."""
-    found, (in_title, rank) = _matches(stmt, query, dialect, any_word)
+    found, (in_title, rank) = _matches(stmt, language, dialect)
     in_title, rank = in_title.label("in_title"), rank.label("score")
-    ranked = (
+    page = (
         found.with_only_columns(GuideEntry.id, in_title, rank, func.count().over().label("total"))
         .order_by(in_title, rank, GuideEntry.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery()
     )
-    rows = db.session.execute(
-        select(GuideEntry, ranked.c.total)
-        .join(ranked, ranked.c.id == GuideEntry.id)
-        .order_by(ranked.c.in_title, ranked.c.score, GuideEntry.id)
-    ).all()
+    rows = (
+        select(GuideEntry, page.c.total)
+        .join(page, page.c.id == GuideEntry.id)
+        .order_by(page.c.in_title, page.c.score, GuideEntry.id)
+    )
+    count = select(func.count()).select_from(found.with_only_columns(GuideEntry.id).subquery())
+    return rows, count
+
+
+def results(statements: tuple[Select, Select], values: dict) -> tuple[list[GuideEntry], int]:
+    """One page of ranked() statements' matches and how many match in all, in one query (for
+    pagination.paginate_rows); `values` has the query's, the filters', limit and offset."""
+    rows_stmt, count = statements
+    rows = db.session.execute(rows_stmt, values).all()
     if rows:
         return [entry for entry, _total in rows], rows[0].total
-    if offset == 0:
+    if values["offset"] == 0:
         return [], 0
     # A page past the end: counted on its own.
-    matches = found.with_only_columns(GuideEntry.id).subquery()
-    return [], db.session.scalar(select(func.count()).select_from(matches))
+    return [], db.session.scalar(count, values)
 
 
 # ---- the passage shown with each result -----------------------------------------------------
