@@ -131,6 +131,8 @@ class TimelineEntry(db.Model):
 
     __table_args__ = (
         Index("ix_timeline_entry_concept_id_created_at", "concept_id", "created_at"),
+        # The report's launches in a period (reports/figures.py::_launches), from this alone.
+        Index("ix_timeline_entry_report_launches", "to_stage", "created_at", "concept_id"),
         CheckConstraint(
             "(kind = 'stage_change') = (to_stage IS NOT NULL)", name="stage_change_has_stage"
         ),

@@ -400,24 +400,25 @@ def _attendance(terms, ids):
         .group_by(t.enrolment_id, held.c.term, held.c.municipality_id)
         .cte("marks")
     )
-    came = case((marks.c.attended > 0, e.ambassador_id)).distinct()
-    per_term = (
-        select(
-            *_row(
-                marks.c.municipality_id,
-                marks.c.term,
-                marked=_sum(marks.c.marked),
-                attended=_sum(marks.c.attended),
-                active=func.count(came),
-            )
-        )
+    # Whose marks they are, looked up once for both aggregates below (PostgreSQL hashed the
+    # whole enrolment table for each).
+    whose = (
+        select(marks, e.ambassador_id.label("ambassador_id"))
         .join(e, e.id == marks.c.enrolment_id)
-        .group_by(marks.c.municipality_id, marks.c.term)
+        .cte("whose")
     )
-    period = (
-        select(*_row(marks.c.municipality_id, _number(0), active=func.count(came)))
-        .join(e, e.id == marks.c.enrolment_id)
-        .group_by(marks.c.municipality_id)
+    came = case((whose.c.attended > 0, whose.c.ambassador_id)).distinct()
+    per_term = select(
+        *_row(
+            whose.c.municipality_id,
+            whose.c.term,
+            marked=_sum(whose.c.marked),
+            attended=_sum(whose.c.attended),
+            active=func.count(came),
+        )
+    ).group_by(whose.c.municipality_id, whose.c.term)
+    period = select(*_row(whose.c.municipality_id, _number(0), active=func.count(came))).group_by(
+        whose.c.municipality_id
     )
     return per_term, period
 
