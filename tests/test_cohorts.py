@@ -292,6 +292,40 @@ def test_detail_shows_missing_consents_and_filters_on_them(app, client, world, l
     assert "Mangler Foto" in missing and "Alle Samtykker" not in missing
 
 
+def test_each_cohort_shows_its_own_leads_in_name_order(app, client, world, login):
+    """The list, the cohort's page and an ambassador's home name each cohort's leads, sorted
+    the Norwegian way (Å last), and nobody else's: a cohort without leads names none, though
+    its neighbour has some (the leads are read by cohort, not joined in one nested join)."""
+    with app.app_context():
+        a = municipality_a(world)
+        leads = [make_user(Role.YOUTH_WORKER, a, name=name) for name in ("Åse Lund", "Bjørn Dahl")]
+        led = make_cohort(a, name="Med ledere", status="active", starts_on=date(2026, 2, 1))
+        led.leads = leads
+        other = make_cohort(a, name="Uten ledere", status="active", starts_on=date(2026, 1, 1))
+        young = make_ambassador(a, age=16, user_id=world.a["ambassador"].id)
+        make_enrolment(led, young)
+        make_enrolment(other, young)
+        db.session.commit()
+        led_id, other_id = led.id, other.id
+    login(world.a["coordinator"])
+    client.post("/language", data={"lang": "en"})
+    listed = client.get("/cohorts/?mine=0").data.decode()
+    cards = {
+        name: card
+        for card in listed.split('class="cohort-card"')[1:]
+        for name in re.findall(r'cohort-card__name"><a href="/cohorts/\d+">([^<]+)<', card)
+    }
+    assert "Led by Bjørn Dahl, Åse Lund" in cards["Med ledere"]
+    assert "Led by" not in cards["Uten ledere"]
+    assert "<dd>Bjørn Dahl, Åse Lund</dd>" in client.get(f"/cohorts/{led_id}").data.decode()
+    assert "<dd>–</dd>" in client.get(f"/cohorts/{other_id}").data.decode()
+    client.post("/logout")
+    login(world.a["ambassador"])
+    client.post("/language", data={"lang": "en"})
+    home = client.get("/").data.decode()
+    assert home.count("Led by") == 1 and "Led by Bjørn Dahl, Åse Lund" in home
+
+
 def test_the_headline_counts_whom_the_missing_consent_filter_lists(
     app, client, world, login, cohort_a
 ):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from ..access import BoundActor, Perm, built_once, can, scoped, visible
+from ..cohorts.selectors import LEAD, with_leads
 from ..enums import EnrolmentStatus
 from ..extensions import db
 from ..models import Ambassador, AuditEvent, Cohort, Consent, Enrolment, Invitation, User
@@ -83,13 +84,13 @@ def _my_record(actor) -> Select:
 def my_cohorts(actor) -> Select:
     """An ambassador's cohorts (not withdrawn), newest first, with the leads to contact; run
     with BoundActor.values(actor)."""
-    return (
+    stmt = (
         scoped(select(Enrolment), Enrolment, actor)
         .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
         .join(Enrolment.cohort)
-        .options(db.contains_eager(Enrolment.cohort).joinedload(Cohort.leads))
-        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+        .options(db.contains_eager(Enrolment.cohort).contains_eager(Cohort.leads.of_type(LEAD)))
     )
+    return with_leads(stmt, Cohort.starts_on.desc(), Cohort.id.desc())
 
 
 def ambassador_home(actor) -> dict:

@@ -85,6 +85,7 @@ def index():
         "cohorts/index.html",
         page=page,
         counts=selectors.member_counts(page.items),
+        leads=selectors.lead_names(page.items) if staff else {},
         status=status,
         mine=mine,
         staff=staff,

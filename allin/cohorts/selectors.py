@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, select
+from sqlalchemy.orm import aliased
 
 from ..access import GRANTS, BoundActor, Perm, built_once, scoped, visible
 from ..ambassadors import rules
@@ -28,10 +29,25 @@ from ..models import (
 from ..namesakes import Namesakes
 from .rules import UNDO_GRADUATION
 
+LEAD = aliased(User, name="lead")
+
+
+def with_leads(stmt: Select, *order) -> Select:
+    """`stmt`, which reads Cohort, joined to each cohort's leads (LEAD; load them with
+    `contains_eager(Cohort.leads.of_type(LEAD))`), in name order after `order`. The joins are
+    flat, cohort_lead and then its user, so both engines read a cohort's leads by cohort_lead's
+    key: the nested join joinedload() writes for a many-to-many made SQLite build every lead of
+    the network into a temporary table on every cohort page (0.04 ms at scale 1, 0.3 at 10)."""
+    return (
+        stmt.outerjoin(cohort_lead, cohort_lead.c.cohort_id == Cohort.id)
+        .outerjoin(LEAD, LEAD.id == cohort_lead.c.user_id)
+        .order_by(*order, nb_order(LEAD.name), LEAD.id)
+    )
+
 
 def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False) -> Select:
-    """Active cohorts first, then the newest; leads loaded with the page."""
-    stmt = visible(Cohort, actor).options(db.joinedload(Cohort.leads))
+    """Active cohorts first, then the newest (their leads: lead_names)."""
+    stmt = visible(Cohort, actor)
     if status is not None:
         stmt = stmt.where(Cohort.status == status)
     if mine:
@@ -40,6 +56,23 @@ def cohort_list(actor, *, status: CohortStatus | None = None, mine: bool = False
         )
     active_first = case((Cohort.status == CohortStatus.ACTIVE, 0), else_=1)
     return stmt.order_by(active_first, Cohort.starts_on.desc(), Cohort.id.desc())
+
+
+def lead_names(cohorts) -> dict[int, list[str]]:
+    """The names of the leads of each cohort of a page (already visible), in name order, in
+    one query by cohort_lead's key (see with_leads)."""
+    ids = [c.id for c in cohorts]
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        stmt = (
+            select(cohort_lead.c.cohort_id, User.name)
+            .join(User, User.id == cohort_lead.c.user_id)
+            .where(cohort_lead.c.cohort_id.in_(ids))
+            .order_by(nb_order(User.name), User.id)
+        )
+        for cohort_id, name in db.session.execute(stmt):
+            names[cohort_id].append(name)
+    return names
 
 
 def member_counts(cohorts) -> Counter:
@@ -218,9 +251,9 @@ def to_follow(actor, limit: int = 20) -> list[Cohort]:
 @built_once
 def _cohort_page_stmt(actor) -> Select:
     """Built once for each kind of actor: every cohort page reads its cohort with it."""
-    return (
+    return with_leads(
         scoped(select(Cohort), Cohort, actor)
-        .options(db.joinedload(Cohort.leads), db.joinedload(Cohort.municipality))
+        .options(db.contains_eager(Cohort.leads.of_type(LEAD)), db.joinedload(Cohort.municipality))
         .where(Cohort.id == bindparam("cohort"))
     )
 
