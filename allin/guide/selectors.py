@@ -96,16 +96,21 @@ def index_page(language, phase, kind, tag, group: str):
     return _programme_page(statements, values, None)
 
 
-@cache
-def _index_statements(phase: bool, kind: bool, tag: bool, group: str):
-    stmt = filtered(
+def _bound_filters(phase: bool, kind: bool, tag: bool = False) -> Select:
+    """published() in the language of the bound parameter "language", narrowed by the
+    filters asked for, each a bound parameter of its name: for statements built once."""
+    return filtered(
         published(),
         language=bindparam("language", type_=GuideEntry.language.type),
         phase=bindparam("phase", type_=GuideEntry.phase.type) if phase else None,
         kind=bindparam("kind", type_=GuideEntry.kind.type) if kind else None,
         tag=bindparam("tag", type_=GuideTag.name.type) if tag else None,
     )
-    return _programme_statements(stmt, group)
+
+
+@cache
+def _index_statements(phase: bool, kind: bool, tag: bool, group: str):
+    return _programme_statements(_bound_filters(phase, kind, tag), group)
 
 
 def _programme_statements(stmt: Select, group: str) -> tuple[Select, Select]:
@@ -169,13 +174,7 @@ def search_results(
 
 @cache
 def _search_statements(dialect: str, language: Language, phase: bool, kind: bool):
-    stmt = filtered(
-        published(),
-        language=bindparam("language", type_=GuideEntry.language.type),
-        phase=bindparam("phase", type_=GuideEntry.phase.type) if phase else None,
-        kind=bindparam("kind", type_=GuideEntry.kind.type) if kind else None,
-    )
-    return search.ranked(stmt, language, dialect)
+    return search.ranked(_bound_filters(phase, kind), language, dialect)
 
 
 def _base(key) -> Select:
